@@ -1,0 +1,3 @@
+from swarmtop.cli import main
+
+main()

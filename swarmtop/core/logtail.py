@@ -1,0 +1,34 @@
+"""The last N log lines from every source, and the last bad lines, for the log-tail panel."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from swarmtop.events import LogLine, ParseError
+from swarmtop.snapshot import BadLine, LogEntry
+
+MAX_TEXT = 2000  # characters of one line kept for display
+
+
+class LogTail:
+    def __init__(self, lines: int = 500, bad_lines: int = 100) -> None:
+        self._lines: deque[LogEntry] = deque(maxlen=lines)
+        self._bad: deque[BadLine] = deque(maxlen=bad_lines)
+        self.by_level: dict[str, int] = {}
+
+    def add_line(self, ev: LogLine) -> None:
+        self.by_level[ev.level] = self.by_level.get(ev.level, 0) + 1
+        self._lines.append(
+            LogEntry(ts=ev.ts, source=ev.source, level=ev.level, text=ev.text[:MAX_TEXT])
+        )
+
+    def add_bad(self, ev: ParseError) -> None:
+        self._bad.append(
+            BadLine(source=ev.source, offset=ev.offset, reason=ev.reason, excerpt=ev.excerpt)
+        )
+
+    def lines(self) -> list[LogEntry]:
+        return list(self._lines)
+
+    def bad(self) -> list[BadLine]:
+        return list(self._bad)

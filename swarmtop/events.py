@@ -1,0 +1,131 @@
+"""The event model: the only thing sources hand to the core.
+
+Events are frozen msgspec Structs with a ``kind`` tag, so a list of them encodes to JSONL and
+decodes back to the same types (record/replay) without a hand-written mapping.
+Every event has ``ts`` (wall-clock epoch seconds: from the log when it has one, else arrival)
+and ``source`` (a file path, ``pid:N``, or another short origin name).
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+import msgspec
+
+
+class _Event(msgspec.Struct, frozen=True, tag_field="kind", omit_defaults=True):
+    ts: float
+    source: str
+
+
+class LLMCall(_Event, frozen=True, tag="llm_call"):
+    """One model request. Token fields are ``None`` when the log did not state them;
+    the core then counts ``prompt``/``completion`` text with tiktoken and marks them estimated."""
+
+    model: str = "unknown"
+    agent: str = ""
+    pattern: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    estimated: bool = False
+    latency_ms: float | None = None
+    cost_usd: float | None = None
+    ok: bool = True
+    prompt: str | None = None
+    completion: str | None = None
+    # Claude Code repeats one response's usage on every content-block line: dedupe on this.
+    dedupe_key: str | None = None
+
+
+class TaskEvent(_Event, frozen=True, tag="task"):
+    """A task of a cognitive pattern; ``phase == "end"`` carries the duration."""
+
+    task_id: str = ""
+    agent: str = ""
+    pattern: str = "unknown"
+    phase: str = "end"  # start | end
+    duration_ms: float | None = None
+    status: str = "ok"  # ok | error | timeout | <any>
+
+
+class MetricEvent(_Event, frozen=True, tag="metric"):
+    """Any named gauge/counter a swarm reports."""
+
+    name: str
+    value: float
+    unit: str = ""
+    agent: str = ""
+    metric_kind: str = "gauge"  # counter | gauge | histogram | timer | rate
+
+
+class ProcessSample(_Event, frozen=True, tag="process_sample"):
+    pid: int
+    create_time: float
+    name: str = ""
+    rss: int | None = None
+    uss: int | None = None
+    cpu_percent: float | None = None
+    threads: int | None = None
+    fds: int | None = None
+    io_read_bytes: int | None = None
+    io_write_bytes: int | None = None
+    parent: int | None = None
+    status: str = "running"  # running | sleeping | zombie | ...
+    denied: tuple[str, ...] = ()  # fields AccessDenied kept us from reading
+
+
+class ProcessExit(_Event, frozen=True, tag="process_exit"):
+    pid: int
+    create_time: float = 0.0
+    exit_code: int | None = None
+
+
+class LogLine(_Event, frozen=True, tag="log"):
+    """A line with no structure we use beyond its level; ``text`` is raw (sanitised at display)."""
+
+    level: str = "info"  # debug | info | warning | error | critical
+    text: str = ""
+    agent: str = ""
+
+
+class ParseError(_Event, frozen=True, tag="parse_error"):
+    """A line that could not be decoded: counted and shown, never fatal."""
+
+    offset: int = 0
+    reason: str = ""
+    excerpt: str = ""
+
+
+class FileStatus(_Event, frozen=True, tag="file_status"):
+    """Where a followed file stands; the latest one per path wins in the snapshot."""
+
+    format: str = "auto"
+    lines: int = 0
+    offset: int = 0
+    state: str = "following"  # following | rotated | deleted | skipped | done
+    why: str = ""
+    size: int = 0
+
+
+Event = Union[  # noqa: UP007 - msgspec needs a runtime Union of tagged structs
+    LLMCall, TaskEvent, MetricEvent, ProcessSample, ProcessExit, LogLine, ParseError, FileStatus
+]
+
+EVENT_TYPES: tuple[type, ...] = (
+    LLMCall, TaskEvent, MetricEvent, ProcessSample, ProcessExit, LogLine, ParseError, FileStatus
+)
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Event)
+
+
+def encode_event(event: Event) -> bytes:
+    """One event as a JSON object (no newline)."""
+    return _encoder.encode(event)
+
+
+def decode_event(data: bytes | str) -> Event:
+    """Inverse of :func:`encode_event`; raises ``msgspec.DecodeError`` on bad input."""
+    return _decoder.decode(data)

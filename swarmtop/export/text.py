@@ -1,0 +1,78 @@
+"""A compact human summary of a snapshot: what `top -b` is to `top`."""
+
+from __future__ import annotations
+
+from swarmtop.export.fmt import fmt_bytes, fmt_ms, fmt_num, fmt_usd
+from swarmtop.snapshot import Snapshot
+from swarmtop.sanitize import safe_text
+
+
+def render_text(s: Snapshot) -> str:
+    t = s.tokens
+    out: list[str] = []
+    out.append(
+        f"swarmtop {s.generated_at}  health {s.health.score:.0f}/100  "
+        f"uptime {s.uptime_s:.0f}s"
+    )
+    for name, c in s.health.components.items():
+        out.append(f"  {name:<9} {c.score:5.1f}  (w {c.weight:.2f})  {safe_text(c.why)}")
+    est = f" (~{fmt_num(t.estimated)} estimated)" if t.estimated else ""
+    out.append(
+        f"tokens   in {fmt_num(t.input)}  out {fmt_num(t.output)}  cache r {fmt_num(t.cache_read)}"
+        f"  w {fmt_num(t.cache_write)}  total {fmt_num(t.total)}{est}  calls {t.calls}"
+    )
+    budget = ""
+    if t.budget_usd is not None:
+        left = (
+            f", budget gone in {t.budget_exhausted_in_s:.0f}s"
+            if t.budget_exhausted_in_s is not None
+            else ""
+        )
+        budget = f"  budget {fmt_usd(t.budget_usd)}{left}"
+    out.append(
+        f"cost     {fmt_usd(t.cost_usd)}  burn {fmt_usd(t.burn_usd_per_min)}/min  "
+        f"{fmt_num(t.tokens_per_min)} tok/min{budget}"
+    )
+    if t.unpriced_models:
+        out.append(f"  no price for: {safe_text(', '.join(t.unpriced_models))}")
+    for model, c in sorted(t.by_model.items(), key=lambda kv: -kv[1].cost_usd):
+        out.append(
+            f"  {safe_text(model)[:32]:<32} calls {c.calls:>6}  in {fmt_num(c.input):>7}  "
+            f"out {fmt_num(c.output):>7}  {fmt_usd(c.cost_usd):>9}"
+        )
+    for sv in t.savings:
+        out.append(f"  save {fmt_usd(sv.usd)} by {sv.strategy}: {safe_text(sv.why)}")
+    seen = {k: p for k, p in s.patterns.items() if p.count}
+    if seen:
+        out.append("pattern        count  errors     p50      p90      p99      max   target")
+        for name, p in seen.items():
+            flag = " !" if p.target_ms and p.p99_ms and p.p99_ms > p.target_ms else ""
+            out.append(
+                f"  {safe_text(name)[:12]:<12} {p.count:>6} {p.errors:>7} {fmt_ms(p.p50_ms):>8} "
+                f"{fmt_ms(p.p90_ms):>8} {fmt_ms(p.p99_ms):>8} {fmt_ms(p.max_ms):>8} "
+                f"{fmt_ms(p.target_ms):>8}{flag}"
+            )
+    m = s.memory
+    if m.processes:
+        out.append(f"memory   total rss {fmt_bytes(m.total_rss_bytes)}  ({len(m.processes)} processes)")
+        for p in m.processes:
+            state = "" if p.alive else f"  exited {p.exited_at}"
+            leak = "  LEAK?" if p.leak_suspected else ""
+            out.append(
+                f"  {p.pid:>7} {safe_text(p.name)[:18]:<18} rss {fmt_bytes(p.rss_bytes):>9} "
+                f"peak {fmt_bytes(p.peak_rss_bytes):>9} {p.growth:<11} "
+                f"{fmt_bytes(p.growth_bytes_per_s)}/s cpu {p.cpu_percent:5.1f}%{leak}{state}"
+            )
+    for a in s.alerts:
+        out.append(f"ALERT {a.severity:<8} {safe_text(a.rule)}: {safe_text(a.message)}")
+    for b in s.bottlenecks:
+        out.append(f"bottleneck {b.kind} ({b.severity:.2f}): {safe_text(b.why)}")
+    src = s.sources
+    out.append(
+        f"sources  {len(src.files)} files  {fmt_num(src.lines)} lines  {fmt_num(src.events)} "
+        f"events  {src.bad_lines} bad lines" + (f"  pids {src.pids}" if src.pids else "")
+    )
+    for f in src.files:
+        if f.why or f.state in ("skipped", "deleted"):
+            out.append(f"  {safe_text(f.path)}: {f.state} {safe_text(f.why)}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,204 @@
+"""The Snapshot: one immutable picture of everything, produced by the aggregator at each tick.
+
+Every view (TUI panels, JSON/text report, Prometheus, baselines) reads this and nothing else.
+Field names are the public schema v1 (docs/snapshot-schema.md): add keys freely, never rename.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+SCHEMA_VERSION = 1
+
+
+class _S(msgspec.Struct, frozen=True, kw_only=True):
+    pass
+
+
+class HealthComponent(_S):
+    score: float
+    weight: float
+    why: str
+
+
+class Health(_S):
+    score: float = 100.0
+    components: dict[str, HealthComponent] = {}
+
+
+class TokenCounts(_S):
+    input: int = 0
+    output: int = 0
+    cache_read: int = 0
+    cache_write: int = 0
+    calls: int = 0
+    cost_usd: float = 0.0
+    estimated: int = 0
+    unpriced_calls: int = 0  # calls whose model had no price: tokens shown, cost not invented
+
+
+class Saving(_S):
+    strategy: str  # caching | batching | compression | pruning
+    usd: float
+    why: str
+
+
+class Tokens(_S):
+    input: int = 0
+    output: int = 0
+    cache_read: int = 0
+    cache_write: int = 0
+    total: int = 0
+    estimated: int = 0
+    calls: int = 0
+    cost_usd: float = 0.0
+    burn_usd_per_min: float = 0.0
+    tokens_per_min: float = 0.0
+    budget_usd: float | None = None
+    budget_exhausted_in_s: float | None = None
+    by_model: dict[str, TokenCounts] = {}
+    by_agent: dict[str, TokenCounts] = {}
+    savings: list[Saving] = []
+    unpriced_models: list[str] = []
+    tokenizer: str = ""  # how estimated figures were counted, e.g. "tiktoken" or a warning
+
+
+class ProcessInfo(_S):
+    pid: int
+    name: str = ""
+    alive: bool = True
+    rss_bytes: int = 0
+    peak_rss_bytes: int = 0
+    cpu_percent: float = 0.0
+    threads: int = 0
+    samples: int = 0
+    growth: str = "unknown"  # stable | linear | exponential | unknown
+    growth_bytes_per_s: float = 0.0
+    leak_suspected: bool = False
+    # additions beyond the v1 minimum
+    parent: int | None = None
+    create_time: float = 0.0
+    status: str = "running"
+    exited_at: str | None = None
+    exit_code: int | None = None
+    growth_confidence: float = 0.0
+    uss_bytes: int | None = None
+    fds: int | None = None
+    io_read_bytes: int | None = None
+    io_write_bytes: int | None = None
+    denied: list[str] = []
+    time_to_limit_s: float | None = None
+    history: list[list[float]] = []  # [[ts, rss_bytes], ...] bounded, for graphs
+
+
+class Memory(_S):
+    interval_s: float = 0.5
+    total_rss_bytes: int = 0
+    processes: list[ProcessInfo] = []
+    limit_bytes: int | None = None
+    growth: str = "unknown"
+    growth_bytes_per_s: float = 0.0
+    leak_suspected: bool = False
+
+
+class PatternStats(_S):
+    count: int = 0
+    errors: int = 0
+    p50_ms: float | None = None
+    p90_ms: float | None = None
+    p99_ms: float | None = None
+    max_ms: float | None = None
+    target_ms: float | None = None
+    # rolling window (live view) alongside the all-time figures above
+    window_s: float = 60.0
+    window_count: int = 0
+    window_p50_ms: float | None = None
+    window_p90_ms: float | None = None
+    window_p99_ms: float | None = None
+    error_rate: float = 0.0
+
+
+class Alert(_S):
+    rule: str
+    severity: str  # info | warning | critical
+    message: str
+    since: str
+    value: float | None = None
+    threshold: float | None = None
+    acknowledged: bool = False
+
+
+class Bottleneck(_S):
+    kind: str  # cpu | memory | latency | tokens | errors
+    severity: float
+    why: str
+
+
+class FileInfo(_S):
+    path: str
+    format: str = "auto"
+    lines: int = 0
+    events: int = 0
+    bad_lines: int = 0
+    offset: int = 0
+    state: str = "following"
+    why: str = ""
+
+
+class BadLine(_S):
+    source: str
+    offset: int
+    reason: str
+    excerpt: str = ""
+
+
+class Sources(_S):
+    lines: int = 0
+    events: int = 0
+    bad_lines: int = 0
+    files: list[FileInfo] = []
+    pids: list[int] = []
+    recent_bad_lines: list[BadLine] = []
+
+
+class LogEntry(_S):
+    ts: float
+    source: str
+    level: str
+    text: str
+
+
+class Snapshot(_S):
+    schema: int = SCHEMA_VERSION
+    generated_at: str = ""
+    uptime_s: float = 0.0
+    health: Health = Health()
+    tokens: Tokens = Tokens()
+    memory: Memory = Memory()
+    patterns: dict[str, PatternStats] = {}
+    alerts: list[Alert] = []
+    bottlenecks: list[Bottleneck] = []
+    sources: Sources = Sources()
+    # additions beyond the v1 minimum
+    as_of: str = ""  # the time the figures describe (event time for reports and replays)
+    errors: dict[str, Any] = {}
+    log_tail: list[LogEntry] = []
+    metrics: dict[str, Any] = {}
+    trends: dict[str, Any] = {}
+
+
+def to_dict(snapshot: Snapshot) -> dict[str, Any]:
+    """The snapshot as plain JSON-ready Python objects (the public schema)."""
+    return msgspec.to_builtins(snapshot)
+
+
+def to_json(snapshot: Snapshot, indent: int = 2) -> bytes:
+    raw = msgspec.json.encode(snapshot)
+    return msgspec.json.format(raw, indent=indent) if indent else raw
+
+
+def from_dict(data: dict[str, Any]) -> Snapshot:
+    """Load a saved snapshot (e.g. a baseline); raises ``msgspec.ValidationError`` if not one."""
+    return msgspec.convert(data, Snapshot)
