@@ -339,6 +339,7 @@ class Tailer:
         if initial:
             tf.backlog_left = max(0, size - start)
             tf.in_backlog = True
+            self._prog[0] += min(start, size)  # skipped by --from-end or a checkpoint
         self._by_key[key] = tf
         self._by_path[path] = tf
         self._family(path).add(tf)
@@ -639,6 +640,7 @@ class Tailer:
                 if len(batch) >= MAX_BATCH:
                     self._lines[src] = self._lines.get(src, 0) + lines
                     lines = 0
+                    batch.append(self._status(tf))  # line counts keep up during a backlog
                     await self._send(batch)  # yields to the loop: a burst never starves it
                     batch = []
                     tf.ck_offset = end_ok
