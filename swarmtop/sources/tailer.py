@@ -46,6 +46,7 @@ MAX_OPEN = 256  # descriptors kept open on visible, idle files (orphans always k
 DEFER_S = 2.0  # how long a file that looks like a copy in progress may wait
 TRUNC_MEMORY_S = 60.0  # how long the pre-truncation head is remembered for copy matching
 CHECKPOINT_EVERY_S = 5.0
+POLL_CHECK_S = 0.25  # polling mode: stat followed files this often (notify's poller is coarse)
 
 
 class _Tracked:
@@ -145,8 +146,10 @@ class Tailer:
             loop = asyncio.get_running_loop()
             next_scan = loop.time() + self.rescan_s
             next_ck = loop.time() + CHECKPOINT_EVERY_S
+            next_quick = loop.time() + POLL_CHECK_S
             while True:
-                timeout = 0.0 if self._more else max(0.0, next_scan - loop.time())
+                due = min(next_scan, next_quick) if self.watcher.poll else next_scan
+                timeout = 0.0 if self._more else max(0.0, due - loop.time())
                 if not self._hints and timeout > 0:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout)
@@ -161,6 +164,10 @@ class Tailer:
                 if loop.time() >= next_scan:
                     await self._rescan()
                     next_scan = loop.time() + self.rescan_s
+                    next_quick = loop.time() + POLL_CHECK_S
+                elif self.watcher.poll and loop.time() >= next_quick:
+                    await self._quick_check()
+                    next_quick = loop.time() + POLL_CHECK_S
                 if self.state_file and loop.time() >= next_ck:
                     next_ck = loop.time() + CHECKPOINT_EVERY_S
                     self._save_checkpoint()
@@ -269,6 +276,17 @@ class Tailer:
             if tf in self._orphans and now - tf.idle_since >= self.rotate_wait_s:
                 await self._release(tf)
         self._limit_open()
+
+    async def _quick_check(self) -> None:
+        """Polling mode: compare size, mtime and inode of every followed path ourselves."""
+        for path, tf in list(self._by_path.items()):
+            try:
+                st = os.stat(path)
+            except OSError:
+                await self._look(path)
+                continue
+            if key_of(st) != tf.key or st.st_size != tf.size or st.st_mtime_ns != tf.mtime:
+                await self._look(path)
 
     # ---- one path -----------------------------------------------------------------------
     async def _look(self, path: str, *, initial: bool = False) -> None:
@@ -640,7 +658,7 @@ class Tailer:
                 if len(batch) >= MAX_BATCH:
                     self._lines[src] = self._lines.get(src, 0) + lines
                     lines = 0
-                    batch.append(self._status(tf))  # line counts keep up during a backlog
+                    batch.append(self._status(tf, end_ok))  # counts keep up during a backlog
                     await self._send(batch)  # yields to the loop: a burst never starves it
                     batch = []
                     tf.ck_offset = end_ok
@@ -712,14 +730,18 @@ class Tailer:
             tf.in_backlog = False
             self._prog[2] += 1
 
-    def _status(self, tf: _Tracked) -> FileStatus:
+    def _status(self, tf: _Tracked, mid_read: int | None = None) -> FileStatus:
+        """The status of ``tf``'s path; ``mid_read`` is the offset reached part-way through a
+        read (the splitter's own figures are only settled at the end of a chunk)."""
         src = tf.report
         occupant = self._by_path.get(src)
         if occupant is not None and occupant is not tf and tf.path is None:
             tf = occupant  # the path's entry describes the file now at that path
         offset = tf.copy_of.ck_offset if tf.copy_of is not None else tf.splitter.committed
+        if mid_read is not None:
+            offset = mid_read
         why = tf.why
-        if tf.state not in ("skipped",) and tf.splitter.pending and not tf.whole:
+        if mid_read is None and tf.state != "skipped" and tf.splitter.pending and not tf.whole:
             pend = f"last line incomplete ({tf.splitter.pending} bytes): waiting for its newline"
             why = f"{why}; {pend}" if why else pend
         return FileStatus(

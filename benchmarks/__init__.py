@@ -1,0 +1,1 @@
+"""Benchmarks: each runnable as `python -m benchmarks.<name>`, printing its figures."""

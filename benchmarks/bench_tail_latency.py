@@ -1,0 +1,129 @@
+"""Tailing latency and idle cost.
+
+1. A thread appends lines at a steady rate (default 1,000 lines/s), each carrying the monotonic
+   time it was written; the tailer's emit callback measures written -> handed on. Reports
+   p50/p99/max in ms (target: p99 <= 150 ms).
+2. 1,000 files in a watched directory, nothing written: the monitor's CPU use (process CPU time
+   over wall time, all threads including the watcher's), which must not spin.
+
+Run: python -m benchmarks.bench_tail_latency [--seconds 10] [--rate 1000] [--files 1000]
+     [--idle-seconds 10] [--poll]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from swarmtop.events import Event, LogLine
+from swarmtop.sources.paths import parse_source
+from swarmtop.sources.tailer import Tailer
+
+
+def _writer(path: Path, rate: float, seconds: float, stop: threading.Event) -> int:
+    n = 0
+    period = 1.0 / rate
+    start = time.monotonic()
+    with open(path, "ab", buffering=0) as f:
+        while not stop.is_set():
+            due = start + n * period
+            now = time.monotonic()
+            if now - start >= seconds:
+                break
+            if due > now:
+                time.sleep(due - now)
+            f.write(f"t={time.monotonic_ns()} line {n}\n".encode())
+            n += 1
+    return n
+
+
+async def bench_latency(seconds: float, rate: float, poll: bool) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as d:
+        log = Path(d) / "app.log"
+        log.write_bytes(b"")
+        lat: list[float] = []
+
+        async def emit(batch: list[Event]) -> None:
+            now = time.monotonic_ns()
+            for ev in batch:
+                if isinstance(ev, LogLine) and ev.text.startswith("t="):
+                    lat.append((now - int(ev.text[2:].split(" ", 1)[0])) / 1e6)
+
+        tailer = Tailer([parse_source(d)], poll=poll)
+        task = asyncio.create_task(tailer.run(emit))
+        await asyncio.sleep(0.5)  # watcher up
+        stop = threading.Event()
+        written = await asyncio.to_thread(_writer, log, rate, seconds, stop)
+        deadline = time.monotonic() + 5
+        while len(lat) < written and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        await tailer.close()
+    lat.sort()
+
+    def pct(p: float) -> float:
+        return lat[min(len(lat) - 1, int(p / 100 * len(lat)))] if lat else float("nan")
+
+    return {"written": written, "received": len(lat), "p50_ms": pct(50), "p99_ms": pct(99),
+            "max_ms": lat[-1] if lat else float("nan")}
+
+
+async def bench_idle(files: int, seconds: float, poll: bool) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as d:
+        for i in range(files):
+            (Path(d) / f"f{i:05d}.log").write_bytes(b"hello\nworld\n")
+        got = 0
+
+        async def emit(batch: list[Event]) -> None:
+            nonlocal got
+            got += sum(isinstance(e, LogLine) for e in batch)
+
+        tailer = Tailer([parse_source(d)], poll=poll)
+        task = asyncio.create_task(tailer.run(emit))
+        while got < 2 * files:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # let the first re-scan pass
+        t0, c0 = time.monotonic(), time.process_time()
+        await asyncio.sleep(seconds)
+        wall, cpu = time.monotonic() - t0, time.process_time() - c0
+        followed = tailer.files_followed()
+        open_fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else -1
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        await tailer.close()
+    return {"files": followed, "cpu_percent": 100 * cpu / wall, "open_fds": open_fds}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.bench_tail_latency")
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--rate", type=float, default=1000.0)
+    ap.add_argument("--files", type=int, default=1000)
+    ap.add_argument("--idle-seconds", type=float, default=10.0)
+    ap.add_argument("--poll", action="store_true")
+    args = ap.parse_args(argv)
+    lat = asyncio.run(bench_latency(args.seconds, args.rate, args.poll))
+    print(f"latency: {lat['written']} lines at {args.rate:.0f}/s, {lat['received']} received; "
+          f"p50 {lat['p50_ms']:.1f} ms, p99 {lat['p99_ms']:.1f} ms, max {lat['max_ms']:.1f} ms "
+          f"(target p99 <= 150 ms)")
+    idle = asyncio.run(bench_idle(args.files, args.idle_seconds, args.poll))
+    print(f"idle: {idle['files']} files followed, {idle['cpu_percent']:.2f} % of one core over "
+          f"{args.idle_seconds:.0f} s, {idle['open_fds']} open fds")
+    return 0 if lat["received"] == lat["written"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
