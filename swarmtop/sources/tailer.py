@@ -87,7 +87,11 @@ class _Tracked:
 
 
 class Tailer:
-    """The live file source (Source protocol: ``run(emit)``, ``close()``)."""
+    """The live file source (Source protocol: ``run(emit)``, ``close()``).
+
+    ``emit`` must behave like ``asyncio.Queue.put``: when it returns the batch was delivered,
+    when it is cancelled it was not. Offsets are checkpointed only for delivered lines.
+    """
 
     def __init__(
         self,
@@ -107,6 +111,8 @@ class Tailer:
         self.fmt = fmt
         self.max_line = max_line
         self.state_file = state_file
+        # the state file may sit in a watched directory: it is ours, not a log
+        self._own = {os.path.abspath(state_file)} if state_file else set()
         self.from_end = from_end
         self.clock = clock
         self.rescan_s = rescan_s
@@ -209,9 +215,13 @@ class Tailer:
         for spec in self.specs:
             for p in list_files(spec):
                 seen.setdefault(os.path.abspath(p), None)
+        for own in self._own:
+            seen.pop(own, None)
         return list(seen)
 
     def _matches(self, path: str) -> bool:
+        if path in self._own:
+            return False
         p = Path(path)
         return any(matches(spec, p) for spec in self.specs)
 

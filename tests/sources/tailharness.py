@@ -25,6 +25,9 @@ class Harness:
         self.task: asyncio.Task[None] | None = None
 
     async def emit(self, batch: list[Event]) -> None:
+        # like asyncio.Queue.put: may make the source wait, and a batch whose emit was
+        # cancelled was not delivered
+        await asyncio.sleep(0)
         self.batches.append(len(batch))
         self.agg.ingest(batch)
         for ev in batch:
@@ -34,7 +37,6 @@ class Harness:
                 self.errors.append(ev)
             elif isinstance(ev, FileStatus):
                 self.status[ev.source] = ev
-        await asyncio.sleep(0)  # a real queue may make the source wait
 
     async def __aenter__(self) -> Harness:
         self.task = asyncio.create_task(self.tailer.run(self.emit))

@@ -43,7 +43,11 @@ async def test_restart_mid_file_totals_exactly(tmp_path):
         await second.settle(200_000 - first.count, timeout=60)
         _append(log, numbered("a", 10, 200_000))
         await second.settle(200_000 - first.count + 10)
-    assert first.texts + second.texts == expect("a", 200_010)
+    both = first.texts + second.texts
+    dup = sorted(k for k, v in both.items() if v > 1)
+    missing = sorted(set(expect("a", 200_010)) - set(both))
+    assert not dup and not missing, (len(dup), dup[:3], len(missing), missing[:3], first.count)
+    assert both == expect("a", 200_010)
     assert first.lines + second.lines == 200_010
 
 
@@ -100,3 +104,16 @@ def test_checkpoint_written_atomically(tmp_path):
     else:
         raise AssertionError("a damaged state file must be reported")
     assert checkpoint.load(str(tmp_path / "missing.json")) == []
+
+
+async def test_state_file_inside_watched_directory_is_not_followed(tmp_path):
+    state = str(tmp_path / "state.json")
+    _append(tmp_path / "app.log", numbered("a", 5))
+    async with Harness(str(tmp_path), state_file=state) as h:
+        await h.settle(5)
+        h.tailer._save_checkpoint(force=True)
+        h.tailer._save_checkpoint(force=True)
+        _append(tmp_path / "app.log", numbered("a", 5, 5))
+        await h.settle(10)
+        assert list(h.status) == [str(tmp_path / "app.log")]
+        assert h.texts == expect("a", 10)
