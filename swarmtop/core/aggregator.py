@@ -70,8 +70,16 @@ class Aggregator:
         self.first_event_ts: float | None = None
         self.error_lines = 0
         self.llm_errors = 0
+        self.max_ts = float("-inf")  # newest event time seen (samples included)
         self.since: float | None = None  # --since: ignore events older than this (their own ts)
         self.skipped_old = 0
+        # name -> callable giving a small dict for snapshot.runtime (e.g. the recorder's state)
+        self.status_providers: dict[str, Callable[[], dict[str, object]]] = {}
+
+    def event_clock(self) -> float:
+        """'Now' as the newest event seen: the clock for reports and replays, so rolling
+        figures describe the end of the recording rather than an empty minute of wall time."""
+        return self.max_ts if self.max_ts > float("-inf") else time.time()
 
     # ---- ingest -------------------------------------------------------------------------
     def ingest(self, events: Iterable[Event]) -> None:
@@ -91,6 +99,8 @@ class Aggregator:
                 fc.status = ev
             return
         if isinstance(ev, ProcessSample):
+            if ev.ts > self.max_ts:
+                self.max_ts = ev.ts
             self.processes.add_sample(ev)
             self.pids.add(ev.pid)
             return
@@ -113,6 +123,8 @@ class Aggregator:
             fc.events += 1
         if self.last_event_ts is None or ev.ts > self.last_event_ts:
             self.last_event_ts = ev.ts
+        if ev.ts > self.max_ts:
+            self.max_ts = ev.ts
         if self.first_event_ts is None or ev.ts < self.first_event_ts:
             self.first_event_ts = ev.ts
         if isinstance(ev, LLMCall):
@@ -191,4 +203,5 @@ class Aggregator:
             errors={"tasks": tasks, "failed_tasks": failed, "error_lines": self.error_lines,
                     "llm_errors": self.llm_errors, "bad_lines": self.bad_lines},
             log_tail=self.logtail.lines(),
+            runtime={name: fn() for name, fn in self.status_providers.items()},
         )
