@@ -8,6 +8,7 @@ import sys
 from swarmtop.commands.common import resolve_sources, since_cutoff
 from swarmtop.core.aggregator import Aggregator
 from swarmtop.core.config import Config
+from swarmtop.export.markdown import render_markdown
 from swarmtop.export.text import render_text
 from swarmtop.snapshot import Snapshot, to_json
 from swarmtop.sources.reader import read_file
@@ -33,6 +34,8 @@ def run_report(args: argparse.Namespace, config: Config) -> int:
     snap = build_report(args, config)
     if args.output == "json":
         sys.stdout.buffer.write(to_json(snap) + b"\n")
+    elif args.output == "markdown":
+        sys.stdout.write(render_markdown(snap))
     else:
         sys.stdout.write(render_text(snap))
     sys.stdout.flush()
