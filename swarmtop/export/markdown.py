@@ -27,7 +27,7 @@ def render_markdown(s: Snapshot) -> str:
                  [[n, f"{c.score:.0f}", f"{c.weight:.2f}", c.why]
                   for n, c in s.health.components.items()])
     out += ["", "### Tokens and cost", ""]
-    est = " (~estimated {})".format(fmt_num(t.estimated)) if t.estimated else ""
+    est = f" (~estimated {fmt_num(t.estimated)})" if t.estimated else ""
     out.append(f"{fmt_num(t.total)} tokens{est} in {t.calls} calls, {fmt_usd(t.cost_usd)}, "
                f"burn {fmt_usd(t.burn_usd_per_min)}/min.")
     out.append("")
