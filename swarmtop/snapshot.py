@@ -190,6 +190,7 @@ class Snapshot(_S):
     metrics: dict[str, Any] = {}
     trends: dict[str, Any] = {}
     runtime: dict[str, Any] = {}  # state of the monitor itself, e.g. {"record": {...}}
+    baseline: dict[str, Any] = {}  # comparison against --baseline (docs/baselines.md)
 
 
 def to_dict(snapshot: Snapshot) -> dict[str, Any]:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
+import msgspec
+
+from swarmtop.core.baseline import BaselineSettings, compare
 from swarmtop.core.config import Config
 from swarmtop.core.health import combine, error_component, latency_component
 from swarmtop.core.logtail import LogTail
@@ -74,6 +77,8 @@ class Aggregator:
         self.since: float | None = None  # --since: ignore events older than this (their own ts)
         self.skipped_old = 0
         # name -> callable giving a small dict for snapshot.runtime (e.g. the recorder's state)
+        # --baseline: (base snapshot, settings, where it came from); compared at every snapshot
+        self.baseline: tuple[Snapshot, BaselineSettings, str] | None = None
         self.status_providers: dict[str, Callable[[], dict[str, object]]] = {}
 
     def event_clock(self) -> float:
@@ -191,7 +196,7 @@ class Aggregator:
             pids=sorted(self.pids),
             recent_bad_lines=self.logtail.bad(),
         )
-        return Snapshot(
+        snap = Snapshot(
             generated_at=iso(time.time()),
             as_of=iso(now),
             uptime_s=round(max(0.0, now - self.started), 3),
@@ -205,3 +210,7 @@ class Aggregator:
             log_tail=self.logtail.lines(),
             runtime={name: fn() for name, fn in self.status_providers.items()},
         )
+        if self.baseline is not None:
+            base, settings, origin = self.baseline
+            snap = msgspec.structs.replace(snap, baseline=compare(base, snap, settings, origin))
+        return snap

@@ -60,4 +60,41 @@ def render_markdown(s: Snapshot) -> str:
         out += ["", "### Bottlenecks", ""]
         out += table(["kind", "severity", "why"],
                      [[b.kind, f"{b.severity:.2f}", b.why] for b in s.bottlenecks])
+    if s.baseline:
+        out += ["", *baseline_table(s.baseline)]
     return "\n".join(out) + "\n"
+
+
+_MARK = {"better": "✅ better", "worse": "❌ worse", "same": "same"}
+
+
+def fmt_figure(name: str, value: float) -> str:
+    if name.endswith("cost_usd") or name.endswith("cost_per_task"):
+        return fmt_usd(value)
+    if name.endswith("_ms"):
+        return fmt_ms(value)
+    if "bytes" in name:
+        return fmt_bytes(value)
+    if name.endswith("error_rate"):
+        return f"{value:.1%}"
+    return f"{value:,.1f}" if value != int(value) else f"{int(value):,}"
+
+
+def baseline_table(b: dict) -> list[str]:
+    """The comparison as a table a person pastes into a pull request."""
+    rows = []
+    for f in b["figures"]:
+        pct = f["change_pct"]
+        rows.append([f["figure"], fmt_figure(f["figure"], f["base"]),
+                     fmt_figure(f["figure"], f["new"]),
+                     "n/a" if pct is None else f"{pct:+.1f}%", _MARK[f["verdict"]]])
+    out = [f"### Against baseline `{cell(b.get('source', ''))}`", ""]
+    counts = {v: sum(1 for f in b["figures"] if f["verdict"] == v) for v in _MARK}
+    out.append(f"{counts['worse']} worse, {counts['better']} better, {counts['same']} the same.")
+    out.append("")
+    out += table(["figure", "base", "new", "change", "verdict"], rows)
+    for r in b.get("regressions", []):
+        out.append(f"\n**Regression:** `{cell(r['figure'])}` worse by {r['worse_by_pct']:.1f}% "
+                   f"(limit {r['limit_pct']:g}%)")
+    out += ["", "Rules: " + "; ".join(f"*{k}*: {v}" for k, v in b.get("rules", {}).items())]
+    return out
