@@ -1,1 +1,1 @@
-"""Benchmarks: each runnable as `python -m benchmarks.<name>`, printing its figures."""
+"""Benchmarks: `python -m benchmarks` runs them all and writes docs/PERFORMANCE.md."""

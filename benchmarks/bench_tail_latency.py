@@ -7,7 +7,7 @@
    over wall time, all threads including the watcher's), which must not spin.
 
 Run: python -m benchmarks.bench_tail_latency [--seconds 10] [--rate 1000] [--files 1000]
-     [--idle-seconds 10] [--poll]
+     [--idle-seconds 10] [--poll] [--smoke]
 """
 
 from __future__ import annotations
@@ -114,14 +114,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--idle-seconds", type=float, default=10.0)
     ap.add_argument("--poll", action="store_true")
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes: checks it still runs")
     args = ap.parse_args(argv)
+    if args.smoke:
+        args.seconds, args.rate, args.files, args.idle_seconds = 0.3, 200, 5, 0.2
     lat = asyncio.run(bench_latency(args.seconds, args.rate, args.poll))
-    print(f"latency: {lat['written']} lines at {args.rate:.0f}/s, {lat['received']} received; "
-          f"p50 {lat['p50_ms']:.1f} ms, p99 {lat['p99_ms']:.1f} ms, max {lat['max_ms']:.1f} ms "
-          f"(target p99 <= 150 ms)")
     idle = asyncio.run(bench_idle(args.files, args.idle_seconds, args.poll))
-    print(f"idle: {idle['files']} files followed, {idle['cpu_percent']:.2f} % of one core over "
-          f"{args.idle_seconds:.0f} s, {idle['open_fds']} open fds")
+    mode = "polling (--poll)" if args.poll else "inotify"
+    print(f"## Tailing: line appended -> event handed on ({mode})\n")
+    print(f"- {lat['written']:,} lines appended at {args.rate:.0f} lines/s for "
+          f"{args.seconds:g} s, {lat['received']:,} received")
+    print(f"- latency p50 {lat['p50_ms']:.1f} ms, **p99 {lat['p99_ms']:.1f} ms** "
+          f"(target <= 150 ms), max {lat['max_ms']:.1f} ms")
+    print(f"- idle: {idle['files']:,} files followed, {idle['cpu_percent']:.2f} % of one core "
+          f"over {args.idle_seconds:g} s, {idle['open_fds']} open descriptors")
     return 0 if lat["received"] == lat["written"] else 1
 
 
