@@ -13,6 +13,8 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass
 
+from swarmtop.sources.paths import SourceError
+
 VERSION = 1
 
 
@@ -26,7 +28,7 @@ class Entry:
     path: str
 
 
-class StateError(ValueError):
+class StateError(SourceError):
     """The state file exists but cannot be used (the CLI turns this into exit 2)."""
 
 

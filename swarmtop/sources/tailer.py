@@ -453,6 +453,7 @@ class Tailer:
     async def _adopt(self, tf: _Tracked, path: str) -> None:
         """A followed file seen at a new path inside the watched set (renamed)."""
         old = tf.path
+        was = tf.report
         self._orphans.discard(tf)
         if old is not None and self._by_path.get(old) is tf:
             del self._by_path[old]
@@ -460,17 +461,22 @@ class Tailer:
         tf.path = path
         tf.report = path
         self._family(path).add(tf)
-        tf.state = "following"
-        tf.why = f"renamed from {old or 'a path no longer watched'}"
+        if tf.state != "skipped":
+            tf.state = "following"
+        tf.why = f"renamed from {was}"
         self._by_path[path] = tf
         self._lines.setdefault(path, 0)
         self._dirty = True
+        out: list[Event] = []
         if old is not None and old not in self._by_path:
-            await self._send([FileStatus(
+            out.append(FileStatus(
                 ts=self.clock(), source=old, format=tf.format or "auto",
                 lines=self._lines.get(old, 0), offset=0, state="rotated",
                 why=f"renamed to {path}",
-            )])
+            ))
+        if tf.state != "skipped":
+            out.append(self._status(tf))  # the new name is listed even before it grows
+        await self._send(out)
 
     async def _lose_path(self, tf: _Tracked) -> None:
         """``tf`` is no longer at its path: read it to its end, keep it until idle."""

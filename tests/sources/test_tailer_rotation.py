@@ -27,6 +27,9 @@ async def test_rename_rotation_writes_to_both_files(tmp_path):
         assert h.texts == expect("a", 130) + expect("b", 50)
         assert h.lines == 180
         assert h.status[str(log)].state == "following"
+        rotated = h.status[str(tmp_path / "app.log.1")]
+        assert rotated.why == f"renamed from {log}"
+        assert h.status[str(log)].lines + rotated.lines == 180
 
 
 async def test_rename_rotation_file_source_drains_old_file(tmp_path):
