@@ -301,6 +301,12 @@ class Tailer:
     # ---- one path -----------------------------------------------------------------------
     async def _look(self, path: str, *, initial: bool = False) -> None:
         try:
+            await self._look_path(path, initial)
+        except OSError as exc:  # an I/O error costs this file a look, never the tailer
+            await self._note(path, (0, 0), f"cannot read: {exc.strerror or exc}")
+
+    async def _look_path(self, path: str, initial: bool) -> None:
+        try:
             st = os.stat(path)
         except OSError:
             st = None
@@ -669,7 +675,10 @@ class Tailer:
                         excerpt=line[:200].decode("utf-8", "replace"),
                     ))
                     continue
-                batch.extend(decode(line, src, offset, now))
+                try:
+                    batch.extend(decode(line, src, offset, now))
+                except Exception as exc:  # noqa: BLE001 - a decoder bug is a bad line
+                    batch.append(_decoder_failed(src, offset, now, exc, line))
                 end_ok = offset + len(line) + 1
                 if len(batch) >= MAX_BATCH:
                     self._lines[src] = self._lines.get(src, 0) + lines
@@ -725,7 +734,10 @@ class Tailer:
         tf.splitter.reset(len(data))
         tf.ck_offset = len(data)
         self._lines[tf.report] = data.count(b"\n")  # lines of the current version
-        events = tf.decoder.decode_file(data, tf.report, self.clock())  # type: ignore[union-attr]
+        try:
+            events = tf.decoder.decode_file(data, tf.report, self.clock())  # type: ignore[union-attr]
+        except Exception as exc:  # noqa: BLE001 - a decoder bug is a bad file, not a crash
+            events = [_decoder_failed(tf.report, 0, self.clock(), exc, data)]
         self._count_backlog(tf, len(data))
         self._finish_backlog(tf)
         tf.last_active = tf.idle_since = time.monotonic()
@@ -787,6 +799,12 @@ class Tailer:
             ))
         checkpoint.save(self.state_file, entries)
         self._dirty = False
+
+
+def _decoder_failed(src: str, offset: int, now: float, exc: Exception, data: bytes) -> ParseError:
+    return ParseError(ts=now, source=src, offset=offset,
+                      reason=f"decoder failed: {type(exc).__name__}: {exc}"[:200],
+                      excerpt=data[:200].decode("utf-8", "replace"))
 
 
 def _absolute(spec: SourceSpec) -> SourceSpec:

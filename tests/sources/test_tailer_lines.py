@@ -65,3 +65,25 @@ async def test_binary_file_skipped_with_reason(tmp_path):
         await h.settle(10)
         assert h.texts == expect("a", 10)
         assert h.lines == 10
+
+
+async def test_decoder_exception_is_a_bad_line_not_a_crash(tmp_path, monkeypatch):
+    from swarmtop.sources.decoders import DECODERS
+    from swarmtop.sources.decoders.text import TextDecoder
+
+    class Fragile(TextDecoder):
+        def decode(self, line, source, offset, now):
+            if b"boom" in line:
+                raise RuntimeError("bug in a decoder")
+            return super().decode(line, source, offset, now)
+
+    monkeypatch.setitem(DECODERS, "fragile", Fragile)
+    log = tmp_path / "app.log"
+    _append(log, b"one\nboom\ntwo\n")
+    async with Harness(str(log), fmt="fragile") as h:
+        await h.settle(3)
+        _append(log, b"three\n")
+        await h.settle(4)
+        assert h.texts == {"one": 1, "two": 1, "three": 1}
+        assert [e.reason for e in h.errors] == ["decoder failed: RuntimeError: bug in a decoder"]
+        assert h.lines == 4
