@@ -127,6 +127,7 @@ class Tailer:
         self._deferred: dict[str, float] = {}  # path -> first seen (possible copy in progress)
         self._noted: dict[str, tuple[int, int] | None] = {}  # unreadable/too many: said once
         self._hints: set[str] = set()
+        self._aliases: dict[str, str] = {}  # symlink target -> the SOURCE path naming it
         self._more: set[_Tracked] = set()  # files with more to read than one pass
         self._wake = asyncio.Event()
         self._emit: Emit | None = None
@@ -203,6 +204,10 @@ class Tailer:
             if spec.kind == "file":
                 parent = os.path.dirname(str(spec.root)) or "."
                 roots.setdefault(parent, False)
+                real = os.path.realpath(spec.root)
+                if real != str(spec.root):  # a symlinked file changes where its target lives
+                    self._aliases[real] = str(spec.root)
+                    roots.setdefault(os.path.dirname(real), False)
             else:
                 roots[str(spec.root)] = True
         # a directory inside a recursively watched one needs no watch of its own
@@ -226,6 +231,8 @@ class Tailer:
         return any(matches(spec, p) for spec in self.specs)
 
     def _on_paths(self, paths: set[str]) -> None:
+        if self._aliases:
+            paths = {self._aliases.get(p, p) for p in paths}
         self._hints |= paths
         self._wake.set()
 

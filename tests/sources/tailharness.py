@@ -75,7 +75,7 @@ class Harness:
         """Wait for ``expected`` lines, then a little longer to catch any duplicate."""
         await wait_for(lambda: self.count + len(self.errors) >= expected
                        and self.lines >= expected, timeout)
-        await asyncio.sleep(0.3 + self.tailer.rescan_s)
+        await asyncio.sleep(0.3 + min(self.tailer.rescan_s, 1.0))
 
 
 async def wait_for(cond: Callable[[], bool], timeout: float = 20.0) -> None:

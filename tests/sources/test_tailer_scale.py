@@ -102,3 +102,18 @@ async def test_polling_mode_follows_appends_and_rotation(tmp_path):
         await h.settle(20)
         assert h.texts == expect("a", 15) + expect("b", 5)
         assert h.lines == 20
+
+
+async def test_symlinked_file_source_follows_its_target(tmp_path):
+    real_dir = tmp_path / "real"
+    real_dir.mkdir()
+    target = real_dir / "app.log"
+    _append(target, numbered("a", 3))
+    link = tmp_path / "current.log"
+    link.symlink_to(target)
+    async with Harness(str(link), rescan_s=30) as h:  # no re-scan: notifications only
+        await h.until(lambda: h.count == 3)
+        _append(target, numbered("a", 4, 3))
+        await h.settle(7)
+        assert h.texts == expect("a", 7)
+        assert list(h.status) == [str(link)]
