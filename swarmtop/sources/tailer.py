@@ -39,6 +39,7 @@ from swarmtop.sources.watcher import DirWatcher
 
 CHUNK = 1 << 20  # one read
 MAX_BATCH = 2000  # events per emit
+SLICE_S = 0.005  # longest stretch of decoding before the loop gets a turn
 PASS_BYTES = 16 << 20  # per file per pass; the rest next pass, so other files get a turn
 WHOLE_FILE_CAP = 64 << 20
 MAX_FILES = 10_000  # identities followed at once
@@ -129,7 +130,7 @@ class Tailer:
         self._hints: set[str] = set()
         self._aliases: dict[str, str] = {}  # symlink target -> the SOURCE path naming it
         self._more: set[_Tracked] = set()  # files with more to read than one pass
-        self._wake = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None
         self._emit: Emit | None = None
         self._entries = checkpoint.load(state_file) if state_file else []
         self._entry_by_key = {(e.dev, e.ino): e for e in self._entries}
@@ -158,9 +159,7 @@ class Tailer:
                 due = min(next_scan, next_quick) if self.watcher.poll else next_scan
                 timeout = 0.0 if self._more else max(0.0, due - loop.time())
                 if not self._hints and timeout > 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout)
-                self._wake.clear()
+                    await self._sleep(loop, timeout)
                 if self._hints:
                     hints, self._hints = self._hints, set()
                     await self._look_many(hints)
@@ -180,6 +179,18 @@ class Tailer:
                     self._save_checkpoint()
         finally:
             await self.watcher.stop()
+
+    async def _sleep(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+        """Sleep until woken by a change notice or the timeout. A bare future rather than
+        ``wait_for(event.wait())``: on 3.11 that can swallow a cancellation that lands as the
+        timeout fires, leaving ``run`` impossible to stop."""
+        waiter = self._waiter = loop.create_future()
+        handle = loop.call_later(timeout, _wake_up, waiter)
+        try:
+            await waiter
+        finally:
+            handle.cancel()
+            self._waiter = None
 
     async def close(self) -> None:
         if self._closed:
@@ -234,7 +245,8 @@ class Tailer:
         if self._aliases:
             paths = {self._aliases.get(p, p) for p in paths}
         self._hints |= paths
-        self._wake.set()
+        if self._waiter is not None:
+            _wake_up(self._waiter)
 
     async def _initial_scan(self) -> None:
         paths = self._listed()
@@ -664,6 +676,7 @@ class Tailer:
         lines = 0
         end_ok = tf.ck_offset
         got = 0
+        slice_start = time.perf_counter()
         while budget > 0:
             try:
                 chunk = os.pread(fd, min(CHUNK, budget), splitter.pos)
@@ -687,21 +700,24 @@ class Tailer:
                 except Exception as exc:  # noqa: BLE001 - a decoder bug is a bad line
                     batch.append(_decoder_failed(src, offset, now, exc, line))
                 end_ok = offset + len(line) + 1
-                if len(batch) >= MAX_BATCH:
+                if len(batch) >= MAX_BATCH or (
+                    not lines & 255 and time.perf_counter() - slice_start > SLICE_S
+                ):
                     self._lines[src] = self._lines.get(src, 0) + lines
                     lines = 0
                     batch.append(self._status(tf, end_ok))  # counts keep up during a backlog
-                    await self._send(batch)  # yields to the loop: a burst never starves it
+                    await self._send(batch)
+                    await asyncio.sleep(0)  # a put that did not wait never yielded
                     batch = []
                     tf.ck_offset = end_ok
                     now = self.clock()
+                    slice_start = time.perf_counter()
             end_ok = splitter.committed
             self._count_backlog(tf, len(chunk))
             if len(chunk) == CHUNK:
                 await asyncio.sleep(0)
         if budget <= 0:
-            self._more.add(tf)
-            self._wake.set()
+            self._more.add(tf)  # run() reads it again before sleeping
         self._lines[src] = self._lines.get(src, 0) + lines
         now_m = time.monotonic()
         if got:
@@ -806,6 +822,11 @@ class Tailer:
             ))
         checkpoint.save(self.state_file, entries)
         self._dirty = False
+
+
+def _wake_up(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def _decoder_failed(src: str, offset: int, now: float, exc: Exception, data: bytes) -> ParseError:

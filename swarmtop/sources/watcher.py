@@ -11,7 +11,6 @@ hands the watcher the roots' current identities on every re-scan. When inotify c
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -90,9 +89,14 @@ class DirWatcher:
     async def stop(self) -> None:
         if self._stop is not None:
             self._stop.set()  # the watch thread returns within step_ms
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(task, timeout=6)
+        if self._tasks:
+            # not wait_for(): a watch task is never awaited past its deadline
+            _, pending = await asyncio.wait(self._tasks, timeout=6)
+            for task in pending:
+                task.cancel()
+            for task in self._tasks:
+                if task.done() and not task.cancelled():
+                    task.exception()  # retrieved: failures were already turned into polling
         self._tasks = []
         self._stop = None
         self._roots = frozenset()
