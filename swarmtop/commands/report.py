@@ -39,7 +39,7 @@ def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
     files = resolve_sources(args.sources)
     cutoff = since_cutoff(getattr(args, "since", None))
     clock = EventClock()
-    agg = Aggregator(config, clock=clock)
+    agg = Aggregator(config, clock=clock, event_time=True)
     for path in files:
         for batch in read_file(path, args.format, max_line=config.max_line_bytes):
             if cutoff is not None:

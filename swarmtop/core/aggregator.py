@@ -9,12 +9,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
+from swarmtop.core.analysis import Analyzer
 from swarmtop.core.config import Config
-from swarmtop.core.health import combine, error_component, latency_component
 from swarmtop.core.logtail import LogTail
 from swarmtop.core.patterns import PatternTracker
 from swarmtop.core.prices import PriceTable
 from swarmtop.core.processes import ProcessTracker
+from swarmtop.core.signals import Inputs
 from swarmtop.core.tokenizer import Tokenizer
 from swarmtop.core.tokens import TokenLedger
 from swarmtop.events import (
@@ -28,10 +29,11 @@ from swarmtop.events import (
     ProcessSample,
     TaskEvent,
 )
-from swarmtop.snapshot import FileInfo, Snapshot, Sources
+from swarmtop.snapshot import FileInfo, Memory, PatternStats, Snapshot, Sources, Tokens
 from swarmtop.sources.timeparse import iso
 
 MAX_FILES = 10_000  # per-file status entries kept
+_ARRIVAL_STAMPED = (FileStatus, ParseError)  # bookkeeping: ts is arrival, not event time
 
 
 class _FileCounts:
@@ -51,6 +53,7 @@ class Aggregator:
         clock: Callable[[], float] = time.time,
         prices: PriceTable | None = None,
         tokenizer: Tokenizer | None = None,
+        event_time: bool = False,
     ) -> None:
         self.config = config or Config()
         self.clock = clock
@@ -70,11 +73,24 @@ class Aggregator:
         self.first_event_ts: float | None = None
         self.error_lines = 0
         self.llm_errors = 0
+        self.analyzer = Analyzer(cfg)  # alerts, trends, bottlenecks, health (core/analysis.py)
+        self.last_event_at: float | None = None  # our clock when the newest event arrived
+        # event_time (reports, replays): the analyzers also tick as the log's own timestamps
+        # pass, so an alert's `for` is measured on the log's timeline even within one batch
+        self.event_time = event_time
+        self._next_tick = float("-inf")
 
     # ---- ingest -------------------------------------------------------------------------
     def ingest(self, events: Iterable[Event]) -> None:
+        before = self.events
+        event_time = self.event_time
         for ev in events:
             self._ingest_one(ev)
+            if event_time and ev.ts >= self._next_tick and not isinstance(ev, _ARRIVAL_STAMPED):
+                self.analyzer.tick(self._inputs(ev.ts))
+                self._next_tick = ev.ts + self.analyzer.step_s
+        if self.events != before:
+            self.last_event_at = self.clock()
 
     def _file(self, source: str) -> _FileCounts | None:
         fc = self.files.get(source)
@@ -143,14 +159,11 @@ class Aggregator:
     # ---- snapshot -----------------------------------------------------------------------
     def snapshot(self, now: float | None = None) -> Snapshot:
         now = self.clock() if now is None else now
-        cfg = self.config
-        patterns = self.patterns.section(now)
         tasks, failed = self.patterns.totals()
-        weights = cfg.health_weights
-        components = {
-            "errors": error_component(tasks, failed, weights.get("errors", 0.3)),
-            "latency": latency_component(patterns, weights.get("latency", 0.2)),
-        }
+        tokens = self.tokens.section(now)
+        memory = self.processes.section(now)
+        patterns = self.patterns.section(now)
+        analysis = self.analyzer.analyse(self._inputs(now, tokens, memory, patterns))
         files = []
         for path, fc in self.files.items():
             st = fc.status
@@ -178,12 +191,42 @@ class Aggregator:
             generated_at=iso(time.time()),
             as_of=iso(now),
             uptime_s=round(max(0.0, now - self.started), 3),
-            health=combine(components),
-            tokens=self.tokens.section(now),
-            memory=self.processes.section(now),
+            health=analysis.health,
+            tokens=tokens,
+            memory=memory,
             patterns=patterns,
+            alerts=analysis.alerts,
+            bottlenecks=analysis.bottlenecks,
+            trends=analysis.trends,
+            alert_history=analysis.alert_history,
+            alert_metrics=analysis.alert_metrics,
             sources=sources,
             errors={"tasks": tasks, "failed_tasks": failed, "error_lines": self.error_lines,
                     "llm_errors": self.llm_errors, "bad_lines": self.bad_lines},
             log_tail=self.logtail.lines(),
         )
+
+    # ---- analysis -----------------------------------------------------------------------
+    def _inputs(self, now: float, tokens: Tokens | None = None, memory: Memory | None = None,
+                patterns: dict[str, PatternStats] | None = None) -> Inputs:
+        full = patterns is not None  # a snapshot; else a backlog tick (alerts and trends only)
+        if patterns is None:
+            patterns = self.patterns.section(now, all_time=False)
+        return Inputs(
+            now=now,
+            tokens=tokens if tokens is not None else self.tokens.section(now),
+            memory=memory if memory is not None else self.processes.section(now),
+            patterns=patterns,
+            window_tasks=(sum(p.window_count for p in patterns.values()),
+                          sum(p.window_errors for p in patterns.values())),
+            all_tasks=self.patterns.totals(),
+            last_event_at=self.last_event_at,
+            follows_logs=bool(self.files),
+            cpu_cores=self.analyzer.cores,
+            budget_period_s=self.config.budget_period_s,
+            agent_loads=self.patterns.agent_loads(now) if full else {},
+        )
+
+    def acknowledge(self, rule: str) -> bool:
+        """Silence the firing alert ``rule`` until its severity changes (False: not firing)."""
+        return self.analyzer.acknowledge(rule)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from swarmtop.core.config import COGNITIVE_PATTERNS
 from swarmtop.core.quantiles import AllTime, Window
 from swarmtop.events import TaskEvent
@@ -9,10 +11,43 @@ from swarmtop.snapshot import PatternStats
 
 OK_STATUSES = frozenset({"ok", "success", "succeeded", "done", "completed", "pass", "passed"})
 MAX_PATTERNS = 200  # a log inventing pattern names cannot grow memory without bound
+MAX_AGENTS = 100  # agents tracked per pattern; the rest fold into "(other)"
+
+
+class AgentLoad:
+    """Recent tasks, failures and over-target tasks of one agent in one pattern, as counts
+    that decay exponentially (time constant = the rolling window): O(1) memory, and they
+    forget the past at the same pace as the window figures."""
+
+    __slots__ = ("count", "errors", "slow", "last")
+
+    def __init__(self) -> None:
+        self.count = self.errors = self.slow = 0.0
+        self.last: float | None = None
+
+    def add(self, ts: float, failed: bool, slow: bool, tau: float) -> None:
+        w = 1.0
+        if self.last is None or ts >= self.last:
+            if self.last is not None:
+                f = math.exp(-(ts - self.last) / tau)
+                self.count *= f
+                self.errors *= f
+                self.slow *= f
+            self.last = ts
+        else:  # an older event: weigh it by its age instead of decaying the rest
+            w = math.exp(-(self.last - ts) / tau)
+        self.count += w
+        self.errors += w if failed else 0.0
+        self.slow += w if slow else 0.0
+
+    def at(self, now: float, tau: float) -> tuple[float, float, float]:
+        """(tasks, failed, over target) decayed to ``now``."""
+        f = 1.0 if self.last is None or now <= self.last else math.exp(-(now - self.last) / tau)
+        return self.count * f, self.errors * f, self.slow * f
 
 
 class _Pattern:
-    __slots__ = ("count", "errors", "all_time", "window", "window_errors")
+    __slots__ = ("count", "errors", "all_time", "window", "window_errors", "agents")
 
     def __init__(self, window_s: float) -> None:
         self.count = 0
@@ -20,6 +55,7 @@ class _Pattern:
         self.all_time = AllTime()
         self.window = Window(window_s)
         self.window_errors = Window(window_s)
+        self.agents: dict[str, AgentLoad] = {}
 
 
 class PatternTracker:
@@ -46,6 +82,25 @@ class PatternTracker:
         if ev.duration_ms is not None:
             p.all_time.add(ev.duration_ms)
             p.window.add(ev.ts, ev.duration_ms)
+        agent = ev.agent or "(none)"
+        load = p.agents.get(agent)
+        if load is None:
+            if len(p.agents) >= MAX_AGENTS:
+                agent = "(other)"
+                load = p.agents.get(agent)
+            if load is None:
+                load = p.agents[agent] = AgentLoad()
+        target = self.targets_ms.get(ev.pattern)
+        slow = bool(target and ev.duration_ms is not None and ev.duration_ms > target)
+        load.add(ev.ts, failed, slow, max(self.window_s, 1.0))
+
+    def agent_loads(self, now: float) -> dict[str, dict[str, tuple[float, float, float]]]:
+        """pattern -> agent -> (recent tasks, failed, over target), decayed to ``now``."""
+        tau = max(self.window_s, 1.0)
+        return {
+            name: {a: load.at(now, tau) for a, load in p.agents.items()}
+            for name, p in self._patterns.items()
+        }
 
     def totals(self) -> tuple[int, int]:
         """(tasks, failed tasks) over all patterns, all time."""
@@ -62,7 +117,9 @@ class PatternTracker:
             errs += int(vals.sum())
         return n, errs
 
-    def section(self, now: float) -> dict[str, PatternStats]:
+    def section(self, now: float, all_time: bool = True) -> dict[str, PatternStats]:
+        """Every pattern's figures; ``all_time=False`` gives only counts and the rolling p99
+        (all the analyzers' backlog ticks read), at a fraction of the cost."""
         out: dict[str, PatternStats] = {}
         # the seven cognitive patterns are always listed (empty until seen), then the rest
         names = list(COGNITIVE_PATTERNS) + sorted(
@@ -74,8 +131,12 @@ class PatternTracker:
             if p is None:
                 out[name] = PatternStats(target_ms=target, window_s=self.window_s)
                 continue
-            p50, p90, p99 = p.all_time.quantiles()
-            w50, w90, w99 = p.window.quantiles(now)
+            if all_time:
+                p50, p90, p99 = p.all_time.quantiles()
+                w50, w90, w99 = p.window.quantiles(now)
+            else:
+                p50 = p90 = p99 = w50 = w90 = None
+                (w99,) = p.window.quantiles(now, (0.99,))
             werr = p.window_errors.values(now)
             out[name] = PatternStats(
                 count=p.count,
@@ -91,5 +152,6 @@ class PatternTracker:
                 window_p90_ms=w90,
                 window_p99_ms=w99,
                 error_rate=p.errors / p.count if p.count else 0.0,
+                window_errors=int(werr.sum()),
             )
         return out
