@@ -56,9 +56,11 @@ def latency_component(patterns: Mapping[str, PatternStats], weight: float) -> He
     worst_name, worst = max(measured, key=lambda x: x[1])
     over = sum(1 for _, r in measured if r > 1)
     score = _clamp(100.0 - (worst - 1.0) * 100.0) if worst > 1 else 100.0
-    why = (f"{over} of {len(measured)} patterns over target; worst {worst_name} p99 at "
+    n = len(measured)
+    why = (f"{over} of {n} pattern{'s' * (n != 1)} over target; worst {worst_name} p99 at "
            f"{worst:.0%} of target" if over else
-           f"all {len(measured)} patterns within p99 target (worst {worst_name} {worst:.0%})")
+           f"{n} pattern{'s' * (n != 1)} within p99 target (worst {worst_name} p99 at "
+           f"{worst:.0%})")
     return HealthComponent(score=score, weight=weight, why=why)
 
 
