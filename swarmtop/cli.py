@@ -108,9 +108,10 @@ def build_replay_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="swarmtop replay", description="Replay a file written by --record.")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--speed", type=_positive, default=1.0, metavar="X")
-    p.add_argument("--no-ui", action="store_true")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-ui", action="store_true", help="headless: print the final snapshot")
+    p.add_argument("--json", action="store_true", help="with --no-ui: as JSON")
     p.add_argument("--theme", metavar="NAME")
+    p.add_argument("--config", metavar="FILE")
     return p
 
 
@@ -163,6 +164,9 @@ def _dispatch(argv: list[str]) -> int:
             from swarmtop.commands.replay import run_replay
 
             args = build_replay_parser().parse_args(argv[1:])
+            if args.json and not args.no_ui:
+                raise UsageError("--json goes with --no-ui")
+            args.speed_given = any(a.startswith("--speed") for a in argv[1:])
             return run_replay(args)
         head, command = split_run(argv)
         args = build_live_parser().parse_args(head)

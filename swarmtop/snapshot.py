@@ -119,6 +119,8 @@ class PatternStats(_S):
     window_p99_ms: float | None = None
     error_rate: float = 0.0
     window_errors: int = 0  # failed tasks in the rolling window
+    # cumulative latency histogram (Prometheus style): {"buckets": [[le_s, count], ...], "sum_ms": x}
+    histogram: dict[str, Any] = {}
 
 
 class Alert(_S):
@@ -218,6 +220,7 @@ class Snapshot(_S):
     trends: dict[str, Trend] = {}
     alert_history: list[AlertRecord] = []  # resolved alerts, newest last (bounded)
     alert_metrics: dict[str, float] = {}  # the value of every alert metric now (docs/alerts.md)
+    runtime: dict[str, Any] = {}  # state of the monitor itself, e.g. {"record": {...}}
 
 
 def to_dict(snapshot: Snapshot) -> dict[str, Any]:

@@ -53,7 +53,6 @@ class Aggregator:
         clock: Callable[[], float] = time.time,
         prices: PriceTable | None = None,
         tokenizer: Tokenizer | None = None,
-        event_time: bool = False,
     ) -> None:
         self.config = config or Config()
         self.clock = clock
@@ -75,18 +74,28 @@ class Aggregator:
         self.llm_errors = 0
         self.analyzer = Analyzer(cfg)  # alerts, trends, bottlenecks, health (core/analysis.py)
         self.last_event_at: float | None = None  # our clock when the newest event arrived
-        # event_time (reports, replays): the analyzers also tick as the log's own timestamps
-        # pass, so an alert's `for` is measured on the log's timeline even within one batch
-        self.event_time = event_time
         self._next_tick = float("-inf")
+        self.max_ts = float("-inf")  # newest event time seen (samples included)
+        self.since: float | None = None  # --since: ignore events older than this (their own ts)
+        self.skipped_old = 0
+        # name -> callable giving a small dict for snapshot.runtime (e.g. the recorder's state)
+        self.status_providers: dict[str, Callable[[], dict[str, object]]] = {}
+
+    def event_clock(self) -> float:
+        """'Now' as the newest event seen: the clock for reports and replays, so rolling
+        figures describe the end of the recording rather than an empty minute of wall time."""
+        return self.max_ts if self.max_ts > float("-inf") else time.time()
 
     # ---- ingest -------------------------------------------------------------------------
     def ingest(self, events: Iterable[Event]) -> None:
         before = self.events
-        event_time = self.event_time
+        # on event time (reports, replays) the analyzers also tick as the log's own timestamps
+        # pass, so an alert's `for` is measured on the log's timeline even within one batch
+        event_time = self.clock == self.event_clock
         for ev in events:
             self._ingest_one(ev)
-            if event_time and ev.ts >= self._next_tick and not isinstance(ev, _ARRIVAL_STAMPED):
+            if (event_time and ev.ts >= self._next_tick and not isinstance(ev, _ARRIVAL_STAMPED)
+                    and (self.since is None or ev.ts >= self.since)):
                 self.analyzer.tick(self._inputs(ev.ts))
                 self._next_tick = ev.ts + self.analyzer.step_s
         if self.events != before:
@@ -105,6 +114,8 @@ class Aggregator:
                 fc.status = ev
             return
         if isinstance(ev, ProcessSample):
+            if ev.ts > self.max_ts:
+                self.max_ts = ev.ts
             self.processes.add_sample(ev)
             self.pids.add(ev.pid)
             return
@@ -118,12 +129,17 @@ class Aggregator:
                 fc.bad_lines += 1
             self.logtail.add_bad(ev)
             return
+        if self.since is not None and ev.ts < self.since:
+            self.skipped_old += 1
+            return
         self.events += 1
         fc = self._file(ev.source)
         if fc is not None:
             fc.events += 1
         if self.last_event_ts is None or ev.ts > self.last_event_ts:
             self.last_event_ts = ev.ts
+        if ev.ts > self.max_ts:
+            self.max_ts = ev.ts
         if self.first_event_ts is None or ev.ts < self.first_event_ts:
             self.first_event_ts = ev.ts
         if isinstance(ev, LLMCall):
@@ -204,6 +220,7 @@ class Aggregator:
             errors={"tasks": tasks, "failed_tasks": failed, "error_lines": self.error_lines,
                     "llm_errors": self.llm_errors, "bad_lines": self.bad_lines},
             log_tail=self.logtail.lines(),
+            runtime={name: fn() for name, fn in self.status_providers.items()},
         )
 
     # ---- analysis -----------------------------------------------------------------------

@@ -227,11 +227,13 @@ def test_report_measures_for_on_event_time(tmp_path: Path) -> None:
     # every task fails, but the log covers 20 s: the 30 s `for` of error_rate never holds
     short = _tasks(tmp_path / "short.jsonl", 1.0, 41)
     assert run_cli("report", str(short)).returncode == 0
-    agg = Aggregator(event_time=True, clock=lambda: T0 + 20)
-    agg.ingest(_task_events(41, fail_every=1))
+    agg = Aggregator()
+    agg.clock = agg.event_clock  # as report and replay run it
+    agg.ingest(_task_events(41, fail_every=1))  # one batch spanning 20 s
     assert agg.snapshot().alerts == []
-    agg = Aggregator(event_time=True, clock=lambda: T0 + 60)
-    agg.ingest(_task_events(121, fail_every=1))
+    agg = Aggregator()
+    agg.clock = agg.event_clock
+    agg.ingest(_task_events(121, fail_every=1))  # one batch spanning 60 s
     assert [a.severity for a in agg.snapshot().alerts] == ["critical"]
 
 
