@@ -262,7 +262,8 @@ class Task:
     As a context manager (``with`` or ``async with``) it times its block; as a decorator it
     times each call of a sync or async function. On exit it writes a ``task`` record whose
     status is ``ok``, ``timeout`` (a ``TimeoutError`` escaped) or ``error`` (any other
-    exception), unless the block set ``status`` itself.
+    exception) or ``cancelled`` (``asyncio.CancelledError``, ``KeyboardInterrupt``,
+    ``SystemExit``), unless the block set ``status`` itself.
     """
 
     __slots__ = ("pattern", "agent", "task_id", "status", "_t0", "_token", "duration_ms")
@@ -302,8 +303,10 @@ class Task:
                 status = "ok"
             elif issubclass(exc_type, TimeoutError):
                 status = "timeout"
-            else:
+            elif issubclass(exc_type, Exception):
                 status = "error"
+            else:  # asyncio.CancelledError, KeyboardInterrupt, SystemExit: stopped, not failed
+                status = "cancelled"
         if _fd >= 0:
             try:
                 line = (
@@ -653,6 +656,9 @@ def _set_gc(on: bool) -> None:
         _gc_reset()
         _gc.callbacks.append(_gc_callback)
         _gc_on = True
+        # an empty record marks when watching began, so pause time is shared over the
+        # whole wall time watched, not from the first collection on
+        _emit(_gc_record(0, [0, 0.0, 0.0, 0, 0]))
     elif not on and _gc_on:
         try:
             _gc.callbacks.remove(_gc_callback)

@@ -360,5 +360,27 @@ def test_young_collections_are_batched_into_records(tmp_path, monkeypatch):
         junk.append({"i": i})
     del junk
     probe.stop()
-    young = [e for e in _only(_events(path), GcEvent) if e.generation < 2]
+    gcs = _only(_events(path), GcEvent)
+    assert gcs[0].collections == 0 and gcs[0].duration_ms == 0  # marks when watching began
+    young = [e for e in gcs[1:] if e.generation < 2]
     assert young and all(e.collections >= 1 and e.max_ms <= e.duration_ms + 1e-6 for e in young)
+
+
+def test_cancelled_task_is_recorded_as_cancelled(tmp_path):
+    path = probe.start(tmp_path)
+
+    @probe.task("lateral", agent="coder")
+    async def long() -> None:
+        await asyncio.sleep(10)
+
+    async def run() -> None:
+        job = asyncio.create_task(long())
+        await asyncio.sleep(0.01)
+        job.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await job
+
+    asyncio.run(run())
+    probe.stop()
+    (task,) = _only(_events(path), TaskEvent)
+    assert task.status == "cancelled"

@@ -13,6 +13,7 @@ Shape (plain JSON values, documented in docs/probe.md, "What swarmtop shows"):
                               "pause_ms_max": x, "pause_ms_per_s": x, "wall_share": x,
                               "last_ts": x}}}
 
+``agent`` names the reporting agent while all records of the name share one (else "").
 ``latest`` is the value of the newest record (by its timestamp); ``total`` the sum of all values
 (the running total for a counter); ``rate_per_s`` is, over the rolling window, the sum of values
 per second for ``counter`` and ``rate`` and the number of observations per second for the other
@@ -63,6 +64,8 @@ class _Metric:
 
     def add(self, ev: MetricEvent) -> None:
         v = ev.value
+        if self.agent and ev.agent != self.agent:
+            self.agent = ""  # reported by several agents: no single one to name
         self.count += 1
         self.total += v
         if v < self.min:
