@@ -66,22 +66,25 @@ def worker_main(kind: str, seed: int, deadline: float | None, parent: int,
 
 def _indexer(rng: random.Random, log: logging.Logger):
     """Every second: index some documents, keep a bit more than it should (the leak)."""
-    per_tick = LEAK_BYTES_PER_S // 4
+    started = time.monotonic()
+    held = 0
     tick = 0
     capped = False
     while True:
         tick += 1
-        if len(_leak) * per_tick >= LEAK_CAP:
-            if not capped:
-                capped = True
-                log.warning("index buffer reached %d MiB; no longer growing", LEAK_CAP >> 20,
-                            extra={"agent": "indexer"})
-        else:
-            _leak.append(b"\x69" * per_tick)
+        # keep exactly LEAK_BYTES_PER_S per second of run time, however the loop is paced
+        want = min(LEAK_CAP, int((time.monotonic() - started) * LEAK_BYTES_PER_S))
+        if want > held:
+            _leak.append(b"\x69" * (want - held))  # written bytes: real resident memory
+            held = want
+        elif want >= LEAK_CAP and not capped:
+            capped = True
+            log.warning("index buffer reached %d MiB; no longer growing", LEAK_CAP >> 20,
+                        extra={"agent": "indexer"})
         if tick % 4 == 0:
             docs = rng.randint(3, 30)
             probe.counter("index.docs", docs, agent="indexer")
-            probe.gauge("index.bytes", len(_leak) * per_tick, unit="B", agent="indexer")
+            probe.gauge("index.bytes", held, unit="B", agent="indexer")
         if tick % 12 == 0:
             with probe.task("abstract", agent="indexer"):
                 time.sleep(min(1.5, lognormal(rng, 0.5, 0.4)))
@@ -98,7 +101,7 @@ def _researcher(rng: random.Random, log: logging.Logger):
         tick += 1
         if tick % 6 == 0:
             with probe.task("divergent", agent="researcher"):
-                graph = [{"id": i, "links": []} for i in range(20_000)]
+                graph = [{"id": i, "links": []} for i in range(8_000)]
                 for a, b in zip(graph, graph[1:], strict=False):
                     a["links"].append(b)
                     b["links"].append(a)  # cycles: freed only by the collector
@@ -112,6 +115,6 @@ def _researcher(rng: random.Random, log: logging.Logger):
                     log.error("search backend returned 503", extra={"agent": "researcher"})
             probe.histogram("search.results", rng.randint(0, 40), unit="docs",
                             agent="researcher")
-        if tick % 40 == 0:
+        if tick % 24 == 0:
             gc.collect()  # a full collection after each batch, as many pipelines do
         yield
