@@ -344,14 +344,6 @@ print("ok")
     assert len(_only(_events(f), LLMCall)) == 1
 
 
-def test_benchmark_smoke():
-    from benchmarks.bench_probe import run
-
-    results = run(n=200, rounds=1)
-    assert set(results) >= {"llm_call", "task (with block)", "counter", "disabled llm_call"}
-    assert all(v > 0 for v in results.values())
-
-
 def test_young_collections_are_batched_into_records(tmp_path, monkeypatch):
     monkeypatch.setattr(probe, "GC_BATCH_S", 0.0)  # flush at every collection
     path = probe.start(tmp_path, gc=True)
