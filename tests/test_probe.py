@@ -258,7 +258,11 @@ def test_threads_never_interleave_lines(tmp_path):
         json.loads(line)
     calls = _only(_events(path), LLMCall)
     assert len(calls) == n_threads * per_thread
-    assert all(c.agent == f"a{c.agent[1:]}" and c.pattern == "systems" for c in calls)
+    per_agent: dict[str, int] = {}
+    for c in calls:
+        per_agent[c.agent] = per_agent.get(c.agent, 0) + 1
+    assert per_agent == {f"a{i}": per_thread for i in range(n_threads)}
+    assert {c.pattern for c in calls} == {"systems"}
 
 
 def test_unwritable_directory_disables_with_one_warning(tmp_path):
