@@ -35,7 +35,7 @@ THREAD_AGENTS = frozenset({"tester"})  # these run their (blocking) tasks in the
 SAWTOOTH_CHUNK = 256 * 1024  # main process: grows by this every 0.5 s ...
 SAWTOOTH_MAX = 12 * 1024 * 1024  # ... and drops its cache at this size
 LOGGER = "swarmtop.demo"
-DRAIN_S = 2.0  # on stop, tasks in flight get this long to finish before they are cancelled
+DRAIN_S = 1.0  # on stop, tasks in flight get this long to finish before they are cancelled
 
 log = logging.getLogger(LOGGER)
 

@@ -30,6 +30,16 @@ def _on_signal(signum: int, frame: object) -> None:
     _stop = True
 
 
+def _nap(seconds: float) -> None:
+    """Sleep, but wake within 50 ms of a stop signal (time.sleep resumes after a handler)."""
+    end = time.monotonic() + seconds
+    while not _stop:
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(left, 0.05))
+
+
 def _set_process_name(name: str) -> None:
     """Name the process (what ps, htop and swarmtop's process table show) on Linux."""
     try:
@@ -59,7 +69,7 @@ def worker_main(kind: str, seed: int, deadline: float | None, parent: int,
             if deadline is not None and time.monotonic() >= deadline:
                 break
             next(step)
-            time.sleep(0.25)
+            _nap(0.25)
     finally:
         probe.stop()  # multiprocessing children leave via os._exit: no atexit to rely on
 
@@ -87,7 +97,7 @@ def _indexer(rng: random.Random, log: logging.Logger):
             probe.gauge("index.bytes", held, unit="B", agent="indexer")
         if tick % 12 == 0:
             with probe.task("abstract", agent="indexer"):
-                time.sleep(min(1.5, lognormal(rng, 0.5, 0.4)))
+                _nap(min(1.5, lognormal(rng, 0.5, 0.4)))
                 i, o, cr, cw = usage(rng, MODELS["claude-haiku-4-5"])
                 probe.llm_call("claude-haiku-4-5", i, o, cache_read_tokens=cr,
                                cache_write_tokens=cw, latency_ms=round(rng.uniform(300, 900)))
@@ -106,7 +116,7 @@ def _researcher(rng: random.Random, log: logging.Logger):
                     a["links"].append(b)
                     b["links"].append(a)  # cycles: freed only by the collector
                 del graph
-                time.sleep(min(2.0, lognormal(rng, 0.6, 0.5)))
+                _nap(min(2.0, lognormal(rng, 0.6, 0.5)))
                 i, o, cr, _ = usage(rng, MODELS["gpt-4o-mini"])
                 ok = rng.random() > 0.03
                 probe.llm_call("gpt-4o-mini", i, o, cache_read_tokens=cr, ok=ok,
