@@ -46,6 +46,16 @@ def _positive(text: str) -> float:
     return v
 
 
+def _nonneg(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {v}")
+    return v
+
+
 def _pid(text: str) -> int:
     try:
         v = int(text)
@@ -64,6 +74,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", metavar="USD", type=_positive, help="spend budget in dollars")
     p.add_argument("--since", metavar="2h|ISO-TIME",
                    help="ignore events older than this, by their own timestamps")
+    p.add_argument("--baseline", metavar="BASE",
+                   help="compare against a saved snapshot JSON or a --record file")
 
 
 def build_live_parser() -> argparse.ArgumentParser:
@@ -100,6 +112,8 @@ def build_report_parser() -> argparse.ArgumentParser:
     p.add_argument("sources", nargs="*", metavar="SOURCE")
     p.add_argument("--pid", type=_pid, action="append", default=[], metavar="PID")
     p.add_argument("--output", choices=("json", "markdown", "text"), default="text")
+    p.add_argument("--fail-on-regression", type=_nonneg, metavar="PCT",
+                   help="with --baseline: exit 1 when a figure is worse by more than PCT %%")
     _common(p)
     return p
 
@@ -159,6 +173,8 @@ def _dispatch(argv: list[str]) -> int:
             from swarmtop.commands.report import run_report
 
             args = build_report_parser().parse_args(argv[1:])
+            if args.fail_on_regression is not None and not args.baseline:
+                raise UsageError("--fail-on-regression needs --baseline BASE")
             return run_report(args, load_settings(args))
         if argv and argv[0] == "replay":
             from swarmtop.commands.replay import run_replay

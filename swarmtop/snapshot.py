@@ -221,6 +221,7 @@ class Snapshot(_S):
     alert_history: list[AlertRecord] = []  # resolved alerts, newest last (bounded)
     alert_metrics: dict[str, float] = {}  # the value of every alert metric now (docs/alerts.md)
     runtime: dict[str, Any] = {}  # state of the monitor itself, e.g. {"record": {...}}
+    baseline: dict[str, Any] = {}  # comparison against --baseline (docs/baselines.md)
 
 
 def to_dict(snapshot: Snapshot) -> dict[str, Any]:

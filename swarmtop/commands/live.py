@@ -107,6 +107,11 @@ def make_runtime(args: argparse.Namespace, config: Config, plan: Plan) -> Runtim
 
     agg = Aggregator(config, prices=load_prices(config))
     agg.since = since_cutoff(getattr(args, "since", None))
+    if getattr(args, "baseline", None):
+        from swarmtop.commands.baseline import baseline_settings, load_baseline
+
+        agg.baseline = (load_baseline(args.baseline, config), baseline_settings(config, None),
+                        args.baseline)
     runtime = Runtime(agg, plan.sources, interval=config.interval_s,
                       progress=plan.progress)  # type: ignore[arg-type]
     if getattr(args, "record", None):

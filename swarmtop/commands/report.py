@@ -8,6 +8,7 @@ import sys
 from swarmtop.commands.common import resolve_sources, since_cutoff
 from swarmtop.core.aggregator import Aggregator
 from swarmtop.core.config import Config
+from swarmtop.export.markdown import render_markdown
 from swarmtop.export.text import render_text
 from swarmtop.snapshot import Snapshot, to_json
 from swarmtop.sources.reader import read_file
@@ -21,6 +22,11 @@ def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
     agg = Aggregator(config)
     agg.clock = agg.event_clock  # report time is event time (docs/decisions.md)
     agg.since = cutoff
+    if getattr(args, "baseline", None):
+        from swarmtop.commands.baseline import baseline_settings, load_baseline
+
+        settings = baseline_settings(config, getattr(args, "fail_on_regression", None))
+        agg.baseline = (load_baseline(args.baseline, config), settings, args.baseline)
     for path in files:
         for batch in read_file(path, args.format, max_line=config.max_line_bytes):
             agg.ingest(batch)
@@ -33,7 +39,14 @@ def run_report(args: argparse.Namespace, config: Config) -> int:
     snap = build_report(args, config)
     if args.output == "json":
         sys.stdout.buffer.write(to_json(snap) + b"\n")
+    elif args.output == "markdown":
+        sys.stdout.write(render_markdown(snap))
     else:
         sys.stdout.write(render_text(snap))
     sys.stdout.flush()
-    return EXIT_ALERT if any(a.severity == "critical" for a in snap.alerts) else EXIT_OK
+    regressions = snap.baseline.get("regressions", []) if snap.baseline else []
+    for r in regressions:
+        print(f"swarmtop: regression: {r['figure']} worse by {r['worse_by_pct']:.1f}% "
+              f"(limit {r['limit_pct']:g}%)", file=sys.stderr)
+    critical = any(a.severity == "critical" for a in snap.alerts)
+    return EXIT_ALERT if critical or regressions else EXIT_OK

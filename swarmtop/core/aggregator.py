@@ -9,9 +9,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
+import msgspec
+
 from swarmtop.core.analysis import Analyzer
+from swarmtop.core.baseline import BaselineSettings, compare
 from swarmtop.core.config import Config
 from swarmtop.core.logtail import LogTail
+from swarmtop.core.metrics import MetricsTracker
 from swarmtop.core.patterns import PatternTracker
 from swarmtop.core.prices import PriceTable
 from swarmtop.core.processes import ProcessTracker
@@ -21,6 +25,7 @@ from swarmtop.core.tokens import TokenLedger
 from swarmtop.events import (
     Event,
     FileStatus,
+    GcEvent,
     LLMCall,
     LogLine,
     MetricEvent,
@@ -64,6 +69,7 @@ class Aggregator:
         self.patterns = PatternTracker(cfg.pattern_targets_ms, cfg.window_s)
         self.processes = ProcessTracker(cfg.interval_s, cfg.memory_limit_bytes)
         self.logtail = LogTail(cfg.log_tail_lines)
+        self.metrics = MetricsTracker(cfg.window_s)
         self.files: dict[str, _FileCounts] = {}
         self.events = 0
         self.bad_lines = 0
@@ -79,6 +85,8 @@ class Aggregator:
         self.since: float | None = None  # --since: ignore events older than this (their own ts)
         self.skipped_old = 0
         # name -> callable giving a small dict for snapshot.runtime (e.g. the recorder's state)
+        # --baseline: (base snapshot, settings, where it came from); compared at every snapshot
+        self.baseline: tuple[Snapshot, BaselineSettings, str] | None = None
         self.status_providers: dict[str, Callable[[], dict[str, object]]] = {}
 
     def event_clock(self) -> float:
@@ -151,7 +159,9 @@ class Aggregator:
                 self.error_lines += 1
             self.logtail.add_line(ev)
         elif isinstance(ev, MetricEvent):
-            pass  # custom metrics section: see issue "probe"
+            self.metrics.add(ev)
+        elif isinstance(ev, GcEvent):
+            self.metrics.add_gc(ev)
 
     def _add_call(self, call: LLMCall) -> None:
         if self.tokens.is_duplicate(call.dedupe_key):
@@ -203,7 +213,7 @@ class Aggregator:
             pids=sorted(self.pids),
             recent_bad_lines=self.logtail.bad(),
         )
-        return Snapshot(
+        snap = Snapshot(
             generated_at=iso(time.time()),
             as_of=iso(now),
             uptime_s=round(max(0.0, now - self.started), 3),
@@ -220,8 +230,13 @@ class Aggregator:
             errors={"tasks": tasks, "failed_tasks": failed, "error_lines": self.error_lines,
                     "llm_errors": self.llm_errors, "bad_lines": self.bad_lines},
             log_tail=self.logtail.lines(),
+            metrics=self.metrics.section(now),
             runtime={name: fn() for name, fn in self.status_providers.items()},
         )
+        if self.baseline is not None:
+            base, settings, origin = self.baseline
+            snap = msgspec.structs.replace(snap, baseline=compare(base, snap, settings, origin))
+        return snap
 
     # ---- analysis -----------------------------------------------------------------------
     def _inputs(self, now: float, tokens: Tokens | None = None, memory: Memory | None = None,

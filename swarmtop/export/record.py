@@ -72,11 +72,13 @@ class Recorder:
         except OSError:
             pass
         try:
+            if not os.path.isfile(self.path):
+                return  # a device or pipe: nothing to cut
             size = os.path.getsize(self.path)
             with open(self.path, "rb+") as f:
                 start = max(0, size - (1 << 16))
                 f.seek(start)
-                tail = f.read()
+                tail = f.read(1 << 16)
                 cut = tail.rfind(b"\n")
                 f.truncate(start + cut + 1 if cut >= 0 else start)
         except OSError:
