@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import msgspec
 
@@ -105,7 +106,7 @@ class Aggregator:
             if (event_time and ev.ts >= self._next_tick and not isinstance(ev, _ARRIVAL_STAMPED)
                     and (self.since is None or ev.ts >= self.since)):
                 self.analyzer.tick(self._inputs(ev.ts))
-                self._next_tick = ev.ts + self.analyzer.step_s
+                self._next_tick = ev.ts + self.analyzer.backlog_step_s
         if self.events != before:
             self.last_event_at = self.clock()
 
@@ -189,7 +190,8 @@ class Aggregator:
         tokens = self.tokens.section(now)
         memory = self.processes.section(now)
         patterns = self.patterns.section(now)
-        analysis = self.analyzer.analyse(self._inputs(now, tokens, memory, patterns))
+        metrics = self.metrics.section(now)
+        analysis = self.analyzer.analyse(self._inputs(now, tokens, memory, patterns, metrics))
         files = []
         for path, fc in self.files.items():
             st = fc.status
@@ -230,7 +232,7 @@ class Aggregator:
             errors={"tasks": tasks, "failed_tasks": failed, "error_lines": self.error_lines,
                     "llm_errors": self.llm_errors, "bad_lines": self.bad_lines},
             log_tail=self.logtail.lines(),
-            metrics=self.metrics.section(now),
+            metrics=metrics,
             runtime={name: fn() for name, fn in self.status_providers.items()},
         )
         if self.baseline is not None:
@@ -240,7 +242,8 @@ class Aggregator:
 
     # ---- analysis -----------------------------------------------------------------------
     def _inputs(self, now: float, tokens: Tokens | None = None, memory: Memory | None = None,
-                patterns: dict[str, PatternStats] | None = None) -> Inputs:
+                patterns: dict[str, PatternStats] | None = None,
+                metrics: dict[str, Any] | None = None) -> Inputs:
         full = patterns is not None  # a snapshot; else a backlog tick (alerts and trends only)
         if patterns is None:
             patterns = self.patterns.section(now, all_time=False)
@@ -257,6 +260,8 @@ class Aggregator:
             cpu_cores=self.analyzer.cores,
             budget_period_s=self.config.budget_period_s,
             agent_loads=self.patterns.agent_loads(now) if full else {},
+            metrics=metrics if metrics is not None or not self.analyzer.dynamic
+            else self.metrics.section(now),
         )
 
     def acknowledge(self, rule: str) -> bool:

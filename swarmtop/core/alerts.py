@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from swarmtop.core.config import ConfigError
-from swarmtop.core.signals import METRICS, Reading
+from swarmtop.core.signals import METRICS, Reading, spec
 from swarmtop.snapshot import Alert, AlertRecord
 from swarmtop.sources.timeparse import iso
 
@@ -129,9 +129,10 @@ def parse_rule(table: Mapping[str, Any], where: str) -> Rule | None:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} (keys: "
                           f"{', '.join(sorted(RULE_KEYS))})")
     metric = table.get("metric")
-    if metric not in METRICS:
+    if not isinstance(metric, str) or spec(metric) is None:
         raise ConfigError(f"{where}: unknown metric {metric!r} (known: "
-                          f"{', '.join(METRICS)}; see docs/alerts.md)")
+                          f"{', '.join(METRICS)}, custom.<name>.<field>, gc.<field>; "
+                          "see docs/alerts.md)")
     name = table.get("name", metric)
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{where}: 'name' must be a non-empty string")
@@ -194,7 +195,8 @@ def parse_rules(tables: tuple[Mapping[str, Any], ...] | list[Mapping[str, Any]],
 
 
 def fmt_value(metric: str, value: float) -> str:
-    unit = METRICS[metric].unit if metric in METRICS else ""
+    found = spec(metric)
+    unit = found.unit if found is not None else ""
     if unit == "ratio":
         return f"{value:.0%}" if abs(value) < 10 else f"{value:.1f}x"
     if unit == "seconds":

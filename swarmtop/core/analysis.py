@@ -17,6 +17,9 @@ from swarmtop.core.trends import TrendTracker
 from swarmtop.snapshot import Alert, AlertRecord, Bottleneck, Health, Trend
 
 MAX_STEP_S = 15.0
+# While a backlog is read on event time, ticks come at least this far apart in log time:
+# each costs ~0.5 ms, and a report of hours of logs must not pay for thousands of them.
+BACKLOG_STEP_S = 5.0
 
 
 def cpu_cores() -> int:
@@ -46,15 +49,15 @@ class Analyzer:
         # shortest `for`, but no finer than the snapshot interval
         min_for = self.alerts.min_for_s
         self.step_s = min(MAX_STEP_S, max(config.interval_s, min_for / 5 if min_for else 0.0))
+        self.backlog_step_s = max(self.step_s, BACKLOG_STEP_S)
         self.last_tick: float | None = None
+        # custom.* / gc.* metrics the rules read (computed only when some rule names them)
+        self.dynamic = sorted({r.metric for r in rules if r.metric not in signals.METRICS})
         self.cores = cpu_cores()
-
-    def due(self, now: float) -> bool:
-        return self.last_tick is None or now - self.last_tick >= self.step_s
 
     def tick(self, inp: signals.Inputs) -> dict[str, signals.Reading]:
         """Evaluate alert rules and sample trend series at ``inp.now``."""
-        readings = signals.compute(inp)
+        readings = signals.compute(inp, self.dynamic)
         self.alerts.evaluate(readings, inp.now)
         worst_p99 = max((p.window_p99_ms for p in inp.patterns.values()
                          if p.window_count and p.window_p99_ms is not None), default=None)

@@ -8,7 +8,9 @@ rule on it neither fires nor holds an alert open.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from swarmtop.snapshot import Memory, PatternStats, Tokens
 
@@ -61,6 +63,31 @@ METRICS: dict[str, MetricSpec] = {
 }
 
 
+# Metrics named by the swarm itself (the snapshot's `metrics` section, docs/probe.md):
+# custom.<name>.<field> reads one field of a custom metric; gc.<field> the worst process.
+CUSTOM_FIELDS = ("latest", "count", "total", "rate_per_s", "min", "max", "p50", "p90", "p99",
+                 "window_p50", "window_p99")
+GC_FIELDS = ("wall_share", "pause_ms_per_s", "pause_ms_max", "uncollectable", "collections")
+
+
+def dynamic_spec(metric: str) -> MetricSpec | None:
+    """The spec of a custom.* / gc.* metric name, or None if it is not one."""
+    if metric.startswith("custom."):
+        name, _, fld = metric[len("custom."):].rpartition(".")
+        if name and fld in CUSTOM_FIELDS:
+            return MetricSpec("", f"field {fld} of the custom metric {name!r}")
+    elif metric.startswith("gc."):
+        fld = metric[len("gc."):]
+        if fld in GC_FIELDS:
+            unit = "ratio" if fld == "wall_share" else ""
+            return MetricSpec(unit, f"GC {fld}, worst process")
+    return None
+
+
+def spec(metric: str) -> MetricSpec | None:
+    return METRICS.get(metric) or dynamic_spec(metric)
+
+
 @dataclass(frozen=True)
 class Reading:
     value: float
@@ -83,6 +110,7 @@ class Inputs:
     budget_period_s: float = 3600.0
     # pattern -> agent -> (recent tasks, failed, over target), decayed (PatternTracker)
     agent_loads: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
+    metrics: dict[str, Any] | None = None  # the snapshot's `metrics` section, when rules need it
 
 
 def smoothed_error_rate(window: tuple[int, int], all_time: tuple[int, int]) -> float | None:
@@ -98,7 +126,8 @@ def proc_label(pid: int, name: str) -> str:
     return f"pid {pid} ({name})" if name else f"pid {pid}"
 
 
-def compute(inp: Inputs) -> dict[str, Reading]:
+def compute(inp: Inputs, dynamic: Iterable[str] = ()) -> dict[str, Reading]:
+    """Every measurable metric of METRICS, plus the custom.* / gc.* names in ``dynamic``."""
     out: dict[str, Reading] = {}
     rate = smoothed_error_rate(inp.window_tasks, inp.all_tasks)
     if rate is not None:
@@ -117,7 +146,32 @@ def compute(inp: Inputs) -> dict[str, Reading]:
     _tokens(inp, out)
     if inp.follows_logs and inp.last_event_at is not None:
         out["source.silence_s"] = Reading(max(0.0, inp.now - inp.last_event_at))
+    if inp.metrics:
+        for name in dynamic:
+            r = _dynamic(inp.metrics, name)
+            if r is not None:
+                out[name] = r
     return out
+
+
+def _number(v: Any) -> float | None:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def _dynamic(metrics: dict[str, Any], metric: str) -> Reading | None:
+    if metric.startswith("custom."):
+        name, _, fld = metric[len("custom."):].rpartition(".")
+        entry = metrics.get("custom", {}).get(name)
+        v = _number(entry.get(fld)) if isinstance(entry, dict) else None
+        return Reading(v, name) if v is not None else None
+    fld = metric[len("gc."):]
+    best: Reading | None = None
+    for src, entry in metrics.get("gc", {}).items():
+        v = _number(entry.get(fld)) if isinstance(entry, dict) else None
+        if v is not None and (best is None or v > best.value):
+            pid = entry.get("pid")
+            best = Reading(v, f"pid {pid}" if pid else str(src))
+    return best
 
 
 def _memory(inp: Inputs, out: dict[str, Reading]) -> None:

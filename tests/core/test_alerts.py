@@ -286,3 +286,27 @@ def test_process_exit_nonzero_is_critical() -> None:
     assert (a.rule, a.severity, a.value) == ("process_exit", "critical", 3.0)
     assert "pid 42 (swarm)" in a.message
     assert snap.alert_metrics["process.exit_code"] == 3.0
+
+
+def test_rules_on_custom_and_gc_metrics() -> None:
+    from swarmtop.events import MetricEvent
+
+    cfg = config_from_dict({"alerts": [
+        {"name": "queue", "metric": "custom.queue.depth.latest", "threshold": 100,
+         "severity": "critical", "message": "queue {subject} at {value}"},
+        {"name": "gc", "metric": "gc.wall_share", "threshold": 0.5},
+    ]})
+    clock = Clock(T0)
+    agg = Aggregator(cfg, clock=clock)
+    agg.ingest([MetricEvent(ts=T0, source="m.jsonl", name="queue.depth", value=50)])
+    snap = agg.snapshot()
+    assert snap.alert_metrics["custom.queue.depth.latest"] == 50
+    assert not [a for a in snap.alerts if a.rule == "queue"]
+    agg.ingest([MetricEvent(ts=T0 + 1, source="m.jsonl", name="queue.depth", value=150)])
+    clock.t += 1
+    [a] = [a for a in agg.snapshot().alerts if a.rule == "queue"]
+    assert a.severity == "critical" and a.message == "queue queue.depth at 150"
+    with pytest.raises(ConfigError, match="unknown metric 'custom.queue.median'"):
+        config_from_dict({"alerts": [{"metric": "custom.queue.median", "threshold": 1}]})
+    with pytest.raises(ConfigError, match="unknown metric 'gc.nope'"):
+        config_from_dict({"alerts": [{"metric": "gc.nope", "threshold": 1}]})
