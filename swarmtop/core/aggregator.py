@@ -255,7 +255,8 @@ class Aggregator:
             window_tasks=(sum(p.window_count for p in patterns.values()),
                           sum(p.window_errors for p in patterns.values())),
             all_tasks=self.patterns.totals(),
-            last_event_at=self.last_event_at,
+            # before the first event, silence counts from when we started following
+            last_event_at=self.last_event_at if self.last_event_at is not None else self.started,
             follows_logs=bool(self.files),
             cpu_cores=self.analyzer.cores,
             budget_period_s=self.config.budget_period_s,

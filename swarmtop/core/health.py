@@ -126,7 +126,7 @@ def liveness_component(readings: Mapping[str, Reading], weight: float) -> Health
         s = silence.value
         score = 100.0 if s <= STALL_S / 2 else _clamp(100.0 - (s - STALL_S / 2) /
                                                      (1.5 * STALL_S) * 100.0)
-        parts.append((score, f"last event {s:.0f}s ago"))
+        parts.append((score, f"no event for {s:.0f}s" if s >= 1 else "events flowing"))
     if exit_code is not None and exit_code.value > 0:
         parts.append((30.0, f"{exit_code.subject} exited with code {exit_code.value:.0f}"))
     if not parts:

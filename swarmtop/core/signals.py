@@ -59,7 +59,7 @@ METRICS: dict[str, MetricSpec] = {
         "seconds", "seconds until the budget is spent at the current burn rate"),
     "source.silence_s": MetricSpec(
         "seconds", "seconds since any followed log source delivered an event (by the "
-        "monitor's clock); absent before the first event or without log sources"),
+        "monitor's clock; from the start before the first event); absent without log sources"),
 }
 
 

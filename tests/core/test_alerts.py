@@ -310,3 +310,17 @@ def test_rules_on_custom_and_gc_metrics() -> None:
         config_from_dict({"alerts": [{"metric": "custom.queue.median", "threshold": 1}]})
     with pytest.raises(ConfigError, match="unknown metric 'gc.nope'"):
         config_from_dict({"alerts": [{"metric": "gc.nope", "threshold": 1}]})
+
+
+def test_stalled_counts_from_start_when_no_event_ever_arrives() -> None:
+    from swarmtop.events import FileStatus
+
+    clock = Clock(T0)
+    agg = Aggregator(clock=clock)
+    agg.ingest([FileStatus(ts=T0, source="run.jsonl", state="following")])
+    assert agg.snapshot().alerts == []
+    clock.t += 121
+    assert [a.rule for a in agg.snapshot().alerts] == ["stalled"]
+    no_logs = Aggregator(clock=clock)  # watching processes only: silence is not a signal
+    clock.t += 500
+    assert "source.silence_s" not in no_logs.snapshot().alert_metrics
