@@ -40,19 +40,14 @@ def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
     cutoff = since_cutoff(getattr(args, "since", None))
     clock = EventClock()
     agg = Aggregator(config, clock=clock)
+    agg.since = cutoff
     for path in files:
         for batch in read_file(path, args.format, max_line=config.max_line_bytes):
-            if cutoff is not None:
-                batch = [e for e in batch if e.ts >= cutoff or _always(e)]
             clock.see(batch)
             agg.ingest(batch)
     if agg.first_event_ts is not None:
         agg.started = agg.first_event_ts  # uptime of a report = the span the logs cover
     return agg.snapshot()
-
-
-def _always(ev: Event) -> bool:
-    return isinstance(ev, FileStatus)
 
 
 def run_report(args: argparse.Namespace, config: Config) -> int:

@@ -70,6 +70,8 @@ class Aggregator:
         self.first_event_ts: float | None = None
         self.error_lines = 0
         self.llm_errors = 0
+        self.since: float | None = None  # --since: ignore events older than this (their own ts)
+        self.skipped_old = 0
 
     # ---- ingest -------------------------------------------------------------------------
     def ingest(self, events: Iterable[Event]) -> None:
@@ -101,6 +103,9 @@ class Aggregator:
             if fc is not None:
                 fc.bad_lines += 1
             self.logtail.add_bad(ev)
+            return
+        if self.since is not None and ev.ts < self.since:
+            self.skipped_old += 1
             return
         self.events += 1
         fc = self._file(ev.source)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from swarmtop.export.fmt import fmt_bytes, fmt_ms, fmt_num, fmt_usd
-from swarmtop.snapshot import Snapshot
 from swarmtop.sanitize import safe_text
+from swarmtop.snapshot import Snapshot
 
 
 def render_text(s: Snapshot) -> str:
