@@ -133,8 +133,8 @@ def classify(
     n = len(t)
     span = float(t[-1] - t[0]) if n else 0.0
     if n < params.min_samples or span < params.min_span_s:
-        why = f"warming up ({n} of {params.min_samples} samples, {span:.1f} of " \
-              f"{params.min_span_s:.0f} s)"
+        why = (f"warming up: {n} samples over {span:.1f} s after the warm-up, need "
+               f"{params.min_samples} over {params.min_span_s:g} s")
         return Growth(samples=n, span_s=span, last_bytes=float(y[-1]) if n else 0.0, why=why)
 
     x = t - t[0]

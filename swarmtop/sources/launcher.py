@@ -2,13 +2,16 @@
 
 Usage (the runtime, commands/live.py)::
 
-    launcher = Launcher(argv, output=None)        # output: a file for the command's stdout/stderr
-    pid = await launcher.start()                  # LaunchError(plain message) -> exit 2
-    sampler = ProcessSampler([pid], ...)          # do not check_pids() it: it may exit at once
-    sources = [launcher, sampler, ...]            # launcher.run(emit) emits ProcessExit(exit_code)
+    launcher = Launcher(argv, output=None)   # output: a file for the command's stdout/stderr
+    pid = launcher.start()                   # synchronous; LaunchError (a SourceError) -> exit 2
+    sampler = ProcessSampler([pid], ...)     # do not check_pids() it: it may exit at once
+    sources = [launcher, sampler, ...]       # launcher.run(emit) emits ProcessExit(exit_code)
+    launcher.returncode                      # None while it runs
 
-The exit code follows asyncio: ``-N`` when killed by signal N. ``close()`` ends a command still
-running when swarmtop quits: SIGTERM to its process group, SIGKILL after ``grace_s``.
+The exit code follows subprocess: ``-N`` when killed by signal N. ``close()`` ends a command
+still running when swarmtop quits: SIGTERM to its process group, SIGKILL after ``grace_s``.
+Exit is noticed by polling ``waitpid(WNOHANG)`` every ``poll_s`` (default 50 ms): no thread
+blocked in ``wait()`` and no dependency on an event loop existing at start time.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ import psutil
 
 from swarmtop.events import ProcessExit
 from swarmtop.sources.base import Emit
+from swarmtop.sources.paths import SourceError
 
 
-class LaunchError(RuntimeError):
+class LaunchError(SourceError):
     """The command could not be started; the message is fit for a one-line usage error."""
 
 
@@ -42,6 +46,7 @@ class Launcher:
         cwd: str | os.PathLike[str] | None = None,
         env: dict[str, str] | None = None,
         grace_s: float = 3.0,
+        poll_s: float = 0.05,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """``output``: append the command's stdout and stderr to this file (watch it as a
@@ -55,15 +60,16 @@ class Launcher:
         self.cwd = cwd
         self.env = env
         self.grace_s = grace_s
+        self.poll_s = poll_s
         self.clock = clock
-        self.proc: asyncio.subprocess.Process | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.pid: int | None = None
         self.create_time = 0.0
-        self.returncode: int | None = None
+        self.returncode: int | None = None  # set once the exit has been seen
         self.exited_at: float | None = None
         self._out: IO[bytes] | None = None
 
-    async def start(self) -> int:
+    def start(self) -> int:
         """Start the command; its PID. Raises :class:`LaunchError` if it cannot be run."""
         if self.proc is not None:
             return self.proc.pid
@@ -78,8 +84,8 @@ class Launcher:
         else:
             sink = None if self.inherit_output else subprocess.DEVNULL
         try:
-            self.proc = await asyncio.create_subprocess_exec(
-                *self.argv, stdin=subprocess.DEVNULL, stdout=sink,
+            self.proc = subprocess.Popen(
+                self.argv, stdin=subprocess.DEVNULL, stdout=sink,
                 stderr=subprocess.STDOUT if self._out is not None else sink,
                 cwd=self.cwd, env=self.env, process_group=0,
             )
@@ -96,14 +102,21 @@ class Launcher:
             self.create_time = 0.0  # already gone: the exit event still names the PID
         return self.pid
 
-    async def wait(self) -> int:
+    def poll(self) -> int | None:
+        """The exit code once the command has ended (reaping it), else None."""
         if self.proc is None:
-            await self.start()
-        assert self.proc is not None
-        code = await self.proc.wait()
-        if self.returncode is None:
+            return None
+        code = self.proc.poll()
+        if code is not None and self.returncode is None:
             self.returncode = code
             self.exited_at = self.clock()
+        return self.returncode
+
+    async def wait(self) -> int:
+        if self.proc is None:
+            self.start()
+        while (code := self.poll()) is None:
+            await asyncio.sleep(self.poll_s)
         return code
 
     async def run(self, emit: Emit) -> None:
@@ -114,14 +127,14 @@ class Launcher:
                                 pid=self.pid, create_time=self.create_time, exit_code=code)])
 
     async def close(self) -> None:
-        proc = self.proc
-        if proc is not None and proc.returncode is None:
+        if self.proc is not None and self.poll() is None:
             self._signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), self.grace_s)
-            except TimeoutError:
+            deadline = time.monotonic() + self.grace_s
+            while self.poll() is None and time.monotonic() < deadline:
+                await asyncio.sleep(self.poll_s)
+            if self.poll() is None:
                 self._signal(signal.SIGKILL)
-                await proc.wait()
+                await self.wait()
         if self._out is not None:
             self._out.close()
             self._out = None
