@@ -4,9 +4,10 @@ Tick ``k`` runs at ``start + k * interval`` (loop time, monotonic), never ``slee
 after the work, so the period does not drift. A tick that would start more than half a period
 late is skipped and counted rather than run back to back with the next (no bunching).
 
-psutil work runs in a small thread pool. Within a tick the workers pull processes from one shared
-queue, so a process whose /proc reads block holds up one worker, not the others; its sample is
-emitted when it arrives (a later tick), and it is not queued again while a read is in flight.
+psutil work runs in a small thread pool (2 workers: measured, more threads only add GIL
+contention -- docs/processes.md). Within a tick the workers pull processes from one shared queue,
+so a process whose /proc reads block holds up one worker, not the others; its sample is emitted
+when it arrives (a later tick), and it is not queued again while a read is in flight.
 
 The tree below each ``--pid`` is re-read every ``tree_refresh_s`` (one /proc scan for all roots,
 off the loop): new descendants become entries, exited ones are reported once with ProcessExit and
@@ -93,7 +94,7 @@ class ProcessSampler:
         collect_uss: bool = False,
         tree_refresh_s: float = 3.0,
         clock: Callable[[], float] = time.time,
-        workers: int = 4,
+        workers: int = 2,
     ) -> None:
         if interval <= 0:
             raise ValueError("interval must be positive")
@@ -113,6 +114,8 @@ class ProcessSampler:
         self.missed = 0  # ticks skipped because the loop or the sweep ran late
         self.lagging = 0  # per-process samples skipped: the previous read was still running
         self.overflow = 0  # descendants not followed beyond MAX_WATCHED
+        self.errors = 0  # reads that failed in an unexpected way (counted, never fatal)
+        self.last_error = ""
         self.last_sweep_s = 0.0
         self.schedule: deque[tuple[int, float, float]] = deque(maxlen=SCHEDULE_LOG)
 
@@ -273,7 +276,9 @@ class ProcessSampler:
                     return
                 try:
                     ev = read(w)
-                except Exception:  # an unexpected psutil failure must not stop the sweep
+                except Exception as exc:  # an unexpected failure must not stop the sweep
+                    self.errors += 1
+                    self.last_error = f"PID {w.pid}: {type(exc).__name__}: {exc}"
                     ev = None
                 done.append((w, ev))
 

@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from swarmtop.events import Event, ProcessExit, ProcessSample
-from swarmtop.sources.launcher import LaunchError, Launcher
+from swarmtop.sources.launcher import Launcher, LaunchError
 from swarmtop.sources.paths import SourceError
 from swarmtop.sources.sampler import ProcessSampler, check_pids
 from tests.childprocs import spawn, stop
@@ -222,3 +222,32 @@ def test_launcher_unknown_command_is_a_usage_error():
     with pytest.raises(LaunchError, match="command not found: no-such-command-xyz"):
         Launcher(["no-such-command-xyz"]).start()
     assert issubclass(LaunchError, SourceError)
+
+
+async def test_one_slow_process_does_not_delay_the_others(monkeypatch):
+    slow_child = spawn("stable", rate=1e6, life=15)
+    fast_child = spawn("stable", rate=1e6, life=15)
+    real = psutil.Process.num_threads
+    blocked = {"n": 0}
+
+    def num_threads(self):
+        if self.pid == slow_child.pid and blocked["n"] < 1:
+            blocked["n"] += 1
+            time.sleep(1.5)  # a /proc read stuck for three ticks
+        return real(self)
+
+    monkeypatch.setattr(psutil.Process, "num_threads", num_threads)
+    try:
+        s = ProcessSampler([slow_child.pid, fast_child.pid], children=False, interval=0.5)
+        c = Collector()
+        task = asyncio.create_task(s.run(c))
+        await until(lambda: len(c.samples(slow_child.pid)) >= 2)
+        await stop_task(task, s)
+        fast = [e.ts for e in c.samples(fast_child.pid)]
+        # the fast one kept its 0.5 s rhythm while the slow read was stuck
+        gaps = [b - a for a, b in zip(fast, fast[1:], strict=False)]
+        assert len(fast) >= 4 and max(gaps) < 0.9
+        assert s.lagging >= 2  # the stuck process was not queued again meanwhile
+        assert s.errors == 0
+    finally:
+        stop(slow_child, fast_child)
