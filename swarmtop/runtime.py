@@ -39,6 +39,7 @@ class Runtime:
         on_snapshot: list[SnapshotHook] | None = None,
         on_events: list[EventHook] | None = None,
         progress: Callable[[], Progress] | None = None,
+        on_stop: list[Callable[[], None]] | None = None,
     ) -> None:
         self.aggregator = aggregator
         self.sources = sources
@@ -46,6 +47,7 @@ class Runtime:
         self.on_snapshot = list(on_snapshot or [])
         self.on_events = list(on_events or [])
         self._progress = progress
+        self.on_stop = list(on_stop or [])  # run after the final snapshot (flush, close)
         self._queue: asyncio.Queue[list[Event]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._source_tasks: list[asyncio.Task[None]] = []
@@ -86,6 +88,11 @@ class Runtime:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.refresh()
         self._executor.shutdown(wait=True)
+        for fn in self.on_stop:
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 - every closer gets its turn
+                log.exception("shutdown hook failed")
 
     def latest(self) -> Snapshot | None:
         return self._latest

@@ -106,12 +106,39 @@ def make_runtime(args: argparse.Namespace, config: Config, plan: Plan) -> Runtim
     from swarmtop.core.prices import load_prices
 
     agg = Aggregator(config, prices=load_prices(config))
-    cutoff = since_cutoff(getattr(args, "since", None))
-    hooks_events = []
-    if cutoff is not None:
-        agg.since = cutoff
-    return Runtime(agg, plan.sources, interval=config.interval_s,
-                   on_events=hooks_events, progress=plan.progress)  # type: ignore[arg-type]
+    agg.since = since_cutoff(getattr(args, "since", None))
+    if getattr(args, "baseline", None):
+        from swarmtop.commands.baseline import baseline_settings, load_baseline
+
+        agg.baseline = (load_baseline(args.baseline, config), baseline_settings(config, None),
+                        args.baseline)
+    runtime = Runtime(agg, plan.sources, interval=config.interval_s,
+                      progress=plan.progress)  # type: ignore[arg-type]
+    if getattr(args, "record", None):
+        from swarmtop.export.record import Recorder
+
+        try:
+            recorder = Recorder(args.record)
+        except OSError as exc:
+            raise SourceError(f"cannot write --record file {args.record}: {exc.strerror}") from None
+        runtime.on_events.append(recorder)
+        runtime.on_stop.append(recorder.close)
+        agg.status_providers["record"] = recorder.status
+    if getattr(args, "prometheus", None):
+        from swarmtop.export.prometheus import AddressError, PrometheusServer
+
+        try:
+            server = PrometheusServer(args.prometheus, runtime.latest)
+            server.start()
+        except AddressError as exc:
+            raise SourceError(str(exc)) from None
+        except OSError as exc:
+            raise SourceError(
+                f"cannot serve --prometheus on {args.prometheus}: {exc.strerror or exc} "
+                "(is the port in use?)"
+            ) from None
+        plan.cleanup.append(server.close)
+    return runtime
 
 
 def run_live(args: argparse.Namespace, config: Config) -> int:
