@@ -1,7 +1,8 @@
 """Sampler benchmark: time per sweep of a big process tree, and tick jitter with a few PIDs.
 
-    python -m benchmarks.bench_sampler                   # 500-process tree, 10 PIDs for 60 s
-    python -m benchmarks.bench_sampler --tree 100 500 --jitter-pids 10 --jitter-ticks 120
+    python -m benchmarks.bench_sampler            # 100- and 500-process trees, 10 PIDs for 60 s
+    python -m benchmarks.bench_sampler --smoke    # tiny sizes, seconds
+    python -m benchmarks.bench_sampler --tree 500 --jitter-pids 10 --jitter-ticks 120 --json
 
 The tree is ``sh`` with N-1 ``sleep`` children (about 1 MB each), so the figure is psutil's cost
 per process, not the cost of the processes themselves. Figures go in docs/processes.md.
@@ -129,36 +130,46 @@ async def bench_jitter(pids: int, ticks: int, interval: float) -> dict[str, floa
 async def main_async(args: argparse.Namespace) -> dict[str, object]:
     out: dict[str, object] = {"interval_s": args.interval, "tree": [], "jitter": None}
     for n in args.tree:
-        r = await bench_tree(n, args.tree_ticks, args.interval, args.workers)
-        out["tree"].append(r)  # type: ignore[union-attr]
-        if not args.json:
-            print(f"tree {r['processes']:>4} procs: first sweep (with discovery) "
-                  f"{r['discover_and_first_sweep_ms']} ms; sweep p50 {r['sweep_ms_p50']} ms, "
-                  f"max {r['sweep_ms_max']} ms; sampler CPU {r['cpu_ms_per_sweep']} ms/sweep; "
-                  f"missed {r['missed_ticks']}", flush=True)
+        out["tree"].append(  # type: ignore[union-attr]
+            await bench_tree(n, args.tree_ticks, args.interval, args.workers))
     if args.jitter_pids:
-        r = await bench_jitter(args.jitter_pids, args.jitter_ticks, args.interval)
-        out["jitter"] = r
-        if not args.json:
-            print(f"jitter {r['pids']} pids over {r['ticks']} ticks: p50 {r['jitter_ms_p50']} ms, "
-                  f"p99 {r['jitter_ms_p99']} ms, max {r['jitter_ms_max']} ms; missed "
-                  f"{r['missed_ticks']}; drift first->last tick {r['drift_ms']} ms", flush=True)
+        out["jitter"] = await bench_jitter(args.jitter_pids, args.jitter_ticks, args.interval)
     return out
+
+
+def markdown(out: dict[str, object], workers: int) -> str:
+    lines = ["## Process sampler", ""]
+    for r in out["tree"]:  # type: ignore[union-attr]
+        lines.append(
+            f"- tree of {r['processes']} processes, {workers} worker threads: sweep p50 "
+            f"{r['sweep_ms_p50']} ms, max {r['sweep_ms_max']} ms (tick {out['interval_s']} s); "
+            f"sampler CPU {r['cpu_ms_per_sweep']} ms per sweep; first sweep with discovery "
+            f"{r['discover_and_first_sweep_ms']} ms; missed ticks {r['missed_ticks']}")
+    j = out["jitter"]
+    if j:
+        lines.append(
+            f"- tick jitter, {j['pids']} PIDs over {j['ticks']} ticks: p50 {j['jitter_ms_p50']} "
+            f"ms, p99 {j['jitter_ms_p99']} ms, max {j['jitter_ms_max']} ms; missed ticks "
+            f"{j['missed_ticks']}; first-to-last tick drift {j['drift_ms']} ms")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--tree", type=int, nargs="*", default=[500], help="tree sizes to sweep")
+    p.add_argument("--tree", type=int, nargs="*", default=[100, 500], help="tree sizes to sweep")
     p.add_argument("--tree-ticks", type=int, default=10)
     p.add_argument("--jitter-pids", type=int, default=10)
     p.add_argument("--jitter-ticks", type=int, default=120)
     p.add_argument("--interval", type=float, default=0.5)
     p.add_argument("--workers", type=int, default=2, help="sampler threads")
+    p.add_argument("--smoke", action="store_true", help="tiny sizes: checks it still runs")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
+    if args.smoke:
+        args.tree, args.tree_ticks, args.jitter_pids, args.jitter_ticks = [4], 2, 2, 3
+        args.interval = 0.1
     out = asyncio.run(main_async(args))
-    if args.json:
-        print(json.dumps(out, indent=2))
+    print(json.dumps(out, indent=2) if args.json else markdown(out, args.workers), flush=True)
     return out
 
 
