@@ -63,11 +63,11 @@ while time.time() - t0 < LIFE:
 time.sleep(LIFE)
 sys.exit(int(RATE))
 """,
-    # start RATE sleeping children after 0.3 s (one of which exits early), then wait
+    # start RATE sleeping children after 0.3 s (the first exits after 2 s), then wait
     "spawner": """
 import subprocess
 time.sleep(0.3)
-kids = [subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(%f)' % (LIFE if i else 0.5)])
+kids = [subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(%f)' % (LIFE if i else 2.0)])
         for i in range(int(RATE))]
 for k in kids: k.wait()
 """,

@@ -124,6 +124,17 @@ class ProcessSampler:
     def watched(self) -> list[int]:
         return sorted(self._watched)
 
+    def status(self) -> dict[str, object]:
+        """The sampler's own health, small enough for every snapshot (``snapshot.runtime``)."""
+        recent = sorted(b - p for _, p, b in tuple(self.schedule)[-240:])
+        p99 = recent[min(len(recent) - 1, int(0.99 * len(recent)))] if recent else None
+        return {
+            "watched": len(self._watched), "ticks": self.ticks, "missed_ticks": self.missed,
+            "lagging": self.lagging, "errors": self.errors, "last_error": self.last_error,
+            "overflow": self.overflow, "last_sweep_ms": round(self.last_sweep_s * 1e3, 1),
+            "jitter_p99_ms": round(p99 * 1e3, 1) if p99 is not None else None,
+        }
+
     async def run(self, emit: Emit) -> None:
         """Sample until cancelled, or until every watched process has exited."""
         loop = asyncio.get_running_loop()
