@@ -2,7 +2,9 @@
 
 Tick ``k`` runs at ``start + k * interval`` (loop time, monotonic), never ``sleep(interval)``
 after the work, so the period does not drift. A tick that would start more than half a period
-late is skipped and counted rather than run back to back with the next (no bunching).
+late is skipped and counted rather than run back to back with the next (no bunching); after
+MAX_SKIPS skips in a row a late tick runs anyway (counted as ``forced``), so a starved loop still
+samples.
 
 psutil work runs in a small thread pool (2 workers: measured, more threads only add GIL
 contention -- docs/processes.md). Within a tick the workers pull processes from one shared queue,
@@ -32,6 +34,7 @@ from swarmtop.sources.cgroup import memory_limit
 
 SCHEDULE_LOG = 4096  # recent ticks kept for jitter figures (bounded)
 MAX_WATCHED = 5000  # processes followed at once; more descendants are counted, not followed
+MAX_SKIPS = 3  # ticks skipped in a row before a late one is run anyway (never starve)
 
 
 def check_pids(pids: list[int]) -> list[str]:
@@ -112,6 +115,7 @@ class ProcessSampler:
         # figures about the sampler itself (for the benchmark, tests and a status line)
         self.ticks = 0
         self.missed = 0  # ticks skipped because the loop or the sweep ran late
+        self.forced = 0  # ticks run more than half a period late after MAX_SKIPS skips
         self.lagging = 0  # per-process samples skipped: the previous read was still running
         self.overflow = 0  # descendants not followed beyond MAX_WATCHED
         self.errors = 0  # reads that failed in an unexpected way (counted, never fatal)
@@ -130,7 +134,8 @@ class ProcessSampler:
         p99 = recent[min(len(recent) - 1, int(0.99 * len(recent)))] if recent else None
         return {
             "watched": len(self._watched), "ticks": self.ticks, "missed_ticks": self.missed,
-            "lagging": self.lagging, "errors": self.errors, "last_error": self.last_error,
+            "forced_late": self.forced, "lagging": self.lagging, "errors": self.errors,
+            "last_error": self.last_error,
             "overflow": self.overflow, "last_sweep_ms": round(self.last_sweep_s * 1e3, 1),
             "jitter_p99_ms": round(p99 * 1e3, 1) if p99 is not None else None,
         }
@@ -147,12 +152,29 @@ class ProcessSampler:
         start = loop.time()
         next_tree = start + self.tree_refresh_s
         k = 0
+        skipped_in_a_row = 0
+        half = 0.5 * self.interval
         while self._watched or (self._tree_future is not None):
             scheduled = start + k * self.interval
-            delay = scheduled - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            began = loop.time()
+            now = loop.time()
+            if now < scheduled:
+                await asyncio.sleep(scheduled - now)
+                continue  # look again: the loop may wake us late
+            if now - scheduled > half and skipped_in_a_row < MAX_SKIPS:
+                # Too late for this tick: skip to the next one we can start within half a period
+                # (counted), rather than running late ticks back to back.
+                nxt = math.floor((now - start) / self.interval)
+                if now - (start + nxt * self.interval) > half:
+                    nxt += 1
+                nxt = max(nxt, k + 1)
+                self.missed += nxt - k
+                skipped_in_a_row += 1
+                k = nxt
+                continue
+            if now - scheduled > half:
+                self.forced += 1  # starved for MAX_SKIPS ticks: sample late rather than never
+            skipped_in_a_row = 0
+            began = now
             self.schedule.append((k, scheduled, began))
             self.ticks += 1
             batch: list[Event] = self._take_tree(loop)
@@ -164,11 +186,6 @@ class ProcessSampler:
             if batch:
                 await emit(batch)
             k += 1
-            late = loop.time() - (start + k * self.interval)
-            if late > 0.5 * self.interval:  # skip what we cannot run on time; never bunch up
-                nxt = math.ceil((loop.time() - start) / self.interval)
-                self.missed += nxt - k
-                k = nxt
 
     async def close(self) -> None:
         ex, self._executor = self._executor, None

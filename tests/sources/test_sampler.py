@@ -81,8 +81,10 @@ async def test_schedule_no_drift_and_period():
         assert len(ks) + s.missed == ks[-1] - k0 + 1
         for k, planned, began in sched:
             assert planned == pytest.approx(t0 + (k - k0) * s.interval, abs=1e-9)  # no drift
-            assert began >= planned - 1e-3
-            assert began - planned <= 0.5 * s.interval + 0.05  # late ticks are skipped instead
+            assert began >= planned - 2e-3  # asyncio may wake a hair early
+        # a tick more than half a period late is skipped, unless the sampler was starved
+        too_late = [b - p for _, p, b in sched if b - p > 0.5 * s.interval]
+        assert len(too_late) <= s.forced
         lateness = sorted(b - p for _, p, b in sched)
         assert statistics.median(lateness) <= 0.020
         # one sample per tick run; only a read still in flight at cancellation may be missing
@@ -246,10 +248,11 @@ async def test_one_slow_process_does_not_delay_the_others(monkeypatch):
         task = asyncio.create_task(s.run(c))
         await until(lambda: len(c.samples(slow_child.pid)) >= 2)
         await stop_task(task, s)
-        fast = [e.ts for e in c.samples(fast_child.pid)]
-        # the fast one kept its 0.5 s rhythm while the slow read was stuck
-        gaps = [b - a for a, b in zip(fast, fast[1:], strict=False)]
-        assert len(fast) >= 4 and max(gaps) < 0.9
+        fast = c.samples(fast_child.pid)
+        # the fast one was sampled on every tick that ran (the last may be cut by the cancel),
+        # also the ticks during which the slow one's read was stuck
+        assert len(fast) >= s.ticks - 1 >= 3
+        assert len(c.samples(slow_child.pid)) < len(fast)
         assert s.lagging >= 2  # the stuck process was not queued again meanwhile
         assert s.errors == 0
     finally:
