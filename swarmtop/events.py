@@ -87,6 +87,7 @@ class ProcessSample(_Event, frozen=True, tag="process_sample"):
     parent: int | None = None
     status: str = "running"  # running | sleeping | zombie | ...
     denied: tuple[str, ...] = ()  # fields AccessDenied kept us from reading
+    cgroup_limit: int | None = None  # memory limit of the process's cgroup, bytes, if any
 
 
 class ProcessExit(_Event, frozen=True, tag="process_exit"):
