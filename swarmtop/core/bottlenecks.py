@@ -45,9 +45,9 @@ def memory(inp: Inputs, readings: Mapping[str, Reading]) -> Bottleneck | None:
     found: list[tuple[float, str, str]] = []
     ttl = readings.get("memory.time_to_limit_s")
     if ttl is not None:
-        found.append((_clamp01(1.0 - ttl.value / 1800.0),
-                      f"memory limit reached in {ttl.value / 60:.1f} min at the current growth",
-                      ttl.subject))
+        why = (f"memory limit reached in {ttl.value / 60:.1f} min at the current growth"
+               if ttl.value > 0 else "memory limit reached")
+        found.append((_clamp01(1.0 - ttl.value / 1800.0), why, ttl.subject))
     frac = readings.get("memory.limit_fraction")
     if frac is not None:
         found.append((_clamp01((frac.value - 0.7) / 0.3),

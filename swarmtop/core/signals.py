@@ -180,9 +180,12 @@ def _memory(inp: Inputs, out: dict[str, Reading]) -> None:
         return
     alive = [p for p in m.processes if p.alive]
     leak = next((p for p in alive if p.leak_suspected), None)
-    out["process.leak_suspected"] = (
-        Reading(1.0, proc_label(leak.pid, leak.name)) if leak else Reading(0.0)
-    )
+    if leak is not None:
+        out["process.leak_suspected"] = Reading(1.0, proc_label(leak.pid, leak.name))
+    elif m.leak_suspected and alive:  # the tree's total grows like a leak, no single culprit
+        out["process.leak_suspected"] = Reading(1.0, "the process tree (total RSS)")
+    else:
+        out["process.leak_suspected"] = Reading(0.0)
     exited = [p for p in m.processes if not p.alive and p.exit_code is not None]
     if exited:
         bad = max(exited, key=lambda p: abs(p.exit_code or 0))
@@ -204,18 +207,22 @@ def _memory(inp: Inputs, out: dict[str, Reading]) -> None:
 
 
 def time_to_limit(m: Memory) -> Reading | None:
-    """Per-process figures from the growth classifier win; else the total's growth."""
-    stated = [(p.time_to_limit_s, p) for p in m.processes
+    """The soonest of the growth classifier's estimates (the tree's total against the limit,
+    each process against its own); without any, the total's growth against the limit."""
+    stated = [(float(p.time_to_limit_s), proc_label(p.pid, p.name)) for p in m.processes
               if p.alive and p.time_to_limit_s is not None]
+    if m.time_to_limit_s is not None:
+        stated.append((float(m.time_to_limit_s), "the process tree (total RSS)"))
     if stated:
-        ttl, p = min(stated, key=lambda x: x[0])
-        return Reading(max(0.0, float(ttl)), proc_label(p.pid, p.name))
+        ttl, subject = min(stated, key=lambda x: x[0])
+        return Reading(max(0.0, ttl), subject)
     if not m.limit_bytes:
         return None
     growth = m.growth_bytes_per_s or sum(p.growth_bytes_per_s for p in m.processes if p.alive)
     if growth <= 0:
         return None
-    return Reading(max(0.0, (m.limit_bytes - m.total_rss_bytes) / growth))
+    return Reading(max(0.0, (m.limit_bytes - m.total_rss_bytes) / growth),
+                   "the process tree (total RSS)")
 
 
 def _tokens(inp: Inputs, out: dict[str, Reading]) -> None:

@@ -324,3 +324,27 @@ def test_stalled_counts_from_start_when_no_event_ever_arrives() -> None:
     no_logs = Aggregator(clock=clock)  # watching processes only: silence is not a signal
     clock.t += 500
     assert "source.silence_s" not in no_logs.snapshot().alert_metrics
+
+
+def test_memory_growing_toward_limit_alerts_from_real_samples() -> None:
+    clock = Clock(T0)
+    agg = Aggregator(Config(memory_limit_bytes=2 << 30), clock=clock)
+    snap = agg.snapshot()
+    for i in range(400):  # 1 GiB growing 2 MB/s for 200 s: the 2 GiB limit ~340 s away
+        clock.t = T0 + i * 0.5
+        agg.ingest([ProcessSample(ts=clock.t, source="pid:9", pid=9, create_time=1.0,
+                                  name="swarm", rss=(1 << 30) + i * 1_000_000,
+                                  cpu_percent=50.0)])
+        if i % 10 == 0:
+            snap = agg.snapshot()
+    snap = agg.snapshot()
+    ttl = snap.alert_metrics["memory.time_to_limit_s"]
+    assert 250 < ttl < 450, ttl
+    fired = {a.rule: a for a in snap.alerts}
+    assert fired["memory_limit"].severity == "warning"
+    assert "swarm" in fired["memory_limit"].message
+    assert fired["memory_leak"].severity == "warning"
+    [mem] = [b for b in snap.bottlenecks if b.kind == "memory"]
+    assert mem.severity > 0.7 and "min at the current growth" in mem.why
+    assert snap.health.components["memory"].score < 60
+    assert snap.trends["total_rss_bytes"].kind == "linear"
