@@ -263,7 +263,12 @@ class Aggregator:
             agent_loads=self.patterns.agent_loads(now) if full else {},
             metrics=metrics if metrics is not None or not self.analyzer.dynamic
             else self.metrics.section(now),
+            record_failed=self._record_failed(),
         )
+
+    def _record_failed(self) -> bool | None:
+        record = self.status_providers.get("record")
+        return None if record is None else bool(record().get("error"))
 
     def acknowledge(self, rule: str) -> bool:
         """Silence the firing alert ``rule`` until its severity changes (False: not firing)."""

@@ -103,6 +103,8 @@ DEFAULT_RULES: tuple[dict[str, Any], ...] = (
        "no events from the followed logs for {value}: swarm stalled?", "stalled"),
     _d("process.exit_code", ">", 0, "critical", 0, None,
        "{subject} exited with code {value}", "process_exit"),
+    _d("monitor.record_failed", ">=", 1, "warning", 0, None,
+       "--record stopped writing (disk full?); monitoring goes on", "record_failed"),
 )
 
 

@@ -57,6 +57,9 @@ METRICS: dict[str, MetricSpec] = {
         "general.budget_period_s (1.0 = on pace); absent without a budget"),
     "tokens.budget_exhausted_in_s": MetricSpec(
         "seconds", "seconds until the budget is spent at the current burn rate"),
+    "monitor.record_failed": MetricSpec(
+        "flag", "1 when --record could not write (disk full, volume gone) and stopped; "
+        "absent without --record"),
     "source.silence_s": MetricSpec(
         "seconds", "seconds since any followed log source delivered an event (by the "
         "monitor's clock; from the start before the first event); absent without log sources"),
@@ -111,6 +114,7 @@ class Inputs:
     # pattern -> agent -> (recent tasks, failed, over target), decayed (PatternTracker)
     agent_loads: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
     metrics: dict[str, Any] | None = None  # the snapshot's `metrics` section, when rules need it
+    record_failed: bool | None = None  # None: not recording
 
 
 def smoothed_error_rate(window: tuple[int, int], all_time: tuple[int, int]) -> float | None:
@@ -144,6 +148,8 @@ def compute(inp: Inputs, dynamic: Iterable[str] = ()) -> dict[str, Reading]:
 
     _memory(inp, out)
     _tokens(inp, out)
+    if inp.record_failed is not None:
+        out["monitor.record_failed"] = Reading(1.0 if inp.record_failed else 0.0)
     if inp.follows_logs and inp.last_event_at is not None:
         out["source.silence_s"] = Reading(max(0.0, inp.now - inp.last_event_at))
     if inp.metrics:
