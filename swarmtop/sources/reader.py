@@ -8,11 +8,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from swarmtop.events import Event, FileStatus, ParseError
-from swarmtop.sources.decoders import detect_format, make_decoder
+from swarmtop.sources.decoders import detect_format, is_whole_file, make_decoder
 from swarmtop.sources.lines import LineSplitter
 
 CHUNK = 1 << 20
 HEAD_BYTES = 64 * 1024
+MAX_WHOLE_FILE = 64 << 20  # a whole-file JSON document bigger than this is skipped, not loaded
 
 
 def is_binary(head: bytes) -> bool:
@@ -25,8 +26,25 @@ def head_lines(head: bytes, limit: int = 20) -> list[bytes]:
     return parts[:-1][:limit] if len(parts) > 1 else []
 
 
-def choose_format(fmt: str, head: bytes) -> str:
-    return detect_format(head_lines(head)) if fmt == "auto" else fmt
+def choose_format(fmt: str, head: bytes, path: str = "") -> str:
+    return detect_format(head_lines(head), path, head) if fmt == "auto" else fmt
+
+
+def read_whole(f, decoder, source: str, size: int, chosen: str,  # noqa: ANN001
+               now: float) -> list[Event]:
+    """Whole-file decoders (claude-flow metrics): the document at once, then a FileStatus."""
+    if size > MAX_WHOLE_FILE:
+        why = f"whole-file JSON of {size} bytes is over the {MAX_WHOLE_FILE} byte limit: skipped"
+        return [FileStatus(ts=now, source=source, format=chosen, state="skipped", why=why,
+                           size=size)]
+    f.seek(0)
+    data = f.read(MAX_WHOLE_FILE + 1)
+    events = decoder.decode_file(data, source, now)
+    lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    events.append(FileStatus(ts=now, source=source, format=chosen, lines=lines,
+                             offset=len(data), state="done", why=decoder.last_error,
+                             size=size))
+    return events
 
 
 def read_file(
@@ -52,8 +70,14 @@ def read_file(
             why = "binary file (NUL bytes in its first 8 KiB): skipped"
             yield [FileStatus(ts=clock(), source=source, state="skipped", why=why, size=size)]
             return
-        chosen = choose_format(fmt, head)
+        chosen = choose_format(fmt, head, source)
         decoder = make_decoder(chosen)
+        if is_whole_file(decoder):
+            events = read_whole(f, decoder, source, size, chosen, clock())
+            if on_progress is not None:
+                on_progress(size)
+            yield events
+            return
         splitter = LineSplitter(0, max_line)
         lines = 0
         batch: list[Event] = []
