@@ -9,6 +9,7 @@ import time
 from swarmtop.commands.common import resolve_sources, since_cutoff
 from swarmtop.core.aggregator import Aggregator
 from swarmtop.core.config import Config
+from swarmtop.core.prices import load_prices
 from swarmtop.events import Event, FileStatus, ParseError
 from swarmtop.export.text import render_text
 from swarmtop.snapshot import Snapshot, to_json
@@ -39,7 +40,7 @@ def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
     files = resolve_sources(args.sources)
     cutoff = since_cutoff(getattr(args, "since", None))
     clock = EventClock()
-    agg = Aggregator(config, clock=clock)
+    agg = Aggregator(config, clock=clock, prices=load_prices(config))
     for path in files:
         for batch in read_file(path, args.format, max_line=config.max_line_bytes):
             if cutoff is not None:
