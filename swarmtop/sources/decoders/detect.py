@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import msgspec
 
-_NATIVE_TYPES = {"llm_call", "task", "metric", "log"}
+_NATIVE_TYPES = {"llm_call", "task", "metric", "log", "gc"}
 _STREAM_TYPES = {"system", "assistant", "user", "result"}
 _CODE_TYPES = {"assistant", "user", "summary", "system", "file-history-snapshot"}
 
