@@ -165,23 +165,37 @@ class Aggregator:
             self.metrics.add_gc(ev)
 
     def _add_call(self, call: LLMCall) -> None:
-        if self.tokens.is_duplicate(call.dedupe_key):
-            return
         estimated = call.estimated
         if call.input_tokens is None and call.output_tokens is None:
+            # text without usage: counted here unless the runtime already did it off the loop
+            # (Tokenizer.fill_estimates in a worker thread, see core/tokenizer.py)
             i = self.tokenizer.count(call.model, call.prompt)
             o = self.tokenizer.count(call.model, call.completion)
             estimated = True
-            self.tokens.tokenizer = self.tokenizer.status or "tiktoken"
         else:
             i, o = call.input_tokens or 0, call.output_tokens or 0
-        cost = call.cost_usd
-        if cost is None:
-            cost = self.prices.cost(call.model, i, o, call.cache_read_tokens,
-                                    call.cache_write_tokens)
+        if estimated:
+            self.tokens.tokenizer = self.tokenizer.status or "tiktoken"
+        rates = self.prices.rates(call.model)
+        cr, cw = call.cache_read_tokens, call.cache_write_tokens
+        if call.dedupe_key is not None:
+            grow = self.tokens.repeat(call.dedupe_key, i, o, cr, cw, call.cost_usd)
+            if grow is not None:  # another line of a response already counted
+                di, do, dcr, dcw, dcost = grow
+                if di or do or dcr or dcw or dcost:
+                    if dcost is None and rates is not None:
+                        # the growth is priced at the tier of the whole request
+                        r = rates.for_request(i + cr + cw)
+                        dcost = di * r.input + do * r.output + dcr * r.cache_read + (
+                            dcw * r.cache_write)
+                    self.tokens.add_growth(call, (di, do, dcr, dcw), dcost, estimated)
+                return
+        cost = call.cost_usd  # a cost stated in the log wins
+        if cost is None and rates is not None:
+            cost = rates.cost(i, o, cr, cw)
         if not call.ok:
             self.llm_errors += 1
-        self.tokens.add(call, i, o, estimated, cost)
+        self.tokens.add(call, i, o, estimated, cost, rates)
 
     # ---- snapshot -----------------------------------------------------------------------
     def snapshot(self, now: float | None = None) -> Snapshot:
