@@ -91,6 +91,9 @@ class ProcessInfo(_S):
     denied: list[str] = []
     time_to_limit_s: float | None = None
     history: list[list[float]] = []  # [[ts, rss_bytes], ...] bounded, for graphs
+    growth_why: str = ""  # the classification in words, e.g. "steady growth (R²=0.99, ...)"
+    growth_rate_per_s: float = 0.0  # exponential: relative growth per second (0.25 = 25 %/s)
+    limit_bytes: int | None = None  # the memory limit time_to_limit_s counts to
 
 
 class Memory(_S):
@@ -98,9 +101,15 @@ class Memory(_S):
     total_rss_bytes: int = 0
     processes: list[ProcessInfo] = []
     limit_bytes: int | None = None
-    growth: str = "unknown"
+    growth: str = "unknown"  # of the whole tree: the sum of the alive processes' RSS
     growth_bytes_per_s: float = 0.0
-    leak_suspected: bool = False
+    leak_suspected: bool = False  # the tree's growth, or any alive process, looks like a leak
+    growth_confidence: float = 0.0
+    growth_why: str = ""
+    time_to_limit_s: float | None = None  # tree total reaching limit_bytes at its growth
+    limit_source: str | None = None  # config | cgroup
+    peak_total_rss_bytes: int = 0
+    history: list[list[float]] = []  # [[ts, total_rss_bytes], ...] bounded, for graphs
 
 
 class PatternStats(_S):
@@ -118,6 +127,7 @@ class PatternStats(_S):
     window_p90_ms: float | None = None
     window_p99_ms: float | None = None
     error_rate: float = 0.0
+    window_errors: int = 0  # failed tasks in the rolling window
     # cumulative latency histogram (Prometheus style): {"buckets": [[le_s, count], ...], "sum_ms": x}
     histogram: dict[str, Any] = {}
 
@@ -132,10 +142,38 @@ class Alert(_S):
     acknowledged: bool = False
 
 
+class AlertRecord(_S):
+    """One past firing of an alert (kept in a bounded history once it resolved)."""
+
+    rule: str
+    severity: str  # the highest severity it reached
+    message: str
+    since: str
+    until: str
+    peak_value: float | None = None
+
+
 class Bottleneck(_S):
     kind: str  # cpu | memory | latency | tokens | errors
     severity: float
     why: str
+    subject: str = ""  # the process, pattern, agent or model the evidence points at
+
+
+class Trend(_S):
+    """The shape of one key series (docs/alerts.md#trends)."""
+
+    kind: str  # linear | exponential | seasonal | flat | unknown
+    rate_per_s: float = 0.0  # linear/seasonal/flat: units per second; exponential: 1/s (log)
+    doubling_s: float | None = None  # exponential only
+    period_s: float | None = None  # seasonal only
+    r2: float = 0.0
+    points: int = 0
+    span_s: float = 0.0
+    last: float | None = None
+    horizon_s: float = 0.0
+    projection: float | None = None  # the series' value horizon_s from now, if the fit holds
+    why: str = ""
 
 
 class FileInfo(_S):
@@ -188,7 +226,9 @@ class Snapshot(_S):
     errors: dict[str, Any] = {}
     log_tail: list[LogEntry] = []
     metrics: dict[str, Any] = {}
-    trends: dict[str, Any] = {}
+    trends: dict[str, Trend] = {}
+    alert_history: list[AlertRecord] = []  # resolved alerts, newest last (bounded)
+    alert_metrics: dict[str, float] = {}  # the value of every alert metric now (docs/alerts.md)
     runtime: dict[str, Any] = {}  # state of the monitor itself, e.g. {"record": {...}}
     baseline: dict[str, Any] = {}  # comparison against --baseline (docs/baselines.md)
 

@@ -8,6 +8,7 @@ import sys
 from swarmtop.commands.common import resolve_sources, since_cutoff
 from swarmtop.core.aggregator import Aggregator
 from swarmtop.core.config import Config
+from swarmtop.core.prices import load_prices
 from swarmtop.export.markdown import render_markdown
 from swarmtop.export.text import render_text
 from swarmtop.snapshot import Snapshot, to_json
@@ -19,7 +20,7 @@ EXIT_OK, EXIT_ALERT = 0, 1
 def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
     files = resolve_sources(args.sources)
     cutoff = since_cutoff(getattr(args, "since", None))
-    agg = Aggregator(config)
+    agg = Aggregator(config, prices=load_prices(config))
     agg.clock = agg.event_clock  # report time is event time (docs/decisions.md)
     agg.since = cutoff
     if getattr(args, "baseline", None):
@@ -30,6 +31,15 @@ def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
     for path in files:
         for batch in read_file(path, args.format, max_line=config.max_line_bytes):
             agg.ingest(batch)
+    pids = list(getattr(args, "pid", []) or [])
+    if pids:
+        from swarmtop.sources.paths import SourceError
+        from swarmtop.sources.sampler import ProcessSampler, check_pids
+
+        problems = check_pids(pids)
+        if problems:
+            raise SourceError("; ".join(problems))
+        agg.ingest(ProcessSampler(pids, collect_uss=config.collect_uss).sample_now())
     if agg.first_event_ts is not None:
         agg.started = agg.first_event_ts  # uptime of a report = the span the logs cover
     return agg.snapshot()
