@@ -1,0 +1,97 @@
+"""Building display text. Untrusted strings (anything that came from a log or a process)
+go through `plain()`: control characters become visible escapes and the result is a Rich
+`Text` built from a plain string, so `[bold]`, `[@click=...]` or `[/INST]` show literally."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from swarmtop.sanitize import safe_text
+
+BAR_FULL, BAR_EMPTY = "█", "░"
+
+
+def plain(text: object, style: str = "") -> Text:
+    """Untrusted text -> a Text that is never parsed as markup. The style is a span (not the
+    base style) so that Text equality, used to skip unchanged cells, sees it."""
+    t = Text(safe_text(str(text)), end="")
+    if style:
+        t.stylize(style)
+    return t
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Rich styles for meanings, derived from the current Textual theme so data colours
+    follow the theme (ANSI themes yield ANSI colours)."""
+
+    good: str = "green"
+    warn: str = "yellow"
+    bad: str = "red"
+    accent: str = "cyan"
+    muted: str = "dim"
+
+    @classmethod
+    def from_variables(cls, variables: dict[str, str]) -> Palette:
+        def rich(name: str, fallback: str) -> str:
+            value = variables.get(name, fallback).split()[0]
+            if value.startswith("ansi_"):
+                value = value[5:]
+                return "default" if value == "default" else value
+            return value if value.startswith("#") else fallback
+
+        return cls(
+            good=rich("success", "green"),
+            warn=rich("warning", "yellow"),
+            bad=rich("error", "red"),
+            accent=rich("accent", "cyan"),
+        )
+
+    def band(self, score: float) -> str:
+        """Health bands: >= 80 good, >= 50 degraded, below that bad."""
+        return self.good if score >= 80 else self.warn if score >= 50 else self.bad
+
+    def severity(self, severity: str) -> str:
+        return {"critical": f"bold {self.bad}", "warning": self.warn}.get(severity, self.accent)
+
+    def level(self, level: str) -> str:
+        lv = level.lower()
+        if lv in ("error", "critical", "fatal"):
+            return self.bad
+        if lv in ("warning", "warn"):
+            return self.warn
+        if lv in ("debug", "trace"):
+            return self.muted
+        return ""
+
+
+def bar(fraction: float, width: int) -> str:
+    """A text bar, `fraction` of `width` cells filled (clamped to 0..1)."""
+    fraction = min(1.0, max(0.0, fraction))
+    full = round(fraction * width)
+    return BAR_FULL * full + BAR_EMPTY * (width - full)
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """Rounded to what a person reads: 42s, 12m, 3h05m, 2d4h."""
+    if seconds is None:
+        return "-"
+    s = int(max(0.0, seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s" if s < 600 else f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    return f"{s // 86400}d{(s % 86400) // 3600}h"
+
+
+def fmt_rate_usd(x: float) -> str:
+    """Dollars per minute to the cent (a tenth of a cent below $0.10): stable to the eye."""
+    return f"${x:.3f}" if abs(x) < 0.1 else f"${x:,.2f}"
