@@ -29,7 +29,8 @@ ANCHOR = 3  # entries matched to find where the previous snapshot's tail ends
 
 def new_entries(previous_tail: Sequence[LogEntry], current: Sequence[LogEntry]) -> list[LogEntry]:
     """The entries of `current` that came after `previous_tail` (both are newest-last windows
-    over the same stream): find the last occurrence of the previous window's final entries."""
+    over the same stream): find the last occurrence of the previous window's final entries;
+    failing that, an overlap at the very start of `current` (the window moved a long way)."""
     if not previous_tail:
         return list(current)
     anchor = list(previous_tail[-ANCHOR:])
@@ -37,6 +38,9 @@ def new_entries(previous_tail: Sequence[LogEntry], current: Sequence[LogEntry]) 
     for end in range(len(current), k - 1, -1):
         if list(current[end - k:end]) == anchor:
             return list(current[end:])
+    for overlap in range(k - 1, 0, -1):
+        if list(current[:overlap]) == anchor[-overlap:]:
+            return list(current[overlap:])
     return list(current)  # the window moved past everything we saw: all of it is new
 
 
