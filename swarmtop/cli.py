@@ -46,6 +46,16 @@ def _positive(text: str) -> float:
     return v
 
 
+def _nonneg(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {v}")
+    return v
+
+
 def _pid(text: str) -> int:
     try:
         v = int(text)
@@ -64,6 +74,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", metavar="USD", type=_positive, help="spend budget in dollars")
     p.add_argument("--since", metavar="2h|ISO-TIME",
                    help="ignore events older than this, by their own timestamps")
+    p.add_argument("--baseline", metavar="BASE",
+                   help="compare against a saved snapshot JSON or a --record file")
 
 
 def build_live_parser() -> argparse.ArgumentParser:
@@ -100,6 +112,8 @@ def build_report_parser() -> argparse.ArgumentParser:
     p.add_argument("sources", nargs="*", metavar="SOURCE")
     p.add_argument("--pid", type=_pid, action="append", default=[], metavar="PID")
     p.add_argument("--output", choices=("json", "markdown", "text"), default="text")
+    p.add_argument("--fail-on-regression", type=_nonneg, metavar="PCT",
+                   help="with --baseline: exit 1 when a figure is worse by more than PCT %%")
     _common(p)
     return p
 
@@ -108,9 +122,10 @@ def build_replay_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="swarmtop replay", description="Replay a file written by --record.")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--speed", type=_positive, default=1.0, metavar="X")
-    p.add_argument("--no-ui", action="store_true")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-ui", action="store_true", help="headless: print the final snapshot")
+    p.add_argument("--json", action="store_true", help="with --no-ui: as JSON")
     p.add_argument("--theme", metavar="NAME")
+    p.add_argument("--config", metavar="FILE")
     return p
 
 
@@ -158,11 +173,16 @@ def _dispatch(argv: list[str]) -> int:
             from swarmtop.commands.report import run_report
 
             args = build_report_parser().parse_args(argv[1:])
+            if args.fail_on_regression is not None and not args.baseline:
+                raise UsageError("--fail-on-regression needs --baseline BASE")
             return run_report(args, load_settings(args))
         if argv and argv[0] == "replay":
             from swarmtop.commands.replay import run_replay
 
             args = build_replay_parser().parse_args(argv[1:])
+            if args.json and not args.no_ui:
+                raise UsageError("--json goes with --no-ui")
+            args.speed_given = any(a.startswith("--speed") for a in argv[1:])
             return run_replay(args)
         head, command = split_run(argv)
         args = build_live_parser().parse_args(head)

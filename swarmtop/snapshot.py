@@ -118,6 +118,8 @@ class PatternStats(_S):
     window_p90_ms: float | None = None
     window_p99_ms: float | None = None
     error_rate: float = 0.0
+    # cumulative latency histogram (Prometheus style): {"buckets": [[le_s, count], ...], "sum_ms": x}
+    histogram: dict[str, Any] = {}
 
 
 class Alert(_S):
@@ -187,6 +189,8 @@ class Snapshot(_S):
     log_tail: list[LogEntry] = []
     metrics: dict[str, Any] = {}
     trends: dict[str, Any] = {}
+    runtime: dict[str, Any] = {}  # state of the monitor itself, e.g. {"record": {...}}
+    baseline: dict[str, Any] = {}  # comparison against --baseline (docs/baselines.md)
 
 
 def to_dict(snapshot: Snapshot) -> dict[str, Any]:

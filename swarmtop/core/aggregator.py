@@ -9,6 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
+import msgspec
+
+from swarmtop.core.baseline import BaselineSettings, compare
 from swarmtop.core.config import Config
 from swarmtop.core.health import combine, error_component, latency_component
 from swarmtop.core.logtail import LogTail
@@ -70,6 +73,18 @@ class Aggregator:
         self.first_event_ts: float | None = None
         self.error_lines = 0
         self.llm_errors = 0
+        self.max_ts = float("-inf")  # newest event time seen (samples included)
+        self.since: float | None = None  # --since: ignore events older than this (their own ts)
+        self.skipped_old = 0
+        # name -> callable giving a small dict for snapshot.runtime (e.g. the recorder's state)
+        # --baseline: (base snapshot, settings, where it came from); compared at every snapshot
+        self.baseline: tuple[Snapshot, BaselineSettings, str] | None = None
+        self.status_providers: dict[str, Callable[[], dict[str, object]]] = {}
+
+    def event_clock(self) -> float:
+        """'Now' as the newest event seen: the clock for reports and replays, so rolling
+        figures describe the end of the recording rather than an empty minute of wall time."""
+        return self.max_ts if self.max_ts > float("-inf") else time.time()
 
     # ---- ingest -------------------------------------------------------------------------
     def ingest(self, events: Iterable[Event]) -> None:
@@ -89,6 +104,8 @@ class Aggregator:
                 fc.status = ev
             return
         if isinstance(ev, ProcessSample):
+            if ev.ts > self.max_ts:
+                self.max_ts = ev.ts
             self.processes.add_sample(ev)
             self.pids.add(ev.pid)
             return
@@ -102,12 +119,17 @@ class Aggregator:
                 fc.bad_lines += 1
             self.logtail.add_bad(ev)
             return
+        if self.since is not None and ev.ts < self.since:
+            self.skipped_old += 1
+            return
         self.events += 1
         fc = self._file(ev.source)
         if fc is not None:
             fc.events += 1
         if self.last_event_ts is None or ev.ts > self.last_event_ts:
             self.last_event_ts = ev.ts
+        if ev.ts > self.max_ts:
+            self.max_ts = ev.ts
         if self.first_event_ts is None or ev.ts < self.first_event_ts:
             self.first_event_ts = ev.ts
         if isinstance(ev, LLMCall):
@@ -174,7 +196,7 @@ class Aggregator:
             pids=sorted(self.pids),
             recent_bad_lines=self.logtail.bad(),
         )
-        return Snapshot(
+        snap = Snapshot(
             generated_at=iso(time.time()),
             as_of=iso(now),
             uptime_s=round(max(0.0, now - self.started), 3),
@@ -186,4 +208,9 @@ class Aggregator:
             errors={"tasks": tasks, "failed_tasks": failed, "error_lines": self.error_lines,
                     "llm_errors": self.llm_errors, "bad_lines": self.bad_lines},
             log_tail=self.logtail.lines(),
+            runtime={name: fn() for name, fn in self.status_providers.items()},
         )
+        if self.baseline is not None:
+            base, settings, origin = self.baseline
+            snap = msgspec.structs.replace(snap, baseline=compare(base, snap, settings, origin))
+        return snap

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from itertools import accumulate
+
 from swarmtop.core.config import COGNITIVE_PATTERNS
 from swarmtop.core.quantiles import AllTime, Window
 from swarmtop.events import TaskEvent
 from swarmtop.snapshot import PatternStats
 
 OK_STATUSES = frozenset({"ok", "success", "succeeded", "done", "completed", "pass", "passed"})
+# Histogram bucket bounds in seconds, for the Prometheus exporter (cumulative counts).
+BUCKETS_S = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 60.0, 120.0, 300.0, float("inf"))
 MAX_PATTERNS = 200  # a log inventing pattern names cannot grow memory without bound
 
 
 class _Pattern:
-    __slots__ = ("count", "errors", "all_time", "window", "window_errors")
+    __slots__ = ("count", "errors", "all_time", "window", "window_errors", "buckets", "sum_ms")
 
     def __init__(self, window_s: float) -> None:
+        self.buckets = [0] * len(BUCKETS_S)
+        self.sum_ms = 0.0
         self.count = 0
         self.errors = 0
         self.all_time = AllTime()
@@ -44,6 +51,8 @@ class PatternTracker:
             p.errors += 1
         p.window_errors.add(ev.ts, 1.0 if failed else 0.0)
         if ev.duration_ms is not None:
+            p.sum_ms += ev.duration_ms
+            p.buckets[bisect_left(BUCKETS_S, ev.duration_ms / 1000.0)] += 1
             p.all_time.add(ev.duration_ms)
             p.window.add(ev.ts, ev.duration_ms)
 
@@ -91,5 +100,9 @@ class PatternTracker:
                 window_p90_ms=w90,
                 window_p99_ms=w99,
                 error_rate=p.errors / p.count if p.count else 0.0,
+                histogram={"buckets": [[le if le != float("inf") else None, n]  # null = +Inf
+                                       for le, n in zip(BUCKETS_S, accumulate(p.buckets),
+                                                        strict=True)],
+                           "sum_ms": p.sum_ms},
             )
         return out

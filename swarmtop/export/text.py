@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from swarmtop.export.fmt import fmt_bytes, fmt_ms, fmt_num, fmt_usd
-from swarmtop.snapshot import Snapshot
 from swarmtop.sanitize import safe_text
+from swarmtop.snapshot import Snapshot
 
 
 def render_text(s: Snapshot) -> str:
@@ -67,6 +67,17 @@ def render_text(s: Snapshot) -> str:
         out.append(f"ALERT {a.severity:<8} {safe_text(a.rule)}: {safe_text(a.message)}")
     for b in s.bottlenecks:
         out.append(f"bottleneck {b.kind} ({b.severity:.2f}): {safe_text(b.why)}")
+    if s.baseline:
+        figs = s.baseline["figures"]
+        changed = [f for f in figs if f["verdict"] != "same"]
+        out.append(f"baseline {safe_text(s.baseline.get('source', ''))}: "
+                   f"{sum(f['verdict'] == 'worse' for f in figs)} worse, "
+                   f"{sum(f['verdict'] == 'better' for f in figs)} better, "
+                   f"{len(figs) - len(changed)} same")
+        for f in changed:
+            pct = "" if f["change_pct"] is None else f" ({f['change_pct']:+.1f}%)"
+            out.append(f"  {f['verdict']:<6} {safe_text(f['figure'])}: {f['base']:.6g} -> "
+                       f"{f['new']:.6g}{pct}")
     src = s.sources
     out.append(
         f"sources  {len(src.files)} files  {fmt_num(src.lines)} lines  {fmt_num(src.events)} "

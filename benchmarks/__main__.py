@@ -1,0 +1,91 @@
+"""Run every benchmark and write docs/PERFORMANCE.md with the figures and the machine.
+
+    python -m benchmarks            # full sizes (minutes)
+    python -m benchmarks --smoke    # tiny sizes, seconds: checks they still run
+
+Each `benchmarks/bench_*.py` is run in its own process (`python -m benchmarks.bench_x`) so one
+benchmark's memory and threads never colour another's figures; its stdout (Markdown) is copied
+into the report as is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 2**20:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores{mem}; Python {platform.python_version()} on "
+            f"{platform.system()} {platform.release()}; load average at start "
+            f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+def discover(only: list[str]) -> list[str]:
+    names = sorted(p.stem for p in HERE.glob("bench_*.py"))
+    return [n for n in names if not only or any(o in n for o in only)]
+
+
+def run_one(name: str, smoke: bool, timeout: float) -> tuple[str, float, int]:
+    cmd = [sys.executable, "-m", f"benchmarks.{name}"] + (["--smoke"] if smoke else [])
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    t = time.perf_counter()
+    try:
+        r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+        out, code = r.stdout.strip(), r.returncode
+        if code != 0:
+            out += f"\n\n**failed (exit {code})**:\n\n```\n{r.stderr.strip()[-2000:]}\n```"
+    except subprocess.TimeoutExpired:
+        out, code = f"**timed out after {timeout:.0f} s**", -1
+    return out, time.perf_counter() - t, code
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes, no report written")
+    ap.add_argument("--only", action="append", default=[], help="run benchmarks matching this")
+    ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--output", default=str(ROOT / "docs" / "PERFORMANCE.md"))
+    a = ap.parse_args()
+    sections = []
+    failed = 0
+    for name in discover(a.only):
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        out, secs, code = run_one(name, a.smoke, a.timeout)
+        failed += code != 0
+        sections.append(f"{out}\n\n<sub>`python -m benchmarks.{name}` — {secs:.0f} s</sub>\n")
+        print(out, flush=True)
+    if not a.smoke:
+        doc = ["# Performance", "",
+               "Written by `python -m benchmarks` (each figure and its baseline measured in the "
+               "same run).", "", f"Machine: {machine()}.", "",
+               f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "", *sections]
+        Path(a.output).write_text("\n".join(doc))
+        print(f"wrote {a.output}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

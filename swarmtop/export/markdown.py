@@ -1,0 +1,100 @@
+"""The snapshot as Markdown tables, to paste into a pull request or a CI summary."""
+
+from __future__ import annotations
+
+from swarmtop.export.fmt import fmt_bytes, fmt_ms, fmt_num, fmt_usd
+from swarmtop.sanitize import safe_text
+from swarmtop.snapshot import Snapshot
+
+
+def cell(text: object) -> str:
+    """A table cell: sanitised, with pipes escaped so a log's text cannot break the table."""
+    return safe_text(str(text)).replace("|", "\\|")
+
+
+def table(headers: list[str], rows: list[list[object]]) -> list[str]:
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def render_markdown(s: Snapshot) -> str:
+    t = s.tokens
+    out = [f"## swarmtop report — health {s.health.score:.0f}/100", "",
+           f"As of {s.as_of or s.generated_at}; {fmt_num(s.sources.lines)} lines from "
+           f"{len(s.sources.files)} files, {s.sources.bad_lines} bad lines.", ""]
+    out += table(["component", "score", "weight", "why"],
+                 [[n, f"{c.score:.0f}", f"{c.weight:.2f}", c.why]
+                  for n, c in s.health.components.items()])
+    out += ["", "### Tokens and cost", ""]
+    est = f" (~estimated {fmt_num(t.estimated)})" if t.estimated else ""
+    out.append(f"{fmt_num(t.total)} tokens{est} in {t.calls} calls, {fmt_usd(t.cost_usd)}, "
+               f"burn {fmt_usd(t.burn_usd_per_min)}/min.")
+    out.append("")
+    out += table(["model", "calls", "input", "output", "cache read", "cache write", "cost"],
+                 [[m, c.calls, c.input, c.output, c.cache_read, c.cache_write,
+                   fmt_usd(c.cost_usd) if not c.unpriced_calls else "no price"]
+                  for m, c in sorted(t.by_model.items(), key=lambda kv: -kv[1].cost_usd)])
+    if t.savings:
+        out += ["", "Savings:", ""]
+        out += [f"- {cell(sv.strategy)}: {fmt_usd(sv.usd)} — {cell(sv.why)}" for sv in t.savings]
+    seen = {k: p for k, p in s.patterns.items() if p.count}
+    if seen:
+        out += ["", "### Pattern latency", ""]
+        out += table(["pattern", "count", "errors", "p50", "p90", "p99", "max", "target"],
+                     [[n, p.count, p.errors, fmt_ms(p.p50_ms), fmt_ms(p.p90_ms),
+                       fmt_ms(p.p99_ms) + (" ⚠" if p.target_ms and (p.p99_ms or 0) > p.target_ms
+                                           else ""),
+                       fmt_ms(p.max_ms), fmt_ms(p.target_ms)] for n, p in seen.items()])
+    if s.memory.processes:
+        out += ["", "### Memory", ""]
+        out += table(["pid", "name", "rss", "peak", "growth", "rate", "leak?"],
+                     [[p.pid, p.name, fmt_bytes(p.rss_bytes), fmt_bytes(p.peak_rss_bytes),
+                       p.growth, fmt_bytes(p.growth_bytes_per_s) + "/s",
+                       "yes" if p.leak_suspected else ""] for p in s.memory.processes])
+    if s.alerts:
+        out += ["", "### Alerts", ""]
+        out += table(["severity", "rule", "message", "since"],
+                     [[a.severity, a.rule, a.message, a.since] for a in s.alerts])
+    if s.bottlenecks:
+        out += ["", "### Bottlenecks", ""]
+        out += table(["kind", "severity", "why"],
+                     [[b.kind, f"{b.severity:.2f}", b.why] for b in s.bottlenecks])
+    if s.baseline:
+        out += ["", *baseline_table(s.baseline)]
+    return "\n".join(out) + "\n"
+
+
+_MARK = {"better": "✅ better", "worse": "❌ worse", "same": "same"}
+
+
+def fmt_figure(name: str, value: float) -> str:
+    if name.endswith("cost_usd") or name.endswith("cost_per_task"):
+        return fmt_usd(value)
+    if name.endswith("_ms"):
+        return fmt_ms(value)
+    if "bytes" in name:
+        return fmt_bytes(value)
+    if name.endswith("error_rate"):
+        return f"{value:.1%}"
+    return f"{value:,.1f}" if value != int(value) else f"{int(value):,}"
+
+
+def baseline_table(b: dict) -> list[str]:
+    """The comparison as a table a person pastes into a pull request."""
+    rows = []
+    for f in b["figures"]:
+        pct = f["change_pct"]
+        rows.append([f["figure"], fmt_figure(f["figure"], f["base"]),
+                     fmt_figure(f["figure"], f["new"]),
+                     "n/a" if pct is None else f"{pct:+.1f}%", _MARK[f["verdict"]]])
+    out = [f"### Against baseline `{cell(b.get('source', ''))}`", ""]
+    counts = {v: sum(1 for f in b["figures"] if f["verdict"] == v) for v in _MARK}
+    out.append(f"{counts['worse']} worse, {counts['better']} better, {counts['same']} the same.")
+    out.append("")
+    out += table(["figure", "base", "new", "change", "verdict"], rows)
+    for r in b.get("regressions", []):
+        out.append(f"\n**Regression:** `{cell(r['figure'])}` worse by {r['worse_by_pct']:.1f}% "
+                   f"(limit {r['limit_pct']:g}%)")
+    out += ["", "Rules: " + "; ".join(f"*{k}*: {v}" for k, v in b.get("rules", {}).items())]
+    return out

@@ -1,0 +1,53 @@
+"""The snapshot JSON is a public contract: every key of schema v1 must be present."""
+
+from __future__ import annotations
+
+import json
+
+from swarmtop.core.aggregator import Aggregator
+from swarmtop.events import LLMCall, ProcessSample, TaskEvent
+from swarmtop.snapshot import to_json
+
+TOP = {"schema", "generated_at", "uptime_s", "health", "tokens", "memory", "patterns", "alerts",
+       "bottlenecks", "sources"}
+TOKENS = {"input", "output", "cache_read", "cache_write", "total", "estimated", "calls",
+          "cost_usd", "burn_usd_per_min", "tokens_per_min", "budget_usd",
+          "budget_exhausted_in_s", "by_model", "by_agent", "savings"}
+COUNTS = {"input", "output", "cache_read", "cache_write", "calls", "cost_usd"}
+PROC = {"pid", "name", "alive", "rss_bytes", "peak_rss_bytes", "cpu_percent", "threads",
+        "samples", "growth", "growth_bytes_per_s", "leak_suspected"}
+PATTERN = {"count", "errors", "p50_ms", "p90_ms", "p99_ms", "max_ms", "target_ms"}
+SOURCES = {"lines", "events", "bad_lines", "files", "pids"}
+FILE = {"path", "format", "lines", "events", "bad_lines", "offset", "state", "why"}
+
+
+def _snapshot_json(events) -> dict:
+    agg = Aggregator(clock=lambda: 100.0)
+    agg.ingest(events)
+    return json.loads(to_json(agg.snapshot()))
+
+
+def test_empty_snapshot_has_every_key():
+    d = _snapshot_json([])
+    assert TOP <= set(d) and d["schema"] == 1
+    assert TOKENS <= set(d["tokens"])
+    assert d["tokens"]["budget_usd"] is None and d["tokens"]["budget_exhausted_in_s"] is None
+    assert {"score", "components"} <= set(d["health"])
+    assert {"interval_s", "total_rss_bytes", "processes"} <= set(d["memory"])
+    assert SOURCES <= set(d["sources"])
+    assert isinstance(d["alerts"], list) and isinstance(d["bottlenecks"], list)
+
+
+def test_filled_snapshot_nested_keys():
+    d = _snapshot_json([
+        LLMCall(ts=99.0, source="f.jsonl", model="m", agent="a", input_tokens=1, output_tokens=2),
+        TaskEvent(ts=99.0, source="f.jsonl", pattern="lateral", duration_ms=5.0),
+        ProcessSample(ts=99.0, source="pid:1", pid=1, create_time=1.0, name="p", rss=10),
+    ])
+    assert COUNTS <= set(d["tokens"]["by_model"]["m"])
+    assert COUNTS <= set(d["tokens"]["by_agent"]["a"])
+    assert PATTERN <= set(d["patterns"]["lateral"])
+    assert PROC <= set(d["memory"]["processes"][0])
+    assert FILE <= set(d["sources"]["files"][0])
+    for comp in d["health"]["components"].values():
+        assert {"score", "weight", "why"} <= set(comp)
