@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from swarmtop.export.fmt import fmt_bytes, fmt_usd
+from swarmtop.export.fmt import fmt_usd
 from swarmtop.feed import Feed
 from swarmtop.snapshot import Snapshot
 from swarmtop.ui.alerts import AlertsPanel, pick_alert
@@ -28,7 +28,7 @@ from swarmtop.ui.memory import MemoryPanel
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.patterns import PatternsPanel
 from swarmtop.ui.sources import SourcesPanel
-from swarmtop.ui.text import Palette, bar, fmt_duration, fmt_rate_usd
+from swarmtop.ui.text import Palette, bar, fmt_duration, fmt_mem, fmt_rate_usd
 from swarmtop.ui.themes import ThemeSet, UnknownTheme, load_themes, resolve_theme
 from swarmtop.ui.tokens import TokensPanel
 
@@ -238,7 +238,7 @@ class SwarmtopApp(App[int]):
         if getattr(self, cache_name) == text:
             return
         setattr(self, cache_name, text)
-        self.query_one(widget_id, Static).update(text)
+        self.query_one(widget_id, Static).update(text, layout=False)  # fixed height: no layout
 
     def _render_status(self) -> None:
         pal = self.palette
@@ -253,7 +253,7 @@ class SwarmtopApp(App[int]):
             s.append(str(score), style=f"bold {pal.band(score)}")
             s.append(f"  {fmt_usd(snap.tokens.cost_usd)}")
             s.append(f" ({fmt_rate_usd(snap.tokens.burn_usd_per_min)}/min)", style=pal.muted)
-            s.append(f"  RSS {fmt_bytes(snap.memory.total_rss_bytes)}")
+            s.append(f"  RSS {fmt_mem(snap.memory.total_rss_bytes)}")
             firing = [a for a in snap.alerts if not a.acknowledged]
             if firing:
                 crit = any(a.severity == "critical" for a in firing)
@@ -281,7 +281,7 @@ class SwarmtopApp(App[int]):
         t = Text(no_wrap=True, end="")
         t.append("loading history ")
         t.append(bar(frac, max(10, min(40, self.size.width - 50))), style=self.palette.accent)
-        t.append(f" {frac:.0%}  {fmt_bytes(prog.bytes_read)} of {fmt_bytes(prog.bytes_total)}"
+        t.append(f" {frac:.0%}  {fmt_mem(prog.bytes_read)} of {fmt_mem(prog.bytes_total)}"
                  f"  {prog.files_done}/{prog.files_total} files", style=self.palette.muted)
         self._put("#progress", "_progress_cache", t)
 

@@ -59,7 +59,8 @@ class LogTailPanel(Panel):
 
     DEFAULT_CSS = """
     LogTailPanel #log-status { height: 1; }
-    LogTailPanel RichLog { height: 1fr; background: transparent; }
+    LogTailPanel RichLog { height: 1fr; background: transparent;
+                           scrollbar-size-horizontal: 0; }
     """
 
     def __init__(self) -> None:
@@ -116,16 +117,17 @@ class LogTailPanel(Panel):
         log = self.query_one(RichLog)
         pending = [e for s, e in self.buffer if s > self.written_seq and self.passes(e)]
         self.written_seq = self.seq
-        for entry in pending[-1000:]:
-            log.write(self.line(entry), scroll_end=True)
-        if pending:
+        if pending:  # one write, so one scroll and one repaint per tick
+            log.write(Text("\n", no_wrap=True, end="").join(
+                self.line(e) for e in pending[-1000:]), scroll_end=False)
+            if log.auto_scroll:  # now, not after the next refresh: one frame instead of two
+                log.scroll_end(animate=False, immediate=True, x_axis=False)
             self.shown += 1
 
     def _render_status(self) -> None:
         pal = self.palette
         status = Text(end="")
         status.append(f"level ≥ {LEVELS[self.min_level]}", style=pal.muted)
-        status.append(f"  {len(self.buffer)} lines kept", style=pal.muted)
         if self.frozen:
             status.append("  FROZEN (f)", style=f"bold {pal.warn}")
         self.put(self.query_one("#log-status", Static), status)

@@ -7,13 +7,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
-from swarmtop.export.fmt import fmt_bytes
 from swarmtop.sanitize import safe_text
 from swarmtop.snapshot import ProcessInfo, Snapshot
 from swarmtop.ui.graph import bar_graph
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
-from swarmtop.ui.text import clip, fmt_duration, plain
+from swarmtop.ui.text import clip, fmt_duration, fmt_mem, plain
 
 COLUMNS = [
     Column("PID", "pid"), Column("Name", "name", numeric=False), Column("RSS", "rss"),
@@ -57,7 +56,7 @@ def rate_text(p: ProcessInfo) -> str:
     if p.samples < 2 or (p.growth in ("stable", "unknown") and abs(p.growth_bytes_per_s) < 1024):
         return "-"
     sign = "+" if p.growth_bytes_per_s >= 0 else ""
-    return f"{sign}{fmt_bytes(p.growth_bytes_per_s)}/s"
+    return f"{sign}{fmt_mem(p.growth_bytes_per_s)}/s"
 
 
 class MemoryPanel(Panel):
@@ -83,14 +82,14 @@ class MemoryPanel(Panel):
         pal = self.palette
         mem = snap.memory
         summary = Text(end="")
-        summary.append(f"total RSS {fmt_bytes(mem.total_rss_bytes)}", style="bold")
+        summary.append(f"total RSS {fmt_mem(mem.total_rss_bytes)}", style="bold")
         alive = sum(1 for p in mem.processes if p.alive)
         summary.append(f"  {alive} running, {len(mem.processes) - alive} exited", style=pal.muted)
         summary.append(f"  growth {mem.growth}")
         if mem.leak_suspected:
             summary.append("  LEAK SUSPECTED", style=f"bold {pal.bad}")
         if mem.limit_bytes:
-            summary.append(f"  limit {fmt_bytes(mem.limit_bytes)}", style=pal.muted)
+            summary.append(f"  limit {fmt_mem(mem.limit_bytes)}", style=pal.muted)
         self.put(self.query_one("#mem-summary", Static), summary)
 
         rows = []
@@ -106,8 +105,8 @@ class MemoryPanel(Panel):
             name = ("  " * min(depth, 8) + ("└ " if depth else "")) + clip(
                 safe_text(p.name or "?"), 32)
             cells = (
-                plain(p.pid, dim), plain(name, dim), plain(fmt_bytes(p.rss_bytes), dim),
-                plain(fmt_bytes(p.peak_rss_bytes), dim), plain(p.growth, growth_style),
+                plain(p.pid, dim), plain(name, dim), plain(fmt_mem(p.rss_bytes), dim),
+                plain(fmt_mem(p.peak_rss_bytes), dim), plain(p.growth, growth_style),
                 plain(rate_text(p), growth_style), leak,
                 plain(f"{p.cpu_percent:.0f}" if p.alive else "-", dim),
                 plain(p.threads if p.alive else "-", dim), plain(state, dim),
@@ -134,7 +133,7 @@ class MemoryPanel(Panel):
             values = [pt[1] for pt in proc.history if len(pt) >= 2]
             graph.append(f"RSS of {proc.pid} ", style="bold")
             graph.append_text(plain(proc.name))
-            graph.append(f"  now {fmt_bytes(proc.rss_bytes)}  peak {fmt_bytes(proc.peak_rss_bytes)}"
+            graph.append(f"  now {fmt_mem(proc.rss_bytes)}  peak {fmt_mem(proc.peak_rss_bytes)}"
                          f"  {proc.growth} {rate_text(proc)}")
             if proc.time_to_limit_s is not None:
                 graph.append(f"  limit in {fmt_duration(proc.time_to_limit_s)}", style=pal.bad)

@@ -18,6 +18,10 @@ from swarmtop.ui.table import SyncTable
 from swarmtop.ui.text import Palette
 
 
+def _lines(content: object) -> int:
+    return str(content).count("\n")
+
+
 class Panel(Vertical):
     """A titled, focusable box. Subclasses set NUMBER/TITLE and implement `render_snapshot`."""
 
@@ -89,10 +93,13 @@ class Panel(Vertical):
     def put(self, widget: Static, content: object) -> bool:
         """Update a Static only when its content differs from what it shows."""
         key = widget.id or str(id(widget))
-        if self._static_cache.get(key) == content:
+        old = self._static_cache.get(key)
+        if old == content:
             return False
         self._static_cache[key] = content
-        widget.update(content)  # type: ignore[arg-type]
+        # a layout pass only when the height may change: it costs more than the repaint
+        same_height = old is not None and _lines(old) == _lines(content)
+        widget.update(content, layout=not same_height)  # type: ignore[arg-type]
         self.shown += 1
         return True
 

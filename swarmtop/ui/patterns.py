@@ -7,11 +7,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from swarmtop.export.fmt import fmt_ms, fmt_num
+from swarmtop.export.fmt import fmt_num
 from swarmtop.snapshot import PatternStats, Snapshot
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
-from swarmtop.ui.text import plain
+from swarmtop.ui.text import fmt_latency, plain
 
 COLUMNS = [
     Column("Pattern", "name", numeric=False), Column("Count", "count"), Column("Err", "err"),
@@ -56,11 +56,11 @@ class PatternsPanel(Panel):
             cells = (
                 plain(name, f"bold {pal.bad}" if hot else ""), plain(fmt_num(p.count)),
                 plain(fmt_num(p.errors), err_style),
-                plain(fmt_ms(p.window_p50_ms)), plain(fmt_ms(p.window_p90_ms)),
-                plain(fmt_ms(p.window_p99_ms), st), plain(fmt_ms(p.target_ms), pal.muted),
+                plain(fmt_latency(p.window_p50_ms)), plain(fmt_latency(p.window_p90_ms)),
+                plain(fmt_latency(p.window_p99_ms), st), plain(fmt_latency(p.target_ms), pal.muted),
                 plain("!" if hot else "", f"bold {pal.bad}"),
-                plain(fmt_ms(p.p50_ms), pal.muted), plain(fmt_ms(p.p90_ms), pal.muted),
-                plain(fmt_ms(p.p99_ms), pal.muted),
+                plain(fmt_latency(p.p50_ms), pal.muted), plain(fmt_latency(p.p90_ms), pal.muted),
+                plain(fmt_latency(p.p99_ms), pal.muted),
             )
             rows.append(Row(key=name, cells=cells,
                             sort=(name, p.count, p.errors, p.window_p50_ms, p.window_p90_ms,

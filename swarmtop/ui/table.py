@@ -2,7 +2,9 @@
 
 Rows arrive as (key, cells, sort values). When the keys come in the same order as last
 time, only the cells whose text or style changed are updated; otherwise the table is
-rebuilt, keeping the cursor on the same row key. `s` cycles the sort column."""
+rebuilt, keeping the cursor on the same row key. `s` cycles the sort column.
+No horizontal scrollbar: Textual repaints scrollbars cell by cell on every layout pass (the
+largest share of bytes in a busy dashboard); left/right still scroll a wide table."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import CellKey, ColumnKey, RowKey
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ def _sortable(v: Any) -> tuple[int, Any]:
 
 class SyncTable(DataTable):
     DEFAULT_CSS = """
-    SyncTable { height: 1fr; }
+    SyncTable { height: 1fr; scrollbar-size-horizontal: 0; }
     """
 
     def __init__(self, columns: Sequence[Column], *, natural_label: str = "",
@@ -106,14 +109,13 @@ class SyncTable(DataTable):
         visible = self._visible(rows)
         keys = [r.key for r in visible]
         if keys == self._keys and not force:
-            for r in visible:
+            for index, r in enumerate(visible):
                 old = self._cells.get(r.key)
                 if old == r.cells:
                     continue
                 for col, new, prev in zip(self.cols, r.cells, old or (), strict=False):
                     if new != prev:
-                        self.update_cell(r.key, col.key, new, update_width=True)
-                        self.updates += 1
+                        self._set_cell(index, r.key, col.key, new)
                 self._cells[r.key] = r.cells
             return
         cursor_key = self._keys[self.cursor_row] if 0 <= self.cursor_row < len(self._keys) else None
@@ -125,6 +127,20 @@ class SyncTable(DataTable):
         self._cells = {r.key: r.cells for r in visible}
         if cursor_key in keys:
             self.move_cursor(row=keys.index(cursor_key), animate=False, scroll=False)
+
+    def _set_cell(self, row_index: int, row_key: str, col_key: str, value: Text) -> None:
+        """Like DataTable.update_cell, but repaints only the row (update_cell repaints the whole
+        table), unless the column has to grow to fit the new value."""
+        rk, ck = RowKey(row_key), ColumnKey(col_key)
+        self._data[rk][ck] = value
+        self._update_count += 1  # invalidates the table's render caches
+        self.updates += 1
+        if value.cell_len > self.columns[ck].content_width:
+            self._updated_cells.add(CellKey(rk, ck))
+            self._require_update_dimensions = True
+            self.refresh()
+        else:
+            self.refresh_row(row_index)
 
     @property
     def selected_key(self) -> str | None:

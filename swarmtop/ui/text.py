@@ -95,3 +95,32 @@ def fmt_duration(seconds: float | None) -> str:
 def fmt_rate_usd(x: float) -> str:
     """Dollars per minute to the cent (a tenth of a cent below $0.10): stable to the eye."""
     return f"${x:.3f}" if abs(x) < 0.1 else f"${x:,.2f}"
+
+
+def sig3(x: float) -> str:
+    """Three significant digits (what a person reads, and what does not churn each tick)."""
+    a = abs(x)
+    if a >= 100:
+        return f"{x:.0f}"
+    if a >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def fmt_mem(n: float | None) -> str:
+    """Bytes to three significant digits: 109MiB, 50.0MiB, 1.23GiB."""
+    if n is None:
+        return "-"
+    sign = "-" if n < 0 else ""
+    n = abs(float(n))
+    for div, suffix in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if n >= div:
+            return f"{sign}{sig3(n / div)}{suffix}"
+    return f"{sign}{n:.0f}B"
+
+
+def fmt_latency(ms: float | None) -> str:
+    """Milliseconds to three significant digits: 850ms, 2.50s, 12.6s, 125s."""
+    if ms is None:
+        return "-"
+    return f"{ms:.0f}ms" if ms < 1000 else f"{sig3(ms / 1000)}s"

@@ -38,7 +38,7 @@ PATTERNS = ["convergent", "divergent", "lateral", "systems", "critical", "abstra
 
 
 def make_snapshot(step: int = 0, *, hostile: bool = False, alerts: bool = True,
-                  log_lines: int = 20) -> Snapshot:
+                  log_lines: int = 20, extra_procs: int = 0, lines_per_step: int = 3) -> Snapshot:
     """A full snapshot whose figures move with `step` (0.5 s per step)."""
     t0 = 1_764_000_000.0
     uptime = step * 0.5
@@ -55,6 +55,12 @@ def make_snapshot(step: int = 0, *, hostile: bool = False, alerts: bool = True,
                     exited_at="2026-11-25T16:01:02+00:00", rss_bytes=40 << 20,
                     peak_rss_bytes=45 << 20, samples=5, growth="stable"),
     ]
+    for n in range(extra_procs):  # more workers, with figures that move a little each step
+        procs.append(ProcessInfo(
+            pid=200 + n, name=f"agent-{n}", parent=100, rss_bytes=(30 << 20) + step * 4096 * n,
+            peak_rss_bytes=(30 << 20) + step * 4096 * n, cpu_percent=(step * 7 + n) % 40,
+            threads=2 + n % 3, samples=step + 1, growth="stable",
+            history=[[t0 + i, (30 << 20) + i * 4096 * n] for i in range(min(step, 120))]))
     by_model = {
         "claude-sonnet-4": TokenCounts(input=120_000, output=30_000, cache_read=400_000,
                                        cache_write=20_000, calls=40, cost_usd=1.234),
@@ -80,7 +86,8 @@ def make_snapshot(step: int = 0, *, hostile: bool = False, alerts: bool = True,
                                                                   "warning" if i % 5 == 0 else
                                                                   "info"),
                  text=f"line {i} of the log")
-        for i in range(max(0, step * 3 + log_lines - 20), step * 3 + log_lines)
+        for i in range(max(0, step * lines_per_step + log_lines - 20),
+                       step * lines_per_step + log_lines)
     ]
     names = {"agent": "planner", "model": "claude-sonnet-4", "why": "calls repeat a prompt"}
     if hostile:
@@ -167,14 +174,19 @@ class FakeFeed:
 class MovingFeed(FakeFeed):
     """Makes a new snapshot at every read (for looking at the app in tmux)."""
 
-    def __init__(self, hostile: bool = False) -> None:
+    def __init__(self, hostile: bool = False, extra_procs: int = 0, lines_per_step: int = 3,
+                 frozen: bool = False) -> None:
         super().__init__()
         self.hostile = hostile
+        self.extra_procs = extra_procs
+        self.lines_per_step = lines_per_step
+        self.frozen = frozen  # same figures every tick (a new object each time): an idle swarm
         self.step = 0
 
     def latest(self) -> Snapshot | None:
         self.step += 1
-        return make_snapshot(self.step, hostile=self.hostile)
+        return make_snapshot(0 if self.frozen else self.step, hostile=self.hostile,
+                             extra_procs=self.extra_procs, lines_per_step=self.lines_per_step)
 
 
 def screen_text(app) -> str:

@@ -45,7 +45,7 @@ async def test_panels_show_the_snapshot_figures(size):
         assert "health 72" in text  # the status line, on screen at every size
         assert "$1.48" in text
         if size == WIDE:
-            for figure in ("swarm-main", "100.0MiB", "LEAK", "claude-sonnet-4", "~50.0k",
+            for figure in ("swarm-main", "100MiB", "LEAK", "claude-sonnet-4", "~50.0k",
                            "gone in 1h30m", "$0.4200 caching", "convergent", "custom-pattern",
                            "memory.leak", "CRITICAL", "line 19 of the log",
                            "/runs/a/agent.jsonl", "rotated", "invalid JSON"):
@@ -118,7 +118,7 @@ async def test_hidden_panels_are_not_rendered_but_catch_up_when_shown():
         await pilot.press("escape")
         await pilot.pause()
         assert memory.shown > before
-        assert "104.0MiB" in screen_text(app)  # the newest figures, not the old ones
+        assert "104MiB" in screen_text(app)  # the newest figures, not the old ones
 
 
 async def test_unchanged_snapshot_writes_nothing():
@@ -154,7 +154,7 @@ async def test_changed_figures_update_cells_not_whole_tables():
         await pilot.pause()
         assert table.rebuilds == rebuilds  # same rows: cells updated in place
         assert table.updates >= 1
-        assert "102.0MiB" in screen_text(app)
+        assert "102MiB" in screen_text(app)
 
 
 async def test_pause_freezes_the_display_but_not_collection():

@@ -65,7 +65,7 @@ def test_tree_order_nests_children_and_survives_cycles():
 def test_small_formatters():
     assert clock("2026-11-25T16:01:02+00:00") == "16:01:02"
     assert rate_text(ProcessInfo(pid=1, samples=5, growth="linear",
-                                 growth_bytes_per_s=2 * 1024 * 1024)) == "+2.0MiB/s"
+                                 growth_bytes_per_s=2 * 1024 * 1024)) == "+2.00MiB/s"
     assert rate_text(ProcessInfo(pid=1, samples=5, growth="stable", growth_bytes_per_s=12)) == "-"
     assert bar(0.5, 10) == "█████░░░░░" and bar(7, 4) == "████"
     assert fmt_duration(42) == "42s" and fmt_duration(3900) == "1h05m"
@@ -78,3 +78,12 @@ def test_palette_from_theme_variables():
                                 "success": "#00ff00", "accent": "auto 60%"})
     assert (p.bad, p.warn, p.good, p.accent) == ("red", "bright_yellow", "#00ff00", "cyan")
     assert p.band(90) == p.good and p.band(60) == p.warn and p.band(10) == p.bad
+
+
+def test_three_significant_digits():
+    from swarmtop.ui.text import fmt_latency, fmt_mem
+
+    assert fmt_mem(109 * 2**20 + 12345) == "109MiB" and fmt_mem(50 * 2**20) == "50.0MiB"
+    assert fmt_mem(1.234 * 2**30) == "1.23GiB" and fmt_mem(512) == "512B" and fmt_mem(None) == "-"
+    assert fmt_latency(850.4) == "850ms" and fmt_latency(2504) == "2.50s"
+    assert fmt_latency(12_640) == "12.6s" and fmt_latency(None) == "-"
