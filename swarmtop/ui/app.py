@@ -28,7 +28,7 @@ from swarmtop.ui.memory import MemoryPanel
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.patterns import PatternsPanel
 from swarmtop.ui.sources import SourcesPanel
-from swarmtop.ui.text import Palette, bar, fmt_duration, fmt_mem, fmt_rate_usd
+from swarmtop.ui.text import Palette, bar, fmt_mem, fmt_rate_usd, fmt_uptime
 from swarmtop.ui.themes import ThemeSet, UnknownTheme, load_themes, resolve_theme
 from swarmtop.ui.tokens import TokensPanel
 
@@ -45,6 +45,13 @@ class FilterBar(Input):
     def action_cancel(self) -> None:
         self.value = ""
         self.app.call_later(self.app.close_filter)  # type: ignore[attr-defined]
+
+
+class Dashboard(Vertical):
+    """The panel area. Its Resize is the reliable signal that the terminal size changed."""
+
+    def on_resize(self) -> None:
+        self.app.check_compact()  # type: ignore[attr-defined]
 
 
 class SwarmtopApp(App[int]):
@@ -115,7 +122,7 @@ class SwarmtopApp(App[int]):
         yield Static("", id="status", markup=False)
         yield Static("", id="tabs", markup=False)
         yield Static("", id="progress", markup=False)
-        with Vertical(id="grid"):
+        with Dashboard(id="grid"):
             with Horizontal(id="row-a", classes="row"):
                 yield p[0]
                 yield p[4]
@@ -152,7 +159,7 @@ class SwarmtopApp(App[int]):
             for panel in self.visible_panels():
                 panel.show(self.shown)
 
-    def on_resize(self) -> None:
+    def check_compact(self) -> None:
         compact = self.size.width < COMPACT_WIDTH or self.size.height < COMPACT_HEIGHT
         if compact != self.compact:
             self.compact = compact
@@ -259,7 +266,7 @@ class SwarmtopApp(App[int]):
                 crit = any(a.severity == "critical" for a in firing)
                 s.append(f"  {len(firing)} alert{'s' * (len(firing) != 1)}",
                          style=f"bold {pal.bad if crit else pal.warn}")
-            s.append(f"  up {fmt_duration(snap.uptime_s)}", style=pal.muted)
+            s.append(f"  up {fmt_uptime(snap.uptime_s)}", style=pal.muted)
         if self.paused:
             s.append("  PAUSED (space)", style=f"bold reverse {pal.warn}")
         if self.zoomed:

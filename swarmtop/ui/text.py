@@ -124,3 +124,13 @@ def fmt_latency(ms: float | None) -> str:
     if ms is None:
         return "-"
     return f"{ms:.0f}ms" if ms < 1000 else f"{sig3(ms / 1000)}s"
+
+
+def fmt_uptime(seconds: float) -> str:
+    """Uptime for the status line, in whole minutes: it changes once a minute, not each second."""
+    s = int(max(0.0, seconds))
+    if s < 60:
+        return "<1m"
+    if s < 3600:
+        return f"{s // 60}m"
+    return fmt_duration(s)

@@ -45,7 +45,7 @@ class TokensPanel(Panel):
     HELP = "tokens and $; ~ marks tiktoken estimates, ? a model without a price; s sorts"
 
     DEFAULT_CSS = """
-    TokensPanel #tok-summary { height: auto; }
+    TokensPanel .tok-line { height: auto; }
     TokensPanel #tok-tables { height: 1fr; }
     TokensPanel #tok-tables.-stack { layout: vertical; }
     TokensPanel SyncTable { width: 1fr; }
@@ -57,7 +57,8 @@ class TokensPanel(Panel):
         self.tokens_per_min = History(maxlen=240, step_s=2.0)
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="tok-summary", markup=False)
+        for part in ("totals", "rates", "budget", "notes"):
+            yield Static("", id=f"tok-{part}", markup=False, classes="tok-line")
         with Horizontal(id="tok-tables"):
             yield SyncTable(_columns("Model"), natural_label="cost", id="tok-models")
             yield SyncTable(_columns("Agent"), natural_label="cost", id="tok-agents")
@@ -71,6 +72,8 @@ class TokensPanel(Panel):
         self.tokens_per_min.add(snap.uptime_s, snap.tokens.tokens_per_min)
 
     def render_snapshot(self, snap: Snapshot) -> None:
+        # four lines, four widgets: a change in one (the sparklines move every 2 s) repaints
+        # that line only
         pal = self.palette
         t = snap.tokens
         est = "~" if t.estimated else ""
@@ -79,14 +82,18 @@ class TokensPanel(Panel):
                  f"cache r/w {fmt_num(t.cache_read)}/{fmt_num(t.cache_write)} ")
         s.append(f"total {est}{fmt_num(t.total)}", style="bold")
         s.append(f"  {fmt_num(t.calls)} calls", style=pal.muted)
+        self.put(self.query_one("#tok-totals", Static), s)
+
         spark_w = max(8, min(30, (self.size.width - 44) // 2))
-        s.append("\n")
+        s = Text(end="")
         s.append(fmt_usd(t.cost_usd), style=f"bold {pal.accent}")
         s.append(f"  {fmt_rate_usd(t.burn_usd_per_min)}/min ")
         s.append(sparkline(list(self.usd_per_min.values), spark_w, lo=0), style=pal.warn)
         s.append(f"  {fmt_num(t.tokens_per_min)} tok/min ")
         s.append(sparkline(list(self.tokens_per_min.values), spark_w, lo=0), style=pal.accent)
-        s.append("\n")
+        self.put(self.query_one("#tok-rates", Static), s)
+
+        s = Text(end="")
         if t.budget_usd:
             frac = t.cost_usd / t.budget_usd
             style = pal.bad if frac >= 0.9 else pal.warn if frac >= 0.7 else pal.good
@@ -101,8 +108,11 @@ class TokensPanel(Panel):
                 s.append("  not burning", style=pal.muted)
         else:
             s.append("no budget set (--budget USD)", style=pal.muted)
+        self.put(self.query_one("#tok-budget", Static), s)
+
+        s = Text(end="")
         if t.estimated:
-            s.append(f"\n~ {fmt_num(t.estimated)} tokens estimated ", style=pal.muted)
+            s.append(f"~ {fmt_num(t.estimated)} tokens estimated ", style=pal.muted)
             s.append_text(plain(f"({t.tokenizer})" if t.tokenizer else "", pal.muted))
         if t.unpriced_models:
             s.append("\n? no price for ", style=pal.warn)
@@ -111,6 +121,7 @@ class TokensPanel(Panel):
             s.append("\nsave ", style=pal.good)
             s.append(fmt_usd(saving.usd), style=f"bold {pal.good}")
             s.append_text(plain(f" {saving.strategy}: {saving.why}"))
-        self.put(self.query_one("#tok-summary", Static), s)
+        s = Text("\n", end="").join(line for line in s.split("\n") if line.plain)
+        self.put(self.query_one("#tok-notes", Static), s)
         self.query_one("#tok-models", SyncTable).set_rows(count_rows(t.by_model))
         self.query_one("#tok-agents", SyncTable).set_rows(count_rows(t.by_agent))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import msgspec
+
 from swarmtop.feed import Progress
 from swarmtop.snapshot import (
     Alert,
@@ -185,8 +187,11 @@ class MovingFeed(FakeFeed):
 
     def latest(self) -> Snapshot | None:
         self.step += 1
-        return make_snapshot(0 if self.frozen else self.step, hostile=self.hostile,
+        snap = make_snapshot(0 if self.frozen else self.step, hostile=self.hostile,
                              extra_procs=self.extra_procs, lines_per_step=self.lines_per_step)
+        if self.frozen:  # the clock still runs
+            snap = msgspec.structs.replace(snap, uptime_s=self.step * 0.5)
+        return snap
 
 
 def screen_text(app) -> str:

@@ -359,3 +359,16 @@ async def test_start_failure_is_reported_after_exit():
         await pilot.pause()
     assert isinstance(app.start_error, OSError)
     assert app.return_code == 1
+
+
+async def test_resizing_switches_between_grid_and_single_panel():
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert not app.compact and all(p.display for p in app.panels)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.compact and sum(p.display for p in app.panels) == 1
+        await pilot.resize_terminal(160, 50)
+        await pilot.pause()
+        assert not app.compact and all(p.display for p in app.panels)

@@ -43,6 +43,6 @@ async def test_hostile_log_lines_names_and_reasons_render_literally():
         assert "[/INST]" in text and "[bold]not bold[/bold]" in text
         assert "^[]0;pwned title^Gafter-osc" in text
         # clicking on the text that says [@click=app.quit] must not quit
-        await pilot.click("#tok-summary")
+        await pilot.click("#tok-notes")
         await pilot.pause()
         assert app.is_running and feed.stopped == 0
