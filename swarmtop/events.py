@@ -60,6 +60,19 @@ class MetricEvent(_Event, frozen=True, tag="metric"):
     metric_kind: str = "gauge"  # counter | gauge | histogram | timer | rate
 
 
+class GcEvent(_Event, frozen=True, tag="gc"):
+    """Garbage-collector pauses a process reported about itself (``swarmtop.probe`` with
+    ``gc=True``): ``collections`` collections of ``generation`` took ``duration_ms`` in all."""
+
+    generation: int = 0
+    collections: int = 1
+    duration_ms: float = 0.0
+    max_ms: float | None = None
+    collected: int = 0
+    uncollectable: int = 0
+    pid: int | None = None
+
+
 class ProcessSample(_Event, frozen=True, tag="process_sample"):
     pid: int
     create_time: float
@@ -74,6 +87,7 @@ class ProcessSample(_Event, frozen=True, tag="process_sample"):
     parent: int | None = None
     status: str = "running"  # running | sleeping | zombie | ...
     denied: tuple[str, ...] = ()  # fields AccessDenied kept us from reading
+    cgroup_limit: int | None = None  # memory limit of the process's cgroup, bytes, if any
 
 
 class ProcessExit(_Event, frozen=True, tag="process_exit"):
@@ -110,11 +124,13 @@ class FileStatus(_Event, frozen=True, tag="file_status"):
 
 
 Event = Union[  # noqa: UP007 - msgspec needs a runtime Union of tagged structs
-    LLMCall, TaskEvent, MetricEvent, ProcessSample, ProcessExit, LogLine, ParseError, FileStatus
+    LLMCall, TaskEvent, MetricEvent, ProcessSample, ProcessExit, LogLine, ParseError, FileStatus,
+    GcEvent,
 ]
 
 EVENT_TYPES: tuple[type, ...] = (
-    LLMCall, TaskEvent, MetricEvent, ProcessSample, ProcessExit, LogLine, ParseError, FileStatus
+    LLMCall, TaskEvent, MetricEvent, ProcessSample, ProcessExit, LogLine, ParseError, FileStatus,
+    GcEvent,
 )
 
 _encoder = msgspec.json.Encoder()

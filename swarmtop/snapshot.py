@@ -91,6 +91,9 @@ class ProcessInfo(_S):
     denied: list[str] = []
     time_to_limit_s: float | None = None
     history: list[list[float]] = []  # [[ts, rss_bytes], ...] bounded, for graphs
+    growth_why: str = ""  # the classification in words, e.g. "steady growth (R²=0.99, ...)"
+    growth_rate_per_s: float = 0.0  # exponential: relative growth per second (0.25 = 25 %/s)
+    limit_bytes: int | None = None  # the memory limit time_to_limit_s counts to
 
 
 class Memory(_S):
@@ -98,9 +101,15 @@ class Memory(_S):
     total_rss_bytes: int = 0
     processes: list[ProcessInfo] = []
     limit_bytes: int | None = None
-    growth: str = "unknown"
+    growth: str = "unknown"  # of the whole tree: the sum of the alive processes' RSS
     growth_bytes_per_s: float = 0.0
-    leak_suspected: bool = False
+    leak_suspected: bool = False  # the tree's growth, or any alive process, looks like a leak
+    growth_confidence: float = 0.0
+    growth_why: str = ""
+    time_to_limit_s: float | None = None  # tree total reaching limit_bytes at its growth
+    limit_source: str | None = None  # config | cgroup
+    peak_total_rss_bytes: int = 0
+    history: list[list[float]] = []  # [[ts, total_rss_bytes], ...] bounded, for graphs
 
 
 class PatternStats(_S):

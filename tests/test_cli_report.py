@@ -106,3 +106,16 @@ def test_since_filters_by_event_time(tmp_path):
     r = run_cli("report", str(tmp_path / "run.jsonl"), "--output", "json",
                 "--since", "2025-11-24T16:01:30Z")  # 1_764_000_090
     assert json.loads(r.stdout)["tokens"]["calls"] == 10
+
+
+def test_report_samples_pids_once(tmp_path):
+    import os
+
+    write_log(tmp_path / "run.jsonl", 3)
+    r = run_cli("report", str(tmp_path / "run.jsonl"), "--pid", str(os.getpid()), "--output", "json")
+    assert r.returncode == 0, r.stderr
+    procs = json.loads(r.stdout)["memory"]["processes"]
+    me = next(p for p in procs if p["pid"] == os.getpid())
+    assert me["rss_bytes"] > 1_000_000 and me["samples"] == 1 and me["alive"]
+    r = run_cli("report", str(tmp_path / "run.jsonl"), "--pid", "999999")
+    assert r.returncode == 2 and "no process with PID 999999" in r.stderr

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ class Plan:
     cleanup: list[object] = field(default_factory=list)  # callables run at exit
     progress: object | None = None
     launched: object | None = None  # the --run / --demo child, when there is one
+    status: dict[str, Callable[[], dict[str, object]]] = field(default_factory=dict)
 
 
 def _start_demo(plan: Plan, out: Path) -> int:
@@ -89,10 +91,10 @@ def build_plan(args: argparse.Namespace, config: Config) -> Plan:
         plan.sources.append(tailer)
         plan.progress = tailer.progress
     if pids:
-        plan.sources.append(
-            ProcessSampler(pids, children=not args.no_children, interval=config.interval_s,
-                           collect_uss=config.collect_uss)
-        )
+        sampler = ProcessSampler(pids, children=not args.no_children, interval=config.interval_s,
+                                 collect_uss=config.collect_uss)
+        plan.sources.append(sampler)
+        plan.status["sampler"] = sampler.status
     return plan
 
 
@@ -114,6 +116,7 @@ def make_runtime(args: argparse.Namespace, config: Config, plan: Plan) -> Runtim
                         args.baseline)
     runtime = Runtime(agg, plan.sources, interval=config.interval_s,
                       progress=plan.progress)  # type: ignore[arg-type]
+    agg.status_providers.update(plan.status)
     if getattr(args, "record", None):
         from swarmtop.export.record import Recorder
 

@@ -30,6 +30,15 @@ def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
     for path in files:
         for batch in read_file(path, args.format, max_line=config.max_line_bytes):
             agg.ingest(batch)
+    pids = list(getattr(args, "pid", []) or [])
+    if pids:
+        from swarmtop.sources.paths import SourceError
+        from swarmtop.sources.sampler import ProcessSampler, check_pids
+
+        problems = check_pids(pids)
+        if problems:
+            raise SourceError("; ".join(problems))
+        agg.ingest(ProcessSampler(pids, collect_uss=config.collect_uss).sample_now())
     if agg.first_event_ts is not None:
         agg.started = agg.first_event_ts  # uptime of a report = the span the logs cover
     return agg.snapshot()

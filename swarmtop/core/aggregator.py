@@ -15,6 +15,7 @@ from swarmtop.core.baseline import BaselineSettings, compare
 from swarmtop.core.config import Config
 from swarmtop.core.health import combine, error_component, latency_component
 from swarmtop.core.logtail import LogTail
+from swarmtop.core.metrics import MetricsTracker
 from swarmtop.core.patterns import PatternTracker
 from swarmtop.core.prices import PriceTable
 from swarmtop.core.processes import ProcessTracker
@@ -23,6 +24,7 @@ from swarmtop.core.tokens import TokenLedger
 from swarmtop.events import (
     Event,
     FileStatus,
+    GcEvent,
     LLMCall,
     LogLine,
     MetricEvent,
@@ -65,6 +67,7 @@ class Aggregator:
         self.patterns = PatternTracker(cfg.pattern_targets_ms, cfg.window_s)
         self.processes = ProcessTracker(cfg.interval_s, cfg.memory_limit_bytes)
         self.logtail = LogTail(cfg.log_tail_lines)
+        self.metrics = MetricsTracker(cfg.window_s)
         self.files: dict[str, _FileCounts] = {}
         self.events = 0
         self.bad_lines = 0
@@ -141,7 +144,9 @@ class Aggregator:
                 self.error_lines += 1
             self.logtail.add_line(ev)
         elif isinstance(ev, MetricEvent):
-            pass  # custom metrics section: see issue "probe"
+            self.metrics.add(ev)
+        elif isinstance(ev, GcEvent):
+            self.metrics.add_gc(ev)
 
     def _add_call(self, call: LLMCall) -> None:
         if self.tokens.is_duplicate(call.dedupe_key):
@@ -208,6 +213,7 @@ class Aggregator:
             errors={"tasks": tasks, "failed_tasks": failed, "error_lines": self.error_lines,
                     "llm_errors": self.llm_errors, "bad_lines": self.bad_lines},
             log_tail=self.logtail.lines(),
+            metrics=self.metrics.section(now),
             runtime={name: fn() for name, fn in self.status_providers.items()},
         )
         if self.baseline is not None:

@@ -11,6 +11,8 @@ from swarmtop.events import TaskEvent
 from swarmtop.snapshot import PatternStats
 
 OK_STATUSES = frozenset({"ok", "success", "succeeded", "done", "completed", "pass", "passed"})
+# Work stopped from outside (shutdown, a cancelled scope) is neither a success nor a failure.
+NEUTRAL_STATUSES = frozenset({"cancelled", "canceled", "skipped", "aborted"})
 # Histogram bucket bounds in seconds, for the Prometheus exporter (cumulative counts).
 BUCKETS_S = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 60.0, 120.0, 300.0, float("inf"))
 MAX_PATTERNS = 200  # a log inventing pattern names cannot grow memory without bound
@@ -46,7 +48,8 @@ class PatternTracker:
                 return
             p = self._patterns[ev.pattern] = _Pattern(self.window_s)
         p.count += 1
-        failed = ev.status.lower() not in OK_STATUSES
+        status = ev.status.lower()
+        failed = status not in OK_STATUSES and status not in NEUTRAL_STATUSES
         if failed:
             p.errors += 1
         p.window_errors.add(ev.ts, 1.0 if failed else 0.0)

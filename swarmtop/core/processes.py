@@ -1,55 +1,182 @@
-"""Per-process state from samples: latest figures, peak, bounded history, exit."""
+"""Per-process state from samples: latest figures, peak, bounded history, growth, exit.
+
+Identity is (pid, create_time): a new process on an old PID is a new entry. Growth is
+classified per process and for the whole tree (the sum of the alive processes' RSS), from a
+cache refreshed at most once per ``CLASSIFY_EVERY_S`` of sample time -- the snapshot is built
+every tick, the regression need not be.
+"""
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
+import numpy as np
+
+from swarmtop.core.growth import DEFAULT_PARAMS, Growth, GrowthParams, classify, time_to_limit
 from swarmtop.events import ProcessExit, ProcessSample
 from swarmtop.snapshot import Memory, ProcessInfo
 from swarmtop.sources.timeparse import iso
 
-HISTORY = 1200  # samples kept per process for graphs (10 minutes at 0.5 s)
+FULL_RATE_S = 600.0  # the last 10 minutes are kept at the sampling rate
+COARSE_STEP_S = 10.0  # older points: the peak of each 10 s
+COARSE_POINTS = 2160  # ... for 6 hours
 MAX_PROCESSES = 2000  # exited entries beyond this are forgotten, oldest first
+SNAPSHOT_POINTS = 300  # history points per process in a snapshot, at most
+SNAPSHOT_POINTS_TOTAL = 20_000  # ... and across all processes (500 processes -> 40 each)
+CLASSIFY_EVERY_S = 1.0
+HISTORY = int(FULL_RATE_S / 0.5)  # kept for callers of the old constant
+
+
+class Series:
+    """(ts, bytes) history: a numpy ring at full rate for ``FULL_RATE_S``, then one point per
+    ``COARSE_STEP_S`` (the bucket's peak). Fixed memory whatever the run length."""
+
+    def __init__(self, interval_s: float) -> None:
+        self.cap = int(math.ceil(FULL_RATE_S / max(interval_s, 0.05))) + 16
+        self.ts = np.zeros(self.cap)
+        self.val = np.zeros(self.cap)
+        self.n = 0  # points ever appended
+        self.coarse: deque[tuple[float, float]] = deque(maxlen=COARSE_POINTS)
+        self._bucket: tuple[float, float] | None = None  # (start ts, peak) being filled
+
+    def __len__(self) -> int:
+        return min(self.n, self.cap)
+
+    def append(self, ts: float, value: float) -> None:
+        i = self.n % self.cap
+        if self.n >= self.cap:
+            self._retire(self.ts[i], self.val[i])
+        self.ts[i] = ts
+        self.val[i] = value
+        self.n += 1
+
+    def set_last(self, value: float) -> None:
+        if self.n:
+            self.val[(self.n - 1) % self.cap] = value
+
+    @property
+    def last_ts(self) -> float | None:
+        return float(self.ts[(self.n - 1) % self.cap]) if self.n else None
+
+    def _retire(self, ts: float, value: float) -> None:
+        b = self._bucket
+        if b is None:
+            self._bucket = (ts, value)
+        elif ts - b[0] >= COARSE_STEP_S:
+            self.coarse.append(b)
+            self._bucket = (ts, value)
+        elif value > b[1]:
+            self._bucket = (b[0], value)
+
+    def recent(self, seconds: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Full-rate points in time order (copies), optionally only the last ``seconds``."""
+        m = len(self)
+        if m < self.cap:
+            ts, val = self.ts[:m].copy(), self.val[:m].copy()
+        else:
+            i = self.n % self.cap
+            ts = np.concatenate((self.ts[i:], self.ts[:i]))
+            val = np.concatenate((self.val[i:], self.val[:i]))
+        if seconds is not None and m:
+            lo = int(np.searchsorted(ts, ts[-1] - seconds, side="left"))
+            ts, val = ts[lo:], val[lo:]
+        return ts, val
+
+    def points(self, limit: int) -> list[list[float]]:
+        """At most ``limit`` [ts, value] pairs over the whole history; when thinned, each point
+        is the peak of its stretch (a spike never disappears from the graph)."""
+        ts, val = self.recent()
+        coarse = list(self.coarse) + ([self._bucket] if self._bucket else [])
+        if coarse:
+            ts = np.concatenate((np.fromiter((c[0] for c in coarse), float, len(coarse)), ts))
+            val = np.concatenate((np.fromiter((c[1] for c in coarse), float, len(coarse)), val))
+        n = len(ts)
+        if n > limit > 0:
+            starts = np.linspace(0, n, limit, endpoint=False).astype(np.int64)
+            val = np.maximum.reduceat(val, starts)
+            ends = np.append(starts[1:], n) - 1
+            ts = ts[ends]
+        return [[round(float(t), 3), float(v)] for t, v in zip(ts, val, strict=True)]
 
 
 class _Proc:
-    __slots__ = ("pid", "create_time", "last", "peak", "samples", "history", "exited_at",
-                 "exit_code")
+    __slots__ = ("pid", "create_time", "first_ts", "last", "peak", "samples", "series",
+                 "exited_at", "exit_code", "growth", "growth_at", "history", "dirty")
 
-    def __init__(self, s: ProcessSample) -> None:
+    def __init__(self, s: ProcessSample, interval_s: float) -> None:
         self.pid = s.pid
         self.create_time = s.create_time
+        self.first_ts = s.ts
         self.last = s
         self.peak = 0
         self.samples = 0
-        self.history: deque[tuple[float, int]] = deque(maxlen=HISTORY)
+        self.series = Series(interval_s)
         self.exited_at: float | None = None
         self.exit_code: int | None = None
+        self.growth = Growth()
+        self.growth_at = -math.inf  # sample time of the cached classification
+        self.history: list[list[float]] = []
+        self.dirty = True  # samples arrived since the cache was built
 
 
 class ProcessTracker:
-    def __init__(self, interval_s: float = 0.5, limit_bytes: int | None = None) -> None:
+    def __init__(self, interval_s: float = 0.5, limit_bytes: int | None = None,
+                 params: GrowthParams = DEFAULT_PARAMS) -> None:
         self.interval_s = interval_s
-        self.limit_bytes = limit_bytes
+        self.limit_bytes = limit_bytes  # configured (Config.memory_limit_bytes)
+        self.params = params
         self._procs: dict[tuple[int, float], _Proc] = {}
+        self._rss: dict[tuple[int, float], int] = {}  # latest RSS of alive processes
+        self._total = 0
+        self.peak_total = 0
+        self.tree = Series(interval_s)
+        self._tree_first: float | None = None
+        self._tree_growth = Growth()
+        self._tree_at = -math.inf
+        self._tree_history: list[list[float]] = []
 
+    # ---- ingest ---------------------------------------------------------------------------
     def add_sample(self, s: ProcessSample) -> None:
         key = (s.pid, s.create_time)
         p = self._procs.get(key)
         if p is None:
-            p = self._procs[key] = _Proc(s)
+            p = self._procs[key] = _Proc(s, self.interval_s)
             self._trim()
+        elif p.exited_at is not None:
+            return  # a straggler read after the exit was reported
         p.last = s
         p.samples += 1
-        if s.rss is not None:
-            p.peak = max(p.peak, s.rss)
-            p.history.append((s.ts, s.rss))
+        p.dirty = True
+        if s.rss is None:
+            return
+        p.peak = max(p.peak, s.rss)
+        p.series.append(s.ts, float(s.rss))
+        self._total += s.rss - self._rss.get(key, 0)
+        self._rss[key] = s.rss
+        self.peak_total = max(self.peak_total, self._total)
+        # The tree total is one point per sweep: samples of one sweep arrive within a few ms,
+        # so a sample less than half an interval after the last point updates that point.
+        last = self.tree.last_ts
+        if last is None or s.ts - last >= 0.5 * self.interval_s:
+            if self._tree_first is None:
+                self._tree_first = s.ts
+            self.tree.append(s.ts, float(self._total))
+        else:
+            self.tree.set_last(float(self._total))
 
     def add_exit(self, e: ProcessExit) -> None:
-        for (pid, ct), p in self._procs.items():
-            if pid == e.pid and (not e.create_time or ct == e.create_time) and p.exited_at is None:
+        for key, p in self._procs.items():
+            pid, ct = key
+            if pid != e.pid or (e.create_time and abs(ct - e.create_time) > 0.01):
+                continue
+            if p.exited_at is None:
                 p.exited_at = e.ts
                 p.exit_code = e.exit_code
+                p.dirty = True
+                self._total -= self._rss.pop(key, 0)
+            elif p.exit_code is None and e.exit_code is not None:
+                p.exit_code = e.exit_code  # the launcher knows the code the sampler could not
 
     def _trim(self) -> None:
         if len(self._procs) <= MAX_PROCESSES:
@@ -62,25 +189,84 @@ class ProcessTracker:
     def pids(self) -> list[int]:
         return sorted({pid for pid, _ in self._procs})
 
+    # ---- analysis -------------------------------------------------------------------------
+    def _limit(self, cgroup: int | None) -> int | None:
+        limits = [x for x in (self.limit_bytes, cgroup) if x]
+        return min(limits) if limits else None
+
+    def _refresh(self, p: _Proc, budget: int) -> None:
+        last_ts = p.last.ts
+        if not p.dirty or (last_ts - p.growth_at < CLASSIFY_EVERY_S and p.exited_at is None):
+            return
+        ts, val = p.series.recent(self.params.window_s + self.params.warmup_s)
+        p.growth = classify(ts, val, self.params, t0=p.first_ts)
+        p.growth_at = last_ts
+        p.history = p.series.points(budget)
+        p.dirty = False
+
+    def _refresh_tree(self, budget: int) -> None:
+        last = self.tree.last_ts
+        if last is None or last - self._tree_at < CLASSIFY_EVERY_S:
+            return
+        ts, val = self.tree.recent(self.params.window_s + self.params.warmup_s)
+        self._tree_growth = classify(ts, val, self.params, t0=self._tree_first)
+        self._tree_at = last
+        self._tree_history = self.tree.points(budget)
+
     def section(self, now: float) -> Memory:
+        budget = max(30, min(SNAPSHOT_POINTS, SNAPSHOT_POINTS_TOTAL // max(1, len(self._procs))))
         procs: list[ProcessInfo] = []
+        cgroup_limits: list[int] = []
         for p in self._procs.values():
+            self._refresh(p, budget)
             s = p.last
             alive = p.exited_at is None
+            g = p.growth
+            limit = self._limit(s.cgroup_limit)
+            if alive and s.cgroup_limit:
+                cgroup_limits.append(s.cgroup_limit)
+            ttl = time_to_limit(g, s.rss or 0, limit) if alive else None
             procs.append(
                 ProcessInfo(
                     pid=p.pid, name=s.name, alive=alive,
                     rss_bytes=s.rss or 0, peak_rss_bytes=p.peak,
                     cpu_percent=s.cpu_percent or 0.0, threads=s.threads or 0,
-                    samples=p.samples, parent=s.parent, create_time=p.create_time,
+                    samples=p.samples, growth=g.kind,
+                    growth_bytes_per_s=round(g.bytes_per_s, 1),
+                    leak_suspected=g.leak_suspected and alive,
+                    parent=s.parent, create_time=p.create_time,
                     status=s.status if alive else "exited",
                     exited_at=iso(p.exited_at) if p.exited_at is not None else None,
-                    exit_code=p.exit_code, uss_bytes=s.uss, fds=s.fds,
+                    exit_code=p.exit_code, growth_confidence=g.confidence,
+                    uss_bytes=s.uss, fds=s.fds,
                     io_read_bytes=s.io_read_bytes, io_write_bytes=s.io_write_bytes,
                     denied=list(s.denied),
-                    history=[[t, float(r)] for t, r in p.history],
+                    time_to_limit_s=_round(ttl),
+                    history=p.history,
+                    growth_why=g.why, growth_rate_per_s=round(g.rate_per_s, 4),
+                    limit_bytes=limit,
                 )
             )
-        total = sum(p.rss_bytes for p in procs if p.alive)
-        return Memory(interval_s=self.interval_s, total_rss_bytes=total, processes=procs,
-                      limit_bytes=self.limit_bytes)
+        self._refresh_tree(min(SNAPSHOT_POINTS, 600))
+        tg = self._tree_growth
+        tree_limit = self._limit(min(cgroup_limits) if cgroup_limits else None)
+        source = None
+        if tree_limit is not None:
+            source = "config" if tree_limit == self.limit_bytes else "cgroup"
+        total = self._total if self._procs else 0
+        any_alive = any(p.exited_at is None for p in self._procs.values())
+        return Memory(
+            interval_s=self.interval_s, total_rss_bytes=total, processes=procs,
+            limit_bytes=tree_limit, growth=tg.kind,
+            growth_bytes_per_s=round(tg.bytes_per_s, 1),
+            leak_suspected=(tg.leak_suspected and any_alive)
+            or any(p.leak_suspected for p in procs),
+            growth_confidence=tg.confidence, growth_why=tg.why,
+            time_to_limit_s=_round(time_to_limit(tg, total, tree_limit)) if any_alive else None,
+            limit_source=source, peak_total_rss_bytes=self.peak_total,
+            history=self._tree_history,
+        )
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 1)

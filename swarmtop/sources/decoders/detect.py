@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-_NATIVE_TYPES = {"llm_call", "task", "metric", "log"}
+_NATIVE_TYPES = {"llm_call", "task", "metric", "log", "gc"}
 
 
 class _Probe(msgspec.Struct):

@@ -1,4 +1,4 @@
-"""Native swarmtop JSONL (docs/log-format.md): llm_call, task, metric and log records.
+"""Native swarmtop JSONL (docs/log-format.md): llm_call, task, metric, log and gc records.
 
 A typed msgspec Struct decodes only the keys we use; unknown keys are skipped by the parser.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import msgspec
 
-from swarmtop.events import Event, LLMCall, LogLine, MetricEvent, ParseError, TaskEvent
+from swarmtop.events import Event, GcEvent, LLMCall, LogLine, MetricEvent, ParseError, TaskEvent
 from swarmtop.sources.decoders.text import detect_level
 from swarmtop.sources.timeparse import parse_ts
 
@@ -43,10 +43,17 @@ class NativeRecord(msgspec.Struct):
     # log
     level: str | None = None
     message: str | None = None
+    # gc (swarmtop.probe gc=True; duration_ms above is the summed pause)
+    generation: int | None = None
+    collections: int | None = None
+    collected: int | None = None
+    uncollectable: int | None = None
+    max_ms: _Num = None
+    pid: int | None = None
 
 
 _decoder = msgspec.json.Decoder(NativeRecord)
-_TYPES = ("llm_call", "task", "metric", "log")
+_TYPES = ("llm_call", "task", "metric", "log", "gc")
 
 
 def _bad(source: str, offset: int, now: float, reason: str, line: bytes) -> list[Event]:
@@ -154,12 +161,31 @@ class NativeDecoder:
                         metric_kind=rec.metric_kind or "gauge",
                     )
                 ]
+            if kind == "gc":
+                return [_gc_event(rec, ts, source)]
             # log
             text = rec.message if rec.message is not None else ""
             level = _norm_level(rec.level) if rec.level else detect_level(text)
             return [LogLine(ts=ts, source=source, level=level, text=text, agent=agent)]
         except ValueError as exc:
             return _bad(source, offset, now, str(exc), line)
+
+
+def _gc_event(rec: NativeRecord, ts: float, source: str) -> GcEvent:
+    if rec.duration_ms is None or rec.duration_ms < 0:
+        raise ValueError('gc without a non-negative "duration_ms"')
+    gen = rec.generation if rec.generation is not None else 0
+    return GcEvent(
+        ts=ts,
+        source=source,
+        generation=min(max(gen, 0), 2),
+        collections=max(rec.collections if rec.collections is not None else 1, 0),
+        duration_ms=float(rec.duration_ms),
+        max_ms=float(rec.max_ms) if rec.max_ms is not None else None,
+        collected=max(rec.collected or 0, 0),
+        uncollectable=max(rec.uncollectable or 0, 0),
+        pid=rec.pid,
+    )
 
 
 _LEVEL_NAMES = {

@@ -1,0 +1,177 @@
+"""Sampler benchmark: time per sweep of a big process tree, and tick jitter with a few PIDs.
+
+    python -m benchmarks.bench_sampler            # 100- and 500-process trees, 10 PIDs for 60 s
+    python -m benchmarks.bench_sampler --smoke    # tiny sizes, seconds
+    python -m benchmarks.bench_sampler --tree 500 --jitter-pids 10 --jitter-ticks 120 --json
+
+The tree is ``sh`` with N-1 ``sleep`` children (about 1 MB each), so the figure is psutil's cost
+per process, not the cost of the processes themselves. Figures go in docs/processes.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import time
+
+import psutil
+
+from swarmtop.events import Event, ProcessSample
+from swarmtop.sources.sampler import ProcessSampler
+
+
+def start_tree(n: int, life: float = 300.0) -> subprocess.Popen[bytes]:
+    """``sh`` plus n-1 sleeping children; waits until they all exist."""
+    script = f"i=1; while [ $i -lt {n} ]; do sleep {life} & i=$((i+1)); done; wait"
+    root = subprocess.Popen(["sh", "-c", script], start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(psutil.Process(root.pid).children()) < n - 1:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"tree of {n} did not start")
+        time.sleep(0.05)
+    return root
+
+
+def end(proc: subprocess.Popen[bytes]) -> None:
+    import os
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+async def bench_tree(n: int, ticks: int, interval: float, workers: int = 2) -> dict[str, float]:
+    root = start_tree(n)
+    try:
+        sampler = ProcessSampler([root.pid], interval=interval, tree_refresh_s=3600,
+                                 workers=workers)
+        samples: list[Event] = []
+        sweeps: list[float] = []
+
+        async def emit(batch: list[Event]) -> None:
+            samples.extend(batch)
+            sweeps.append(sampler.last_sweep_s)
+
+        # first sweep (discovery + tree scan) is timed on its own
+        t0 = time.perf_counter()
+        cpu0 = time.process_time()
+        task = asyncio.create_task(sampler.run(emit))
+        while sampler.ticks < 1 or not sweeps:
+            await asyncio.sleep(0.005)
+        first = time.perf_counter() - t0
+        cpu1 = time.process_time()
+        while sampler.ticks + sampler.missed < ticks + 1:
+            await asyncio.sleep(0.02)
+        cpu2 = time.process_time()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await sampler.close()
+        steady = sweeps[1:] or sweeps
+        got = sum(1 for e in samples if isinstance(e, ProcessSample))
+        return {
+            "processes": len(sampler.watched) or n,
+            "samples": got,
+            "discover_and_first_sweep_ms": round(first * 1e3, 1),
+            "discover_cpu_ms": round((cpu1 - cpu0) * 1e3, 1),
+            "sweep_ms_p50": round(statistics.median(steady) * 1e3, 1),
+            "sweep_ms_max": round(max(steady) * 1e3, 1),
+            "cpu_ms_per_sweep": round((cpu2 - cpu1) / max(1, sampler.ticks - 1) * 1e3, 1),
+            "missed_ticks": sampler.missed,
+            "lagging": sampler.lagging,
+        }
+    finally:
+        end(root)
+
+
+async def bench_jitter(pids: int, ticks: int, interval: float) -> dict[str, float]:
+    procs = [subprocess.Popen(["sleep", "600"], start_new_session=True) for _ in range(pids)]
+    try:
+        sampler = ProcessSampler([p.pid for p in procs], children=False, interval=interval)
+
+        async def emit(batch: list[Event]) -> None:
+            pass
+
+        task = asyncio.create_task(sampler.run(emit))
+        while sampler.ticks + sampler.missed < ticks:
+            await asyncio.sleep(0.05)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await sampler.close()
+        late = [(b - p) * 1e3 for _, p, b in sampler.schedule]
+        k0, _, b0 = sampler.schedule[0]
+        k_last, _, b_last = sampler.schedule[-1]
+        drift = (b_last - b0) - (k_last - k0) * interval  # real elapsed vs planned
+        return {
+            "pids": pids,
+            "ticks": sampler.ticks,
+            "missed_ticks": sampler.missed,
+            "jitter_ms_p50": round(pct(late, 0.5), 2),
+            "jitter_ms_p99": round(pct(late, 0.99), 2),
+            "jitter_ms_max": round(max(late), 2),
+            "drift_ms": round(drift * 1e3, 2),
+        }
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, object]:
+    out: dict[str, object] = {"interval_s": args.interval, "tree": [], "jitter": None}
+    for n in args.tree:
+        out["tree"].append(  # type: ignore[union-attr]
+            await bench_tree(n, args.tree_ticks, args.interval, args.workers))
+    if args.jitter_pids:
+        out["jitter"] = await bench_jitter(args.jitter_pids, args.jitter_ticks, args.interval)
+    return out
+
+
+def markdown(out: dict[str, object], workers: int) -> str:
+    lines = ["## Process sampler", ""]
+    for r in out["tree"]:  # type: ignore[union-attr]
+        lines.append(
+            f"- tree of {r['processes']} processes, {workers} worker threads: sweep p50 "
+            f"{r['sweep_ms_p50']} ms, max {r['sweep_ms_max']} ms (tick {out['interval_s']} s); "
+            f"sampler CPU {r['cpu_ms_per_sweep']} ms per sweep; first sweep with discovery "
+            f"{r['discover_and_first_sweep_ms']} ms; missed ticks {r['missed_ticks']}")
+    j = out["jitter"]
+    if j:
+        lines.append(
+            f"- tick jitter, {j['pids']} PIDs over {j['ticks']} ticks: p50 {j['jitter_ms_p50']} "
+            f"ms, p99 {j['jitter_ms_p99']} ms, max {j['jitter_ms_max']} ms; missed ticks "
+            f"{j['missed_ticks']}; first-to-last tick drift {j['drift_ms']} ms")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--tree", type=int, nargs="*", default=[100, 500], help="tree sizes to sweep")
+    p.add_argument("--tree-ticks", type=int, default=10)
+    p.add_argument("--jitter-pids", type=int, default=10)
+    p.add_argument("--jitter-ticks", type=int, default=120)
+    p.add_argument("--interval", type=float, default=0.5)
+    p.add_argument("--workers", type=int, default=2, help="sampler threads")
+    p.add_argument("--smoke", action="store_true", help="tiny sizes: checks it still runs")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    if args.smoke:
+        args.tree, args.tree_ticks, args.jitter_pids, args.jitter_ticks = [4], 2, 2, 3
+        args.interval = 0.1
+    out = asyncio.run(main_async(args))
+    print(json.dumps(out, indent=2) if args.json else markdown(out, args.workers), flush=True)
+    return out
+
+
+if __name__ == "__main__":
+    main()

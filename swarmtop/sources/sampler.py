@@ -1,0 +1,391 @@
+"""Live process sampling with psutil on a monotonic schedule.
+
+Tick ``k`` runs at ``start + k * interval`` (loop time, monotonic), never ``sleep(interval)``
+after the work, so the period does not drift. A tick that would start more than half a period
+late is skipped and counted rather than run back to back with the next (no bunching); after
+MAX_SKIPS skips in a row a late tick runs anyway (counted as ``forced``), so a starved loop still
+samples.
+
+psutil work runs in a small thread pool (2 workers: measured, more threads only add GIL
+contention -- docs/processes.md). Within a tick the workers pull processes from one shared queue,
+so a process whose /proc reads block holds up one worker, not the others; its sample is emitted
+when it arrives (a later tick), and it is not queued again while a read is in flight.
+
+The tree below each ``--pid`` is re-read every ``tree_refresh_s`` (one /proc scan for all roots,
+off the loop): new descendants become entries, exited ones are reported once with ProcessExit and
+kept by the core. Identity is (pid, create_time): a PID reused by a new process is a new entry,
+and a root whose PID is reused is not followed into the stranger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import psutil
+
+from swarmtop.events import Event, ProcessExit, ProcessSample
+from swarmtop.sources.base import Emit
+from swarmtop.sources.cgroup import memory_limit
+
+SCHEDULE_LOG = 4096  # recent ticks kept for jitter figures (bounded)
+MAX_WATCHED = 5000  # processes followed at once; more descendants are counted, not followed
+MAX_SKIPS = 3  # ticks skipped in a row before a late one is run anyway (never starve)
+
+
+def check_pids(pids: list[int]) -> list[str]:
+    """Plain-English problems with ``--pid`` values; empty when all can be watched."""
+    problems: list[str] = []
+    for pid in pids:
+        if pid <= 0:
+            problems.append(f"--pid takes a positive process id, got {pid}")
+        elif not psutil.pid_exists(pid):
+            problems.append(f"no process with PID {pid}")
+        else:
+            try:
+                psutil.Process(pid)
+            except psutil.ZombieProcess:
+                pass  # watchable: it shows as a zombie
+            except psutil.NoSuchProcess:
+                problems.append(f"no process with PID {pid} (it just exited)")
+            except psutil.AccessDenied:
+                pass  # degrades to the readable fields
+    return problems
+
+
+class _Watched:
+    __slots__ = ("pid", "proc", "create_time", "root", "primed", "name", "busy", "limit",
+                 "parent")
+
+    def __init__(self, proc: psutil.Process, create_time: float, root: bool,
+                 parent: int | None) -> None:
+        self.pid = proc.pid
+        self.proc = proc
+        self.create_time = create_time
+        self.root = root
+        self.primed = False  # the first cpu_percent() is a meaningless 0.0
+        self.name = ""
+        self.busy = False  # a read is in flight in a worker
+        self.limit: int | None = None
+        self.parent = parent
+
+
+def _open(pid: int, root: bool, parent: int | None = None) -> _Watched | None:
+    try:
+        proc = psutil.Process(pid)
+        ct = proc.create_time()
+    except psutil.NoSuchProcess:  # includes zombies psutil cannot open
+        return None
+    except psutil.AccessDenied:
+        return None
+    w = _Watched(proc, ct, root, parent)
+    w.limit = memory_limit(pid)
+    return w
+
+
+class ProcessSampler:
+    def __init__(
+        self,
+        pids: list[int],
+        *,
+        children: bool = True,
+        interval: float = 0.5,
+        collect_uss: bool = False,
+        tree_refresh_s: float = 3.0,
+        clock: Callable[[], float] = time.time,
+        workers: int = 2,
+    ) -> None:
+        if interval <= 0:
+            raise ValueError("interval must be positive")
+        self.root_pids = list(dict.fromkeys(pids))
+        self.children = children
+        self.interval = interval
+        self.collect_uss = collect_uss
+        self.tree_refresh_s = tree_refresh_s
+        self.clock = clock
+        self.workers = max(1, workers)
+        self._watched: dict[int, _Watched] = {}
+        self._done: deque[tuple[_Watched, Event | None]] = deque()  # filled by workers
+        self._executor: ThreadPoolExecutor | None = None
+        self._tree_future: asyncio.Future[list[_Watched]] | None = None
+        # figures about the sampler itself (for the benchmark, tests and a status line)
+        self.ticks = 0
+        self.missed = 0  # ticks skipped because the loop or the sweep ran late
+        self.forced = 0  # ticks run more than half a period late after MAX_SKIPS skips
+        self.lagging = 0  # per-process samples skipped: the previous read was still running
+        self.overflow = 0  # descendants not followed beyond MAX_WATCHED
+        self.errors = 0  # reads that failed in an unexpected way (counted, never fatal)
+        self.last_error = ""
+        self.last_sweep_s = 0.0
+        self.schedule: deque[tuple[int, float, float]] = deque(maxlen=SCHEDULE_LOG)
+
+    # ---- public ---------------------------------------------------------------------------
+    @property
+    def watched(self) -> list[int]:
+        return sorted(self._watched)
+
+    def status(self) -> dict[str, object]:
+        """The sampler's own health, small enough for every snapshot (``snapshot.runtime``)."""
+        recent = sorted(b - p for _, p, b in tuple(self.schedule)[-240:])
+        p99 = recent[min(len(recent) - 1, int(0.99 * len(recent)))] if recent else None
+        return {
+            "watched": len(self._watched), "ticks": self.ticks, "missed_ticks": self.missed,
+            "forced_late": self.forced, "lagging": self.lagging, "errors": self.errors,
+            "last_error": self.last_error,
+            "overflow": self.overflow, "last_sweep_ms": round(self.last_sweep_s * 1e3, 1),
+            "jitter_p99_ms": round(p99 * 1e3, 1) if p99 is not None else None,
+        }
+
+    async def run(self, emit: Emit) -> None:
+        """Sample until cancelled, or until every watched process has exited."""
+        loop = asyncio.get_running_loop()
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="swarmtop-ps")
+        ex = self._executor
+        first = await loop.run_in_executor(ex, self._discover)
+        for w in first:
+            self._watched[w.pid] = w
+        start = loop.time()
+        next_tree = start + self.tree_refresh_s
+        k = 0
+        skipped_in_a_row = 0
+        half = 0.5 * self.interval
+        while self._watched or (self._tree_future is not None):
+            scheduled = start + k * self.interval
+            now = loop.time()
+            if now < scheduled:
+                await asyncio.sleep(scheduled - now)
+                continue  # look again: the loop may wake us late
+            if now - scheduled > half and skipped_in_a_row < MAX_SKIPS:
+                # Too late for this tick: skip to the next one we can start within half a period
+                # (counted), rather than running late ticks back to back.
+                nxt = math.floor((now - start) / self.interval)
+                if now - (start + nxt * self.interval) > half:
+                    nxt += 1
+                nxt = max(nxt, k + 1)
+                self.missed += nxt - k
+                skipped_in_a_row += 1
+                k = nxt
+                continue
+            if now - scheduled > half:
+                self.forced += 1  # starved for MAX_SKIPS ticks: sample late rather than never
+            skipped_in_a_row = 0
+            began = now
+            self.schedule.append((k, scheduled, began))
+            self.ticks += 1
+            batch: list[Event] = self._take_tree(loop)
+            if self.children and self._tree_future is None and began >= next_tree:
+                next_tree = began + self.tree_refresh_s
+                self._tree_future = loop.run_in_executor(ex, self._scan_tree)
+            batch += await self._sweep(loop, ex, deadline=scheduled + 0.8 * self.interval)
+            self.last_sweep_s = loop.time() - began
+            if batch:
+                await emit(batch)
+            k += 1
+
+    async def close(self) -> None:
+        ex, self._executor = self._executor, None
+        if ex is not None:
+            ex.shutdown(wait=False, cancel_futures=True)
+
+    def sample_now(self) -> list[Event]:
+        """One synchronous sweep (tree included), for ``report``: CPU % is not known from a
+        single look, so it is left out."""
+        events: list[Event] = []
+        if not self._watched:
+            for w in self._discover():
+                self._watched[w.pid] = w
+        if self.children:
+            self._tree_future = None
+            events += self._integrate(self._scan_tree())
+        for w in list(self._watched.values()):
+            w.primed = True
+            ev = self._read(w, cpu=False)
+            events += self._settle(w, ev)
+        return events
+
+    # ---- discovery ------------------------------------------------------------------------
+    def _discover(self) -> list[_Watched]:
+        found = []
+        for pid in self.root_pids:
+            w = _open(pid, root=True)
+            if w is not None:
+                found.append(w)
+        if self.children:
+            known = {w.pid: w for w in found}
+            found += self._descendants(known)
+        return found
+
+    def _scan_tree(self) -> list[_Watched]:
+        return self._descendants(dict(self._watched))
+
+    def _descendants(self, known: dict[int, _Watched]) -> list[_Watched]:
+        """New processes below the alive watched ones, from one pass over /proc."""
+        kids: dict[int, list[tuple[int, float]]] = {}
+        for p in psutil.process_iter(["ppid", "create_time"]):
+            info = p.info
+            ppid, ct = info.get("ppid"), info.get("create_time")
+            if ppid is not None and ct is not None:
+                kids.setdefault(ppid, []).append((p.pid, ct))
+        new: list[_Watched] = []
+        stack = list(known.values())
+        seen = set(known)
+        room = MAX_WATCHED - len(known)
+        while stack:
+            parent = stack.pop()
+            for pid, ct in kids.get(parent.pid, ()):
+                if ct + 0.01 < parent.create_time:
+                    continue  # parent PID was reused after this one was born: not a child
+                old = known.get(pid)
+                if old is not None and abs(old.create_time - ct) < 0.01:
+                    if pid not in seen:
+                        seen.add(pid)
+                        stack.append(old)
+                    continue
+                if pid in seen:
+                    continue
+                seen.add(pid)
+                if room <= 0:
+                    self.overflow += 1
+                    continue
+                w = _open(pid, root=False, parent=parent.pid)
+                if w is None:
+                    continue
+                room -= 1
+                new.append(w)
+                stack.append(w)
+        return new
+
+    def _take_tree(self, loop: asyncio.AbstractEventLoop) -> list[Event]:
+        fut = self._tree_future
+        if fut is None or not fut.done():
+            return []
+        self._tree_future = None
+        try:
+            found = fut.result()
+        except Exception:  # a failed scan is retried at the next refresh
+            return []
+        return self._integrate(found)
+
+    def _integrate(self, found: list[_Watched]) -> list[Event]:
+        events: list[Event] = []
+        for w in found:
+            old = self._watched.get(w.pid)
+            if old is not None:
+                if abs(old.create_time - w.create_time) < 0.01:
+                    continue
+                # PID reused: the old process is gone, the new one is a new entry
+                events.append(self._exit_event(old))
+            self._watched[w.pid] = w
+        return events
+
+    # ---- sampling -------------------------------------------------------------------------
+    async def _sweep(self, loop: asyncio.AbstractEventLoop, ex: ThreadPoolExecutor,
+                     deadline: float) -> list[Event]:
+        jobs: deque[_Watched] = deque()
+        for w in self._watched.values():
+            if w.busy:
+                self.lagging += 1
+            else:
+                w.busy = True
+                jobs.append(w)
+        done = self._done
+        read = self._read
+
+        def drain() -> None:
+            while True:
+                try:
+                    w = jobs.popleft()
+                except IndexError:
+                    return
+                try:
+                    ev = read(w)
+                except Exception as exc:  # an unexpected failure must not stop the sweep
+                    self.errors += 1
+                    self.last_error = f"PID {w.pid}: {type(exc).__name__}: {exc}"
+                    ev = None
+                done.append((w, ev))
+
+        if jobs:
+            futs = [loop.run_in_executor(ex, drain) for _ in range(min(self.workers, len(jobs)))]
+            await asyncio.wait(futs, timeout=max(0.0, deadline - loop.time()))
+        events: list[Event] = []
+        while done:
+            w, ev = done.popleft()
+            events += self._settle(w, ev)
+        return events
+
+    def _settle(self, w: _Watched, ev: Event | None) -> list[Event]:
+        w.busy = False
+        if isinstance(ev, ProcessExit):
+            if self._watched.get(w.pid) is w:
+                del self._watched[w.pid]
+            return [ev]
+        if ev is None or self._watched.get(w.pid) is not w:
+            return []  # dropped, or replaced by a new process on the same PID meanwhile
+        return [ev]
+
+    def _exit_event(self, w: _Watched) -> ProcessExit:
+        return ProcessExit(ts=self.clock(), source=f"pid:{w.pid}", pid=w.pid,
+                           create_time=w.create_time)
+
+    def _read(self, w: _Watched, cpu: bool = True) -> Event:
+        """One process's figures (in a worker thread). AccessDenied drops just that field."""
+        p = w.proc
+        denied: list[str] = []
+        values: dict[str, object] = {}
+        zombie = False
+
+        def get(field: str, fn: Callable[[], object]) -> object:
+            nonlocal zombie
+            try:
+                return fn()
+            except psutil.AccessDenied:
+                denied.append(field)
+            except psutil.ZombieProcess:
+                zombie = True
+            return None
+
+        try:
+            with p.oneshot():
+                status = get("status", p.status)
+                if self.collect_uss:  # USS walks smaps: up to ~1 ms a process
+                    full = get("uss", p.memory_full_info)
+                    if full is not None:
+                        values["rss"], values["uss"] = full.rss, full.uss  # type: ignore[attr-defined]
+                    else:
+                        mem = get("rss", p.memory_info)
+                        values["rss"] = mem.rss if mem is not None else None  # type: ignore[attr-defined]
+                else:
+                    mem = get("rss", p.memory_info)
+                    values["rss"] = mem.rss if mem is not None else None  # type: ignore[attr-defined]
+                if cpu:
+                    pct = get("cpu_percent", lambda: p.cpu_percent(None))
+                    if w.primed:
+                        values["cpu_percent"] = pct
+                    w.primed = True
+                values["threads"] = get("threads", p.num_threads)
+                values["fds"] = get("fds", p.num_fds)
+                io = get("io", p.io_counters)
+                if io is not None:
+                    values["io_read_bytes"] = io.read_bytes  # type: ignore[attr-defined]
+                    values["io_write_bytes"] = io.write_bytes  # type: ignore[attr-defined]
+                ppid = get("parent", p.ppid)
+                if not w.name:
+                    w.name = str(get("name", p.name) or "")
+        except psutil.NoSuchProcess:  # ZombieProcess is caught field by field above
+            return self._exit_event(w)
+        if not zombie and not p.is_running():  # read-only calls do not notice PID reuse
+            return self._exit_event(w)
+        if zombie or status == psutil.STATUS_ZOMBIE:
+            status = "zombie"
+        return ProcessSample(
+            ts=self.clock(), source=f"pid:{w.pid}", pid=w.pid, create_time=w.create_time,
+            name=w.name, parent=ppid if isinstance(ppid, int) else w.parent,  # type: ignore[arg-type]
+            status=str(status or "unknown"), denied=tuple(denied), cgroup_limit=w.limit,
+            **values,  # type: ignore[arg-type]
+        )

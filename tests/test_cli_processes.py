@@ -1,0 +1,35 @@
+"""`--pid` and `--run` through the command line (headless), as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from tests.conftest import run_cli
+
+# live.py builds the tailer alongside the sampler: these run once both are merged
+pytest.importorskip("swarmtop.sources.tailer")
+
+
+def test_missing_pid_is_a_usage_error():
+    r = run_cli("--pid", "999999999", "--no-ui", "--duration", "1")
+    assert r.returncode == 2
+    assert "no process with PID 999999999" in r.stderr
+
+
+def test_run_headless_reports_exit_code_and_growth():
+    script = ("import time\nx = []\nt0 = time.time()\n"
+              "while time.time() - t0 < 5:\n"
+              "    x.append(b'x' * (1 << 19)); time.sleep(0.0625)\n"
+              "raise SystemExit(4)\n")
+    r = run_cli("--no-ui", "--json", "--duration", "60", "--interval", "0.2",
+                "--run", "--", sys.executable, "-c", script, timeout=90)
+    assert r.returncode == 0, r.stderr
+    mem = json.loads(r.stdout)["memory"]
+    (p,) = [p for p in mem["processes"] if p["parent"] is not None and p["exit_code"] is not None]
+    assert (p["alive"], p["status"], p["exit_code"]) == (False, "exited", 4)
+    assert p["growth"] == "linear"
+    assert p["growth_bytes_per_s"] == pytest.approx(8 * 2**20, rel=0.25)
+    assert p["history"] and p["peak_rss_bytes"] >= 30 * 2**20
