@@ -128,9 +128,14 @@ class Runtime:
 
     async def _ingest(self, batch: list[Event]) -> None:
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, self.aggregator.ingest, batch)
-        for hook in self.on_events:
-            hook(batch)
+        fut = loop.run_in_executor(self._executor, self.aggregator.ingest, batch)
+        try:
+            # stop() may cancel the consumer mid-batch: the worker still ingests it, so the
+            # hooks (the recorder) must still see it, or a replay would miss events
+            await asyncio.shield(fut)
+        finally:
+            for hook in self.on_events:
+                hook(batch)
 
     async def _consume(self) -> None:
         assert self._queue is not None

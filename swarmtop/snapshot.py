@@ -127,6 +127,7 @@ class PatternStats(_S):
     window_p90_ms: float | None = None
     window_p99_ms: float | None = None
     error_rate: float = 0.0
+    window_errors: int = 0  # failed tasks in the rolling window
     # cumulative latency histogram (Prometheus style): {"buckets": [[le_s, count], ...], "sum_ms": x}
     histogram: dict[str, Any] = {}
 
@@ -141,10 +142,38 @@ class Alert(_S):
     acknowledged: bool = False
 
 
+class AlertRecord(_S):
+    """One past firing of an alert (kept in a bounded history once it resolved)."""
+
+    rule: str
+    severity: str  # the highest severity it reached
+    message: str
+    since: str
+    until: str
+    peak_value: float | None = None
+
+
 class Bottleneck(_S):
     kind: str  # cpu | memory | latency | tokens | errors
     severity: float
     why: str
+    subject: str = ""  # the process, pattern, agent or model the evidence points at
+
+
+class Trend(_S):
+    """The shape of one key series (docs/alerts.md#trends)."""
+
+    kind: str  # linear | exponential | seasonal | flat | unknown
+    rate_per_s: float = 0.0  # linear/seasonal/flat: units per second; exponential: 1/s (log)
+    doubling_s: float | None = None  # exponential only
+    period_s: float | None = None  # seasonal only
+    r2: float = 0.0
+    points: int = 0
+    span_s: float = 0.0
+    last: float | None = None
+    horizon_s: float = 0.0
+    projection: float | None = None  # the series' value horizon_s from now, if the fit holds
+    why: str = ""
 
 
 class FileInfo(_S):
@@ -197,7 +226,9 @@ class Snapshot(_S):
     errors: dict[str, Any] = {}
     log_tail: list[LogEntry] = []
     metrics: dict[str, Any] = {}
-    trends: dict[str, Any] = {}
+    trends: dict[str, Trend] = {}
+    alert_history: list[AlertRecord] = []  # resolved alerts, newest last (bounded)
+    alert_metrics: dict[str, float] = {}  # the value of every alert metric now (docs/alerts.md)
     runtime: dict[str, Any] = {}  # state of the monitor itself, e.g. {"record": {...}}
     baseline: dict[str, Any] = {}  # comparison against --baseline (docs/baselines.md)
 

@@ -8,6 +8,7 @@ import sys
 from swarmtop.commands.common import resolve_sources, since_cutoff
 from swarmtop.core.aggregator import Aggregator
 from swarmtop.core.config import Config
+from swarmtop.core.prices import load_prices
 from swarmtop.export.markdown import render_markdown
 from swarmtop.export.text import render_text
 from swarmtop.snapshot import Snapshot, to_json
@@ -19,7 +20,7 @@ EXIT_OK, EXIT_ALERT = 0, 1
 def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
     files = resolve_sources(args.sources)
     cutoff = since_cutoff(getattr(args, "since", None))
-    agg = Aggregator(config)
+    agg = Aggregator(config, prices=load_prices(config))
     agg.clock = agg.event_clock  # report time is event time (docs/decisions.md)
     agg.since = cutoff
     if getattr(args, "baseline", None):

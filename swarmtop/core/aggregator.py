@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import msgspec
 
+from swarmtop.core.analysis import Analyzer
 from swarmtop.core.baseline import BaselineSettings, compare
 from swarmtop.core.config import Config
-from swarmtop.core.health import combine, error_component, latency_component
 from swarmtop.core.logtail import LogTail
 from swarmtop.core.metrics import MetricsTracker
 from swarmtop.core.patterns import PatternTracker
 from swarmtop.core.prices import PriceTable
 from swarmtop.core.processes import ProcessTracker
+from swarmtop.core.signals import Inputs
 from swarmtop.core.tokenizer import Tokenizer
 from swarmtop.core.tokens import TokenLedger
 from swarmtop.events import (
@@ -33,10 +35,11 @@ from swarmtop.events import (
     ProcessSample,
     TaskEvent,
 )
-from swarmtop.snapshot import FileInfo, Snapshot, Sources
+from swarmtop.snapshot import FileInfo, Memory, PatternStats, Snapshot, Sources, Tokens
 from swarmtop.sources.timeparse import iso
 
 MAX_FILES = 10_000  # per-file status entries kept
+_ARRIVAL_STAMPED = (FileStatus, ParseError)  # bookkeeping: ts is arrival, not event time
 
 
 class _FileCounts:
@@ -76,6 +79,9 @@ class Aggregator:
         self.first_event_ts: float | None = None
         self.error_lines = 0
         self.llm_errors = 0
+        self.analyzer = Analyzer(cfg)  # alerts, trends, bottlenecks, health (core/analysis.py)
+        self.last_event_at: float | None = None  # our clock when the newest event arrived
+        self._next_tick = float("-inf")
         self.max_ts = float("-inf")  # newest event time seen (samples included)
         self.since: float | None = None  # --since: ignore events older than this (their own ts)
         self.skipped_old = 0
@@ -91,8 +97,18 @@ class Aggregator:
 
     # ---- ingest -------------------------------------------------------------------------
     def ingest(self, events: Iterable[Event]) -> None:
+        before = self.events
+        # on event time (reports, replays) the analyzers also tick as the log's own timestamps
+        # pass, so an alert's `for` is measured on the log's timeline even within one batch
+        event_time = self.clock == self.event_clock
         for ev in events:
             self._ingest_one(ev)
+            if (event_time and ev.ts >= self._next_tick and not isinstance(ev, _ARRIVAL_STAMPED)
+                    and (self.since is None or ev.ts >= self.since)):
+                self.analyzer.tick(self._inputs(ev.ts))
+                self._next_tick = ev.ts + self.analyzer.backlog_step_s
+        if self.events != before:
+            self.last_event_at = self.clock()
 
     def _file(self, source: str) -> _FileCounts | None:
         fc = self.files.get(source)
@@ -149,35 +165,47 @@ class Aggregator:
             self.metrics.add_gc(ev)
 
     def _add_call(self, call: LLMCall) -> None:
-        if self.tokens.is_duplicate(call.dedupe_key):
-            return
         estimated = call.estimated
         if call.input_tokens is None and call.output_tokens is None:
+            # text without usage: counted here unless the runtime already did it off the loop
+            # (Tokenizer.fill_estimates in a worker thread, see core/tokenizer.py)
             i = self.tokenizer.count(call.model, call.prompt)
             o = self.tokenizer.count(call.model, call.completion)
             estimated = True
-            self.tokens.tokenizer = self.tokenizer.status or "tiktoken"
         else:
             i, o = call.input_tokens or 0, call.output_tokens or 0
-        cost = call.cost_usd
-        if cost is None:
-            cost = self.prices.cost(call.model, i, o, call.cache_read_tokens,
-                                    call.cache_write_tokens)
+        if estimated:
+            self.tokens.tokenizer = self.tokenizer.status or "tiktoken"
+        rates = self.prices.rates(call.model)
+        cr, cw = call.cache_read_tokens, call.cache_write_tokens
+        if call.dedupe_key is not None:
+            grow = self.tokens.repeat(call.dedupe_key, i, o, cr, cw, call.cost_usd)
+            if grow is not None:  # another line of a response already counted
+                di, do, dcr, dcw, dcost = grow
+                if di or do or dcr or dcw or dcost:
+                    if dcost is None and rates is not None:
+                        # the growth is priced at the tier of the whole request
+                        r = rates.for_request(i + cr + cw)
+                        dcost = di * r.input + do * r.output + dcr * r.cache_read + (
+                            dcw * r.cache_write)
+                    self.tokens.add_growth(call, (di, do, dcr, dcw), dcost, estimated)
+                return
+        cost = call.cost_usd  # a cost stated in the log wins
+        if cost is None and rates is not None:
+            cost = rates.cost(i, o, cr, cw)
         if not call.ok:
             self.llm_errors += 1
-        self.tokens.add(call, i, o, estimated, cost)
+        self.tokens.add(call, i, o, estimated, cost, rates)
 
     # ---- snapshot -----------------------------------------------------------------------
     def snapshot(self, now: float | None = None) -> Snapshot:
         now = self.clock() if now is None else now
-        cfg = self.config
-        patterns = self.patterns.section(now)
         tasks, failed = self.patterns.totals()
-        weights = cfg.health_weights
-        components = {
-            "errors": error_component(tasks, failed, weights.get("errors", 0.3)),
-            "latency": latency_component(patterns, weights.get("latency", 0.2)),
-        }
+        tokens = self.tokens.section(now)
+        memory = self.processes.section(now)
+        patterns = self.patterns.section(now)
+        metrics = self.metrics.section(now)
+        analysis = self.analyzer.analyse(self._inputs(now, tokens, memory, patterns, metrics))
         files = []
         for path, fc in self.files.items():
             st = fc.status
@@ -205,18 +233,57 @@ class Aggregator:
             generated_at=iso(time.time()),
             as_of=iso(now),
             uptime_s=round(max(0.0, now - self.started), 3),
-            health=combine(components),
-            tokens=self.tokens.section(now),
-            memory=self.processes.section(now),
+            health=analysis.health,
+            tokens=tokens,
+            memory=memory,
             patterns=patterns,
+            alerts=analysis.alerts,
+            bottlenecks=analysis.bottlenecks,
+            trends=analysis.trends,
+            alert_history=analysis.alert_history,
+            alert_metrics=analysis.alert_metrics,
             sources=sources,
             errors={"tasks": tasks, "failed_tasks": failed, "error_lines": self.error_lines,
                     "llm_errors": self.llm_errors, "bad_lines": self.bad_lines},
             log_tail=self.logtail.lines(),
-            metrics=self.metrics.section(now),
+            metrics=metrics,
             runtime={name: fn() for name, fn in self.status_providers.items()},
         )
         if self.baseline is not None:
             base, settings, origin = self.baseline
             snap = msgspec.structs.replace(snap, baseline=compare(base, snap, settings, origin))
         return snap
+
+    # ---- analysis -----------------------------------------------------------------------
+    def _inputs(self, now: float, tokens: Tokens | None = None, memory: Memory | None = None,
+                patterns: dict[str, PatternStats] | None = None,
+                metrics: dict[str, Any] | None = None) -> Inputs:
+        full = patterns is not None  # a snapshot; else a backlog tick (alerts and trends only)
+        if patterns is None:
+            patterns = self.patterns.section(now, all_time=False)
+        return Inputs(
+            now=now,
+            tokens=tokens if tokens is not None else self.tokens.section(now),
+            memory=memory if memory is not None else self.processes.section(now),
+            patterns=patterns,
+            window_tasks=(sum(p.window_count for p in patterns.values()),
+                          sum(p.window_errors for p in patterns.values())),
+            all_tasks=self.patterns.totals(),
+            # before the first event, silence counts from when we started following
+            last_event_at=self.last_event_at if self.last_event_at is not None else self.started,
+            follows_logs=bool(self.files),
+            cpu_cores=self.analyzer.cores,
+            budget_period_s=self.config.budget_period_s,
+            agent_loads=self.patterns.agent_loads(now) if full else {},
+            metrics=metrics if metrics is not None or not self.analyzer.dynamic
+            else self.metrics.section(now),
+            record_failed=self._record_failed(),
+        )
+
+    def _record_failed(self) -> bool | None:
+        record = self.status_providers.get("record")
+        return None if record is None else bool(record().get("error"))
+
+    def acknowledge(self, rule: str) -> bool:
+        """Silence the firing alert ``rule`` until its severity changes (False: not firing)."""
+        return self.analyzer.acknowledge(rule)

@@ -49,6 +49,8 @@ class Config:
         }
     )
     alert_rules: tuple[dict[str, Any], ...] = ()  # [[alerts]] tables, validated by core.alerts
+    default_alerts: bool = True  # start from the default rule set (docs/alerts.md)
+    budget_period_s: float = 3600.0  # the budget is meant to last this long (sets its pace)
     prices_file: str | None = None
     theme: str = "swarmtop-dark"
     raw: dict[str, Any] = field(default_factory=dict)  # the whole parsed file, for later sections
@@ -64,6 +66,8 @@ _SCALARS = {
     "collect_uss": bool,
     "prices_file": str,
     "theme": str,
+    "default_alerts": bool,
+    "budget_period_s": float,
 }
 
 
@@ -98,6 +102,8 @@ def config_from_dict(data: dict[str, Any], origin: str = "config") -> Config:
             value = float(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             raise ConfigError(f"{origin}: general.{key} must be a {kind.__name__}, got {value!r}")
+        if kind in (int, float) and value <= 0:
+            raise ConfigError(f"{origin}: general.{key} must be positive, got {value!r}")
         kwargs[key] = value
     targets = data.get("patterns", {}).get("targets_ms", {})
     if targets:
@@ -111,6 +117,9 @@ def config_from_dict(data: dict[str, Any], origin: str = "config") -> Config:
     if weights:
         merged_w = dict(Config().health_weights)
         for name, value in weights.items():
+            if name not in merged_w:
+                raise ConfigError(f"{origin}: unknown health component health.weights.{name} "
+                                  f"(components: {', '.join(merged_w)})")
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
                 raise ConfigError(f"{origin}: health.weights.{name} must be a number >= 0")
             merged_w[str(name)] = float(value)
@@ -119,6 +128,9 @@ def config_from_dict(data: dict[str, Any], origin: str = "config") -> Config:
     if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
         raise ConfigError(f"{origin}: alerts must be an array of tables ([[alerts]])")
     kwargs["alert_rules"] = tuple(rules)
+    from swarmtop.core.alerts import parse_rules  # late: alerts imports ConfigError from here
+
+    parse_rules(kwargs["alert_rules"], origin)  # raises ConfigError naming the bad rule
     assert set(kwargs) <= known
     return Config(**kwargs)
 

@@ -1,49 +1,161 @@
-"""The 0-100 health score: a weighted mean of components that each explain themselves."""
+"""The 0-100 health score: weighted components that each explain themselves.
+
+Every component scores 0-100 from rolling figures (so the score recovers when a problem
+stops) and says why in one line. The score blends the weighted mean with the worst
+weighted component — ``0.7 * mean + 0.3 * worst`` — because a person reads "a third of tasks
+failing" as unhealthy however good everything else is; both terms only rise when a
+component rises, so the score is monotonic in each component. docs/alerts.md#health.
+"""
 
 from __future__ import annotations
 
-from swarmtop.snapshot import Health, HealthComponent, PatternStats
+from collections.abc import Mapping
+
+from swarmtop.core.signals import Inputs, Reading, smoothed_error_rate
+from swarmtop.snapshot import Alert, Health, HealthComponent, Memory, PatternStats
+
+WORST_SHARE = 0.3
+STALL_S = 120.0  # liveness: silence beyond STALL_S/2 starts to cost, 2*STALL_S scores 0
+ALERT_SCORE = {"critical": 20.0, "warning": 60.0, "info": 90.0}
+ACKED_SCORE = {"critical": 50.0, "warning": 80.0, "info": 95.0}
 
 
-def error_component(tasks: int, failed: int, weight: float) -> HealthComponent:
-    if tasks == 0:
-        return HealthComponent(score=100.0, weight=weight, why="no tasks finished yet")
-    rate = failed / tasks
+def _clamp(x: float) -> float:
+    return round(max(0.0, min(100.0, x)), 1)
+
+
+def error_score(rate: float) -> float:
     # 0 % -> 100, 5 % -> 80, 20 % -> 40, >= 35 % -> 0 (piecewise linear; a person reads
     # 5 % failing as "worth a look" and a third failing as "broken")
-    score = max(0.0, 100.0 - rate * 400.0) if rate <= 0.05 else max(0.0, 80.0 - (rate - 0.05) * 267)
+    return _clamp(100.0 - rate * 400.0 if rate <= 0.05 else 80.0 - (rate - 0.05) * 267.0)
+
+
+def error_component(window: tuple[int, int], all_time: tuple[int, int],
+                    weight: float) -> HealthComponent:
+    rate = smoothed_error_rate(window, all_time)
+    n, failed = window
+    total, total_failed = all_time
+    if rate is None:
+        why = ("no tasks finished yet" if not total else
+               f"no tasks finished in the window ({total_failed} of {total} failed overall)")
+        return HealthComponent(score=100.0, weight=weight, why=why)
     return HealthComponent(
-        score=round(score, 1), weight=weight,
-        why=f"{failed} of {tasks} tasks failed ({rate:.1%})",
+        score=error_score(rate), weight=weight,
+        why=f"{failed} of {n} recent tasks failed ({rate:.1%} smoothed; "
+        f"{total_failed} of {total} overall)",
     )
 
 
-def latency_component(patterns: dict[str, PatternStats], weight: float) -> HealthComponent:
-    measured = [(n, p) for n, p in patterns.items() if p.count and p.target_ms and p.p99_ms]
+def latency_component(patterns: Mapping[str, PatternStats], weight: float) -> HealthComponent:
+    """Worst pattern's rolling p99 against its target: at target 100, 2x target 0."""
+    measured = [(n, p.window_p99_ms / p.target_ms) for n, p in patterns.items()
+                if p.window_count and p.target_ms and p.window_p99_ms is not None]
     if not measured:
-        return HealthComponent(score=100.0, weight=weight, why="no task latencies with targets")
-    worst_name, worst_ratio = "", 0.0
-    scores = []
-    for name, p in measured:
-        ratio = p.p99_ms / p.target_ms  # type: ignore[operator]
-        scores.append(100.0 if ratio <= 1 else max(0.0, 100.0 - (ratio - 1.0) * 100.0))
-        if ratio > worst_ratio:
-            worst_name, worst_ratio = name, ratio
-    score = min(scores)
-    over = sum(1 for s in scores if s < 100)
-    why = (
-        f"{over} of {len(measured)} patterns over target; worst {worst_name} p99 at "
-        f"{worst_ratio:.0%} of target"
-        if over
-        else f"all {len(measured)} patterns within p99 target (worst {worst_name} "
-        f"{worst_ratio:.0%})"
-    )
-    return HealthComponent(score=round(score, 1), weight=weight, why=why)
+        return HealthComponent(score=100.0, weight=weight,
+                               why="no recent task latencies with targets")
+    worst_name, worst = max(measured, key=lambda x: x[1])
+    over = sum(1 for _, r in measured if r > 1)
+    score = _clamp(100.0 - (worst - 1.0) * 100.0) if worst > 1 else 100.0
+    n = len(measured)
+    why = (f"{over} of {n} pattern{'s' * (n != 1)} over target; worst {worst_name} p99 at "
+           f"{worst:.0%} of target" if over else
+           f"{n} pattern{'s' * (n != 1)} within p99 target (worst {worst_name} p99 at "
+           f"{worst:.0%})")
+    return HealthComponent(score=score, weight=weight, why=why)
+
+
+def memory_component(memory: Memory, readings: Mapping[str, Reading],
+                     weight: float) -> HealthComponent:
+    if not memory.processes:
+        return HealthComponent(score=100.0, weight=weight, why="no processes watched")
+    parts: list[tuple[float, str]] = []
+    for p in memory.processes:
+        if not p.alive:
+            continue
+        if p.leak_suspected:
+            parts.append((40.0, f"leak suspected in pid {p.pid} ({p.growth})"))
+        elif p.growth == "exponential":
+            parts.append((50.0, f"pid {p.pid} grows exponentially"))
+    frac = readings.get("memory.limit_fraction")
+    if frac is not None and frac.value > 0.7:
+        parts.append((_clamp(100.0 - (frac.value - 0.7) / 0.3 * 100.0),
+                      f"at {frac.value:.0%} of the memory limit"))
+    ttl = readings.get("memory.time_to_limit_s")
+    if ttl is not None and ttl.value < 1800:
+        parts.append((_clamp(ttl.value / 1800 * 100.0),
+                      f"limit reached in {ttl.value / 60:.1f} min at the current growth"))
+    if not parts:
+        growths = sorted({p.growth for p in memory.processes if p.alive}) or ["exited"]
+        return HealthComponent(score=100.0, weight=weight,
+                               why=f"no leak or limit pressure (growth: {', '.join(growths)})")
+    score, why = min(parts, key=lambda x: x[0])
+    return HealthComponent(score=score, weight=weight, why=why)
+
+
+def spend_component(readings: Mapping[str, Reading], weight: float) -> HealthComponent:
+    used = readings.get("tokens.budget_used")
+    pace = readings.get("tokens.burn_vs_budget")
+    if used is None:
+        return HealthComponent(score=100.0, weight=weight, why="no budget set")
+    s_used = 100.0 if used.value <= 0.8 else _clamp(100.0 - (used.value - 0.8) / 0.2 * 100.0)
+    s_pace = 100.0
+    if pace is not None and pace.value > 1:
+        s_pace = _clamp(100.0 - (pace.value - 1.0) * 50.0)  # 3x the pace scores 0
+    pace_txt = f", burning at {pace.value:.0%} of pace" if pace is not None else ""
+    return HealthComponent(score=min(s_used, s_pace), weight=weight,
+                           why=f"{used.value:.0%} of budget used{pace_txt}")
+
+
+def alerts_component(alerts: list[Alert], weight: float) -> HealthComponent:
+    if not alerts:
+        return HealthComponent(score=100.0, weight=weight, why="no alerts firing")
+    scores = [(ACKED_SCORE if a.acknowledged else ALERT_SCORE)[a.severity] for a in alerts]
+    counts: dict[str, int] = {}
+    for a in alerts:
+        counts[a.severity] = counts.get(a.severity, 0) + 1
+    desc = ", ".join(f"{n} {s}" for s, n in counts.items())
+    names = ", ".join(a.rule for a in alerts[:3])
+    return HealthComponent(score=min(scores), weight=weight, why=f"{desc} firing ({names})")
+
+
+def liveness_component(readings: Mapping[str, Reading], weight: float) -> HealthComponent:
+    silence = readings.get("source.silence_s")
+    exit_code = readings.get("process.exit_code")
+    parts: list[tuple[float, str]] = []
+    if silence is not None:
+        s = silence.value
+        score = 100.0 if s <= STALL_S / 2 else _clamp(100.0 - (s - STALL_S / 2) /
+                                                     (1.5 * STALL_S) * 100.0)
+        parts.append((score, f"no event for {s:.0f}s" if s >= 1 else "events flowing"))
+    if exit_code is not None and exit_code.value > 0:
+        parts.append((30.0, f"{exit_code.subject} exited with code {exit_code.value:.0f}"))
+    if not parts:
+        return HealthComponent(score=100.0, weight=weight, why="no log sources followed yet")
+    score, why = min(parts, key=lambda x: x[0])
+    return HealthComponent(score=score, weight=weight, why=why)
 
 
 def combine(components: dict[str, HealthComponent]) -> Health:
-    total_w = sum(c.weight for c in components.values())
+    weighted = [c for c in components.values() if c.weight > 0]
+    total_w = sum(c.weight for c in weighted)
     if total_w <= 0:
         return Health(score=100.0, components=components)
-    score = sum(c.score * c.weight for c in components.values()) / total_w
+    mean = sum(c.score * c.weight for c in weighted) / total_w
+    worst = min(c.score for c in weighted)
+    score = (1 - WORST_SHARE) * mean + WORST_SHARE * worst
     return Health(score=round(score, 1), components=components)
+
+
+def health(inp: Inputs, readings: Mapping[str, Reading], alerts: list[Alert],
+           weights: Mapping[str, float]) -> Health:
+    def w(name: str) -> float:
+        return float(weights.get(name, 0.0))
+
+    return combine({
+        "errors": error_component(inp.window_tasks, inp.all_tasks, w("errors")),
+        "latency": latency_component(inp.patterns, w("latency")),
+        "memory": memory_component(inp.memory, readings, w("memory")),
+        "spend": spend_component(readings, w("spend")),
+        "alerts": alerts_component(alerts, w("alerts")),
+        "liveness": liveness_component(readings, w("liveness")),
+    })

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import deque
+from operator import itemgetter
 
 import numpy as np
 from ddsketch import DDSketch
 
 QUANTILES = (0.5, 0.9, 0.99)
+_second = itemgetter(1)
 
 
 class AllTime:
@@ -61,6 +63,8 @@ class Window:
         items = self._items
         while items and items[0][0] < cutoff:
             items.popleft()
+        if items and items[-1][0] <= now:  # the usual case: no value from after `now`
+            return np.fromiter(map(_second, items), dtype=float, count=len(items))
         return np.fromiter((v for t, v in items if t <= now), dtype=float)
 
     def quantiles(self, now: float, qs: tuple[float, ...] = QUANTILES) -> list[float | None]:

@@ -1,15 +1,15 @@
-"""Token totals, cost and burn rate, per model and per agent."""
+"""Token totals, cost and burn rate, per model and per agent; savings from what was seen."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
-from swarmtop.core.quantiles import RateWindow
+from swarmtop.core.prices import Rates
+from swarmtop.core.rates import PairRateWindow
+from swarmtop.core.savings import SavingsTracker
 from swarmtop.events import LLMCall
 from swarmtop.snapshot import TokenCounts, Tokens
 
 MAX_KEYS = 500  # distinct models / agents kept by name; the rest fold into "(other)"
-DEDUPE_KEYS = 200_000  # recent Claude Code message ids remembered for de-duplication
+DEDUPE_KEYS = 200_000  # recent response keys (message.id:requestId) remembered, by hash
 
 
 class _Counts:
@@ -34,6 +34,17 @@ class _Counts:
         else:
             self.cost_usd += cost
 
+    def grow(self, i: int, o: int, cr: int, cw: int, cost: float | None, est: bool) -> None:
+        """Tokens added to a call already counted (not a new call)."""
+        self.input += i
+        self.output += o
+        self.cache_read += cr
+        self.cache_write += cw
+        if est:
+            self.estimated += i + o
+        if cost is not None:
+            self.cost_usd += cost
+
     def freeze(self) -> TokenCounts:
         return TokenCounts(
             input=self.input, output=self.output, cache_read=self.cache_read,
@@ -54,47 +65,77 @@ def _bucket(table: dict[str, _Counts], key: str) -> _Counts:
     return c
 
 
+_Seen = tuple[int, int, int, int, float | None]
+
+
 class TokenLedger:
     def __init__(self, window_s: float = 60.0, budget_usd: float | None = None) -> None:
         self.total = _Counts()
         self.by_model: dict[str, _Counts] = {}
         self.by_agent: dict[str, _Counts] = {}
         self.budget_usd = budget_usd
-        self._tokens_rate = RateWindow(window_s)
-        self._cost_rate = RateWindow(window_s)
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._rate = PairRateWindow(window_s)  # tokens and dollars, one-second buckets
+        self._seen: dict[int, _Seen] = {}  # insertion-ordered: the oldest is evicted first
         self.duplicates = 0
         self.tokenizer = ""
         self.first_ts: float | None = None
+        self.savings = SavingsTracker()
 
-    def is_duplicate(self, key: str | None) -> bool:
+    def repeat(self, key: str | None, i: int, o: int, cr: int, cw: int,
+               cost: float | None) -> tuple[int, int, int, int, float | None] | None:
+        """Claude Code writes one line per content block of a response, all with the same
+        ``message.id:requestId``, and ``output_tokens`` can grow from line to line as the
+        response streams (the first line may say 1). So a key counts once, at its largest
+        figures: the first time it is seen this returns ``None`` (count the call in full);
+        after that it returns only the growth over what was counted — all zeros for a plain
+        duplicate — which adds tokens but not a call. Keys are kept by hash, the last
+        DEDUPE_KEYS of them."""
         if key is None:
-            return False
-        if key in self._seen:
-            self.duplicates += 1
-            return True
-        self._seen[key] = None
-        if len(self._seen) > DEDUPE_KEYS:
-            self._seen.popitem(last=False)
-        return False
+            return None
+        h = hash(key)
+        seen = self._seen.get(h)
+        if seen is None:
+            self._seen[h] = (i, o, cr, cw, cost)
+            if len(self._seen) > DEDUPE_KEYS:
+                del self._seen[next(iter(self._seen))]
+            return None
+        self.duplicates += 1
+        si, so, scr, scw, sc = seen
+        di, do, dcr, dcw = max(0, i - si), max(0, o - so), max(0, cr - scr), max(0, cw - scw)
+        dcost = None if cost is None else max(0.0, cost - (sc or 0.0))
+        if di or do or dcr or dcw or dcost:
+            best = sc if cost is None else (cost if sc is None else max(cost, sc))
+            self._seen[h] = (si + di, so + do, scr + dcr, scw + dcw, best)
+        return di, do, dcr, dcw, dcost
 
     def add(self, call: LLMCall, input_tokens: int, output_tokens: int, estimated: bool,
-            cost: float | None) -> None:
+            cost: float | None, rates: Rates | None = None) -> None:
         """Record one call whose token counts are known (stated or estimated)."""
         cr, cw = call.cache_read_tokens, call.cache_write_tokens
-        for c in (self.total, _bucket(self.by_model, call.model),
-                  _bucket(self.by_agent, call.agent or "(none)")):
-            c.add(input_tokens, output_tokens, cr, cw, cost, estimated)
+        by_model = self.by_model.get(call.model) or _bucket(self.by_model, call.model)
+        agent = call.agent or "(none)"
+        by_agent = self.by_agent.get(agent) or _bucket(self.by_agent, agent)
+        self.total.add(input_tokens, output_tokens, cr, cw, cost, estimated)
+        by_model.add(input_tokens, output_tokens, cr, cw, cost, estimated)
+        by_agent.add(input_tokens, output_tokens, cr, cw, cost, estimated)
         if self.first_ts is None or call.ts < self.first_ts:
             self.first_ts = call.ts
-        self._tokens_rate.add(call.ts, input_tokens + output_tokens + cr + cw)
-        if cost:
-            self._cost_rate.add(call.ts, cost)
+        self._rate.add(call.ts, input_tokens + output_tokens + cr + cw, cost or 0.0)
+        self.savings.observe(call.ts, call.agent, call.model, input_tokens, output_tokens, cr,
+                             cw, rates)
+
+    def add_growth(self, call: LLMCall, grow: tuple[int, int, int, int], cost: float | None,
+                   estimated: bool) -> None:
+        """Tokens a repeated response line adds over its first line (not a new call)."""
+        i, o, cr, cw = grow
+        for c in (self.total, _bucket(self.by_model, call.model),
+                  _bucket(self.by_agent, call.agent or "(none)")):
+            c.grow(i, o, cr, cw, cost, estimated)
+        self._rate.add(call.ts, i + o + cr + cw, cost or 0.0)
 
     def section(self, now: float) -> Tokens:
         t = self.total
-        burn = self._cost_rate.per_minute(now, self.first_ts)
-        tpm = self._tokens_rate.per_minute(now, self.first_ts)
+        tpm, burn = self._rate.per_minute(now, self.first_ts)
         exhausted_in: float | None = None
         if self.budget_usd is not None:
             left = self.budget_usd - t.cost_usd
@@ -110,6 +151,7 @@ class TokenLedger:
             budget_exhausted_in_s=exhausted_in,
             by_model={k: v.freeze() for k, v in self.by_model.items()},
             by_agent={k: v.freeze() for k, v in self.by_agent.items()},
+            savings=self.savings.section(),
             unpriced_models=sorted(k for k, v in self.by_model.items() if v.unpriced),
             tokenizer=self.tokenizer,
         )

@@ -97,3 +97,16 @@ def test_recorder_reports_disk_full_instead_of_crashing():
     rec.flush()
     assert rec.error is not None and "No space left" in rec.error
     rec([LLMCall(ts=2.0, source="x", model="m", input_tokens=1, output_tokens=1)])  # no raise
+
+
+def test_disk_full_recording_raises_an_alert_not_a_crash():
+    from swarmtop.core.aggregator import Aggregator
+
+    agg = Aggregator(clock=lambda: 10.0)
+    rec = Recorder("/dev/full")
+    agg.status_providers["record"] = rec.status
+    rec([LLMCall(ts=1.0, source="x", model="m", input_tokens=1, output_tokens=1)])
+    rec.flush()
+    snap = agg.snapshot()
+    assert snap.runtime["record"]["error"]
+    assert any(a.rule == "record_failed" for a in snap.alerts)

@@ -1,20 +1,39 @@
-"""Format auto-detection from the first lines of a file."""
+"""Format auto-detection from the first lines of a file (and, for whole-file JSON, its name
+and first bytes). Each line votes; the structured format with most votes wins."""
 
 from __future__ import annotations
 
 import msgspec
 
 _NATIVE_TYPES = {"llm_call", "task", "metric", "log", "gc"}
+_STREAM_TYPES = {"system", "assistant", "user", "result"}
+_CODE_TYPES = {"assistant", "user", "summary", "system", "file-history-snapshot"}
 
 
 class _Probe(msgspec.Struct):
     type: str | None = None
+    sessionId: str | None = None  # noqa: N815 - Claude Code transcripts
+    session_id: str | None = None  # stream-json
+    uuid: str | None = None
+    resourceSpans: list | None = None  # noqa: N815 - OTLP/JSON
+    leafUuid: str | None = None  # noqa: N815 - transcript summary lines
 
 
 _probe = msgspec.json.Decoder(_Probe)
 
+# claude-flow whole-file JSON: recognised by its markers in the first bytes
+_FLOW_MARKERS = (b'"results"', b'"performance_metrics"', b'"resource_usage"',
+                 b'"memoryUsagePercent"', b'"totalTasks"', b'"successfulTasks"')
 
-def detect(head: list[bytes]) -> str:
+
+def detect(head: list[bytes], path: str = "", head_bytes: bytes = b"") -> str:
+    if _is_flow(path, head_bytes, head):
+        return "claude-flow"
+    norm = path.replace("\\", "/")
+    if "/.claude/projects/" in norm and norm.endswith(".jsonl"):
+        return "claude-code"
+    if not any(line.strip() for line in head[:20]):
+        return _sniff(head_bytes)
     votes: dict[str, int] = {}
     for line in head[:20]:
         if not line.strip():
@@ -23,9 +42,37 @@ def detect(head: list[bytes]) -> str:
         votes[fmt] = votes.get(fmt, 0) + 1
     if not votes:
         return "text"
-    structured = {k: v for k, v in votes.items() if k != "text"}
+    structured = {k: v for k, v in votes.items() if k not in ("text", "json")}
     if structured:
         return max(structured, key=lambda k: structured[k])
+    return "text"
+
+
+def _is_flow(path: str, head_bytes: bytes, head: list[bytes]) -> bool:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    if not name.endswith(".json"):
+        return False
+    if "/.claude-flow/metrics/" in path.replace("\\", "/") or name == "task-metrics.json":
+        return True
+    start = head_bytes.lstrip()[:1]
+    if start not in (b"{", b"["):
+        return False
+    # a pretty-printed JSON document (not JSON lines) with claude-flow's field names
+    first = head[0].strip() if head else head_bytes.strip()
+    one_per_line = first.startswith(b"{") and first.endswith(b"}") and len(head) > 1
+    return not one_per_line and any(m in head_bytes for m in _FLOW_MARKERS)
+
+
+def _sniff(head_bytes: bytes) -> str:
+    """No complete line yet (a first line longer than the head): look for telltale keys."""
+    if not head_bytes.lstrip().startswith(b"{"):
+        return "text"
+    if b'"resourceSpans"' in head_bytes:
+        return "otel"
+    if b'"session_id"' in head_bytes and b'"type"' in head_bytes:
+        return "claude-stream"
+    if b'"sessionId"' in head_bytes:
+        return "claude-code"
     return "text"
 
 
@@ -37,6 +84,14 @@ def _classify(line: bytes) -> str:
         rec = _probe.decode(stripped)
     except (msgspec.DecodeError, UnicodeDecodeError):
         return "text"
+    if rec.resourceSpans is not None:
+        return "otel"
     if rec.type in _NATIVE_TYPES:
         return "native"
-    return "text"
+    if rec.session_id is not None and rec.type in _STREAM_TYPES:
+        return "claude-stream"
+    if rec.sessionId is not None or rec.leafUuid is not None:
+        return "claude-code"
+    if rec.type in _CODE_TYPES and rec.uuid is not None:
+        return "claude-code"
+    return "json"

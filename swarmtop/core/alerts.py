@@ -1,0 +1,337 @@
+"""Alert rules: parsed from ``[[alerts]]`` tables, evaluated on the monitor's clock.
+
+A rule fires once its condition has held for ``for`` seconds and resolves when the value
+crosses back over ``clear`` (hysteresis: a value hovering at the threshold does not flap).
+Rules sharing a ``name`` form one alert whose severity is the highest firing rule's
+(e.g. error_rate warning at 5 %, critical at 20 %). Acknowledging an alert silences it until
+its severity changes. Resolved alerts go to a bounded history.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from swarmtop.core.config import ConfigError
+from swarmtop.core.signals import METRICS, Reading, spec
+from swarmtop.snapshot import Alert, AlertRecord
+from swarmtop.sources.timeparse import iso
+
+SEVERITIES = ("info", "warning", "critical")
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
+}
+RULE_KEYS = {"name", "metric", "comparison", "threshold", "severity", "for", "clear",
+             "message", "enabled"}
+HISTORY = 200  # resolved alerts kept
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    metric: str
+    comparison: str
+    threshold: float
+    severity: str
+    for_s: float = 0.0
+    clear: float | None = None
+    message: str = ""
+
+    def holds(self, value: float) -> bool:
+        return COMPARISONS[self.comparison](value, self.threshold)
+
+    def resolves(self, value: float) -> bool:
+        """Back on the safe side of ``clear`` (or of the threshold when there is none)."""
+        if self.holds(value):
+            return False
+        if self.clear is None:
+            return True
+        return value <= self.clear if self.comparison in (">", ">=") else value >= self.clear
+
+    def describe(self, reading: Reading) -> str:
+        fields = {
+            "value": fmt_value(self.metric, reading.value),
+            "threshold": fmt_value(self.metric, self.threshold),
+            "subject": reading.subject,
+            "metric": self.metric,
+            "name": self.name,
+        }
+        text = self.message or "{metric} {value} (threshold {threshold})"
+        text = text.format_map(fields)
+        if reading.subject and "{subject}" not in self.message:
+            text += f" [{reading.subject}]"
+        return text
+
+
+def _d(metric: str, cmp: str, thr: float, sev: str, for_s: float, clear: float | None,
+       msg: str, name: str) -> dict[str, Any]:
+    rule: dict[str, Any] = {"name": name, "metric": metric, "comparison": cmp,
+                            "threshold": thr, "severity": sev, "for": for_s, "message": msg}
+    if clear is not None:
+        rule["clear"] = clear
+    return rule
+
+
+# The documented default set (docs/alerts.md). A [[alerts]] table with the same name replaces
+# a default group; `enabled = false` removes it.
+DEFAULT_RULES: tuple[dict[str, Any], ...] = (
+    _d("error_rate", ">", 0.05, "warning", 30, 0.04,
+       "{value} of recent tasks failing (over {threshold})", "error_rate"),
+    _d("error_rate", ">", 0.20, "critical", 30, 0.15,
+       "{value} of recent tasks failing (over {threshold})", "error_rate"),
+    _d("pattern.p99_over_target", ">", 1.0, "warning", 60, 0.9,
+       "{subject} p99 latency at {value} of its target", "pattern_latency"),
+    _d("process.leak_suspected", ">=", 1, "warning", 0, None,
+       "memory leak suspected in {subject}", "memory_leak"),
+    _d("memory.time_to_limit_s", "<", 600, "warning", 30, 900,
+       "memory limit in {value} at the current growth ({subject})", "memory_limit"),
+    _d("memory.time_to_limit_s", "<", 120, "critical", 10, 180,
+       "memory limit in {value} at the current growth ({subject})", "memory_limit"),
+    _d("tokens.burn_vs_budget", ">", 1.0, "warning", 60, 0.9,
+       "spending at {value} of the budget pace", "budget_pace"),
+    _d("tokens.budget_used", ">=", 1.0, "critical", 0, None,
+       "budget spent ({value} used)", "budget_spent"),
+    _d("source.silence_s", ">", 120, "warning", 0, 5,
+       "no events from the followed logs for {value}: swarm stalled?", "stalled"),
+    _d("process.exit_code", ">", 0, "critical", 0, None,
+       "{subject} exited with code {value}", "process_exit"),
+    _d("monitor.record_failed", ">=", 1, "warning", 0, None,
+       "--record stopped writing (disk full?); monitoring goes on", "record_failed"),
+)
+
+
+def parse_duration(value: Any, where: str) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m:
+            return float(m.group(1)) * _UNIT_S[m.group(2)]
+    raise ConfigError(f"{where}: 'for' must be seconds or a duration like 30s, 5m; got {value!r}")
+
+
+def _number(value: Any, key: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{where}: '{key}' must be a number, got {value!r}")
+    return float(value)
+
+
+def parse_rule(table: Mapping[str, Any], where: str) -> Rule | None:
+    """One ``[[alerts]]`` table -> Rule (None when ``enabled = false``); ConfigError if bad."""
+    unknown = sorted(set(table) - RULE_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (keys: "
+                          f"{', '.join(sorted(RULE_KEYS))})")
+    metric = table.get("metric")
+    if not isinstance(metric, str) or spec(metric) is None:
+        raise ConfigError(f"{where}: unknown metric {metric!r} (known: "
+                          f"{', '.join(METRICS)}, custom.<name>.<field>, gc.<field>; "
+                          "see docs/alerts.md)")
+    name = table.get("name", metric)
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{where}: 'name' must be a non-empty string")
+    where = f"{where} ({name})"
+    cmp = table.get("comparison", ">")
+    if cmp not in COMPARISONS:
+        raise ConfigError(f"{where}: comparison must be one of {' '.join(COMPARISONS)}, "
+                          f"got {cmp!r}")
+    severity = table.get("severity", "warning")
+    if severity not in SEVERITIES:
+        raise ConfigError(f"{where}: severity must be info, warning or critical, got "
+                          f"{severity!r}")
+    if "threshold" not in table:
+        raise ConfigError(f"{where}: 'threshold' is required")
+    threshold = _number(table["threshold"], "threshold", where)
+    clear = table.get("clear")
+    if clear is not None:
+        clear = _number(clear, "clear", where)
+        if (cmp in (">", ">=") and clear > threshold) or (cmp in ("<", "<=") and clear < threshold):
+            side = "at or below" if cmp in (">", ">=") else "at or above"
+            raise ConfigError(f"{where}: 'clear' must be {side} the threshold {threshold:g} "
+                              f"(it is where the alert resolves), got {clear:g}")
+    message = table.get("message", "")
+    if not isinstance(message, str):
+        raise ConfigError(f"{where}: 'message' must be a string")
+    enabled = table.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{where}: 'enabled' must be true or false")
+    rule = Rule(name=name, metric=metric, comparison=cmp, threshold=threshold,
+                severity=severity, for_s=parse_duration(table.get("for", 0), where),
+                clear=clear, message=message)
+    try:
+        rule.describe(Reading(0.0, "x"))
+    except (KeyError, ValueError, IndexError, AttributeError) as exc:
+        raise ConfigError(f"{where}: bad message template {message!r}: {exc!r} (fields: "
+                          "{value} {threshold} {subject} {metric} {name})") from None
+    return rule if enabled else None
+
+
+def parse_rules(tables: tuple[Mapping[str, Any], ...] | list[Mapping[str, Any]],
+                origin: str = "config", defaults: bool = True) -> list[Rule]:
+    """The default set (unless ``defaults`` is false) overridden by the user's tables."""
+    user: list[Rule] = []
+    replaced: set[str] = set()
+    for i, table in enumerate(tables):
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{origin}: alerts[{i}] must be a table")
+        rule = parse_rule(table, f"{origin}: alerts[{i}]")
+        replaced.add(str(table.get("name", table.get("metric"))))
+        if rule is not None:
+            user.append(rule)
+    base: list[Rule] = []
+    if defaults:
+        for i, table in enumerate(DEFAULT_RULES):
+            if table["name"] not in replaced:
+                rule = parse_rule(table, f"default alerts[{i}]")
+                assert rule is not None
+                base.append(rule)
+    return base + user
+
+
+def fmt_value(metric: str, value: float) -> str:
+    found = spec(metric)
+    unit = found.unit if found is not None else ""
+    if unit == "ratio":
+        return f"{value:.0%}" if abs(value) < 10 else f"{value:.1f}x"
+    if unit == "seconds":
+        if value >= 3600:
+            return f"{value / 3600:.1f}h"
+        return f"{value / 60:.1f}min" if value >= 120 else f"{value:.0f}s"
+    if unit == "bytes":
+        for div, suffix in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+            if abs(value) >= div:
+                return f"{value / div:.1f}{suffix}"
+        return f"{value:.0f}B"
+    if unit == "usd_per_min":
+        return f"${value:.4f}/min"
+    if unit in ("flag", "code"):
+        return f"{value:.0f}"
+    if unit == "percent":
+        return f"{value:.0f}%"
+    return f"{value:g}"
+
+
+class _RuleState:
+    __slots__ = ("pending_since", "active", "reading")
+
+    def __init__(self) -> None:
+        self.pending_since: float | None = None
+        self.active = False
+        self.reading: Reading | None = None
+
+
+class _Group:
+    """The alert a user sees: every rule of one name; severity = the highest active rule."""
+
+    __slots__ = ("severity", "since", "acked", "peak", "message")
+
+    def __init__(self) -> None:
+        self.severity: str | None = None
+        self.since = 0.0
+        self.acked: str | None = None  # the severity that was acknowledged
+        self.peak: str | None = None
+        self.message = ""
+
+
+class AlertEngine:
+    def __init__(self, rules: list[Rule], history: int = HISTORY) -> None:
+        self.rules = rules
+        self._state = [_RuleState() for _ in rules]
+        self._groups: dict[str, _Group] = {r.name: _Group() for r in rules}
+        self._history: deque[AlertRecord] = deque(maxlen=history)
+        self._peak_value: dict[str, float] = {}
+
+    @property
+    def min_for_s(self) -> float:
+        positive = [r.for_s for r in self.rules if r.for_s > 0]
+        return min(positive) if positive else 0.0
+
+    def evaluate(self, readings: Mapping[str, Reading], now: float) -> None:
+        for rule, st in zip(self.rules, self._state, strict=True):
+            reading = readings.get(rule.metric)
+            st.reading = reading
+            if reading is None:  # not measurable now: nothing holds, nothing stays open
+                st.pending_since = None
+                st.active = False
+                continue
+            if st.active:
+                if rule.resolves(reading.value):
+                    st.active = False
+                    st.pending_since = None
+            elif rule.holds(reading.value):
+                if st.pending_since is None:
+                    st.pending_since = now
+                if now - st.pending_since >= rule.for_s:
+                    st.active = True
+            else:
+                st.pending_since = None
+        self._update_groups(now)
+
+    def _update_groups(self, now: float) -> None:
+        top: dict[str, tuple[Rule, _RuleState]] = {}
+        for rule, st in zip(self.rules, self._state, strict=True):
+            if st.active:
+                cur = top.get(rule.name)
+                if cur is None or _RANK[rule.severity] > _RANK[cur[0].severity]:
+                    top[rule.name] = (rule, st)
+        for name, g in self._groups.items():
+            hit = top.get(name)
+            if hit is None:
+                if g.severity is not None:  # resolved
+                    self._history.append(AlertRecord(
+                        rule=name, severity=g.peak or g.severity, message=g.message,
+                        since=iso(g.since), until=iso(now), peak_value=self._peak_value.get(name),
+                    ))
+                    g.severity = g.acked = g.peak = None
+                    self._peak_value.pop(name, None)
+                continue
+            rule, st = hit
+            assert st.reading is not None
+            if g.severity is None:
+                g.since = now
+            if g.severity != rule.severity:
+                g.acked = None  # a change of severity un-silences
+                g.severity = rule.severity
+            if g.peak is None or _RANK[rule.severity] > _RANK[g.peak]:
+                g.peak = rule.severity
+            g.message = rule.describe(st.reading)
+            v = st.reading.value
+            prev = self._peak_value.get(name)
+            if prev is None or (v > prev if rule.comparison in (">", ">=") else v < prev):
+                self._peak_value[name] = v
+
+    def firing(self) -> list[Alert]:
+        out: list[Alert] = []
+        top: dict[str, tuple[Rule, _RuleState]] = {}
+        for rule, st in zip(self.rules, self._state, strict=True):
+            g = self._groups[rule.name]
+            if st.active and rule.severity == g.severity and rule.name not in top:
+                top[rule.name] = (rule, st)
+        for name, (rule, st) in top.items():
+            g = self._groups[name]
+            out.append(Alert(
+                rule=name, severity=rule.severity, message=g.message, since=iso(g.since),
+                value=st.reading.value if st.reading else None, threshold=rule.threshold,
+                acknowledged=g.acked == g.severity,
+            ))
+        out.sort(key=lambda a: (-_RANK[a.severity], a.since))
+        return out
+
+    def history(self) -> list[AlertRecord]:
+        return list(self._history)
+
+    def acknowledge(self, name: str) -> bool:
+        """Silence a firing alert until its severity changes; False if it is not firing."""
+        g = self._groups.get(name)
+        if g is None or g.severity is None:
+            return False
+        g.acked = g.severity
+        return True

@@ -1,0 +1,57 @@
+"""Per-minute rates of two amounts at once (tokens and dollars) over a rolling window."""
+
+from __future__ import annotations
+
+from collections import deque
+
+
+class PairRateWindow:
+    """Sums of two amounts over the last ``span_s`` seconds in one-second buckets (bounded).
+    One bucket lookup per call for both figures: this sits on the ingest hot path."""
+
+    __slots__ = ("span_s", "_buckets")
+
+    def __init__(self, span_s: float = 60.0) -> None:
+        self.span_s = span_s
+        self._buckets: deque[list[float]] = deque(maxlen=int(span_s) + 2)
+
+    def add(self, ts: float, a: float, b: float) -> None:
+        sec = float(int(ts))
+        buckets = self._buckets
+        if buckets:
+            last = buckets[-1]
+            if last[0] == sec:
+                last[1] += a
+                last[2] += b
+                return
+            if sec < last[0]:  # out of order: find its bucket while it is in the window
+                if sec < last[0] - self.span_s - 1:
+                    return  # older than the window (e.g. the next file of a backlog)
+                for bucket in buckets:
+                    if bucket[0] == sec:
+                        bucket[1] += a
+                        bucket[2] += b
+                        return
+                if sec >= buckets[0][0]:
+                    ordered = sorted([*buckets, [sec, a, b]], key=lambda x: x[0])
+                    buckets.clear()
+                    buckets.extend(ordered[-buckets.maxlen:] if buckets.maxlen else ordered)
+                return
+        buckets.append([sec, a, b])
+
+    def totals(self, now: float) -> tuple[float, float]:
+        cutoff = now - self.span_s
+        ta = tb = 0.0
+        for s, a, b in self._buckets:
+            if cutoff < s + 1 and s <= now:
+                ta += a
+                tb += b
+        return ta, tb
+
+    def per_minute(self, now: float, since: float | None = None) -> tuple[float, float]:
+        """Both rates per minute over the window (or since ``since`` if the run is younger)."""
+        span = self.span_s
+        if since is not None:
+            span = max(1.0, min(span, now - since))
+        a, b = self.totals(now)
+        return a * 60.0 / span, b * 60.0 / span

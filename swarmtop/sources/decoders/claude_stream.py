@@ -1,0 +1,129 @@
+"""``claude -p --output-format stream-json`` output: one JSON event per line.
+
+``assistant`` lines carry ``message.usage`` per API response (repeated on each content-block
+line, like transcripts: deduplicated on ``message.id``). The final ``result`` line carries the
+run's totals (``usage``, ``total_cost_usd``). Tokens are counted once: when a session's
+assistant lines were seen, the result line only adds what they did not already count (streamed
+usage can under-report output); when none were seen, the result line is the one call, with its
+stated cost.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import msgspec
+
+from swarmtop.events import Event, LLMCall
+from swarmtop.sources.decoders.claude_code import SYNTHETIC, _Message, _Usage, bad_line, decode_json
+
+_MAX_SESSIONS = 10_000
+_MAX_IDS = 100_000
+
+
+class _Record(msgspec.Struct):
+    type: str | None = None
+    subtype: str | None = None
+    session_id: str | None = None
+    parent_tool_use_id: str | None = None
+    model: str | None = None  # system/init
+    message: _Message | None = None
+    usage: _Usage | None = None  # result
+    total_cost_usd: float | None = None
+    is_error: bool | None = None
+    duration_api_ms: float | None = None
+
+
+_decoder = msgspec.json.Decoder(_Record)
+_TYPES = (b'"assistant"', b'"result"', b'"system"')
+
+
+class _Session:
+    __slots__ = ("model", "input", "output", "cache_read", "cache_write", "calls")
+
+    def __init__(self) -> None:
+        self.model = "unknown"
+        self.input = self.output = self.cache_read = self.cache_write = self.calls = 0
+
+
+class ClaudeStreamDecoder:
+    name = "claude-stream"
+
+    def __init__(self) -> None:
+        self._sessions: OrderedDict[str, _Session] = OrderedDict()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    def _session(self, sid: str) -> _Session:
+        s = self._sessions.get(sid)
+        if s is None:
+            s = self._sessions[sid] = _Session()
+            if len(self._sessions) > _MAX_SESSIONS:
+                self._sessions.popitem(last=False)
+        return s
+
+    def decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
+        if not any(t in line for t in _TYPES):
+            return []
+        try:
+            rec = decode_json(_decoder, line)
+        except msgspec.ValidationError as exc:
+            return bad_line(source, offset, now, f"unexpected record shape: {exc}", line)
+        except msgspec.DecodeError as exc:
+            return bad_line(source, offset, now, f"not valid JSON: {exc}", line)
+        sid = rec.session_id or "(no session)"
+        if rec.type == "system":
+            if rec.model:
+                self._session(sid).model = rec.model
+            return []
+        if rec.type == "assistant":
+            return self._assistant(rec, sid, source, now)
+        if rec.type == "result":
+            return self._result(rec, sid, source, now)
+        return []
+
+    def _assistant(self, rec: _Record, sid: str, source: str, now: float) -> list[Event]:
+        msg = rec.message
+        if msg is None or msg.usage is None or msg.model == SYNTHETIC:
+            return []
+        if msg.id:
+            if msg.id in self._seen:
+                return []  # another content block of a response already counted
+            self._seen[msg.id] = None
+            if len(self._seen) > _MAX_IDS:
+                self._seen.popitem(last=False)
+        u = msg.usage
+        s = self._session(sid)
+        s.model = msg.model or s.model
+        i, o = max(0, u.input_tokens or 0), max(0, u.output_tokens or 0)
+        cr = max(0, u.cache_read_input_tokens or 0)
+        cw = max(0, u.cache_creation_input_tokens or 0)
+        s.input += i
+        s.output += o
+        s.cache_read += cr
+        s.cache_write += cw
+        s.calls += 1
+        agent = f"{sid}/{rec.parent_tool_use_id}" if rec.parent_tool_use_id else sid
+        return [LLMCall(ts=now, source=source, model=msg.model or "unknown", agent=agent,
+                        input_tokens=i, output_tokens=o, cache_read_tokens=cr,
+                        cache_write_tokens=cw, dedupe_key=msg.id)]
+
+    def _result(self, rec: _Record, sid: str, source: str, now: float) -> list[Event]:
+        u = rec.usage
+        s = self._sessions.pop(sid, None) or _Session()
+        if u is None:
+            return []
+        i, o = max(0, u.input_tokens or 0), max(0, u.output_tokens or 0)
+        cr = max(0, u.cache_read_input_tokens or 0)
+        cw = max(0, u.cache_creation_input_tokens or 0)
+        ok = not rec.is_error
+        if s.calls == 0:
+            return [LLMCall(ts=now, source=source, model=s.model, agent=sid, input_tokens=i,
+                            output_tokens=o, cache_read_tokens=cr, cache_write_tokens=cw,
+                            cost_usd=rec.total_cost_usd, latency_ms=rec.duration_api_ms, ok=ok)]
+        rest = (max(0, i - s.input), max(0, o - s.output), max(0, cr - s.cache_read),
+                max(0, cw - s.cache_write))
+        if not any(rest):
+            return []
+        return [LLMCall(ts=now, source=source, model=s.model, agent=sid, input_tokens=rest[0],
+                        output_tokens=rest[1], cache_read_tokens=rest[2],
+                        cache_write_tokens=rest[3], ok=ok)]

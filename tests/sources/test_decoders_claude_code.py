@@ -1,0 +1,169 @@
+"""Claude Code transcripts: dedupe of content-block lines (with streaming growth), synthetic
+rows, sub-agent files, sidechains, a cut last line, and both reader paths."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from swarmtop.commands.report import build_report
+from swarmtop.core.aggregator import Aggregator
+from swarmtop.core.config import Config
+from swarmtop.events import LLMCall, ParseError
+from swarmtop.sources.decoders.claude_code import ClaudeCodeDecoder
+from swarmtop.sources.reader import read_file
+from tests.conftest import run_cli
+
+SESSION = "5e55a000-0000-4000-8000-000000000001"
+
+
+def _assistant(mid: str, rid: str | None, model: str, i: int, o: int, cr: int = 0,
+               cw: int = 0, ts: str = "2026-11-25T10:00:05.000Z", **extra) -> dict:
+    rec = {"parentUuid": "p", "isSidechain": False, "userType": "external", "cwd": "/w",
+           "sessionId": SESSION, "version": "2.0.50", "type": "assistant",
+           "message": {"id": mid, "type": "message", "role": "assistant", "model": model,
+                       "content": [{"type": "text", "text": "the usage of \"usage\" here"}],
+                       "usage": {"input_tokens": i, "cache_creation_input_tokens": cw,
+                                 "cache_read_input_tokens": cr, "output_tokens": o,
+                                 "service_tier": "standard"}},
+           "uuid": f"u-{mid}-{o}", "timestamp": ts}
+    if rid:
+        rec["requestId"] = rid
+    rec.update(extra)
+    return rec
+
+
+def _user(text: str) -> dict:
+    return {"parentUuid": None, "isSidechain": False, "type": "user", "sessionId": SESSION,
+            "message": {"role": "user", "content": [{"type": "tool_result", "content": text}]},
+            "uuid": "u0", "timestamp": "2026-11-25T10:00:00.000Z",
+            # a Task tool result carries a usage object on a user line: not a call
+            "toolUseResult": {"usage": {"input_tokens": 999, "output_tokens": 999}}}
+
+
+def _write(path: Path, records: list[dict], tail: str = "") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = "".join(json.dumps(r) + "\n" for r in records)
+    path.write_text(body + tail, encoding="utf-8")
+
+
+def _project(root: Path) -> Path:
+    proj = root / ".claude" / "projects" / "-home-u-proj"
+    main = [
+        {"type": "summary", "summary": "s", "leafUuid": "x"},
+        _user("x" * 5000),
+        # one response, three content-block lines: partial output first, then final
+        _assistant("msg_1", "req_1", "claude-sonnet-4-5-20250929", 10, 1, 5000, 1000),
+        _assistant("msg_1", "req_1", "claude-sonnet-4-5-20250929", 10, 120, 5000, 1000),
+        _assistant("msg_1", "req_1", "claude-sonnet-4-5-20250929", 10, 120, 5000, 1000),
+        _assistant("msg_2", "req_2", "claude-sonnet-4-5-20250929", 3, 40, 6000, 0,
+                   ts="2026-11-25T10:00:30.000Z"),
+        # synthetic rows are made up locally: never counted
+        _assistant("msg_s", None, "<synthetic>", 0, 0),
+        # an inline sidechain
+        _assistant("msg_3", "req_3", "claude-haiku-4-5-20251001", 7, 8, isSidechain=True),
+    ]
+    cut = json.dumps(_assistant("msg_9", "req_9", "claude-sonnet-4-5-20250929", 1, 1))[:80]
+    _write(proj / f"{SESSION}.jsonl", main, tail=cut)  # last line cut mid-write
+    sub = [_assistant("msg_4", "req_4", "claude-haiku-4-5-20251001", 100, 20, agentId="a1",
+                      isSidechain=True),
+           _assistant("msg_4", "req_4", "claude-haiku-4-5-20251001", 100, 20, agentId="a1",
+                      isSidechain=True)]
+    _write(proj / SESSION / "subagents" / "agent-a1.jsonl", sub)
+    return root / ".claude" / "projects"
+
+
+def _report(root: Path, fmt: str = "auto"):
+    from argparse import Namespace
+
+    return build_report(Namespace(sources=[str(root)], format=fmt, since=None), Config())
+
+
+def test_totals_dedupe_growth_synthetic_subagents(tmp_path):
+    snap = _report(_project(tmp_path))
+    t = snap.tokens
+    assert t.calls == 4  # msg_1, msg_2, msg_3, msg_4 — each once
+    assert t.input == 10 + 3 + 7 + 100
+    assert t.output == 120 + 40 + 8 + 20  # msg_1 counted at its final output, not 1
+    assert t.cache_read == 5000 + 6000
+    assert t.cache_write == 1000
+    assert set(t.by_agent) == {SESSION, f"{SESSION}/sidechain", f"{SESSION}/a1"}
+    assert t.by_agent[f"{SESSION}/a1"].calls == 1
+    assert "<synthetic>" not in t.by_model
+    assert snap.sources.bad_lines == 0  # the cut last line is held, not an error
+    files = {Path(f.path).name: f for f in snap.sources.files}
+    main = files[f"{SESSION}.jsonl"]
+    assert main.format == "claude-code"
+    assert main.lines == 8
+    assert "incomplete" in main.why
+
+
+def test_priced_per_call_with_cache_rates(tmp_path):
+    snap = _report(_project(tmp_path))
+    sonnet = snap.tokens.by_model["claude-sonnet-4-5-20250929"]
+    # $3 input, $15 output, $0.30 cache read, $3.75 cache write per million tokens
+    expected = (13 * 3 + 160 * 15 + 11000 * 0.30 + 1000 * 3.75) / 1e6
+    assert abs(sonnet.cost_usd - expected) < 1e-9
+
+
+def test_sparse_and_line_paths_agree(tmp_path):
+    root = _project(tmp_path)
+    fast = [e for p in sorted(root.rglob("*.jsonl")) for b in read_file(p) for e in b]
+    slow = [e for p in sorted(root.rglob("*.jsonl"))
+            for b in read_file(p, max_line=4096) for e in b]  # below CHUNK: line by line
+    agg_f, agg_s = Aggregator(), Aggregator()
+    agg_f.ingest(fast)
+    agg_s.ingest(slow)
+    tf, ts = agg_f.snapshot().tokens, agg_s.snapshot().tokens
+    assert (tf.input, tf.output, tf.cache_read, tf.cache_write, tf.calls) == (
+        ts.input, ts.output, ts.cache_read, ts.cache_write, ts.calls)
+    status_f = [e for e in fast if type(e).__name__ == "FileStatus"]
+    status_s = [e for e in slow if type(e).__name__ == "FileStatus"]
+    assert [(s.lines, s.offset) for s in status_f] == [(s.lines, s.offset) for s in status_s]
+
+
+def test_sparse_path_cuts_over_long_line(tmp_path):
+    from swarmtop.sources import reader
+
+    p = tmp_path / "t.jsonl"
+    big = json.dumps(_assistant("msg_big", "req_b", "claude-sonnet-4-5", 1, 1))
+    big = big.replace("the usage of", "x" * (reader.CHUNK + 10))
+    ok = json.dumps(_assistant("msg_ok", "req_ok", "claude-sonnet-4-5", 2, 3))
+    p.write_text(ok + "\n" + big + "\n" + ok.replace("msg_ok", "msg_ok2") + "\n")
+    events = [e for b in read_file(p, "claude-code") for e in b]
+    calls = [e for e in events if isinstance(e, LLMCall)]
+    errors = [e for e in events if isinstance(e, ParseError)]
+    assert [c.dedupe_key for c in calls] == ["msg_ok:req_ok", "msg_ok2:req_ok"]
+    assert len(errors) == 1 and "cut" in errors[0].reason
+    assert events[-1].lines == 3
+
+
+def test_bad_lines_counted_not_fatal():
+    d = ClaudeCodeDecoder()
+    bad = d.decode(b'{"type":"assistant","message":{"usage":{"output_tokens":', "f", 7, 0.0)
+    assert isinstance(bad[0], ParseError) and bad[0].offset == 7
+    neg = json.dumps(_assistant("m", "r", "claude-sonnet-4-5", -5, 1)).encode()
+    assert isinstance(d.decode(neg, "f", 0, 0.0)[0], ParseError)
+    latin = json.dumps(_assistant("m2", "r2", "claude-sonnet-4-5", 5, 1)).encode()
+    latin = latin.replace(b"here", b"h\xe9re")  # invalid UTF-8 is replaced, never fatal
+    assert isinstance(d.decode(latin, "f", 0, 0.0)[0], LLMCall)
+    assert d.decode(b"not json and no needle", "f", 0, 0.0) == []
+
+
+def test_message_id_alone_when_no_request_id_and_stated_cost_wins():
+    d = ClaudeCodeDecoder()
+    rec = _assistant("msg_x", None, "claude-sonnet-4-5", 1, 2, costUSD=0.5)
+    (call,) = d.decode(json.dumps(rec).encode(), "f", 0, 0.0)
+    assert call.dedupe_key == "msg_x" and call.cost_usd == 0.5
+    agg = Aggregator()
+    agg.ingest([call, call])
+    assert agg.snapshot().tokens.cost_usd == 0.5
+
+
+def test_cli_report_on_claude_projects_just_works(tmp_path):
+    root = _project(tmp_path)
+    res = run_cli("report", str(root), "--output", "json")
+    assert res.returncode == 0, res.stderr
+    snap = json.loads(res.stdout)
+    assert snap["tokens"]["calls"] == 4
+    assert snap["tokens"]["output"] == 188
