@@ -86,6 +86,19 @@ class Aggregator:
         self.since: float | None = None  # --since: ignore events older than this (their own ts)
         self.skipped_old = 0
         # name -> callable giving a small dict for snapshot.runtime (e.g. the recorder's state)
+        self._bookkeeping: dict[type, Callable[[Any], None]] = {
+            FileStatus: self._on_file_status,
+            ProcessSample: self._on_sample,
+            ProcessExit: self.processes.add_exit,
+            ParseError: self._on_parse_error,
+        }
+        self._content: dict[type, Callable[[Any], None]] = {
+            LLMCall: self._add_call,
+            TaskEvent: self.patterns.add,
+            LogLine: self._on_log,
+            MetricEvent: self.metrics.add,
+            GcEvent: self.metrics.add_gc,
+        }
         # --baseline: (base snapshot, settings, where it came from); compared at every snapshot
         self.baseline: tuple[Snapshot, BaselineSettings, str] | None = None
         self.status_providers: dict[str, Callable[[], dict[str, object]]] = {}
@@ -117,52 +130,49 @@ class Aggregator:
         return fc
 
     def _ingest_one(self, ev: Event) -> None:
-        if isinstance(ev, FileStatus):
-            fc = self._file(ev.source)
-            if fc is not None:
-                fc.status = ev
+        # one dict lookup by exact type instead of an isinstance chain: this is the hot path
+        bookkeeping = self._bookkeeping.get(type(ev))
+        if bookkeeping is not None:
+            bookkeeping(ev)
             return
-        if isinstance(ev, ProcessSample):
-            if ev.ts > self.max_ts:
-                self.max_ts = ev.ts
-            self.processes.add_sample(ev)
-            self.pids.add(ev.pid)
-            return
-        if isinstance(ev, ProcessExit):
-            self.processes.add_exit(ev)
-            return
-        if isinstance(ev, ParseError):
-            self.bad_lines += 1
-            fc = self._file(ev.source)
-            if fc is not None:
-                fc.bad_lines += 1
-            self.logtail.add_bad(ev)
-            return
-        if self.since is not None and ev.ts < self.since:
+        ts = ev.ts
+        if self.since is not None and ts < self.since:
             self.skipped_old += 1
             return
         self.events += 1
-        fc = self._file(ev.source)
+        fc = self.files.get(ev.source) or self._file(ev.source)
         if fc is not None:
             fc.events += 1
-        if self.last_event_ts is None or ev.ts > self.last_event_ts:
-            self.last_event_ts = ev.ts
+        if ts > self.max_ts:
+            self.max_ts = ts
+        if self.last_event_ts is None or ts > self.last_event_ts:
+            self.last_event_ts = ts
+        if self.first_event_ts is None or ts < self.first_event_ts:
+            self.first_event_ts = ts
+        self._content[type(ev)](ev)
+
+    def _on_file_status(self, ev: FileStatus) -> None:
+        fc = self._file(ev.source)
+        if fc is not None:
+            fc.status = ev
+
+    def _on_sample(self, ev: ProcessSample) -> None:
         if ev.ts > self.max_ts:
             self.max_ts = ev.ts
-        if self.first_event_ts is None or ev.ts < self.first_event_ts:
-            self.first_event_ts = ev.ts
-        if isinstance(ev, LLMCall):
-            self._add_call(ev)
-        elif isinstance(ev, TaskEvent):
-            self.patterns.add(ev)
-        elif isinstance(ev, LogLine):
-            if ev.level in ("error", "critical"):
-                self.error_lines += 1
-            self.logtail.add_line(ev)
-        elif isinstance(ev, MetricEvent):
-            self.metrics.add(ev)
-        elif isinstance(ev, GcEvent):
-            self.metrics.add_gc(ev)
+        self.processes.add_sample(ev)
+        self.pids.add(ev.pid)
+
+    def _on_parse_error(self, ev: ParseError) -> None:
+        self.bad_lines += 1
+        fc = self._file(ev.source)
+        if fc is not None:
+            fc.bad_lines += 1
+        self.logtail.add_bad(ev)
+
+    def _on_log(self, ev: LogLine) -> None:
+        if ev.level in ("error", "critical"):
+            self.error_lines += 1
+        self.logtail.add_line(ev)
 
     def _add_call(self, call: LLMCall) -> None:
         estimated = call.estimated

@@ -2,48 +2,84 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from operator import itemgetter
 
 import numpy as np
-from ddsketch import DDSketch
 
 QUANTILES = (0.5, 0.9, 0.99)
 _second = itemgetter(1)
 
 
 class AllTime:
-    """All-time quantiles in bounded memory; count and max are exact."""
+    """All-time quantiles in bounded memory; count and max are exact.
 
-    __slots__ = ("_sketch", "count", "max", "_exact")
+    Up to ``EXACT_LIMIT`` values are kept and answered exactly. Beyond that, values go to a
+    log-bucket sketch (the DDSketch mapping: bucket k holds (γ^(k-1), γ^k], γ = (1+α)/(1-α)),
+    which answers every quantile within α = 1 % relative error in bounded memory (a few
+    thousand buckets span 1e-9 to 1e12). Values are buffered and bucketed in bulk with numpy,
+    so adding one costs a list append.
+    """
 
-    # Below this many values we keep them and answer exactly (cheap, and exact for tests
-    # and small runs); above it the sketch answers with its 1 % relative-error guarantee.
+    __slots__ = ("count", "max", "_pending", "_sketching", "_store", "_zeros")
+
     EXACT_LIMIT = 2048
+    FLUSH_AT = 4096
+    ALPHA = 0.01
+    GAMMA = (1 + ALPHA) / (1 - ALPHA)
+    _LOG_GAMMA = math.log(GAMMA)
+    _MIN = 1e-9  # values at or below this count in the zero bucket
 
     def __init__(self) -> None:
-        self._sketch = DDSketch(relative_accuracy=0.01)
         self.count = 0
         self.max: float | None = None
-        self._exact: list[float] | None = []
+        self._pending: list[float] = []
+        self._sketching = False
+        self._store: dict[int, int] = {}
+        self._zeros = 0
 
     def add(self, value: float) -> None:
-        self._sketch.add(max(value, 0.0))
         self.count += 1
         if self.max is None or value > self.max:
             self.max = value
-        if self._exact is not None:
-            self._exact.append(value)
-            if len(self._exact) > self.EXACT_LIMIT:
-                self._exact = None
+        pending = self._pending
+        pending.append(value)
+        if len(pending) >= (self.FLUSH_AT if self._sketching else self.EXACT_LIMIT + 1):
+            self._flush()
+
+    def _flush(self) -> None:
+        self._sketching = True
+        if not self._pending:
+            return
+        arr = np.asarray(self._pending, dtype=float)
+        self._pending = []
+        pos = arr[arr > self._MIN]
+        self._zeros += int(arr.size - pos.size)
+        keys = np.ceil(np.log(pos) / self._LOG_GAMMA).astype(np.int64)
+        uniq, counts = np.unique(keys, return_counts=True)
+        store = self._store
+        for k, c in zip(uniq.tolist(), counts.tolist(), strict=True):
+            store[k] = store.get(k, 0) + c
 
     def quantiles(self, qs: tuple[float, ...] = QUANTILES) -> list[float | None]:
         if self.count == 0:
             return [None] * len(qs)
-        if self._exact is not None:
-            arr = np.asarray(self._exact)
-            return [float(v) for v in np.quantile(arr, qs)]
-        return [float(self._sketch.get_quantile_value(q)) for q in qs]
+        if not self._sketching:
+            return [float(v) for v in np.quantile(np.asarray(self._pending), qs)]
+        self._flush()
+        keys = sorted(self._store)
+        cum = np.cumsum([self._store[k] for k in keys]) + self._zeros
+        out: list[float | None] = []
+        for q in qs:
+            rank = q * (self.count - 1)
+            if rank < self._zeros:
+                out.append(0.0)
+                continue
+            i = int(np.searchsorted(cum, rank, side="right"))
+            k = keys[min(i, len(keys) - 1)]
+            out.append(2.0 * self.GAMMA**k / (self.GAMMA + 1.0))
+        return out
 
 
 class Window:

@@ -45,6 +45,10 @@ class _Counts:
         if cost is not None:
             self.cost_usd += cost
 
+    def merge(self, other: _Counts) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
     def freeze(self) -> TokenCounts:
         return TokenCounts(
             input=self.input, output=self.output, cache_read=self.cache_read,
@@ -70,7 +74,6 @@ _Seen = tuple[int, int, int, int, float | None]
 
 class TokenLedger:
     def __init__(self, window_s: float = 60.0, budget_usd: float | None = None) -> None:
-        self.total = _Counts()
         self.by_model: dict[str, _Counts] = {}
         self.by_agent: dict[str, _Counts] = {}
         self.budget_usd = budget_usd
@@ -80,6 +83,15 @@ class TokenLedger:
         self.tokenizer = ""
         self.first_ts: float | None = None
         self.savings = SavingsTracker()
+
+    @property
+    def total(self) -> _Counts:
+        """Totals are the sum over models (every call has exactly one model bucket), summed
+        when a snapshot asks rather than updated a third time per call."""
+        t = _Counts()
+        for c in self.by_model.values():
+            t.merge(c)
+        return t
 
     def repeat(self, key: str | None, i: int, o: int, cr: int, cw: int,
                cost: float | None) -> tuple[int, int, int, int, float | None] | None:
@@ -115,7 +127,6 @@ class TokenLedger:
         by_model = self.by_model.get(call.model) or _bucket(self.by_model, call.model)
         agent = call.agent or "(none)"
         by_agent = self.by_agent.get(agent) or _bucket(self.by_agent, agent)
-        self.total.add(input_tokens, output_tokens, cr, cw, cost, estimated)
         by_model.add(input_tokens, output_tokens, cr, cw, cost, estimated)
         by_agent.add(input_tokens, output_tokens, cr, cw, cost, estimated)
         if self.first_ts is None or call.ts < self.first_ts:
@@ -128,7 +139,7 @@ class TokenLedger:
                    estimated: bool) -> None:
         """Tokens a repeated response line adds over its first line (not a new call)."""
         i, o, cr, cw = grow
-        for c in (self.total, _bucket(self.by_model, call.model),
+        for c in (_bucket(self.by_model, call.model),
                   _bucket(self.by_agent, call.agent or "(none)")):
             c.grow(i, o, cr, cw, cost, estimated)
         self._rate.add(call.ts, i + o + cr + cw, cost or 0.0)

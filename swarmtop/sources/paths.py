@@ -11,6 +11,14 @@ from pathlib import Path
 _SKIP_SUFFIXES = (".gz", ".zip", ".bz2", ".xz", ".zst", ".png", ".jpg", ".pyc", ".so", ".swp")
 
 
+# Hidden directories are skipped when walking, except these, which hold swarm logs.
+_KEEP_HIDDEN = frozenset({".claude-flow", ".swarm", ".claude"})
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".") and name not in _KEEP_HIDDEN
+
+
 class SourceError(ValueError):
     """A SOURCE that names nothing readable; the CLI makes it exit 2."""
 
@@ -60,7 +68,7 @@ def list_files(spec: SourceSpec) -> list[Path]:
         return sorted(Path(h) for h in hits if os.path.isfile(h))
     out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(spec.root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if not _hidden(d))
         for name in sorted(filenames):
             if name.startswith(".") or name.endswith(_SKIP_SUFFIXES):
                 continue
@@ -83,4 +91,4 @@ def matches(spec: SourceSpec, path: Path) -> bool:
         rel = path.resolve().relative_to(spec.root.resolve())
     except ValueError:
         return False
-    return not any(part.startswith(".") for part in rel.parts[:-1])
+    return not any(_hidden(part) for part in rel.parts[:-1])
