@@ -58,10 +58,14 @@ class SyncTable(DataTable):
         self.filter_text = ""
         self.updates = 0  # cells written since start; tests and benchmarks read it
         self.rebuilds = 0
+        self._ready = False  # columns added; rows given before that wait for on_mount
 
     def on_mount(self) -> None:
         for col in self.cols:
             self.add_column(self._label(col), key=col.key)
+        self._ready = True
+        if self._rows:
+            self._apply(self._rows, force=True)
 
     # sorting ------------------------------------------------------------------------
     def _label(self, col: Column) -> Text:
@@ -106,6 +110,8 @@ class SyncTable(DataTable):
         return out
 
     def _apply(self, rows: Sequence[Row], force: bool = False) -> None:
+        if not self._ready:
+            return
         visible = self._visible(rows)
         keys = [r.key for r in visible]
         if keys == self._keys and not force:
@@ -127,6 +133,13 @@ class SyncTable(DataTable):
         self._cells = {r.key: r.cells for r in visible}
         if cursor_key in keys:
             self.move_cursor(row=keys.index(cursor_key), animate=False, scroll=False)
+        self._measure_soon()
+
+    def _measure_soon(self) -> None:
+        """DataTable sizes its columns when its message queue goes idle; make sure that
+        happens even when nothing else is sent to it (else new rows keep header widths)."""
+        self.check_idle()
+        self.call_after_refresh(self.check_idle)
 
     def _set_cell(self, row_index: int, row_key: str, col_key: str, value: Text) -> None:
         """Like DataTable.update_cell, but repaints only the row (update_cell repaints the whole
@@ -139,6 +152,7 @@ class SyncTable(DataTable):
             self._updated_cells.add(CellKey(rk, ck))
             self._require_update_dimensions = True
             self.refresh()
+            self._measure_soon()
         else:
             self.refresh_row(row_index)
 
