@@ -89,7 +89,8 @@ DEFAULT_RULES: tuple[dict[str, Any], ...] = (
        "{value} of recent tasks failing (over {threshold})", "error_rate"),
     _d("pattern.p99_over_target", ">", 1.0, "warning", 60, 0.9,
        "{subject} p99 latency at {value} of its target", "pattern_latency"),
-    _d("process.leak_suspected", ">=", 1, "warning", 0, None,
+    # held 30 s: a process filling caches at start-up is not yet a leak
+    _d("process.leak_suspected", ">=", 1, "warning", 30, None,
        "memory leak suspected in {subject}", "memory_leak"),
     _d("memory.time_to_limit_s", "<", 600, "warning", 30, 900,
        "memory limit in {value} at the current growth ({subject})", "memory_limit"),
