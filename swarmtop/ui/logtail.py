@@ -1,0 +1,159 @@
+"""Panel 6: the last log lines from every source, level-coloured, with the source name.
+`/` filters, `l` cycles the minimum level, `f` freezes the tail (collection goes on)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import RichLog, Static
+
+from swarmtop.sanitize import safe_text
+from swarmtop.snapshot import LogEntry, Snapshot
+from swarmtop.ui.panel import Panel
+from swarmtop.ui.text import clip, plain
+
+LEVELS = ("all", "info", "warning", "error")
+_RANK = {"trace": 0, "debug": 0, "info": 1, "notice": 1, "warning": 2, "warn": 2,
+         "error": 3, "critical": 3, "fatal": 3}
+_SHORT = {"warning": "WARN", "critical": "CRIT", "information": "INFO"}
+BUFFER = 2000  # lines kept by the panel (the snapshot carries only the newest few hundred)
+ANCHOR = 3  # entries matched to find where the previous snapshot's tail ends
+
+
+def new_entries(previous_tail: Sequence[LogEntry], current: Sequence[LogEntry]) -> list[LogEntry]:
+    """The entries of `current` that came after `previous_tail` (both are newest-last windows
+    over the same stream): find the last occurrence of the previous window's final entries;
+    failing that, an overlap at the very start of `current` (the window moved a long way)."""
+    if not previous_tail:
+        return list(current)
+    anchor = list(previous_tail[-ANCHOR:])
+    k = len(anchor)
+    for end in range(len(current), k - 1, -1):
+        if list(current[end - k:end]) == anchor:
+            return list(current[end:])
+    for overlap in range(k - 1, 0, -1):
+        if list(current[:overlap]) == anchor[-overlap:]:
+            return list(current[overlap:])
+    return list(current)  # the window moved past everything we saw: all of it is new
+
+
+def level_rank(level: str) -> int:
+    return _RANK.get(level.lower(), 1)
+
+
+class LogTailPanel(Panel):
+    NUMBER = 6
+    TITLE = "Log"
+    HELP = "newest log lines; / filters, l minimum level, f freezes the tail"
+    BINDINGS = [
+        Binding("l", "level", "Level", tooltip="cycle the minimum level shown"),
+        Binding("f", "follow", "Freeze tail", tooltip="freeze/unfreeze the log tail only"),
+    ]
+
+    DEFAULT_CSS = """
+    LogTailPanel #log-status { height: 1; }
+    LogTailPanel RichLog { height: 1fr; background: transparent;
+                           scrollbar-size-horizontal: 0; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.buffer: deque[tuple[int, LogEntry]] = deque(maxlen=BUFFER)
+        self.seq = 0
+        self.written_seq = 0
+        self.min_level = 0  # index into LEVELS
+        self.frozen = False
+        self._prev_tail: list[LogEntry] = []
+        self._status = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="log-status", markup=False)
+        yield RichLog(max_lines=1000, wrap=False, markup=False, highlight=False,
+                      id="log-lines", min_width=40)
+
+    def main_widget(self) -> Widget | None:
+        return self.query_one(RichLog)
+
+    def observe(self, snap: Snapshot) -> None:
+        fresh = new_entries(self._prev_tail, snap.log_tail)
+        self._prev_tail = list(snap.log_tail[-ANCHOR:])
+        for entry in fresh:
+            self.seq += 1
+            self.buffer.append((self.seq, entry))
+
+    def passes(self, entry: LogEntry) -> bool:
+        if level_rank(entry.level) < self.min_level:
+            return False
+        if self.filter_text:
+            needle = self.filter_text.lower()
+            return needle in entry.text.lower() or needle in entry.source.lower()
+        return True
+
+    def line(self, entry: LogEntry) -> Text:
+        pal = self.palette
+        t = Text(no_wrap=True, end="")
+        t.append(time.strftime("%H:%M:%S ", time.localtime(entry.ts)), style=pal.muted)
+        src = safe_text(os.path.basename(entry.source.rstrip("/")) or entry.source)
+        t.append_text(plain(clip(src, 18).ljust(18), pal.accent))
+        lvl = _SHORT.get(entry.level.lower(), entry.level.upper())[:5].ljust(5)
+        t.append(" ")
+        t.append_text(plain(lvl, pal.level(entry.level)))
+        t.append(" ")
+        t.append_text(plain(entry.text, pal.level(entry.level) if level_rank(entry.level) >= 3
+                            else ""))
+        return t
+
+    def render_snapshot(self, snap: Snapshot) -> None:
+        self._render_status()
+        if self.frozen:
+            return
+        log = self.query_one(RichLog)
+        pending = [e for s, e in self.buffer if s > self.written_seq and self.passes(e)]
+        self.written_seq = self.seq
+        if pending:  # one write, so one scroll and one repaint per tick
+            log.write(Text("\n", no_wrap=True, end="").join(
+                self.line(e) for e in pending[-1000:]), scroll_end=False)
+            if log.auto_scroll:  # now, not after the next refresh: one frame instead of two
+                log.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.shown += 1
+
+    def _render_status(self) -> None:
+        pal = self.palette
+        status = Text(end="")
+        status.append(f"level ≥ {LEVELS[self.min_level]}", style=pal.muted)
+        if self.frozen:
+            status.append("  FROZEN (f)", style=f"bold {pal.warn}")
+        self.put(self.query_one("#log-status", Static), status)
+
+    def rewrite(self) -> None:
+        """Filter or level changed: show the kept lines again through the new filter."""
+        log = self.query_one(RichLog)
+        log.clear()
+        self.written_seq = 0
+        if self._snapshot is not None:
+            was, self.frozen = self.frozen, False
+            self.render_snapshot(self._snapshot)
+            self.frozen = was
+        self._render_status()
+
+    def rerender(self) -> None:
+        self._static_cache.clear()
+        self.rewrite()
+
+    def action_level(self) -> None:
+        self.min_level = (self.min_level + 1) % len(LEVELS)
+        self.rewrite()
+        self.app.notify(f"log: level ≥ {LEVELS[self.min_level]}", timeout=2)
+
+    def action_follow(self) -> None:
+        self.frozen = not self.frozen
+        if not self.frozen and self._snapshot is not None:
+            self.render_snapshot(self._snapshot)
+        self._render_status()

@@ -1,0 +1,130 @@
+"""The base of every dashboard panel.
+
+Each tick the app calls `observe(snapshot)` on every panel (cheap: keep own histories, log
+lines) and `show(snapshot)` only on panels that are on screen and not paused. A panel
+renders its figures to text and touches a widget only when that text changed, so an idle
+dashboard writes next to nothing to the terminal."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+
+from swarmtop.snapshot import Snapshot
+from swarmtop.ui.table import SyncTable
+from swarmtop.ui.text import Palette
+
+
+def _lines(content: object) -> int:
+    return str(content).count("\n")
+
+
+class Panel(Vertical):
+    """A titled, focusable box. Subclasses set NUMBER/TITLE and implement `render_snapshot`."""
+
+    NUMBER: ClassVar[int] = 0
+    TITLE: ClassVar[str] = ""
+    FILTERABLE: ClassVar[bool] = True
+    HELP: ClassVar[str] = ""  # one line for the help screen
+
+    DEFAULT_CSS = """
+    Panel {
+        border: round $panel-lighten-2;
+        border-title-color: $text-muted;
+        height: 1fr;
+        padding: 0 1;
+    }
+    Panel:focus-within, Panel.-current {
+        border: round $primary;
+        border-title-color: $primary;
+        border-title-style: bold;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(id=f"panel-{self.TITLE.lower().replace(' ', '-')}")
+        self.filter_text = ""
+        self.shown = 0  # times show() changed something; tests read it
+        self._static_cache: dict[str, object] = {}
+        self._snapshot: Snapshot | None = None
+
+    def on_mount(self) -> None:
+        self._set_title()
+
+    def _set_title(self) -> None:
+        extra = f" /{self.filter_text}" if self.filter_text else ""
+        self.border_title = f"{self.NUMBER} {self.TITLE}{extra}"
+
+    @property
+    def palette(self) -> Palette:
+        return getattr(self.app, "palette", Palette())
+
+    # the app drives these -------------------------------------------------------------
+    def observe(self, snap: Snapshot) -> None:
+        """Called at every tick, visible or not, paused or not."""
+
+    def show(self, snap: Snapshot) -> None:
+        self._snapshot = snap
+        self.render_snapshot(snap)
+
+    def render_snapshot(self, snap: Snapshot) -> None:
+        raise NotImplementedError
+
+    def rerender(self) -> None:
+        """Re-draw from the last snapshot (theme, filter or sort changed)."""
+        self._static_cache.clear()
+        if self._snapshot is not None:
+            self.render_snapshot(self._snapshot)
+
+    def on_resize(self) -> None:
+        # bars and graphs are sized to the panel: draw them again at the new size
+        if self._snapshot is not None and self.display:
+            self.rerender()
+
+    def on_click(self) -> None:
+        """A click anywhere in the panel makes it the current one (mouse is optional)."""
+        if self.app.focused is None or self not in self.app.focused.ancestors_with_self:
+            self.focus_main()
+
+    # helpers ---------------------------------------------------------------------------
+    def put(self, widget: Static, content: object) -> bool:
+        """Update a Static only when its content differs from what it shows."""
+        key = widget.id or str(id(widget))
+        old = self._static_cache.get(key)
+        if old == content:
+            return False
+        self._static_cache[key] = content
+        # a layout pass only when the height may change: it costs more than the repaint
+        same_height = old is not None and _lines(old) == _lines(content)
+        widget.update(content, layout=not same_height)  # type: ignore[arg-type]
+        self.shown += 1
+        return True
+
+    def focus_main(self) -> None:
+        target = self.main_widget()
+        (target or self).focus()
+
+    def main_widget(self) -> Widget | None:
+        tables = list(self.query(SyncTable))
+        return tables[0] if tables else None
+
+    def focused_table(self) -> SyncTable | None:
+        focused = self.app.focused
+        if isinstance(focused, SyncTable) and focused in self.query(SyncTable):
+            return focused
+        main = self.main_widget()
+        return main if isinstance(main, SyncTable) else None
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self._set_title()
+        for table in self.query(SyncTable):
+            table.set_filter(text)
+        self.rerender()
+
+    def cycle_sort(self) -> str | None:
+        table = self.focused_table()
+        return table.cycle_sort() if table is not None else None

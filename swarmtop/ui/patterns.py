@@ -1,0 +1,76 @@
+"""Panel 4: per-pattern task latency — count, errors, p50/p90/p99 over the rolling window
+and all time, against the target; a pattern over its target is highlighted and marked !."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from swarmtop.export.fmt import fmt_num
+from swarmtop.snapshot import PatternStats, Snapshot
+from swarmtop.ui.panel import Panel
+from swarmtop.ui.table import Column, Row, SyncTable
+from swarmtop.ui.text import fmt_latency, plain
+
+COLUMNS = [
+    Column("Pattern", "name", numeric=False), Column("Count", "count"), Column("Err", "err"),
+    Column("p50 win", "wp50"), Column("p90 win", "wp90"), Column("p99 win", "wp99"),
+    Column("Target", "target"), Column("!", "flag"),
+    Column("p50 all", "p50"), Column("p90 all", "p90"), Column("p99 all", "p99"),
+]
+
+
+def over_target(p: PatternStats) -> bool:
+    """Judged on the rolling window when it has data (what is happening now), else all-time."""
+    if not p.target_ms:
+        return False
+    p99 = p.window_p99_ms if p.window_count else p.p99_ms
+    return p99 is not None and p99 > p.target_ms
+
+
+class PatternsPanel(Panel):
+    NUMBER = 4
+    TITLE = "Patterns"
+    HELP = "task latency per pattern: rolling window and all time; ! = p99 over target"
+
+    DEFAULT_CSS = """
+    PatternsPanel #pat-summary { height: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="pat-summary", markup=False)
+        yield SyncTable(COLUMNS, natural_label="pattern", id="pat-table")
+
+    def render_snapshot(self, snap: Snapshot) -> None:
+        pal = self.palette
+        rows = []
+        over = 0
+        window = 60.0
+        for name, p in snap.patterns.items():
+            window = p.window_s
+            hot = over_target(p)
+            over += hot
+            st = pal.bad if hot else ""
+            err_style = pal.bad if p.error_rate >= 0.05 else pal.warn if p.errors else ""
+            cells = (
+                plain(name, f"bold {pal.bad}" if hot else ""), plain(fmt_num(p.count)),
+                plain(fmt_num(p.errors), err_style),
+                plain(fmt_latency(p.window_p50_ms)), plain(fmt_latency(p.window_p90_ms)),
+                plain(fmt_latency(p.window_p99_ms), st), plain(fmt_latency(p.target_ms), pal.muted),
+                plain("!" if hot else "", f"bold {pal.bad}"),
+                plain(fmt_latency(p.p50_ms), pal.muted), plain(fmt_latency(p.p90_ms), pal.muted),
+                plain(fmt_latency(p.p99_ms), pal.muted),
+            )
+            rows.append(Row(key=name, cells=cells,
+                            sort=(name, p.count, p.errors, p.window_p50_ms, p.window_p90_ms,
+                                  p.window_p99_ms, p.target_ms, int(hot), p.p50_ms, p.p90_ms,
+                                  p.p99_ms),
+                            filter_text=name))
+        summary = Text(end="")
+        summary.append(f"{len(rows)} patterns", style="bold")
+        summary.append(f"  window {window:.0f}s", style=pal.muted)
+        if over:
+            summary.append(f"  {over} over target", style=f"bold {pal.bad}")
+        self.put(self.query_one("#pat-summary", Static), summary)
+        self.query_one(SyncTable).set_rows(rows)

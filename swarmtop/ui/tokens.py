@@ -1,0 +1,127 @@
+"""Panel 3: tokens and dollars — totals, burn-rate sparklines, budget, per-model and
+per-agent tables, savings. Figures counted by tiktoken (not reported) are marked `~`."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from swarmtop.export.fmt import fmt_num, fmt_usd
+from swarmtop.snapshot import Snapshot, TokenCounts
+from swarmtop.ui.graph import sparkline
+from swarmtop.ui.history import History
+from swarmtop.ui.panel import Panel
+from swarmtop.ui.table import Column, Row, SyncTable
+from swarmtop.ui.text import bar, fmt_duration, fmt_rate_usd, plain
+
+
+def _columns(first: str) -> list[Column]:
+    return [Column(first, "name", numeric=False), Column("Calls", "calls"),
+            Column("In", "in"), Column("Out", "out"), Column("CacheR", "cr"),
+            Column("CacheW", "cw"), Column("Cost", "cost")]
+
+
+def count_rows(counts: dict[str, TokenCounts]) -> list[Row]:
+    rows = []
+    for name, c in counts.items():
+        est = "~" if c.estimated else ""
+        cost = fmt_usd(c.cost_usd) + ("?" if c.unpriced_calls else "")
+        cells = (plain(name), plain(fmt_num(c.calls)), plain(est + fmt_num(c.input)),
+                 plain(est + fmt_num(c.output)), plain(fmt_num(c.cache_read)),
+                 plain(fmt_num(c.cache_write)), plain(cost))
+        rows.append(Row(key=name, cells=cells,
+                        sort=(name, c.calls, c.input, c.output, c.cache_read, c.cache_write,
+                              c.cost_usd),
+                        filter_text=name))
+    rows.sort(key=lambda r: -r.sort[6])  # natural order: most expensive first
+    return rows
+
+
+class TokensPanel(Panel):
+    NUMBER = 3
+    TITLE = "Tokens"
+    HELP = "tokens and $; ~ marks tiktoken estimates, ? a model without a price; s sorts"
+
+    DEFAULT_CSS = """
+    TokensPanel .tok-line { height: auto; }
+    TokensPanel #tok-tables { height: 1fr; }
+    TokensPanel #tok-tables.-stack { layout: vertical; }
+    TokensPanel SyncTable { width: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.usd_per_min = History(maxlen=240, step_s=2.0)
+        self.tokens_per_min = History(maxlen=240, step_s=2.0)
+
+    def compose(self) -> ComposeResult:
+        for part in ("totals", "rates", "budget", "notes"):
+            yield Static("", id=f"tok-{part}", markup=False, classes="tok-line")
+        with Horizontal(id="tok-tables"):
+            yield SyncTable(_columns("Model"), natural_label="cost", id="tok-models")
+            yield SyncTable(_columns("Agent"), natural_label="cost", id="tok-agents")
+
+    def on_resize(self) -> None:
+        # side by side when both tables fit, stacked otherwise
+        self.query_one("#tok-tables").set_class(self.size.width < 130, "-stack")
+
+    def observe(self, snap: Snapshot) -> None:
+        self.usd_per_min.add(snap.uptime_s, snap.tokens.burn_usd_per_min)
+        self.tokens_per_min.add(snap.uptime_s, snap.tokens.tokens_per_min)
+
+    def render_snapshot(self, snap: Snapshot) -> None:
+        # four lines, four widgets: a change in one (the sparklines move every 2 s) repaints
+        # that line only
+        pal = self.palette
+        t = snap.tokens
+        est = "~" if t.estimated else ""
+        s = Text(end="")
+        s.append(f"in {est}{fmt_num(t.input)} out {est}{fmt_num(t.output)} "
+                 f"cache r/w {fmt_num(t.cache_read)}/{fmt_num(t.cache_write)} ")
+        s.append(f"total {est}{fmt_num(t.total)}", style="bold")
+        s.append(f"  {fmt_num(t.calls)} calls", style=pal.muted)
+        self.put(self.query_one("#tok-totals", Static), s)
+
+        spark_w = max(8, min(30, (self.size.width - 44) // 2))
+        s = Text(end="")
+        s.append(fmt_usd(t.cost_usd), style=f"bold {pal.accent}")
+        s.append(f"  {fmt_rate_usd(t.burn_usd_per_min)}/min ")
+        s.append(sparkline(list(self.usd_per_min.values), spark_w, lo=0), style=pal.warn)
+        s.append(f"  {fmt_num(t.tokens_per_min)} tok/min ")
+        s.append(sparkline(list(self.tokens_per_min.values), spark_w, lo=0), style=pal.accent)
+        self.put(self.query_one("#tok-rates", Static), s)
+
+        s = Text(end="")
+        if t.budget_usd:
+            frac = t.cost_usd / t.budget_usd
+            style = pal.bad if frac >= 0.9 else pal.warn if frac >= 0.7 else pal.good
+            s.append(f"budget {fmt_usd(t.budget_usd)} ")
+            s.append(bar(frac, max(10, min(40, self.size.width - 50))), style=style)
+            s.append(f" {frac:.0%}", style=style)
+            if frac >= 1:
+                s.append("  EXHAUSTED", style=f"bold {pal.bad}")
+            elif t.budget_exhausted_in_s is not None:
+                s.append(f"  gone in {fmt_duration(t.budget_exhausted_in_s)}", style=style)
+            else:
+                s.append("  not burning", style=pal.muted)
+        else:
+            s.append("no budget set (--budget USD)", style=pal.muted)
+        self.put(self.query_one("#tok-budget", Static), s)
+
+        s = Text(end="")
+        if t.estimated:
+            s.append(f"~ {fmt_num(t.estimated)} tokens estimated ", style=pal.muted)
+            s.append_text(plain(f"({t.tokenizer})" if t.tokenizer else "", pal.muted))
+        if t.unpriced_models:
+            s.append("\n? no price for ", style=pal.warn)
+            s.append_text(plain(", ".join(t.unpriced_models[:5]), pal.warn))
+        for saving in sorted(t.savings, key=lambda x: -x.usd)[:3]:
+            s.append("\nsave ", style=pal.good)
+            s.append(fmt_usd(saving.usd), style=f"bold {pal.good}")
+            s.append_text(plain(f" {saving.strategy}: {saving.why}"))
+        s = Text("\n", end="").join(line for line in s.split("\n") if line.plain)
+        self.put(self.query_one("#tok-notes", Static), s)
+        self.query_one("#tok-models", SyncTable).set_rows(count_rows(t.by_model))
+        self.query_one("#tok-agents", SyncTable).set_rows(count_rows(t.by_agent))

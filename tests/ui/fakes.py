@@ -1,0 +1,199 @@
+"""A Feed for UI tests and the tmux look: hands out Snapshots built here, step by step."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import msgspec
+
+from swarmtop.feed import Progress
+from swarmtop.snapshot import (
+    Alert,
+    BadLine,
+    Bottleneck,
+    FileInfo,
+    Health,
+    HealthComponent,
+    LogEntry,
+    Memory,
+    PatternStats,
+    ProcessInfo,
+    Saving,
+    Snapshot,
+    Sources,
+    TokenCounts,
+    Tokens,
+)
+
+HOSTILE = [
+    "[bold]not bold[/bold]",
+    "[@click=app.quit]x",
+    "\x1b]0;pwned title\x07after-osc",
+    "[/INST] done",
+    "\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\",
+    "\x1b[2Jcleared?",
+    "[link=http://evil.example]click[/link]",
+]
+
+PATTERNS = ["convergent", "divergent", "lateral", "systems", "critical", "abstract", "adaptive"]
+
+
+def make_snapshot(step: int = 0, *, hostile: bool = False, alerts: bool = True,
+                  log_lines: int = 20, extra_procs: int = 0, lines_per_step: int = 3) -> Snapshot:
+    """A full snapshot whose figures move with `step` (0.5 s per step)."""
+    t0 = 1_764_000_000.0
+    uptime = step * 0.5
+    rss = 100 * (1 << 20) + step * (1 << 20)
+    procs = [
+        ProcessInfo(pid=100, name="swarm-main", rss_bytes=rss, peak_rss_bytes=rss,
+                    cpu_percent=12.3, threads=8, samples=step + 3, growth="linear",
+                    growth_bytes_per_s=2 * (1 << 20), leak_suspected=True,
+                    history=[[t0 + i, 100 * (1 << 20) + i * (1 << 20)] for i in range(step + 3)]),
+        ProcessInfo(pid=101, name="agent-worker-1", parent=100, rss_bytes=50 << 20,
+                    peak_rss_bytes=60 << 20, cpu_percent=3.0, threads=2, samples=10,
+                    growth="stable", history=[[t0, 50 << 20], [t0 + 1, 50 << 20]]),
+        ProcessInfo(pid=102, name="agent-worker-2", parent=100, alive=False, status="exited",
+                    exited_at="2026-11-25T16:01:02+00:00", rss_bytes=40 << 20,
+                    peak_rss_bytes=45 << 20, samples=5, growth="stable"),
+    ]
+    for n in range(extra_procs):  # more workers, with figures that move a little each step
+        procs.append(ProcessInfo(
+            pid=200 + n, name=f"agent-{n}", parent=100, rss_bytes=(30 << 20) + step * 4096 * n,
+            peak_rss_bytes=(30 << 20) + step * 4096 * n, cpu_percent=(step * 7 + n) % 40,
+            threads=2 + n % 3, samples=step + 1, growth="stable",
+            history=[[t0 + i, (30 << 20) + i * 4096 * n] for i in range(min(step, 120))]))
+    by_model = {
+        "claude-sonnet-4": TokenCounts(input=120_000, output=30_000, cache_read=400_000,
+                                       cache_write=20_000, calls=40, cost_usd=1.234),
+        "gpt-4o": TokenCounts(input=50_000, output=10_000, calls=12, cost_usd=0.25,
+                              estimated=60_000),
+    }
+    by_agent = {
+        "planner": TokenCounts(input=100_000, output=20_000, calls=30, cost_usd=0.9),
+        "coder": TokenCounts(input=70_000, output=20_000, calls=22, cost_usd=0.584),
+    }
+    patterns = {
+        name: PatternStats(count=10 + i + step, errors=i % 3, p50_ms=1000.0 * (i + 1),
+                           p90_ms=2000.0 * (i + 1), p99_ms=3000.0 * (i + 1),
+                           max_ms=4000.0 * (i + 1), target_ms=8000.0, window_count=5,
+                           window_p50_ms=900.0 * (i + 1), window_p90_ms=1800.0 * (i + 1),
+                           window_p99_ms=2500.0 * (i + 1),
+                           error_rate=(i % 3) / (10 + i + step))
+        for i, name in enumerate(PATTERNS)
+    }
+    patterns["custom-pattern"] = PatternStats(count=3, p50_ms=10.0, p90_ms=20.0, p99_ms=30.0)
+    log = [
+        LogEntry(ts=t0 + i, source="/runs/a/agent.jsonl", level=("error" if i % 7 == 0 else
+                                                                  "warning" if i % 5 == 0 else
+                                                                  "info"),
+                 text=f"line {i} of the log")
+        for i in range(max(0, step * lines_per_step + log_lines - 20),
+                       step * lines_per_step + log_lines)
+    ]
+    names = {"agent": "planner", "model": "claude-sonnet-4", "why": "calls repeat a prompt"}
+    if hostile:
+        for i, text in enumerate(HOSTILE):
+            log.append(LogEntry(ts=t0 + 10_000 + i, source=f"/runs/{text}.log", level="error",
+                                text=text))
+        procs.append(ProcessInfo(pid=666, name=HOSTILE[1] + HOSTILE[2], rss_bytes=1 << 20))
+        by_agent = {**by_agent, HOSTILE[0]: TokenCounts(calls=1, input=1)}
+        by_model = {**by_model, HOSTILE[3]: TokenCounts(calls=1, input=1)}
+        names = {"agent": HOSTILE[1], "model": HOSTILE[3], "why": HOSTILE[2]}
+    tokens = Tokens(
+        input=170_000, output=40_000, cache_read=400_000, cache_write=20_000, total=630_000,
+        estimated=60_000, calls=52, cost_usd=1.484 + step * 0.01,
+        burn_usd_per_min=0.41 + 0.1 * math.sin(step / 3), tokens_per_min=12_345.0 + step * 100,
+        budget_usd=5.0, budget_exhausted_in_s=3600.0 * 1.5, by_model=by_model, by_agent=by_agent,
+        savings=[Saving(strategy="caching", usd=0.42, why=names["why"])],
+        tokenizer="tiktoken cl100k_base",
+    )
+    alert_list = [
+        Alert(rule="memory.leak", severity="critical", message="swarm-main grows 2 MiB/s",
+              since="2026-11-25T16:00:00+00:00", value=2.0, threshold=1.0),
+        Alert(rule="tokens.burn", severity="warning", message="burn above $0.30/min",
+              since="2026-11-25T16:00:05+00:00", value=0.41, threshold=0.30),
+    ] if alerts else []
+    return Snapshot(
+        generated_at="2026-11-25T16:00:00+00:00", uptime_s=uptime,
+        health=Health(score=max(0.0, 72.0 - step), components={
+            "errors": HealthComponent(score=90.0, weight=0.3, why="3 of 60 tasks failed (5.0%)"),
+            "memory": HealthComponent(score=40.0, weight=0.2, why="swarm-main leaking"),
+            "spend": HealthComponent(score=85.0, weight=0.15, why=names["why"]),
+        }),
+        tokens=tokens,
+        memory=Memory(total_rss_bytes=sum(p.rss_bytes for p in procs if p.alive),
+                      processes=procs, growth="linear", growth_bytes_per_s=2 << 20,
+                      leak_suspected=True),
+        patterns=patterns, alerts=alert_list,
+        bottlenecks=[Bottleneck(kind="memory", severity=0.8, why="swarm-main RSS grows")],
+        sources=Sources(
+            lines=1234, events=1200, bad_lines=2,
+            files=[FileInfo(path="/runs/a/agent.jsonl", format="native", lines=1000,
+                            events=990, bad_lines=2),
+                   FileInfo(path="/runs/a/notes.txt", format="text", lines=234, events=210,
+                            state="rotated", why="renamed to notes.txt.1")],
+            pids=[100, 101, 102],
+            recent_bad_lines=[BadLine(source="/runs/a/agent.jsonl", offset=4096,
+                                      reason="invalid JSON", excerpt='{"ts": 1, "ty')]),
+        log_tail=log,
+    )
+
+
+@dataclass
+class FakeFeed:
+    """Feed protocol over a list of snapshots: each `advance()` moves to the next one."""
+
+    snapshots: list[Snapshot] = field(default_factory=lambda: [make_snapshot(0)])
+    progress_value: Progress = field(default_factory=Progress)
+    index: int = 0
+    started: int = 0
+    stopped: int = 0
+    acknowledged: list[str] = field(default_factory=list)
+    reads: int = 0
+
+    async def start(self) -> None:
+        self.started += 1
+
+    async def stop(self) -> None:
+        self.stopped += 1
+
+    def latest(self) -> Snapshot | None:
+        self.reads += 1
+        return self.snapshots[self.index] if self.snapshots else None
+
+    def advance(self) -> Snapshot:
+        self.index = min(self.index + 1, len(self.snapshots) - 1)
+        return self.snapshots[self.index]
+
+    def progress(self) -> Progress:
+        return self.progress_value
+
+    def acknowledge(self, rule: str) -> None:
+        self.acknowledged.append(rule)
+
+
+class MovingFeed(FakeFeed):
+    """Makes a new snapshot at every read (for looking at the app in tmux)."""
+
+    def __init__(self, hostile: bool = False, extra_procs: int = 0, lines_per_step: int = 3,
+                 frozen: bool = False) -> None:
+        super().__init__()
+        self.hostile = hostile
+        self.extra_procs = extra_procs
+        self.lines_per_step = lines_per_step
+        self.frozen = frozen  # same figures every tick (a new object each time): an idle swarm
+        self.step = 0
+
+    def latest(self) -> Snapshot | None:
+        self.step += 1
+        snap = make_snapshot(0 if self.frozen else self.step, hostile=self.hostile,
+                             extra_procs=self.extra_procs, lines_per_step=self.lines_per_step)
+        if self.frozen:  # the clock still runs
+            snap = msgspec.structs.replace(snap, uptime_s=self.step * 0.5)
+        return snap
+
+
+def screen_text(app) -> str:
+    """What the terminal shows now, as plain text (one line per row)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

@@ -1,0 +1,216 @@
+"""Pilot tests of the dashboard on a fake feed, at 80x24 (compact) and 200x60 (wide)."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from swarmtop.feed import Progress
+from swarmtop.ui import SwarmtopApp
+from swarmtop.ui.health import HealthPanel
+from swarmtop.ui.memory import MemoryPanel
+from swarmtop.ui.table import SyncTable
+from tests.ui.fakes import FakeFeed, make_snapshot, screen_text
+
+WIDE, SMALL = (200, 60), (80, 24)
+
+
+def make_app(feed: FakeFeed | None = None, **kw) -> SwarmtopApp:
+    # a long interval: the tests drive ticks themselves, so nothing depends on timing
+    return SwarmtopApp(feed or FakeFeed(), interval=3600, **kw)
+
+
+async def test_start_and_stop_the_feed():
+    feed = FakeFeed()
+    app = make_app(feed)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert feed.started == 1 and feed.stopped == 0
+        await pilot.press("q")
+        await pilot.pause()
+    assert feed.stopped == 1
+    assert app.return_code == 0
+
+
+@pytest.mark.parametrize("size", [WIDE, SMALL])
+async def test_panels_show_the_snapshot_figures(size):
+    feed = FakeFeed()
+    app = make_app(feed)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "health 72" in text  # the status line, on screen at every size
+        assert "$1.48" in text
+        if size == WIDE:
+            for figure in ("swarm-main", "100MiB", "LEAK", "claude-sonnet-4", "~50.0k",
+                           "gone in 1h30m", "$0.4200 caching", "convergent", "custom-pattern",
+                           "memory.leak", "CRITICAL", "line 19 of the log",
+                           "/runs/a/agent.jsonl", "rotated", "invalid JSON"):
+                assert figure in text, figure
+        else:
+            assert "1 Health" in text and "7 Sources" in text  # the tab strip
+            assert "errors 90" in text
+            assert "swarm-main" not in text  # one panel at a time in 80x24
+
+
+async def test_every_panel_is_reachable_with_tab_at_80x24():
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        seen = []
+        for _ in range(7):
+            seen.append(app.panels[app.current].TITLE)
+            assert app.panels[app.current].display
+            assert sum(p.display for p in app.panels) == 1
+            await pilot.press("tab")
+            await pilot.pause()
+        assert seen == ["Health", "Memory", "Tokens", "Patterns", "Alerts", "Log", "Sources"]
+        assert app.current == 0
+        await pilot.press("shift+tab")
+        assert app.current == 6
+
+
+async def test_tab_moves_focus_between_panels_when_wide():
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert all(p.display for p in app.panels)
+        await pilot.press("tab")
+        await pilot.pause()
+        assert isinstance(app.panels[app.current], MemoryPanel)
+        assert app.focused is app.panels[1].query_one(SyncTable)
+
+
+async def test_zoom_and_escape():
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        await pilot.press("3")
+        await pilot.pause()
+        assert app.zoomed and app.current == 2
+        assert [p.display for p in app.panels] == [False, False, True, False, False, False,
+                                                    False]
+        assert "zoom (esc)" in screen_text(app)
+        await pilot.press("6")
+        assert app.current == 5 and app.zoomed
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.zoomed and all(p.display for p in app.panels)
+        await pilot.press("4", "4")  # the same number again: back
+        assert not app.zoomed
+
+
+async def test_hidden_panels_are_not_rendered_but_catch_up_when_shown():
+    feed = FakeFeed(snapshots=[make_snapshot(0), make_snapshot(4)])
+    app = make_app(feed)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("1")  # zoom health: the others are hidden
+        await pilot.pause()
+        memory = app.panels[1]
+        before = memory.shown
+        feed.advance()
+        app.tick()
+        await pilot.pause()
+        assert memory.shown == before  # not touched while hidden
+        await pilot.press("escape")
+        await pilot.pause()
+        assert memory.shown > before
+        assert "104MiB" in screen_text(app)  # the newest figures, not the old ones
+
+
+async def test_unchanged_snapshot_writes_nothing():
+    snap = make_snapshot(2)
+    # equal content, a new object: the app reads it, and every panel finds nothing to draw
+    feed = FakeFeed(snapshots=[snap, msgspec.structs.replace(snap)])
+    app = make_app(feed)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        counts = [p.shown for p in app.panels]
+        tables = [(t.updates, t.rebuilds) for t in app.query(SyncTable)]
+        feed.advance()
+        app.tick()
+        await pilot.pause()
+        assert app.last is feed.snapshots[1]
+        assert [p.shown for p in app.panels] == counts
+        assert [(t.updates, t.rebuilds) for t in app.query(SyncTable)] == tables
+
+
+async def test_changed_figures_update_cells_not_whole_tables():
+    feed = FakeFeed(snapshots=[make_snapshot(1), make_snapshot(2)])
+    app = make_app(feed)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        table = app.panels[1].query_one(SyncTable)
+        rebuilds = table.rebuilds
+        feed.advance()
+        app.tick()
+        await pilot.pause()
+        assert table.rebuilds == rebuilds  # same rows: cells updated in place
+        assert table.updates >= 1
+        assert "102MiB" in screen_text(app)
+
+
+async def test_pause_freezes_the_display_but_not_collection():
+    feed = FakeFeed(snapshots=[make_snapshot(0), make_snapshot(10)])
+    app = make_app(feed)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        await pilot.press("space")
+        feed.advance()
+        app.tick()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "PAUSED" in text and "health 72" in text  # old figures stay
+        assert app.last is feed.snapshots[1]  # ...while the newest was read
+        health = app.panels[0]
+        assert isinstance(health, HealthPanel) and list(health.history.values)[-1] == 62.0
+        await pilot.press("p")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "PAUSED" not in text and "health 62" in text
+
+
+async def test_backlog_progress_bar():
+    feed = FakeFeed(progress_value=Progress(bytes_read=50, bytes_total=200, files_done=1,
+                                            files_total=4))
+    app = make_app(feed)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        assert "loading history" in screen_text(app) and "25%" in screen_text(app)
+        feed.progress_value = Progress(bytes_read=200, bytes_total=200, files_done=4,
+                                       files_total=4)
+        app.tick()
+        await pilot.pause()
+        assert "loading history" not in screen_text(app)
+
+
+async def test_waiting_for_first_snapshot():
+    app = make_app(FakeFeed(snapshots=[]))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        assert "waiting for the first snapshot" in screen_text(app)
+
+
+async def test_start_failure_is_reported_after_exit():
+    class Broken(FakeFeed):
+        async def start(self) -> None:
+            raise OSError("cannot watch /nope")
+
+    app = make_app(Broken())
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+    assert isinstance(app.start_error, OSError)
+    assert app.return_code == 1
+
+
+async def test_resizing_switches_between_grid_and_single_panel():
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert not app.compact and all(p.display for p in app.panels)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.compact and sum(p.display for p in app.panels) == 1
+        await pilot.resize_terminal(160, 50)
+        await pilot.pause()
+        assert not app.compact and all(p.display for p in app.panels)
