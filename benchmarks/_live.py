@@ -1,0 +1,140 @@
+"""Helpers for the benchmarks that run the real `python -m swarmtop` process: a writer process
+appending native JSONL at a steady rate, idle child processes to watch, and a pseudo-terminal
+(120x40) whose output is drained on a thread and counted."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Appends `rate` mixed native JSONL lines per second (llm_call/task/log/metric, fresh task ids
+# and a rotating set of agents) to PATH in 20 ms slices; renames the file to PATH.1 when it
+# passes ROTATE bytes, the way a log rotator would, so a long soak exercises rotation too.
+WRITER = r"""
+import json, os, random, sys, time
+path, rate, seconds, rotate = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+rnd = random.Random(3)
+P = ("convergent", "divergent", "lateral", "systems", "critical", "abstract", "adaptive")
+M = ("claude-sonnet-4-5", "gpt-4o", "gpt-4o-mini")
+def line(i, ts):
+    r = rnd.random()
+    a = f"agent-{i % 24}"
+    if r < 0.4:
+        rec = {"ts": ts, "type": "llm_call", "model": M[i % 3], "agent": a,
+               "pattern": P[i % 7], "input_tokens": rnd.randint(100, 9000),
+               "output_tokens": rnd.randint(10, 900), "latency_ms": rnd.uniform(100, 5000),
+               "ok": rnd.random() > 0.02}
+    elif r < 0.7:
+        rec = {"ts": ts, "type": "task", "task_id": f"t{i}", "agent": a, "pattern": P[i % 7],
+               "status": "ok" if rnd.random() > 0.05 else "error",
+               "duration_ms": rnd.lognormvariate(7, 1)}
+    elif r < 0.9:
+        rec = {"ts": ts, "type": "log", "level": "warning" if r > 0.88 else "info", "agent": a,
+               "message": f"step {i} finished in {rnd.randint(1, 999)} ms"}
+    else:
+        rec = {"ts": ts, "type": "metric", "name": f"queue_depth_{i % 5}",
+               "value": rnd.randint(0, 100)}
+    return json.dumps(rec) + "\n"
+n = 0
+start = time.monotonic()
+f = open(path, "a")
+while True:
+    now = time.monotonic()
+    if now - start >= seconds:
+        break
+    due = int((now - start) * rate)
+    if due > n:
+        f.write("".join(line(i, time.time()) for i in range(n, due)))
+        f.flush()
+        n = due
+        if rotate and f.tell() > rotate:
+            f.close()
+            os.replace(path, path + ".1")
+            f = open(path, "a")
+    time.sleep(0.02)
+f.close()
+print(n)
+"""
+
+SLEEPER = "import time\nwhile True: time.sleep(3600)\n"
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor",
+             PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    e.pop("NO_COLOR", None)
+    return e
+
+
+def start_writer(path: Path, rate: float, seconds: float, rotate: int = 0) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(rate), str(seconds),
+                             str(rotate)], stdout=subprocess.PIPE, text=True)
+
+
+def start_sleepers(n: int) -> list[subprocess.Popen]:
+    return [subprocess.Popen([sys.executable, "-c", SLEEPER]) for _ in range(n)]
+
+
+def stop_all(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+    for p in procs:
+        p.wait()
+
+
+class PtyProcess:
+    """A command in a pseudo-terminal of the given size; its output is read (and counted) by a
+    thread so the child never blocks on a full terminal."""
+
+    def __init__(self, argv: list[str], cols: int = 120, rows: int = 40) -> None:
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.launched = time.monotonic()
+        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env(),
+                                     cwd=ROOT, start_new_session=True)
+        os.close(slave)
+        self.written = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._drain, daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self.master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 1 << 16)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                self.written += len(chunk)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._stop.set()
+        self._thread.join(timeout=2)
+        os.close(self.master)
+
+
+def swarmtop_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "swarmtop", *args]

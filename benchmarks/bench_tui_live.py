@@ -1,0 +1,89 @@
+"""The monitor's own CPU with the REAL runtime: `python -m swarmtop DIR --pid ...` watching
+10 child processes while 100 native JSONL events/s are appended to a log in DIR, in a
+120x40 pseudo-terminal (TUI) and headless (`--no-ui`), so the UI's share is visible.
+
+    python -m benchmarks.bench_tui_live [--seconds 60] [--rate 100] [--pids 10] [--smoke]
+
+CPU is the swarmtop process's user+system time (all its threads: watcher, sampler,
+aggregator) over wall time, from psutil, after 5 s of start-up. Target: ≤ 2 % of one core
+(DESIGN.md: ≤ 3 %).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+from benchmarks._live import PtyProcess, start_sleepers, start_writer, stop_all, swarmtop_argv
+
+WARMUP_S = 5.0
+
+
+def measure(ui: bool, seconds: float, rate: float, npids: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as d:
+        log = Path(d) / "swarm.jsonl"
+        log.write_text("")
+        kids = start_sleepers(npids)
+        pid_args = [a for k in kids for a in ("--pid", str(k.pid))]
+        writer = start_writer(log, rate, WARMUP_S + seconds + 5)
+        term: PtyProcess | None = None
+        proc: subprocess.Popen
+        try:
+            if ui:
+                term = PtyProcess(swarmtop_argv(d, *pid_args))
+                proc = term.proc
+            else:
+                proc = subprocess.Popen(swarmtop_argv(d, *pid_args, "--no-ui"),
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(WARMUP_S)
+            ps = psutil.Process(proc.pid)
+            cpu0, w0, t0 = sum(ps.cpu_times()[:2]), term.written if term else 0, time.monotonic()
+            time.sleep(seconds)
+            elapsed = time.monotonic() - t0
+            cpu = sum(ps.cpu_times()[:2]) - cpu0
+            written = (term.written if term else 0) - w0
+            rss = ps.memory_info().rss
+            alive = proc.poll() is None
+        finally:
+            if term is not None:
+                term.close()
+            else:
+                proc.terminate()
+                proc.wait(timeout=20)
+            stop_all([writer, *kids])
+    if not alive:
+        raise SystemExit("swarmtop exited during the measurement")
+    return {"cpu_pct": 100 * cpu / elapsed, "kb_per_s": written / elapsed / 1024,
+            "rss_mb": rss / 2**20}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--rate", type=float, default=100.0, help="events appended per second")
+    ap.add_argument("--pids", type=int, default=10)
+    ap.add_argument("--smoke", action="store_true")
+    a = ap.parse_args()
+    seconds = 2.0 if a.smoke else a.seconds
+    print("## Monitor CPU with the real runtime (10 PIDs + 100 events/s, 120x40)\n")
+    print(f"`python -m swarmtop DIR --pid ×{a.pids}`, {a.rate:.0f} native events/s appended, "
+          f"measured over {seconds:.0f} s after {WARMUP_S:.0f} s of start-up; CPU of the "
+          "swarmtop process, all threads.\n")
+    print("| mode | CPU (one core) | written to terminal | RSS |")
+    print("|---|---|---|---|")
+    for name, ui in (("TUI in a 120x40 pty", True), ("headless (`--no-ui`)", False)):
+        r = measure(ui, seconds, a.rate, a.pids)
+        kb = f"{r['kb_per_s']:.2f} KB/s" if ui else "—"
+        print(f"| {name} | **{r['cpu_pct']:.1f} %** | {kb} | {r['rss_mb']:.0f} MB |")
+    print("\nTarget: TUI ≤ 2 % of one core (DESIGN.md: ≤ 3 %).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
