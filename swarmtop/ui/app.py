@@ -34,6 +34,7 @@ from swarmtop.ui.tokens import TokensPanel
 
 COMPACT_WIDTH, COMPACT_HEIGHT = 110, 32  # below either: one panel at a time, with tabs
 STOP_TIMEOUT_S = 10.0  # feed.stop() flushes files; don't hang the terminal forever on it
+FIRST_FRAME_CHECKS_S = (0.03, 0.08, 0.15, 0.25, 0.35)  # extra looks for the first snapshot
 EXIT_SIGNALS = ("SIGTERM", "SIGHUP")
 
 
@@ -182,6 +183,12 @@ class SwarmtopApp(App[int]):
             return
         self.tick()
         self.set_interval(self.interval, self.tick, name="swarmtop-tick")
+        # the feed's first snapshot lands a few ms after start(): look again soon rather than
+        # a whole interval later, so the first frame with data shows promptly (a tick with no
+        # new snapshot returns at once)
+        for delay in FIRST_FRAME_CHECKS_S:
+            if delay < self.interval:
+                self.set_timer(delay, self.tick)
 
     async def on_unmount(self) -> None:
         self._remove_signal_handlers()
