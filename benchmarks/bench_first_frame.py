@@ -11,6 +11,7 @@ Target: ≤ 1 s (DESIGN.md: ≤ 1.5 s).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -83,7 +84,8 @@ def main() -> int:
     else:
         with tempfile.TemporaryDirectory() as d:
             Path(d, "swarm.jsonl").write_text(
-                '{"ts": 1764000000, "type": "log", "level": "info", "message": "%s"}\n' % MARKER)
+                json.dumps({"ts": 1764000000, "type": "log", "level": "info", "message": MARKER})
+                + "\n")
             times = sorted(first_frame(d, i) for i in range(runs))
         print(f"- launch → full 120x40 frame with data (tmux, {runs} runs): "
               f"**median {statistics.median(times) * 1000:.0f} ms**, "
@@ -94,7 +96,8 @@ def main() -> int:
     print(f"- imports of the live path: {total:.0f} ms; slowest: "
           + ", ".join(f"{n} {ms:.0f} ms" for ms, n in top))
     total, top = import_ms(["-m", "swarmtop", "--help"])
-    print(f"- `swarmtop --help`: imports {total:.0f} ms, wall {wall(['-m', 'swarmtop', '--help']) * 1000:.0f} ms "
+    help_ms = wall(["-m", "swarmtop", "--help"]) * 1000
+    print(f"- `swarmtop --help`: imports {total:.0f} ms, wall {help_ms:.0f} ms "
           f"(bare `python -c pass` {wall(['-c', 'pass']) * 1000:.0f} ms)")
     return 0
 

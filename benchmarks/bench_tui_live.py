@@ -22,16 +22,14 @@ import psutil
 
 from benchmarks._live import PtyProcess, start_sleepers, start_writer, stop_all, swarmtop_argv
 
-WARMUP_S = 5.0
 
-
-def measure(ui: bool, seconds: float, rate: float, npids: int) -> dict[str, float]:
+def measure(ui: bool, seconds: float, rate: float, npids: int, warmup: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as d:
         log = Path(d) / "swarm.jsonl"
         log.write_text("")
         kids = start_sleepers(npids)
         pid_args = [a for k in kids for a in ("--pid", str(k.pid))]
-        writer = start_writer(log, rate, WARMUP_S + seconds + 5)
+        writer = start_writer(log, rate, warmup + seconds + 5)
         term: PtyProcess | None = None
         proc: subprocess.Popen
         try:
@@ -41,7 +39,7 @@ def measure(ui: bool, seconds: float, rate: float, npids: int) -> dict[str, floa
             else:
                 proc = subprocess.Popen(swarmtop_argv(d, *pid_args, "--no-ui"),
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(WARMUP_S)
+            time.sleep(warmup)
             ps = psutil.Process(proc.pid)
             cpu0, w0, t0 = sum(ps.cpu_times()[:2]), term.written if term else 0, time.monotonic()
             time.sleep(seconds)
@@ -68,17 +66,19 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--rate", type=float, default=100.0, help="events appended per second")
     ap.add_argument("--pids", type=int, default=10)
+    ap.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring")
     ap.add_argument("--smoke", action="store_true")
     a = ap.parse_args()
     seconds = 2.0 if a.smoke else a.seconds
+    warmup = 2.0 if a.smoke else a.warmup
     print("## Monitor CPU with the real runtime (10 PIDs + 100 events/s, 120x40)\n")
     print(f"`python -m swarmtop DIR --pid ×{a.pids}`, {a.rate:.0f} native events/s appended, "
-          f"measured over {seconds:.0f} s after {WARMUP_S:.0f} s of start-up; CPU of the "
+          f"measured over {seconds:.0f} s after {warmup:.0f} s of start-up; CPU of the "
           "swarmtop process, all threads.\n")
     print("| mode | CPU (one core) | written to terminal | RSS |")
     print("|---|---|---|---|")
     for name, ui in (("TUI in a 120x40 pty", True), ("headless (`--no-ui`)", False)):
-        r = measure(ui, seconds, a.rate, a.pids)
+        r = measure(ui, seconds, a.rate, a.pids, warmup)
         kb = f"{r['kb_per_s']:.2f} KB/s" if ui else "—"
         print(f"| {name} | **{r['cpu_pct']:.1f} %** | {kb} | {r['rss_mb']:.0f} MB |")
     print("\nTarget: TUI ≤ 2 % of one core (DESIGN.md: ≤ 3 %).")

@@ -88,7 +88,9 @@ class NativeDecoder:
         kind = rec.type
         if kind not in _TYPES:
             return _bad(source, offset, now, f"unknown or missing \"type\": {kind!r}", line)
-        ts = parse_ts(rec.ts) if rec.ts is not None else now
+        ts = rec.ts
+        if type(ts) is not float or not 1e8 < ts < 1e11:  # the common case needs no parsing
+            ts = parse_ts(ts) if ts is not None else now
         if ts is None:
             return _bad(source, offset, now, f"unreadable \"ts\": {rec.ts!r}", line)
         agent = rec.agent or ""
@@ -96,7 +98,13 @@ class NativeDecoder:
             if kind == "llm_call":
                 if rec.model is None:
                     return _bad(source, offset, now, 'llm_call without "model"', line)
-                has_usage = rec.input_tokens is not None or rec.output_tokens is not None
+                i, o = rec.input_tokens, rec.output_tokens
+                cr, cw = rec.cache_read_tokens or 0, rec.cache_write_tokens or 0
+                has_usage = i is not None or o is not None
+                if (i or 0) < 0 or (o or 0) < 0 or cr < 0 or cw < 0:  # raises, naming it
+                    for value, name in ((i, "input_tokens"), (o, "output_tokens"),
+                                        (cr, "cache_read_tokens"), (cw, "cache_write_tokens")):
+                        _nonneg(value, name)
                 if not has_usage and rec.prompt is None and rec.completion is None:
                     return _bad(
                         source, offset, now, "llm_call without token counts or text", line
@@ -108,16 +116,10 @@ class NativeDecoder:
                         model=rec.model,
                         agent=agent,
                         pattern=rec.pattern,
-                        input_tokens=_nonneg(rec.input_tokens, "input_tokens")
-                        if has_usage
-                        else None,
-                        output_tokens=_nonneg(rec.output_tokens, "output_tokens")
-                        if has_usage
-                        else None,
-                        cache_read_tokens=_nonneg(rec.cache_read_tokens, "cache_read_tokens")
-                        or 0,
-                        cache_write_tokens=_nonneg(rec.cache_write_tokens, "cache_write_tokens")
-                        or 0,
+                        input_tokens=i if has_usage else None,
+                        output_tokens=o if has_usage else None,
+                        cache_read_tokens=cr,
+                        cache_write_tokens=cw,
                         latency_ms=float(rec.latency_ms) if rec.latency_ms is not None else None,
                         cost_usd=float(rec.cost_usd) if rec.cost_usd is not None else None,
                         ok=rec.ok if rec.ok is not None else True,
