@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks._targets import collect
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
@@ -78,10 +80,16 @@ def main() -> int:
         sections.append(f"{out}\n\n<sub>`python -m benchmarks.{name}` — {secs:.0f} s</sub>\n")
         print(out, flush=True)
     if not a.smoke:
+        rows = [t for s in sections for t in collect(s)]
+        table = ["## Targets", "", "| target | measured | goal | |", "|---|---|---|---|",
+                 *(f"| {n} | {f} | {g} | {'✅ met' if m == 'met' else '❌ missed'} |"
+                   for n, f, g, m in rows), ""]
+        notes = HERE / "NOTES.md"  # hand-written: why a target is missed, what was done
         doc = ["# Performance", "",
                "Written by `python -m benchmarks` (each figure and its baseline measured in the "
                "same run).", "", f"Machine: {machine()}.", "",
-               f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "", *sections]
+               f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "", *table,
+               *([notes.read_text(), ""] if notes.exists() else []), *sections]
         Path(a.output).write_text("\n".join(doc))
         print(f"wrote {a.output}", file=sys.stderr)
     return 1 if failed else 0

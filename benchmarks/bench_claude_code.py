@@ -174,6 +174,8 @@ def peak_rss_mb(root: Path) -> tuple[float, float]:
 
 
 def markdown(r: dict) -> str:
+    from benchmarks._targets import target
+
     return "\n".join([
         "## Backlog ingest, Claude Code transcripts (`swarmtop report ~/.claude/projects`)\n",
         f"- {r['mb']} MB, {r['lines']:,} lines, {r['calls']:,} calls (sub-agent files, "
@@ -185,6 +187,10 @@ def markdown(r: dict) -> str:
         f"- `swarmtop report DIR --output json` as a process: {r['cli_wall_s']:.2f} s wall, "
         f"peak RSS **{r['peak_rss_mb']:.0f} MB** (goal ≤ 150 MB)",
         f"- totals equal the generated usage: {'yes' if r['totals_match'] else 'NO'}",
+        target("Claude Code backlog vs bare orjson loop", f"{r['ratio']:.2f}×", "≤ 1.0×",
+               r["ratio"] <= 1.0),
+        target("Claude Code backlog peak RSS", f"{r['peak_rss_mb']:.0f} MB", "≤ 150 MB",
+               r["peak_rss_mb"] <= 150),
     ])
 
 

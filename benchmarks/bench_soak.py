@@ -22,6 +22,7 @@ from pathlib import Path
 import psutil
 
 from benchmarks._live import PtyProcess, start_writer, stop_all, swarmtop_argv
+from benchmarks._targets import target
 
 
 def slope(points: list[tuple[float, float]]) -> float:
@@ -89,6 +90,10 @@ def main() -> int:
           f"**max {r['max']:.0f} MB** (target ≤ 120 MB)")
     print(f"- slope over the second half: **{r['slope']:+.2f} MB/min** (target ≈ 0)")
     print(f"- monitor CPU meanwhile: {r['cpu_pct']:.1f} % of one core")
+    print(target(f"memory soak, {rate:,.0f} events/s for {seconds / 60:.0f} min ({mode})",
+                 f"max {r['max']:.0f} MB, slope {r['slope']:+.2f} MB/min",
+                 "≤ 120 MB, flat (|slope| ≤ 0.5 MB/min)",
+                 r["max"] <= 120 and abs(r["slope"]) <= 0.5))  # type: ignore[arg-type]
     samples: list[tuple[float, float]] = r["samples"]  # type: ignore[assignment]
     step = max(1, len(samples) // 10)
     print("\n| minute | " + " | ".join(f"{t / 60:.1f}" for t, _ in samples[::step]) + " |")
