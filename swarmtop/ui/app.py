@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 from swarmtop.export.fmt import fmt_usd
 from swarmtop.feed import Feed
@@ -35,6 +35,10 @@ from swarmtop.ui.tokens import TokensPanel
 COMPACT_WIDTH, COMPACT_HEIGHT = 110, 32  # below either: one panel at a time, with tabs
 STOP_TIMEOUT_S = 10.0  # feed.stop() flushes files; don't hang the terminal forever on it
 FIRST_FRAME_CHECKS_S = (0.03, 0.08, 0.15, 0.25, 0.35)  # extra looks for the first snapshot
+# Textual's DataTable keeps 10,000 rendered cells per table; figures that change every tick
+# make a new entry each time, so a busy dashboard's RSS climbed ~1.5 MB/min for many minutes
+# (bench_soak, tracemalloc). A few screens' worth of cells is all a live table re-reads.
+TABLE_CELL_CACHE = 1_500
 EXIT_SIGNALS = ("SIGTERM", "SIGHUP")
 
 
@@ -167,7 +171,14 @@ class SwarmtopApp(App[int]):
             self.apply_layout()
 
     # lifecycle ------------------------------------------------------------------------
+    def bound_table_caches(self) -> None:
+        for table in self.query(DataTable):
+            cache = getattr(table, "_cell_render_cache", None)  # private in Textual 8
+            if cache is not None and getattr(cache, "maxsize", 0) > TABLE_CELL_CACHE:
+                cache.maxsize = TABLE_CELL_CACHE
+
     async def on_mount(self) -> None:
+        self.bound_table_caches()
         self.compact = self.size.width < COMPACT_WIDTH or self.size.height < COMPACT_HEIGHT
         self.apply_layout()
         self.panels[0].focus_main()
