@@ -304,7 +304,7 @@ class Aggregator:
             patterns = self.patterns.section(now, all_time=False)
         return Inputs(
             now=now,
-            tokens=tokens if tokens is not None else self.tokens.section(now),
+            tokens=tokens if tokens is not None else self.tokens.section(now, savings=full),
             memory=memory if memory is not None else self.processes.section(now),
             patterns=patterns,
             window_tasks=(sum(p.window_count for p in patterns.values()),

@@ -144,7 +144,9 @@ class TokenLedger:
             c.grow(i, o, cr, cw, cost, estimated)
         self._rate.add(call.ts, i + o + cr + cw, cost or 0.0)
 
-    def section(self, now: float) -> Tokens:
+    def section(self, now: float, savings: bool = True) -> Tokens:
+        """``savings=False``: leave the savings list empty (the analyzers' backlog ticks do not
+        read it, and it re-sorts every model's sample whenever a call arrived)."""
         t = self.total
         tpm, burn = self._rate.per_minute(now, self.first_ts)
         exhausted_in: float | None = None
@@ -162,7 +164,7 @@ class TokenLedger:
             budget_exhausted_in_s=exhausted_in,
             by_model={k: v.freeze() for k, v in self.by_model.items()},
             by_agent={k: v.freeze() for k, v in self.by_agent.items()},
-            savings=self.savings.section(),
+            savings=self.savings.section() if savings else [],
             unpriced_models=sorted(k for k, v in self.by_model.items() if v.unpriced),
             tokenizer=self.tokenizer,
         )
