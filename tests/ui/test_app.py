@@ -120,7 +120,7 @@ async def test_hidden_panels_are_not_rendered_but_catch_up_when_shown():
 
 
 async def test_unchanged_snapshot_writes_nothing():
-    snap = make_snapshot(2)
+    snap = make_snapshot(2, baseline=True)  # metrics, trends, history and baseline too
     # equal content, a new object: the app reads it, and every panel finds nothing to draw
     feed = FakeFeed(snapshots=[snap, msgspec.structs.replace(snap)])
     app = make_app(feed)
