@@ -26,8 +26,11 @@ def test_run_headless_reports_exit_code_and_growth():
               "raise SystemExit(4)\n")
     r = run_cli("--no-ui", "--json", "--duration", "60", "--interval", "0.2",
                 "--run", "--", sys.executable, "-c", script, timeout=90)
-    assert r.returncode == 0, r.stderr
-    mem = json.loads(r.stdout)["memory"]
+    # the child exited 4: the critical process_exit alert fires, and --no-ui exits 1 for it
+    assert r.returncode == 1, r.stderr
+    snap = json.loads(r.stdout)
+    assert any(a["rule"] == "process_exit" and a["severity"] == "critical" for a in snap["alerts"])
+    mem = snap["memory"]
     (p,) = [p for p in mem["processes"] if p["parent"] is not None and p["exit_code"] is not None]
     assert (p["alive"], p["status"], p["exit_code"]) == (False, "exited", 4)
     assert p["growth"] == "linear"

@@ -1,0 +1,845 @@
+"""Follow files, directories and globs live; every complete line is handed on exactly once.
+
+How it decides (see docs/tailing.md):
+- Directories are watched (``watcher.DirWatcher``); a change only means "look at this path".
+  What happened is decided from ``os.stat`` (dev, inode, size), the file's first bytes and the
+  offsets kept here. A slow re-scan (``rescan_s``) catches whatever notifications were dropped.
+- A followed file is held open, so after a rename or a delete it is still read to its end;
+  it is let go once it has been idle for ``rotate_wait_s`` at its end.
+- Identity = (dev, inode) + first bytes. A new file whose first bytes are those of a followed
+  file with a rotation-like name (``app.log`` -> ``app.log.1``) is a copy (copytruncate): it
+  is not read again; when the original is then truncated, the copy is read from the offset the
+  original had reached, so lines written between the last read and the copy are not lost.
+- Lines are counted per *path* they were read under (``FileStatus.lines`` is cumulative for that
+  path), so the aggregator's "latest status per path, summed" counts every line once however the
+  files were rotated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import stat as stat_mod
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from swarmtop.events import Event, FileStatus, ParseError
+from swarmtop.feed import Progress
+from swarmtop.sources import checkpoint
+from swarmtop.sources.base import Emit
+from swarmtop.sources.decoders import make_decoder
+from swarmtop.sources.fileid import FP_BYTES, FileKey, head_hash, key_of, read_head, related_names
+from swarmtop.sources.lines import LineSplitter
+from swarmtop.sources.paths import SourceSpec, list_files, matches
+from swarmtop.sources.reader import HEAD_BYTES, choose_format, is_binary
+from swarmtop.sources.watcher import DirWatcher
+
+CHUNK = 1 << 20  # one read
+MAX_BATCH = 2000  # events per emit
+SLICE_S = 0.005  # longest stretch of decoding before the loop gets a turn
+PASS_BYTES = 16 << 20  # per file per pass; the rest next pass, so other files get a turn
+WHOLE_FILE_CAP = 64 << 20
+MAX_FILES = 10_000  # identities followed at once
+MAX_OPEN = 256  # descriptors kept open on visible, idle files (orphans always keep theirs)
+DEFER_S = 2.0  # how long a file that looks like a copy in progress may wait
+TRUNC_MEMORY_S = 60.0  # how long the pre-truncation head is remembered for copy matching
+CHECKPOINT_EVERY_S = 5.0
+POLL_CHECK_S = 0.25  # polling mode: stat followed files this often (notify's poller is coarse)
+
+
+class _Tracked:
+    """One followed identity (dev, inode)."""
+
+    __slots__ = (
+        "key", "path", "report", "fd", "splitter", "decoder", "format", "head", "state", "why",
+        "ck_offset", "copy_of", "copies", "mtime", "size", "last_active", "idle_since",
+        "prev_head", "prev_committed", "prev_at", "whole", "whole_sig", "backlog_left",
+        "in_backlog",
+    )
+
+    def __init__(self, key: FileKey, path: str, fd: int | None, start: int, max_line: int) -> None:
+        self.key = key
+        self.path: str | None = path  # where it is visible now; None once renamed away/deleted
+        self.report = path  # the path its lines are counted under
+        self.fd = fd
+        self.splitter = LineSplitter(start, max_line)
+        self.decoder: object | None = None
+        self.format: str | None = None
+        self.head = b""  # first bytes, up to FP_BYTES
+        self.state = "following"
+        self.why = ""
+        self.ck_offset = start  # end of the last complete line handed on (checkpointed)
+        self.copy_of: _Tracked | None = None
+        self.copies: list[_Tracked] = []
+        self.mtime = -1
+        self.size = -1
+        self.last_active = time.monotonic()
+        self.idle_since = time.monotonic()
+        self.prev_head = b""
+        self.prev_committed = 0
+        self.prev_at = 0.0
+        self.whole = False
+        self.whole_sig: tuple[int, int, int] | None = None
+        self.backlog_left = 0
+        self.in_backlog = False
+
+
+class Tailer:
+    """The live file source (Source protocol: ``run(emit)``, ``close()``).
+
+    ``emit`` must behave like ``asyncio.Queue.put``: when it returns the batch was delivered,
+    when it is cancelled it was not. Offsets are checkpointed only for delivered lines.
+    """
+
+    def __init__(
+        self,
+        specs: list[SourceSpec],
+        fmt: str = "auto",
+        *,
+        max_line: int = 1 << 20,
+        state_file: str | None = None,
+        from_end: bool = False,
+        poll: bool = False,
+        clock: Callable[[], float] = time.time,
+        rescan_s: float = 1.0,
+        debounce_ms: int = 100,
+        rotate_wait_s: float = 5.0,
+    ) -> None:
+        self.specs = [_absolute(s) for s in specs]
+        self.fmt = fmt
+        self.max_line = max_line
+        self.state_file = state_file
+        # the state file may sit in a watched directory: it is ours, not a log
+        self._own = {os.path.abspath(state_file)} if state_file else set()
+        self.from_end = from_end
+        self.clock = clock
+        self.rescan_s = rescan_s
+        self.rotate_wait_s = rotate_wait_s
+        self.watcher = DirWatcher(self._on_paths, poll=poll, debounce_ms=debounce_ms)
+        self._by_key: dict[FileKey, _Tracked] = {}
+        self._by_path: dict[str, _Tracked] = {}
+        self._orphans: set[_Tracked] = set()
+        self._lines: dict[str, int] = {}  # path -> complete lines read under it
+        self._whole_decoders: dict[str, object] = {}  # whole-file decoders live per path
+        self._families: dict[tuple[str, str], set[_Tracked]] = {}  # rotation-name groups
+        self._deferred: dict[str, float] = {}  # path -> first seen (possible copy in progress)
+        self._noted: dict[str, tuple[int, int] | None] = {}  # unreadable/too many: said once
+        self._hints: set[str] = set()
+        self._aliases: dict[str, str] = {}  # symlink target -> the SOURCE path naming it
+        self._more: set[_Tracked] = set()  # files with more to read than one pass
+        self._waiter: asyncio.Future[None] | None = None
+        self._emit: Emit | None = None
+        self._entries = checkpoint.load(state_file) if state_file else []
+        self._entry_by_key = {(e.dev, e.ino): e for e in self._entries}
+        self._entry_by_fp: dict[str, list[checkpoint.Entry]] = {}
+        for e in self._entries:
+            if e.fp_len == FP_BYTES:
+                self._entry_by_fp.setdefault(e.fp, []).append(e)
+        self._claimed: set[tuple[int, int]] = set()
+        self._dirty = False
+        self._closed = False
+        self._prog = [0, 0, 0, 0]  # bytes read, bytes total, files done, files total
+        self._backlog_done = False
+
+    # ---- public -------------------------------------------------------------------------
+    async def run(self, emit: Emit) -> None:
+        self._emit = emit
+        try:
+            await self.watcher.set_roots(self._roots())
+            await self._initial_scan()
+            self._backlog_done = True
+            loop = asyncio.get_running_loop()
+            next_scan = loop.time() + self.rescan_s
+            next_ck = loop.time() + CHECKPOINT_EVERY_S
+            next_quick = loop.time() + POLL_CHECK_S
+            while True:
+                due = min(next_scan, next_quick) if self.watcher.poll else next_scan
+                timeout = 0.0 if self._more else max(0.0, due - loop.time())
+                if not self._hints and timeout > 0:
+                    await self._sleep(loop, timeout)
+                if self._hints:
+                    hints, self._hints = self._hints, set()
+                    await self._look_many(hints)
+                if self._more:
+                    more, self._more = self._more, set()
+                    for tf in more:
+                        await self._read(tf)
+                if loop.time() >= next_scan:
+                    await self._rescan()
+                    next_scan = loop.time() + self.rescan_s
+                    next_quick = loop.time() + POLL_CHECK_S
+                elif self.watcher.poll and loop.time() >= next_quick:
+                    await self._quick_check()
+                    next_quick = loop.time() + POLL_CHECK_S
+                if self.state_file and loop.time() >= next_ck:
+                    next_ck = loop.time() + CHECKPOINT_EVERY_S
+                    self._save_checkpoint()
+        finally:
+            await self.watcher.stop()
+
+    async def _sleep(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+        """Sleep until woken by a change notice or the timeout. A bare future rather than
+        ``wait_for(event.wait())``: on 3.11 that can swallow a cancellation that lands as the
+        timeout fires, leaving ``run`` impossible to stop."""
+        waiter = self._waiter = loop.create_future()
+        handle = loop.call_later(timeout, _wake_up, waiter)
+        try:
+            await waiter
+        finally:
+            handle.cancel()
+            self._waiter = None
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self.watcher.stop()
+        self._save_checkpoint(force=True)
+        for tf in list(self._by_key.values()):
+            self._close_fd(tf)
+
+    def progress(self) -> Progress:
+        read, total, done, files = self._prog
+        return Progress(min(read, total), total, min(done, files), files)
+
+    def files_followed(self) -> int:
+        return len(self._by_key)
+
+    # ---- discovery ----------------------------------------------------------------------
+    def _roots(self) -> dict[str, bool]:
+        roots: dict[str, bool] = {}
+        for spec in self.specs:
+            if spec.kind == "file":
+                parent = os.path.dirname(str(spec.root)) or "."
+                roots.setdefault(parent, False)
+                real = os.path.realpath(spec.root)
+                if real != str(spec.root):  # a symlinked file changes where its target lives
+                    self._aliases[real] = str(spec.root)
+                    roots.setdefault(os.path.dirname(real), False)
+            else:
+                roots[str(spec.root)] = True
+        # a directory inside a recursively watched one needs no watch of its own
+        rec = [r for r, recursive in roots.items() if recursive]
+        return {r: v for r, v in roots.items()
+                if not any(r != o and r.startswith(o.rstrip("/") + "/") for o in rec)}
+
+    def _listed(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for spec in self.specs:
+            for p in list_files(spec):
+                seen.setdefault(os.path.abspath(p), None)
+        for own in self._own:
+            seen.pop(own, None)
+        return list(seen)
+
+    def _matches(self, path: str) -> bool:
+        if path in self._own:
+            return False
+        p = Path(path)
+        return any(matches(spec, p) for spec in self.specs)
+
+    def _on_paths(self, paths: set[str]) -> None:
+        if self._aliases:
+            paths = {self._aliases.get(p, p) for p in paths}
+        self._hints |= paths
+        if self._waiter is not None:
+            _wake_up(self._waiter)
+
+    async def _initial_scan(self) -> None:
+        paths = self._listed()
+        sizes = []
+        for p in paths:
+            try:
+                sizes.append(os.stat(p).st_size)
+            except OSError:
+                sizes.append(0)
+        self._prog[1] = sum(sizes)
+        self._prog[3] = len(paths)
+        for p, size in zip(paths, sizes, strict=True):
+            await self._look(p, initial=True)
+            tf = self._by_path.get(p)
+            if tf is None:  # vanished, unreadable or waiting: nothing to load
+                self._prog[0] += size
+                self._prog[2] += 1
+            elif tf not in self._more:
+                self._finish_backlog(tf)  # read, skipped, a copy, or no complete line yet
+
+    async def _look_many(self, hints: set[str]) -> None:
+        # known paths first: a truncation seen before its copy leaves the pre-truncation head
+        # to match against; a rename's old path before the new file at that path
+        known = sorted(p for p in hints if p in self._by_path)
+        fresh = sorted(p for p in hints if p not in self._by_path)
+        for p in known:
+            await self._look(p)
+        for p in fresh:
+            if os.path.isdir(p):
+                for sub in self._walk(p):
+                    await self._look(sub)
+            elif self._matches(p):
+                await self._look(p)
+
+    def _walk(self, directory: str) -> list[str]:
+        out = []
+        for dirpath, dirnames, filenames in os.walk(directory):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                full = os.path.join(dirpath, name)
+                if self._matches(full):
+                    out.append(full)
+        return out
+
+    async def _rescan(self) -> None:
+        await self.watcher.set_roots(self._roots())
+        listed = self._listed()
+        visible = set(listed)
+        for p in listed:
+            await self._look(p)
+        for p in [p for p in self._by_path if p not in visible]:
+            await self._look(p)
+        now = time.monotonic()
+        for tf in list(self._orphans):
+            await self._read(tf)
+            if tf in self._orphans and now - tf.idle_since >= self.rotate_wait_s:
+                await self._release(tf)
+        self._limit_open()
+
+    async def _quick_check(self) -> None:
+        """Polling mode: compare size, mtime and inode of every followed path ourselves."""
+        for path, tf in list(self._by_path.items()):
+            try:
+                st = os.stat(path)
+            except OSError:
+                await self._look(path)
+                continue
+            if key_of(st) != tf.key or st.st_size != tf.size or st.st_mtime_ns != tf.mtime:
+                await self._look(path)
+
+    # ---- one path -----------------------------------------------------------------------
+    async def _look(self, path: str, *, initial: bool = False) -> None:
+        try:
+            await self._look_path(path, initial)
+        except OSError as exc:  # an I/O error costs this file a look, never the tailer
+            await self._note(path, (0, 0), f"cannot read: {exc.strerror or exc}")
+
+    async def _look_path(self, path: str, initial: bool) -> None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
+        cur = self._by_path.get(path)
+        if st is None or not stat_mod.S_ISREG(st.st_mode):
+            if cur is not None:
+                await self._lose_path(cur)
+            self._deferred.pop(path, None)
+            return
+        key = key_of(st)
+        tf = self._by_key.get(key)
+        if cur is not None and cur is not tf:
+            await self._lose_path(cur)  # rename-and-create: finish the old file first
+        if tf is None:
+            tf = await self._new(path, st, initial)
+            if tf is None:
+                return
+        elif tf.path != path:
+            await self._adopt(tf, path)
+        if tf.state == "skipped" or tf.copy_of is not None:
+            return
+        if st.st_size != tf.size or st.st_mtime_ns != tf.mtime or tf.format is None:
+            await self._read(tf)
+
+    async def _new(self, path: str, st: os.stat_result, initial: bool) -> _Tracked | None:
+        key = key_of(st)
+        if len(self._by_key) >= MAX_FILES:
+            await self._note(path, key, f"not followed: already following {MAX_FILES} files")
+            return None
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            why = "permission denied" if isinstance(exc, PermissionError) else str(exc.strerror)
+            await self._note(path, key, why)
+            return None
+        fst = os.fstat(fd)
+        if key_of(fst) != key:  # replaced between stat and open: look again next time
+            os.close(fd)
+            self._on_paths({path})
+            return None
+        size = fst.st_size
+        head = read_head(fd)
+        start = self._resume(key, path, fd, head, size)
+        link: _Tracked | None = None
+        after_trunc: _Tracked | None = None
+        if start is None:
+            kind, orig = self._copy_relation(path, head)
+            if kind == "defer":
+                first = self._deferred.setdefault(path, time.monotonic())
+                if time.monotonic() - first < DEFER_S:
+                    os.close(fd)
+                    return None
+            elif kind == "linked":
+                link = orig
+            elif kind == "after_trunc":
+                after_trunc = orig
+            start = self._size_at_line_end(fd, size) if (initial and self.from_end) else 0
+            if after_trunc is not None:
+                start = min(after_trunc.prev_committed, size)
+        self._deferred.pop(path, None)
+        self._noted.pop(path, None)
+        tf = _Tracked(key, path, fd, start, self.max_line)
+        tf.head = head  # the head is the identity even when reading starts later
+        if initial:
+            tf.backlog_left = max(0, size - start)
+            tf.in_backlog = True
+            self._prog[0] += min(start, size)  # skipped by --from-end or a checkpoint
+        self._by_key[key] = tf
+        self._by_path[path] = tf
+        self._family(path).add(tf)
+        self._lines.setdefault(path, 0)
+        self._dirty = True
+        if link is not None:
+            tf.copy_of = link
+            link.copies.append(tf)
+            tf.why = f"copy of {link.report} (same first bytes): not read again"
+            await self._send([self._status(tf)])
+        elif after_trunc is not None:
+            tf.why = (f"copy of {after_trunc.report} made before it was truncated: "
+                      f"read from byte {start}")
+        return tf
+
+    def _resume(self, key: FileKey, path: str, fd: int, head: bytes, size: int) -> int | None:
+        """Where a checkpoint says to start this file, or None when it has no entry."""
+        if not self._entries:
+            return None
+        entry = self._entry_by_key.get(key)
+        if entry is not None and key not in self._claimed:
+            if len(head) >= entry.fp_len and head_hash(head[: entry.fp_len]) == entry.fp:
+                self._claimed.add(key)
+                return entry.offset if entry.offset <= size else 0
+        if len(head) < FP_BYTES:
+            return None
+        h = head_hash(head)
+        for e in self._entry_by_fp.get(h, ()):  # moved or copied while we were not running
+            ek = (e.dev, e.ino)
+            if ek in self._claimed or e.fp_len != FP_BYTES or e.fp != h:
+                continue
+            if os.path.basename(e.path) == os.path.basename(path) or related_names(e.path, path):
+                self._claimed.add(ek)
+                return min(e.offset, size)
+        return None
+
+    def _copy_relation(self, path: str, head: bytes) -> tuple[str, _Tracked | None]:
+        """Is a new file at ``path`` a copy of a followed file (copytruncate)?"""
+        best: tuple[str, _Tracked | None] = ("", None)
+        for tf in self._family(path):
+            if tf.whole or tf.copy_of is not None or not related_names(tf.report, path):
+                continue
+            recent = tf.prev_head and time.monotonic() - tf.prev_at < TRUNC_MEMORY_S
+            if recent and head.startswith(tf.prev_head):
+                return ("after_trunc", tf)
+            if tf.head and head.startswith(tf.head):
+                best = ("linked", tf)
+            elif (recent and tf.prev_head.startswith(head)) or (
+                tf.head and tf.head.startswith(head)
+            ):
+                if not best[0]:
+                    best = ("defer", tf)  # a copy still being written, or an empty new file
+        return best
+
+    def _family(self, path: str) -> set[_Tracked]:
+        """Files whose names could be rotations of each other: same directory, same name up
+        to the first dot (``app.log``, ``app.log.1``, ``app.1.log``)."""
+        fam = (os.path.dirname(path), os.path.basename(path).split(".", 1)[0])
+        found = self._families.get(fam)
+        if found is None:
+            found = self._families[fam] = set()
+        return found
+
+    def _leave_family(self, tf: _Tracked) -> None:
+        fam = self._family(tf.report)
+        fam.discard(tf)
+        if not fam:
+            del self._families[(os.path.dirname(tf.report),
+                                os.path.basename(tf.report).split(".", 1)[0])]
+
+    @staticmethod
+    def _size_at_line_end(fd: int, size: int) -> int:
+        """--from-end starts after the last complete line, so a line being written completes."""
+        if size == 0:
+            return 0
+        back = min(size, 64 * 1024)
+        tail = os.pread(fd, back, size - back)
+        nl = tail.rfind(b"\n")
+        if nl < 0:
+            return size if back < size else 0
+        return size - back + nl + 1
+
+    async def _adopt(self, tf: _Tracked, path: str) -> None:
+        """A followed file seen at a new path inside the watched set (renamed)."""
+        old = tf.path
+        was = tf.report
+        self._orphans.discard(tf)
+        if old is not None and self._by_path.get(old) is tf:
+            del self._by_path[old]
+        self._leave_family(tf)
+        tf.path = path
+        tf.report = path
+        self._family(path).add(tf)
+        if tf.state != "skipped":
+            tf.state = "following"
+        tf.why = f"renamed from {was}"
+        self._by_path[path] = tf
+        self._lines.setdefault(path, 0)
+        self._dirty = True
+        out: list[Event] = []
+        if old is not None and old not in self._by_path:
+            out.append(FileStatus(
+                ts=self.clock(), source=old, format=tf.format or "auto",
+                lines=self._lines.get(old, 0), offset=0, state="rotated",
+                why=f"renamed to {path}",
+            ))
+        if tf.state != "skipped":
+            out.append(self._status(tf))  # the new name is listed even before it grows
+        await self._send(out)
+
+    async def _lose_path(self, tf: _Tracked) -> None:
+        """``tf`` is no longer at its path: read it to its end, keep it until idle."""
+        if tf.path is not None and self._by_path.get(tf.path) is tf:
+            del self._by_path[tf.path]
+        tf.path = None
+        skipped = tf.state == "skipped"
+        nlink = 1
+        if tf.fd is not None:
+            with contextlib.suppress(OSError):
+                nlink = os.fstat(tf.fd).st_nlink
+        tf.state = "deleted" if nlink == 0 else "rotated"
+        tf.why = "deleted; read to its end" if nlink == 0 else "renamed away; read to its end"
+        if tf.fd is None or tf.whole or tf.copy_of is not None or skipped:
+            await self._release(tf)
+            return
+        self._orphans.add(tf)
+        tf.idle_since = time.monotonic()
+        await self._read(tf, force_status=True)
+
+    async def _release(self, tf: _Tracked) -> None:
+        self._orphans.discard(tf)
+        self._more.discard(tf)
+        if self._by_key.get(tf.key) is tf:
+            del self._by_key[tf.key]
+        if tf.path is not None and self._by_path.get(tf.path) is tf:
+            del self._by_path[tf.path]
+        self._leave_family(tf)
+        if tf.copy_of is not None:
+            with contextlib.suppress(ValueError):
+                tf.copy_of.copies.remove(tf)
+            tf.copy_of = None
+        self._unlink_copies(tf, tf.splitter.committed, "original gone")
+        self._close_fd(tf)
+        self._dirty = True
+        if tf.report not in self._by_path and tf.state != "skipped":
+            await self._send([self._status(tf)])
+
+    def _unlink_copies(self, tf: _Tracked, offset: int, reason: str) -> None:
+        """The original was truncated or is gone: its copies now hold the only record of the
+        lines past ``offset``; read them from there."""
+        for c in tf.copies:
+            c.copy_of = None
+            size = c.size if c.size >= 0 else offset
+            if c.fd is not None:
+                with contextlib.suppress(OSError):
+                    size = os.fstat(c.fd).st_size
+            start = min(offset, size)
+            c.splitter.reset(start)
+            c.ck_offset = start
+            c.size = -1
+            c.why = f"copy of {tf.report} ({reason}): read from byte {start}"
+            self._more.add(c)
+        tf.copies = []
+
+    async def _note(self, path: str, key: tuple[int, int], why: str) -> None:
+        if self._noted.get(path) == key:
+            return
+        self._noted[path] = key
+        await self._send([FileStatus(ts=self.clock(), source=path, state="skipped", why=why)])
+
+    # ---- reading ------------------------------------------------------------------------
+    def _open(self, tf: _Tracked) -> int | None:
+        if tf.fd is not None:
+            return tf.fd
+        if tf.path is None:
+            return None
+        try:
+            fd = os.open(tf.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return None
+        if key_of(os.fstat(fd)) != tf.key:
+            os.close(fd)
+            self._on_paths({tf.path})
+            return None
+        tf.fd = fd
+        return fd
+
+    def _close_fd(self, tf: _Tracked) -> None:
+        if tf.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(tf.fd)
+            tf.fd = None
+
+    def _limit_open(self) -> None:
+        visible = [t for t in self._by_key.values()
+                   if t.fd is not None and t.path is not None and t not in self._more]
+        if len(visible) <= MAX_OPEN:
+            return
+        visible.sort(key=lambda t: t.last_active)
+        for t in visible[: len(visible) - MAX_OPEN]:
+            self._close_fd(t)  # reopened by path when it changes
+
+    async def _read(self, tf: _Tracked, force_status: bool = False) -> None:
+        fd = self._open(tf)
+        if fd is None:
+            if force_status:
+                await self._send([self._status(tf)])
+            return
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            return
+        tf.mtime = st.st_mtime_ns
+        tf.size = st.st_size
+        if tf.format is None and not await self._choose_format(tf, fd, st.st_size):
+            if force_status:
+                await self._send([self._status(tf)])
+            return
+        if tf.state == "skipped" or tf.copy_of is not None:
+            return
+        if tf.whole:
+            await self._read_whole(tf, fd, st)
+            return
+        head = read_head(fd)
+        if st.st_size < tf.splitter.pos:
+            self._restart(tf, "truncated: read again from the start")
+        elif not head.startswith(tf.head[: len(head)]):
+            self._restart(tf, "rewritten from the start (its first bytes changed): read again")
+        if len(head) > len(tf.head):
+            tf.head = head
+            self._dirty = True
+        await self._read_lines(tf, fd, force_status)
+
+    async def _choose_format(self, tf: _Tracked, fd: int, size: int) -> bool:
+        probe = os.pread(fd, HEAD_BYTES, 0)
+        if not probe:
+            return False
+        if is_binary(probe):
+            tf.state = "skipped"
+            tf.why = "binary file (NUL bytes in its first 8 KiB): skipped"
+            tf.format = "binary"
+            self._finish_backlog(tf)
+            self._close_fd(tf)
+            await self._send([self._status(tf)])
+            return False
+        if b"\n" not in probe and len(probe) < HEAD_BYTES:
+            return False  # no complete line to judge the format by yet
+        fmt = choose_format(self.fmt, probe)
+        try:
+            decoder = make_decoder(fmt)
+        except ValueError as exc:
+            tf.state, tf.why, tf.format = "skipped", str(exc), fmt
+            await self._send([self._status(tf)])
+            return False
+        tf.format = fmt
+        if getattr(decoder, "whole_file", False):
+            tf.whole = True
+            decoder = self._whole_decoders.setdefault(tf.report, decoder)
+        tf.decoder = decoder
+        return True
+
+    def _restart(self, tf: _Tracked, why: str) -> None:
+        tf.prev_head = tf.head
+        tf.prev_committed = tf.splitter.committed
+        tf.prev_at = time.monotonic()
+        self._unlink_copies(tf, tf.splitter.committed, "original truncated")
+        tf.splitter.reset(0)
+        tf.ck_offset = 0
+        tf.head = b""
+        tf.why = why
+        self._dirty = True
+
+    async def _read_lines(self, tf: _Tracked, fd: int, force_status: bool) -> None:
+        splitter = tf.splitter
+        decode = tf.decoder.decode  # type: ignore[union-attr]
+        src = tf.report
+        max_line = self.max_line
+        batch: list[Event] = []
+        now = self.clock()
+        budget = PASS_BYTES
+        lines = 0
+        end_ok = tf.ck_offset
+        got = 0
+        slice_start = time.perf_counter()
+        while budget > 0:
+            try:
+                chunk = os.pread(fd, min(CHUNK, budget), splitter.pos)
+            except OSError:
+                break
+            if not chunk:
+                break
+            budget -= len(chunk)
+            got += len(chunk)
+            for offset, line, cut in splitter.feed(chunk):
+                lines += 1
+                if cut:
+                    batch.append(ParseError(
+                        ts=now, source=src, offset=offset,
+                        reason=f"line longer than {max_line} bytes: cut",
+                        excerpt=line[:200].decode("utf-8", "replace"),
+                    ))
+                    continue
+                try:
+                    batch.extend(decode(line, src, offset, now))
+                except Exception as exc:  # noqa: BLE001 - a decoder bug is a bad line
+                    batch.append(_decoder_failed(src, offset, now, exc, line))
+                end_ok = offset + len(line) + 1
+                if len(batch) >= MAX_BATCH or (
+                    not lines & 255 and time.perf_counter() - slice_start > SLICE_S
+                ):
+                    self._lines[src] = self._lines.get(src, 0) + lines
+                    lines = 0
+                    batch.append(self._status(tf, end_ok))  # counts keep up during a backlog
+                    await self._send(batch)
+                    await asyncio.sleep(0)  # a put that did not wait never yielded
+                    batch = []
+                    tf.ck_offset = end_ok
+                    now = self.clock()
+                    slice_start = time.perf_counter()
+            end_ok = splitter.committed
+            self._count_backlog(tf, len(chunk))
+            if len(chunk) == CHUNK:
+                await asyncio.sleep(0)
+        if budget <= 0:
+            self._more.add(tf)  # run() reads it again before sleeping
+        self._lines[src] = self._lines.get(src, 0) + lines
+        now_m = time.monotonic()
+        if got:
+            tf.last_active = now_m
+            tf.idle_since = now_m
+        if got or force_status or batch:
+            batch.append(self._status(tf))
+            await self._send(batch)
+        tf.ck_offset = end_ok
+        if got:
+            self._dirty = True
+        if not self._more or tf not in self._more:
+            self._finish_backlog(tf)
+
+    async def _read_whole(self, tf: _Tracked, fd: int, st: os.stat_result) -> None:
+        """Whole-file formats (a JSON document rewritten in place): re-read it on each change
+        and let the decoder say which events are new."""
+        sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if sig == tf.whole_sig:
+            return
+        tf.whole_sig = sig
+        if st.st_size > WHOLE_FILE_CAP:
+            tf.why = f"larger than {WHOLE_FILE_CAP >> 20} MiB: whole-file format not re-read"
+            await self._send([self._status(tf)])
+            return
+        parts = []
+        pos = 0
+        while True:
+            chunk = os.pread(fd, CHUNK, pos)
+            if not chunk:
+                break
+            parts.append(chunk)
+            pos += len(chunk)
+            if len(chunk) == CHUNK:
+                await asyncio.sleep(0)
+        data = b"".join(parts)
+        tf.splitter.reset(len(data))
+        tf.ck_offset = len(data)
+        self._lines[tf.report] = data.count(b"\n")  # lines of the current version
+        try:
+            events = tf.decoder.decode_file(data, tf.report, self.clock())  # type: ignore[union-attr]
+        except Exception as exc:  # noqa: BLE001 - a decoder bug is a bad file, not a crash
+            events = [_decoder_failed(tf.report, 0, self.clock(), exc, data)]
+        self._count_backlog(tf, len(data))
+        self._finish_backlog(tf)
+        tf.last_active = tf.idle_since = time.monotonic()
+        for i in range(0, len(events), MAX_BATCH):
+            await self._send(list(events[i : i + MAX_BATCH]))
+        await self._send([self._status(tf)])
+
+    def _count_backlog(self, tf: _Tracked, n: int) -> None:
+        if tf.backlog_left:
+            take = min(n, tf.backlog_left)
+            tf.backlog_left -= take
+            self._prog[0] += take
+
+    def _finish_backlog(self, tf: _Tracked) -> None:
+        if tf.in_backlog:
+            self._prog[0] += tf.backlog_left
+            tf.backlog_left = 0
+            tf.in_backlog = False
+            self._prog[2] += 1
+
+    def _status(self, tf: _Tracked, mid_read: int | None = None) -> FileStatus:
+        """The status of ``tf``'s path; ``mid_read`` is the offset reached part-way through a
+        read (the splitter's own figures are only settled at the end of a chunk)."""
+        src = tf.report
+        occupant = self._by_path.get(src)
+        if occupant is not None and occupant is not tf and tf.path is None:
+            tf = occupant  # the path's entry describes the file now at that path
+        offset = tf.copy_of.ck_offset if tf.copy_of is not None else tf.splitter.committed
+        if mid_read is not None:
+            offset = mid_read
+        why = tf.why
+        if mid_read is None and tf.state != "skipped" and tf.splitter.pending and not tf.whole:
+            pend = f"last line incomplete ({tf.splitter.pending} bytes): waiting for its newline"
+            why = f"{why}; {pend}" if why else pend
+        return FileStatus(
+            ts=self.clock(), source=src, format=tf.format or "auto",
+            lines=self._lines.get(src, 0), offset=offset, state=tf.state, why=why,
+            size=max(tf.size, 0),
+        )
+
+    async def _send(self, batch: list[Event]) -> None:
+        if self._emit is not None and batch:
+            await self._emit(batch)
+
+    # ---- checkpoint ---------------------------------------------------------------------
+    def _save_checkpoint(self, force: bool = False) -> None:
+        if not self.state_file or not (self._dirty or force):
+            return
+        entries = []
+        for tf in self._by_key.values():
+            if tf.state == "skipped" or tf.whole:
+                continue
+            head = tf.head
+            offset = tf.ck_offset
+            if tf.copy_of is not None:
+                offset = min(tf.copy_of.ck_offset, max(tf.size, 0))
+            entries.append(checkpoint.Entry(
+                tf.key[0], tf.key[1], len(head), head_hash(head), offset, tf.report,
+            ))
+        checkpoint.save(self.state_file, entries)
+        self._dirty = False
+
+
+def _wake_up(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _decoder_failed(src: str, offset: int, now: float, exc: Exception, data: bytes) -> ParseError:
+    return ParseError(ts=now, source=src, offset=offset,
+                      reason=f"decoder failed: {type(exc).__name__}: {exc}"[:200],
+                      excerpt=data[:200].decode("utf-8", "replace"))
+
+
+def _absolute(spec: SourceSpec) -> SourceSpec:
+    root = Path(os.path.abspath(spec.root))
+    text = spec.text
+    if spec.kind == "glob":
+        text = os.path.expanduser(text)
+        if not os.path.isabs(text):
+            text = os.path.join(os.getcwd(), text)
+    return replace(spec, text=text, root=root)

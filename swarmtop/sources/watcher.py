@@ -1,0 +1,102 @@
+"""Watch directories (never bare file paths) and report "look at this path" hints.
+
+watchfiles delivers a *set* of changes after a debounce; order is lost and a rename shows up as
+added+deleted, so the watcher only says *which* paths to look at; the tailer decides what
+happened from ``os.stat``. Roots that do not exist are not watched (the tailer's slow re-scan
+notices when they appear); a root deleted and recreated is watched again because the tailer
+hands the watcher the roots' current identities on every re-scan. When inotify cannot be used
+(watch limit, unsupported filesystem) the watcher falls back to polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+
+import watchfiles
+
+log = logging.getLogger(__name__)
+
+RootKey = tuple[str, bool, int, int]  # path, recursive, dev, inode
+
+
+class DirWatcher:
+    def __init__(
+        self, on_paths: Callable[[set[str]], None], *, poll: bool = False, debounce_ms: int = 100,
+        step_ms: int = 50, poll_delay_ms: int = 300,
+    ) -> None:
+        self.on_paths = on_paths
+        self.poll = poll
+        self.debounce_ms = debounce_ms
+        self.step_ms = step_ms
+        self.poll_delay_ms = poll_delay_ms
+        self.why = "polling (--poll)" if poll else ""
+        self._roots: frozenset[RootKey] = frozenset()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stop: asyncio.Event | None = None
+        self.restarts = 0
+
+    @property
+    def mode(self) -> str:
+        return "polling" if self.poll else "inotify"
+
+    async def set_roots(self, roots: dict[str, bool]) -> None:
+        """Watch these directories (path -> recursive). Missing ones are left out; the set is
+        compared by identity so a directory deleted and recreated is watched afresh."""
+        keys: set[RootKey] = set()
+        for path, recursive in roots.items():
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            keys.add((path, recursive, st.st_dev, st.st_ino))
+        wanted = frozenset(keys)
+        alive = all(not t.done() for t in self._tasks)
+        if wanted == self._roots and alive:
+            return
+        await self.stop()
+        self._roots = wanted
+        if not wanted:
+            return
+        self.restarts += 1
+        self._stop = asyncio.Event()
+        for recursive in (True, False):
+            paths = sorted(k[0] for k in wanted if k[1] == recursive)
+            if paths:
+                self._tasks.append(asyncio.create_task(self._watch(paths, recursive, self._stop)))
+
+    async def _watch(self, paths: list[str], recursive: bool, stop: asyncio.Event) -> None:
+        try:
+            async for changes in watchfiles.awatch(
+                *paths, watch_filter=None, debounce=self.debounce_ms, step=self.step_ms,
+                stop_event=stop, recursive=recursive, force_polling=self.poll,
+                poll_delay_ms=self.poll_delay_ms, ignore_permission_denied=True,
+            ):
+                self.on_paths({p for _, p in changes})
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any watcher failure degrades to polling
+            if not self.poll:
+                self.poll = True
+                self.why = f"polling: file notifications unavailable ({exc})"
+                log.warning("swarmtop: %s", self.why)
+            else:
+                self.why = f"watcher stopped ({exc}); relying on the periodic re-scan"
+            self._roots = frozenset()  # makes the next set_roots() start again
+
+    async def stop(self) -> None:
+        if self._stop is not None:
+            self._stop.set()  # the watch thread returns within step_ms
+        if self._tasks:
+            # not wait_for(): a watch task is never awaited past its deadline
+            _, pending = await asyncio.wait(self._tasks, timeout=6)
+            for task in pending:
+                task.cancel()
+            for task in self._tasks:
+                if task.done() and not task.cancelled():
+                    task.exception()  # retrieved: failures were already turned into polling
+        self._tasks = []
+        self._stop = None
+        self._roots = frozenset()
