@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -64,23 +65,51 @@ def run_one(name: str, smoke: bool, timeout: float) -> tuple[str, float, int]:
     return out, time.perf_counter() - t, code
 
 
+_TRAILER = re.compile(r"^<sub>`python -m benchmarks\.(bench_\w+)`.*</sub>$", re.M)
+
+
+def previous_sections(path: Path) -> dict[str, str]:
+    """name -> section of an existing report (each section ends with its <sub> trailer line)."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return {}
+    out: dict[str, str] = {}
+    start = 0
+    for m in _TRAILER.finditer(text):
+        body = text[start:m.end()]
+        # a benchmark prints one "## " heading, first: past the table and notes before it
+        first = body.rfind("\n## ")
+        out[m.group(1)] = (body[first + 1:] if first >= 0 else body).strip() + "\n"
+        start = m.end()
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, no report written")
     ap.add_argument("--only", action="append", default=[], help="run benchmarks matching this")
+    ap.add_argument("--update", action="store_true",
+                    help="re-run only the --only benchmarks and replace their sections in the "
+                         "existing report (e.g. one disturbed by other load on the machine)")
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("--output", default=str(ROOT / "docs" / "PERFORMANCE.md"))
     a = ap.parse_args()
-    sections = []
+    names = discover(a.only)
+    sections = previous_sections(Path(a.output)) if a.update else {}
     failed = 0
-    for name in discover(a.only):
+    for name in names:
         print(f"running {name} ...", file=sys.stderr, flush=True)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
         out, secs, code = run_one(name, a.smoke, a.timeout)
         failed += code != 0
-        sections.append(f"{out}\n\n<sub>`python -m benchmarks.{name}` — {secs:.0f} s</sub>\n")
+        when = f", re-run {time.strftime('%H:%M UTC', time.gmtime())}" if a.update else ""
+        sections[name] = (f"{out}\n\n<sub>`python -m benchmarks.{name}` — {secs:.0f} s, load "
+                          f"average {load:.2f} at its start{when}</sub>\n")
         print(out, flush=True)
     if not a.smoke:
-        rows = [t for s in sections for t in collect(s)]
+        ordered = [sections[n] for n in sorted(sections)]
+        rows = [t for s in ordered for t in collect(s)]
         table = ["## Targets", "", "| target | measured | goal | |", "|---|---|---|---|",
                  *(f"| {n} | {f} | {g} | {'✅ met' if m == 'met' else '❌ missed'} |"
                    for n, f, g, m in rows), ""]
@@ -89,7 +118,7 @@ def main() -> int:
                "Written by `python -m benchmarks` (each figure and its baseline measured in the "
                "same run).", "", f"Machine: {machine()}.", "",
                f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "", *table,
-               *([notes.read_text(), ""] if notes.exists() else []), *sections]
+               *([notes.read_text(), ""] if notes.exists() else []), *ordered]
         Path(a.output).write_text("\n".join(doc))
         print(f"wrote {a.output}", file=sys.stderr)
     return 1 if failed else 0

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from swarmtop import __version__
+from swarmtop.argtypes import non_negative, number, positive
 from swarmtop.core.config import Config, ConfigError, load_config, with_overrides
 from swarmtop.sources.decoders import FORMATS
 
@@ -26,44 +27,10 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def _interval(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--interval must be a number, got {text!r}") from None
-    if not 0.1 <= v <= 60:
-        raise argparse.ArgumentTypeError(f"--interval must be between 0.1 and 60 s, got {v}")
-    return v
-
-
-def _positive(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {v}")
-    return v
-
-
-def _nonneg(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {v}")
-    return v
-
-
-def _pid(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--pid takes a process id, got {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"--pid takes a positive process id, got {v}")
-    return v
+_interval = number(at_least=0.1, at_most=60, what="--interval must be between 0.1 and 60 s")
+_positive = positive
+_nonneg = non_negative
+_pid = number(above=0, what="--pid takes a positive process id", cast=int)
 
 
 def _common(p: argparse.ArgumentParser) -> None:

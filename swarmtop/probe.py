@@ -256,7 +256,45 @@ def current_task() -> Task | None:
     return _current.get()
 
 
-class Task:
+class _Scope:
+    """A context manager (``with`` and ``async with``) that is also a decorator of sync and
+    async functions, timing each call with a fresh instance from ``_fresh()``."""
+
+    def __enter__(self) -> Any:
+        raise NotImplementedError
+
+    def __exit__(self, *exc: Any) -> None:
+        raise NotImplementedError
+
+    def _fresh(self) -> _Scope:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Any:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.__exit__(*exc)
+
+    def __call__(self, fn: F) -> F:
+        fresh = self._fresh
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def awrapper(*args: Any, **kwargs: Any) -> Any:
+                with fresh():
+                    return await fn(*args, **kwargs)
+
+            return awrapper  # type: ignore[return-value]
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with fresh():
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class Task(_Scope):
     """One timed task of a cognitive pattern; see :func:`task`.
 
     As a context manager (``with`` or ``async with``) it times its block; as a decorator it
@@ -319,30 +357,8 @@ class Task:
             except Exception:
                 pass
 
-    async def __aenter__(self) -> Task:
-        return self.__enter__()
-
-    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        self.__exit__(exc_type, exc, tb)
-
-    # decorator ---------------------------------------------------------------------------
-    def __call__(self, fn: F) -> F:
-        pattern, agent = self.pattern, self.agent
-        if inspect.iscoroutinefunction(fn):
-
-            @functools.wraps(fn)
-            async def awrapper(*args: Any, **kwargs: Any) -> Any:
-                with Task(pattern, agent):
-                    return await fn(*args, **kwargs)
-
-            return awrapper  # type: ignore[return-value]
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with Task(pattern, agent):
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
+    def _fresh(self) -> Task:
+        return Task(self.pattern, self.agent)
 
 
 def task(pattern: str, agent: str = "", task_id: str | None = None) -> Task:
@@ -488,7 +504,7 @@ def rate(name: str, amount: float = 1, *, unit: str = "", agent: str | None = No
     _metric("rate", name, amount, unit, agent)
 
 
-class Timer:
+class Timer(_Scope):
     """Times a block or each call of a function into a ``timer`` metric (milliseconds)."""
 
     __slots__ = ("name", "agent", "_t0", "elapsed_ms")
@@ -507,29 +523,8 @@ class Timer:
         self.elapsed_ms = round((_perf() - self._t0) * 1000.0, 4)
         _metric("timer", self.name, self.elapsed_ms, "ms", self.agent)
 
-    async def __aenter__(self) -> Timer:
-        return self.__enter__()
-
-    async def __aexit__(self, *exc: Any) -> None:
-        self.__exit__(*exc)
-
-    def __call__(self, fn: F) -> F:
-        name, agent = self.name, self.agent
-        if inspect.iscoroutinefunction(fn):
-
-            @functools.wraps(fn)
-            async def awrapper(*args: Any, **kwargs: Any) -> Any:
-                with Timer(name, agent):
-                    return await fn(*args, **kwargs)
-
-            return awrapper  # type: ignore[return-value]
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with Timer(name, agent):
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
+    def _fresh(self) -> Timer:
+        return Timer(self.name, self.agent)
 
 
 @overload

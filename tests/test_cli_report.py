@@ -66,7 +66,7 @@ def test_report_glob(tmp_path):
     (["report", "--bogus"], "unrecognized arguments"),
     (["report", "/tmp", "--budget", "-3"], "positive"),
     (["--interval", "0.01", "--pid", "1"], "between 0.1 and 60"),
-    (["--pid", "abc"], "--pid takes a process id"),
+    (["--pid", "abc"], "--pid takes a positive process id"),
     (["report", "/no/such/dir/*.log"], "no files match"),
     (["report", "/tmp", "--since", "whenever"], "--since"),
     ([], "nothing to watch"),

@@ -16,6 +16,7 @@ MIN_SEVERITY = 0.05
 SINGLE_CORE = 90.0  # a process at >= 90 % of one core is likely bound by one thread (the GIL)
 MIN_ERRORS = 3.0  # recent failures needed before naming a culprit
 CACHE_MIN_INPUT = 100_000  # input tokens seen before judging cache use
+GC_SHARE = 0.05  # a process pausing for GC over 5 % of wall time is held back by memory churn
 
 
 def _clamp01(x: float) -> float:
@@ -61,10 +62,34 @@ def memory(inp: Inputs, readings: Mapping[str, Reading]) -> Bottleneck | None:
         label = proc_label(p.pid, p.name)
         found.append((base, f"{label} RSS grows {p.growth} at {p.growth_bytes_per_s / 1024:.0f} "
                       f"KiB/s{' (leak suspected)' if p.leak_suspected else ''}", label))
+    gc = _gc(inp)
+    if gc is not None:
+        found.append(gc)
     if not found:
         return None
     sev, why, subject = max(found, key=lambda x: x[0])
     return Bottleneck(kind="memory", severity=sev, why=why, subject=subject)
+
+
+def _gc(inp: Inputs) -> tuple[float, str, str] | None:
+    """The process spending the largest share of its wall time in GC pauses (probe `gc=True`),
+    when that share is over GC_SHARE: 5 % -> severity 0.3, 25 % and more -> 1."""
+    worst: tuple[float, str, dict] | None = None
+    for src, g in ((inp.metrics or {}).get("gc") or {}).items():
+        share = g.get("wall_share") if isinstance(g, dict) else None
+        if isinstance(share, int | float) and (worst is None or share > worst[0]):
+            worst = (float(share), str(src), g)
+    if worst is None or worst[0] <= GC_SHARE:
+        return None
+    share, src, g = worst
+    pid = g.get("pid")
+    names = {p.pid: p.name for p in inp.memory.processes}
+    label = proc_label(pid, names.get(pid, "")) if isinstance(pid, int) else src
+    sev = 0.3 + 0.7 * _clamp01((share - GC_SHARE) / 0.20)
+    why = (f"{label} spends {share:.0%} of wall time in GC pauses "
+           f"({g.get('pause_ms_per_s', 0):.0f} ms/s, longest {g.get('pause_ms_max', 0):.0f} ms, "
+           f"{g.get('collections', 0)} collections)")
+    return (round(sev, 3), why, label)
 
 
 def latency(inp: Inputs) -> Bottleneck | None:

@@ -5,17 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from swarmtop.argtypes import positive as _positive
 from swarmtop.demo.swarm import DEFAULT_RATE, run
-
-
-def _positive(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {v}")
-    return v
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,3 +33,60 @@ def fmt_ms(x: float | None) -> str:
     if x is None:
         return "-"
     return f"{x / 1000:.2f}s" if x >= 1000 else f"{x:.0f}ms"
+
+
+def fmt_secs(seconds: float | None) -> str:
+    """A span to a person's precision: 45s, 12m, 3h05m, 2d4h."""
+    if seconds is None:
+        return "-"
+    s = int(max(0.0, seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s" if s < 600 else f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    return f"{s // 86400}d{(s % 86400) // 3600}h"
+
+
+def fmt_series(name: str, value: float | None) -> str:
+    """A value of one of the trend series (docs/alerts.md#trends) in its unit."""
+    if value is None:
+        return "-"
+    if name.endswith("_bytes"):
+        return fmt_bytes(value)
+    if name.endswith("_ms"):
+        return fmt_ms(value)
+    if name == "error_rate" or name.endswith("_share"):
+        return f"{value:.1%}"
+    if name.endswith("_per_min"):
+        return f"{fmt_num(value)}/min"
+    return f"{value:.3g}"
+
+
+def describe_trend(name: str, trend: object) -> str:
+    """One line for a Trend: its shape, rate, and where it is heading, e.g.
+    `linear +2.0MiB per min, now 120.0MiB -> 130.0MiB in 5m00s`."""
+    kind = getattr(trend, "kind", "unknown")
+    rate = float(getattr(trend, "rate_per_s", 0.0) or 0.0)
+    last = getattr(trend, "last", None)
+    proj = getattr(trend, "projection", None)
+    horizon = float(getattr(trend, "horizon_s", 0.0) or 0.0)
+    if kind == "unknown":
+        return f"unknown ({getattr(trend, 'why', '')})"
+    if kind == "exponential":
+        doubling = getattr(trend, "doubling_s", None)
+        shape = (f"exponential, doubles every {fmt_secs(doubling)}" if doubling
+                 else f"exponential, halves every {fmt_secs(0.693147 / -rate)}" if rate < 0
+                 else "exponential")
+    elif kind == "seasonal":
+        shape = f"seasonal, repeats every {fmt_secs(getattr(trend, 'period_s', None))}"
+    elif kind == "flat":
+        shape = "flat"
+    else:
+        sign = "+" if rate >= 0 else "-"
+        shape = f"{kind} {sign}{fmt_series(name, abs(rate) * 60)} per min"
+    out = f"{shape}, now {fmt_series(name, last)}"
+    if proj is not None and kind != "flat" and horizon > 0:
+        out += f" -> {fmt_series(name, proj)} in {fmt_secs(horizon)}"
+    return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from swarmtop.export.fmt import fmt_bytes, fmt_ms, fmt_num, fmt_usd
+from swarmtop.export.fmt import describe_trend, fmt_bytes, fmt_ms, fmt_num, fmt_usd
 from swarmtop.sanitize import safe_text
 from swarmtop.snapshot import Snapshot
 
@@ -67,6 +67,8 @@ def render_text(s: Snapshot) -> str:
         out.append(f"ALERT {a.severity:<8} {safe_text(a.rule)}: {safe_text(a.message)}")
     for b in s.bottlenecks:
         out.append(f"bottleneck {b.kind} ({b.severity:.2f}): {safe_text(b.why)}")
+    for name, tr in s.trends.items():
+        out.append(f"trend {safe_text(name):<16} {safe_text(describe_trend(name, tr))}")
     if s.baseline:
         figs = s.baseline["figures"]
         changed = [f for f in figs if f["verdict"] != "same"]

@@ -707,9 +707,10 @@ class Tailer:
                     lines = 0
                     batch.append(self._status(tf, end_ok))  # counts keep up during a backlog
                     await self._send(batch)
-                    await asyncio.sleep(0)  # a put that did not wait never yielded
-                    batch = []
+                    # delivered: checkpoint it before the next await can be cancelled
                     tf.ck_offset = end_ok
+                    batch = []
+                    await asyncio.sleep(0)  # a put that did not wait never yielded
                     now = self.clock()
                     slice_start = time.perf_counter()
             end_ok = splitter.committed

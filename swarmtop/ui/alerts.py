@@ -11,7 +11,7 @@ from swarmtop.snapshot import Alert, Snapshot
 from swarmtop.ui.memory import clock
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
-from swarmtop.ui.text import plain
+from swarmtop.ui.text import clip, plain
 
 COLUMNS = [
     Column("Sev", "sev", numeric=False), Column("Rule", "rule", numeric=False),
@@ -38,15 +38,18 @@ def pick_alert(alerts: list[Alert], selected: str | None) -> Alert | None:
 class AlertsPanel(Panel):
     NUMBER = 5
     TITLE = "Alerts"
-    HELP = "firing alerts, most severe first; a acknowledges the selected (or worst) one"
+    HELP = ("firing alerts, most severe first, then recently resolved ones; a acknowledges "
+            "the selected (or worst) one")
 
     DEFAULT_CSS = """
     AlertsPanel #alert-summary { height: 1; }
+    AlertsPanel #alert-recent { height: auto; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static("", id="alert-summary", markup=False)
         yield SyncTable(COLUMNS, natural_label="severity", id="alert-table")
+        yield Static("", id="alert-recent", markup=False)
 
     def render_snapshot(self, snap: Snapshot) -> None:
         pal = self.palette
@@ -78,6 +81,31 @@ class AlertsPanel(Panel):
             summary.append("  a: acknowledge", style=pal.muted)
         self.put(self.query_one("#alert-summary", Static), summary)
         self.query_one(SyncTable).set_rows(rows)
+        self.put(self.query_one("#alert-recent", Static), self.recent_text(snap))
+
+    def recent_text(self, snap: Snapshot) -> Text:
+        """Resolved alerts, newest first, as many as the panel has room for (1 to 8)."""
+        pal = self.palette
+        t = Text(end="")
+        history = snap.alert_history
+        if not history:
+            return t
+        room = max(1, min(8, self.size.height - 8))
+        shown = list(reversed(history))[:room]
+        t.append(f"recent ({len(history)} resolved", style="bold")
+        t.append(f", newest {len(shown)})" if len(shown) < len(history) else ")", style="bold")
+        width = max(20, self.size.width - 40)
+        for r in shown:
+            t.append("\n")
+            t.append(f"{clock(r.since)}-{clock(r.until)} ", style=pal.muted)
+            t.append_text(plain(r.severity.upper()[:4], pal.severity(r.severity)))
+            t.append(" ")
+            t.append_text(plain(r.rule))
+            if r.peak_value is not None:
+                t.append(f" peak {_num(r.peak_value)}", style=pal.muted)
+            t.append(" ")
+            t.append_text(plain(clip(r.message, width), pal.muted))
+        return t
 
     def selected_rule(self) -> str | None:
         return self.query_one(SyncTable).selected_key

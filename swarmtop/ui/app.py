@@ -1,4 +1,4 @@
-"""The live dashboard: seven panels over the Feed's latest Snapshot, refreshed each tick.
+"""The live dashboard: eight panels over the Feed's latest Snapshot, refreshed each tick.
 
 The app reads only `feed.latest()` (a Snapshot) and `feed.progress()`; the feed keeps
 collecting whatever the display does (pause, zoom, hidden panels)."""
@@ -25,6 +25,7 @@ from swarmtop.ui.health import HealthPanel
 from swarmtop.ui.help import HelpScreen
 from swarmtop.ui.logtail import LogTailPanel
 from swarmtop.ui.memory import MemoryPanel
+from swarmtop.ui.metrics import MetricsPanel
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.patterns import PatternsPanel
 from swarmtop.ui.sources import SourcesPanel
@@ -33,6 +34,7 @@ from swarmtop.ui.themes import ThemeSet, UnknownTheme, load_themes, resolve_them
 from swarmtop.ui.tokens import TokensPanel
 
 COMPACT_WIDTH, COMPACT_HEIGHT = 110, 32  # below either: one panel at a time, with tabs
+METRICS_WIDTH = 160  # the grid has a column for panel 8 from this width; below, tab/8 zoom it
 STOP_TIMEOUT_S = 10.0  # feed.stop() flushes files; don't hang the terminal forever on it
 FIRST_FRAME_CHECKS_S = (0.03, 0.08, 0.15, 0.25, 0.35)  # extra looks for the first snapshot
 # Textual's DataTable keeps 10,000 rendered cells per table; figures that change every tick
@@ -86,8 +88,8 @@ class SwarmtopApp(App[int]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("tab", "next_panel", "Next", priority=True),
         Binding("shift+tab", "previous_panel", "Previous", show=False, priority=True),
-        *[Binding(str(n), f"zoom({n})", "Zoom", show=n == 1, key_display="1-7")
-          for n in range(1, 8)],
+        *[Binding(str(n), f"zoom({n})", "Zoom", show=n == 1, key_display="1-8")
+          for n in range(1, 9)],
         Binding("escape", "back", "Back", show=False),
         Binding("s", "sort", "Sort"),
         Binding("a", "acknowledge", "Ack"),
@@ -106,10 +108,12 @@ class SwarmtopApp(App[int]):
         self.palette = Palette.from_variables(self.get_css_variables())
         self.panels: list[Panel] = [HealthPanel(), MemoryPanel(), TokensPanel(),
                                     PatternsPanel(), AlertsPanel(), LogTailPanel(),
-                                    SourcesPanel()]
+                                    SourcesPanel(), MetricsPanel()]
         self.current = 0  # index of the current panel (focus, tab strip, single view)
         self.zoomed = False
+        self.auto_zoomed = False  # zoomed by tab onto a panel the grid has no room for
         self.compact = False
+        self.metrics_on_grid = False
         self.paused = False
         self.last: Snapshot | None = None  # the newest snapshot read from the feed
         self.shown: Snapshot | None = None  # the snapshot on screen
@@ -138,6 +142,7 @@ class SwarmtopApp(App[int]):
             with Horizontal(id="row-c", classes="row"):
                 yield p[1]
                 yield p[5]
+                yield p[7]
         yield FilterBar(placeholder="filter", id="filter")
         yield Footer()
 
@@ -146,8 +151,14 @@ class SwarmtopApp(App[int]):
         """One panel on screen: zoomed, or a small terminal."""
         return self.zoomed or self.compact
 
+    def on_grid(self, panel: Panel) -> bool:
+        """Whether the grid layout has a place for the panel (panel 8 only when wide)."""
+        return self.metrics_on_grid or not isinstance(panel, MetricsPanel)
+
     def visible_panels(self) -> list[Panel]:
-        return [self.panels[self.current]] if self.single else list(self.panels)
+        if self.single:
+            return [self.panels[self.current]]
+        return [p for p in self.panels if self.on_grid(p)]
 
     def apply_layout(self) -> None:
         grid = self.query_one("#grid")
@@ -156,7 +167,7 @@ class SwarmtopApp(App[int]):
         for row in self.query(".row"):
             row.display = not self.single or current in row.children
         for panel in self.panels:
-            panel.display = not self.single or panel is current
+            panel.display = panel is current if self.single else self.on_grid(panel)
             panel.set_class(panel is current, "-current")
         self.query_one("#tabs").display = self.single
         self._render_tabs()
@@ -164,11 +175,21 @@ class SwarmtopApp(App[int]):
             for panel in self.visible_panels():
                 panel.show(self.shown)
 
-    def check_compact(self) -> None:
+    def _measure(self) -> tuple[bool, bool]:
         compact = self.size.width < COMPACT_WIDTH or self.size.height < COMPACT_HEIGHT
-        if compact != self.compact:
-            self.compact = compact
+        return compact, self.size.width >= METRICS_WIDTH
+
+    def check_compact(self) -> None:
+        self._render_tabs()  # sized to the width
+        layout = self._measure()
+        if layout != (self.compact, self.metrics_on_grid):
+            self.compact, self.metrics_on_grid = layout
+            if self.auto_zoomed and not self.compact and self.on_grid(self.panels[self.current]):
+                self.zoomed = self.auto_zoomed = False  # the grid has room for it now
+            elif not self.single and not self.on_grid(self.panels[self.current]):
+                self.current = 0  # the current panel left the grid
             self.apply_layout()
+            self._render_status()
 
     # lifecycle ------------------------------------------------------------------------
     def bound_table_caches(self) -> None:
@@ -179,7 +200,7 @@ class SwarmtopApp(App[int]):
 
     async def on_mount(self) -> None:
         self.bound_table_caches()
-        self.compact = self.size.width < COMPACT_WIDTH or self.size.height < COMPACT_HEIGHT
+        self.compact, self.metrics_on_grid = self._measure()
         self.apply_layout()
         self.panels[0].focus_main()
         self._install_signal_handlers()
@@ -311,9 +332,12 @@ class SwarmtopApp(App[int]):
         self._put("#progress", "_progress_cache", t)
 
     def _render_tabs(self) -> None:
+        # one space less around each label when the full strip does not fit (80 columns)
+        full = sum(len(f" {p.NUMBER} {p.TITLE} ") for p in self.panels) + 2
+        fmt = " {} {} " if full <= self.size.width else "{} {} "
         t = Text(no_wrap=True, overflow="ellipsis", end="")
         for i, panel in enumerate(self.panels):
-            label = f" {panel.NUMBER} {panel.TITLE} "
+            label = fmt.format(panel.NUMBER, panel.TITLE)
             t.append(label, style="reverse bold" if i == self.current else self.palette.muted)
         self._put("#tabs", "_tabs_cache", t)
 
@@ -331,7 +355,16 @@ class SwarmtopApp(App[int]):
 
     def set_current(self, index: int) -> None:
         self.current = index % len(self.panels)
-        if self.single:
+        panel = self.panels[self.current]
+        if self.auto_zoomed and not self.compact and self.on_grid(panel):
+            self.zoomed = self.auto_zoomed = False  # back to the grid
+            self.apply_layout()
+            self._render_status()
+        elif not self.single and not self.on_grid(panel):
+            self.zoomed = self.auto_zoomed = True  # no room in the grid: show it alone
+            self.apply_layout()
+            self._render_status()
+        elif self.single:
             self.apply_layout()
         else:
             for p in self.panels:
@@ -357,9 +390,12 @@ class SwarmtopApp(App[int]):
         index = number - 1
         if self.zoomed and index == self.current:
             self.zoomed = False  # the same number again toggles back
+            if not self.compact and not self.on_grid(self.panels[index]):
+                self.current = 0  # the grid has no room for it
         else:
             self.zoomed = True
             self.current = index
+        self.auto_zoomed = False
         self.apply_layout()
         self.panels[self.current].focus_main()
         self._render_status()
@@ -368,7 +404,9 @@ class SwarmtopApp(App[int]):
         if self.query_one(FilterBar).has_class("-open"):
             self.close_filter()
         elif self.zoomed:
-            self.zoomed = False
+            self.zoomed = self.auto_zoomed = False
+            if not self.compact and not self.on_grid(self.panels[self.current]):
+                self.current = 0
             self.apply_layout()
             self.panels[self.current].focus_main()
             self._render_status()
@@ -455,7 +493,7 @@ class SwarmtopApp(App[int]):
                 if "zoom" in seen:
                     continue
                 seen.add("zoom")
-                rows.append(("1-7", "zoom a panel full screen (again or esc: back)", "anywhere"))
+                rows.append(("1-8", "zoom a panel full screen (again or esc: back)", "anywhere"))
                 continue
             rows.append((b.key.replace("slash", "/").replace("question_mark", "?"),
                          _DESCRIPTIONS.get(b.action, b.description), "anywhere"))

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Digits, Static
 
+from swarmtop.export.fmt import describe_trend
 from swarmtop.snapshot import Snapshot
 from swarmtop.ui.graph import sparkline
 from swarmtop.ui.history import History
@@ -18,7 +19,8 @@ class HealthPanel(Panel, can_focus=True):
     NUMBER = 1
     TITLE = "Health"
     FILTERABLE = False
-    HELP = "score 0-100 (green >= 80, yellow >= 50, red below); e/enter/click shows why"
+    HELP = ("score 0-100 (green >= 80, yellow >= 50, red below); e/enter/click shows why, "
+            "the bottlenecks and the trends")
     BINDINGS = [Binding("e,enter", "expand", "Why", tooltip="show each component's reason")]
 
     DEFAULT_CSS = """
@@ -91,6 +93,15 @@ class HealthPanel(Panel, can_focus=True):
             for b in sorted(snap.bottlenecks, key=lambda b: -b.severity)[:5]:
                 parts.append(f"\n {b.kind} {b.severity:.1f} ", style=pal.warn)
                 parts.append_text(plain(b.why))
+        if self.expanded and snap.trends:
+            parts.append("\ntrends:", style="bold")
+            for name, tr in snap.trends.items():
+                style = (pal.warn if tr.kind in ("linear", "exponential") else
+                         pal.muted if tr.kind in ("flat", "unknown") else "")
+                parts.append("\n ")
+                parts.append_text(plain(name, style))
+                parts.append(" ")
+                parts.append_text(plain(describe_trend(name, tr), style))
         if not self.expanded and comps:
             parts.append("   (e: why)", style=pal.muted)
         self.put(self.query_one("#health-parts", Static), parts)

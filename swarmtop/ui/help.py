@@ -11,9 +11,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 PANELS_HELP = (
-    "Panels: 1 Health · 2 Memory · 3 Tokens · 4 Patterns · 5 Alerts · 6 Log · 7 Sources. "
+    "Panels: 1 Health · 2 Memory · 3 Tokens · 4 Patterns · 5 Alerts · 6 Log · 7 Sources · "
+    "8 Metrics (in the grid from 160 columns; else tab or 8 shows it alone). "
     "~ marks token counts estimated with tiktoken; ? a model without a price; "
-    "! a pattern over its p99 target; LEAK a process whose memory keeps growing."
+    "! a pattern over its p99 target; LEAK a process whose memory keeps growing; "
+    "▲/▼ the change against --baseline (green better, red worse, = the same)."
 )
 
 

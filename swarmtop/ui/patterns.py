@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from swarmtop.export.fmt import fmt_num
 from swarmtop.snapshot import PatternStats, Snapshot
+from swarmtop.ui.delta import baseline_figures, with_delta
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
 from swarmtop.ui.text import fmt_latency, plain
@@ -44,6 +45,7 @@ class PatternsPanel(Panel):
 
     def render_snapshot(self, snap: Snapshot) -> None:
         pal = self.palette
+        base = baseline_figures(snap)  # compares all-time figures: shown beside those only
         rows = []
         over = 0
         window = 60.0
@@ -53,14 +55,17 @@ class PatternsPanel(Panel):
             over += hot
             st = pal.bad if hot else ""
             err_style = pal.bad if p.error_rate >= 0.05 else pal.warn if p.errors else ""
+            fig = f"patterns.{name}."
             cells = (
-                plain(name, f"bold {pal.bad}" if hot else ""), plain(fmt_num(p.count)),
-                plain(fmt_num(p.errors), err_style),
+                plain(name, f"bold {pal.bad}" if hot else ""),
+                with_delta(plain(fmt_num(p.count)), base.get(fig + "count"), pal),
+                with_delta(plain(fmt_num(p.errors), err_style), base.get(fig + "errors"), pal),
                 plain(fmt_latency(p.window_p50_ms)), plain(fmt_latency(p.window_p90_ms)),
                 plain(fmt_latency(p.window_p99_ms), st), plain(fmt_latency(p.target_ms), pal.muted),
                 plain("!" if hot else "", f"bold {pal.bad}"),
-                plain(fmt_latency(p.p50_ms), pal.muted), plain(fmt_latency(p.p90_ms), pal.muted),
-                plain(fmt_latency(p.p99_ms), pal.muted),
+                with_delta(plain(fmt_latency(p.p50_ms), pal.muted), base.get(fig + "p50_ms"), pal),
+                with_delta(plain(fmt_latency(p.p90_ms), pal.muted), base.get(fig + "p90_ms"), pal),
+                with_delta(plain(fmt_latency(p.p99_ms), pal.muted), base.get(fig + "p99_ms"), pal),
             )
             rows.append(Row(key=name, cells=cells,
                             sort=(name, p.count, p.errors, p.window_p50_ms, p.window_p90_ms,
@@ -72,5 +77,7 @@ class PatternsPanel(Panel):
         summary.append(f"  window {window:.0f}s", style=pal.muted)
         if over:
             summary.append(f"  {over} over target", style=f"bold {pal.bad}")
+        if base:
+            summary.append("  ▲▼ vs baseline: all-time figures", style=pal.muted)
         self.put(self.query_one("#pat-summary", Static), summary)
         self.query_one(SyncTable).set_rows(rows)

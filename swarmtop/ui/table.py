@@ -133,13 +133,21 @@ class SyncTable(DataTable):
         self._cells = {r.key: r.cells for r in visible}
         if cursor_key in keys:
             self.move_cursor(row=keys.index(cursor_key), animate=False, scroll=False)
-        self._measure_soon()
+        self._measure_now()
 
-    def _measure_soon(self) -> None:
-        """DataTable sizes its columns when its message queue goes idle; make sure that
-        happens even when nothing else is sent to it (else new rows keep header widths)."""
-        self.check_idle()
-        self.call_after_refresh(self.check_idle)
+    def _measure_now(self) -> None:
+        """Size the columns now. DataTable does it when its message queue goes idle, and on a
+        busy loop that can come late or, after a rebuild, not before the next paint: new rows
+        then keep header widths ("claud" for "claude-sonnet-4")."""
+        if self._updated_cells:
+            cells = self._updated_cells.copy()
+            self._updated_cells.clear()
+            self._update_column_widths(cells)
+        if self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
 
     def _set_cell(self, row_index: int, row_key: str, col_key: str, value: Text) -> None:
         """Like DataTable.update_cell, but repaints only the row (update_cell repaints the whole
@@ -151,8 +159,8 @@ class SyncTable(DataTable):
         if value.cell_len > self.columns[ck].content_width:
             self._updated_cells.add(CellKey(rk, ck))
             self._require_update_dimensions = True
+            self._measure_now()
             self.refresh()
-            self._measure_soon()
         else:
             self.refresh_row(row_index)
 

@@ -10,11 +10,12 @@ from textual.widgets import Static
 
 from swarmtop.export.fmt import fmt_num, fmt_usd
 from swarmtop.snapshot import Snapshot, TokenCounts
+from swarmtop.ui.delta import Figures, baseline_counts, baseline_figures, delta_mark, with_delta
 from swarmtop.ui.graph import sparkline
 from swarmtop.ui.history import History
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
-from swarmtop.ui.text import bar, fmt_duration, fmt_rate_usd, plain
+from swarmtop.ui.text import Palette, bar, clip, fmt_duration, fmt_rate_usd, plain
 
 
 def _columns(first: str) -> list[Column]:
@@ -23,14 +24,22 @@ def _columns(first: str) -> list[Column]:
             Column("CacheW", "cw"), Column("Cost", "cost")]
 
 
-def count_rows(counts: dict[str, TokenCounts]) -> list[Row]:
+def count_rows(counts: dict[str, TokenCounts], table: str = "", base: Figures | None = None,
+               pal: Palette | None = None) -> list[Row]:
+    """Rows of a per-model/per-agent table; with a baseline, calls and cost carry their delta
+    (figures tokens.<table>.<name>.calls / .cost_usd)."""
+    base = base or {}
+    pal = pal or Palette()
     rows = []
     for name, c in counts.items():
         est = "~" if c.estimated else ""
         cost = fmt_usd(c.cost_usd) + ("?" if c.unpriced_calls else "")
-        cells = (plain(name), plain(fmt_num(c.calls)), plain(est + fmt_num(c.input)),
+        key = f"tokens.{table}.{name}."
+        cells = (plain(name), with_delta(plain(fmt_num(c.calls)), base.get(key + "calls"), pal),
+                 plain(est + fmt_num(c.input)),
                  plain(est + fmt_num(c.output)), plain(fmt_num(c.cache_read)),
-                 plain(fmt_num(c.cache_write)), plain(cost))
+                 plain(fmt_num(c.cache_write)),
+                 with_delta(plain(cost), base.get(key + "cost_usd"), pal))
         rows.append(Row(key=name, cells=cells,
                         sort=(name, c.calls, c.input, c.output, c.cache_read, c.cache_write,
                               c.cost_usd),
@@ -57,7 +66,7 @@ class TokensPanel(Panel):
         self.tokens_per_min = History(maxlen=240, step_s=2.0)
 
     def compose(self) -> ComposeResult:
-        for part in ("totals", "rates", "budget", "notes"):
+        for part in ("totals", "rates", "budget", "base", "notes"):
             yield Static("", id=f"tok-{part}", markup=False, classes="tok-line")
         with Horizontal(id="tok-tables"):
             yield SyncTable(_columns("Model"), natural_label="cost", id="tok-models")
@@ -76,17 +85,24 @@ class TokensPanel(Panel):
         # that line only
         pal = self.palette
         t = snap.tokens
+        base = baseline_figures(snap)
         est = "~" if t.estimated else ""
         s = Text(end="")
-        s.append(f"in {est}{fmt_num(t.input)} out {est}{fmt_num(t.output)} "
-                 f"cache r/w {fmt_num(t.cache_read)}/{fmt_num(t.cache_write)} ")
+        s.append(f"in {est}{fmt_num(t.input)}")
+        s.append_text(delta_mark(base.get("tokens.input"), pal))
+        s.append(f" out {est}{fmt_num(t.output)}")
+        s.append_text(delta_mark(base.get("tokens.output"), pal))
+        s.append(f" cache r/w {fmt_num(t.cache_read)}/{fmt_num(t.cache_write)} ")
         s.append(f"total {est}{fmt_num(t.total)}", style="bold")
+        s.append_text(delta_mark(base.get("tokens.total"), pal))
         s.append(f"  {fmt_num(t.calls)} calls", style=pal.muted)
+        s.append_text(delta_mark(base.get("tokens.calls"), pal))
         self.put(self.query_one("#tok-totals", Static), s)
 
         spark_w = max(8, min(30, (self.size.width - 44) // 2))
         s = Text(end="")
         s.append(fmt_usd(t.cost_usd), style=f"bold {pal.accent}")
+        s.append_text(delta_mark(base.get("tokens.cost_usd"), pal))
         s.append(f"  {fmt_rate_usd(t.burn_usd_per_min)}/min ")
         s.append(sparkline(list(self.usd_per_min.values), spark_w, lo=0), style=pal.warn)
         s.append(f"  {fmt_num(t.tokens_per_min)} tok/min ")
@@ -111,6 +127,23 @@ class TokensPanel(Panel):
         self.put(self.query_one("#tok-budget", Static), s)
 
         s = Text(end="")
+        if base:
+            worse, better, same = baseline_counts(snap)
+            s.append("vs ", style=pal.muted)
+            s.append_text(plain(clip(str(snap.baseline.get("source", "") or "baseline"), 24),
+                                pal.muted))
+            s.append(": ")
+            s.append(f"{worse} worse", style=pal.bad if worse else pal.muted)
+            s.append(" ")
+            s.append(f"{better} better", style=pal.good if better else pal.muted)
+            s.append(f" {same} same", style=pal.muted)
+            per_task = base.get("tasks.cost_per_task")
+            if per_task and self.size.width >= 70:
+                s.append(f"  $/task {fmt_usd(per_task.get('new'))}")
+                s.append_text(delta_mark(per_task, pal))
+        self.put(self.query_one("#tok-base", Static), s)
+
+        s = Text(end="")
         if t.estimated:
             s.append(f"~ {fmt_num(t.estimated)} tokens estimated ", style=pal.muted)
             s.append_text(plain(f"({t.tokenizer})" if t.tokenizer else "", pal.muted))
@@ -123,5 +156,7 @@ class TokensPanel(Panel):
             s.append_text(plain(f" {saving.strategy}: {saving.why}"))
         s = Text("\n", end="").join(line for line in s.split("\n") if line.plain)
         self.put(self.query_one("#tok-notes", Static), s)
-        self.query_one("#tok-models", SyncTable).set_rows(count_rows(t.by_model))
-        self.query_one("#tok-agents", SyncTable).set_rows(count_rows(t.by_agent))
+        self.query_one("#tok-models", SyncTable).set_rows(count_rows(t.by_model, "by_model",
+                                                                     base, pal))
+        self.query_one("#tok-agents", SyncTable).set_rows(count_rows(t.by_agent, "by_agent",
+                                                                     base, pal))

@@ -121,3 +121,27 @@ def test_tokens_cache_miss_waste() -> None:
                  savings=[Saving(strategy="caching", usd=4.0, why="repeated system prompt")])
     b = find(inputs(tokens=tok))["tokens"]
     assert b.severity == 0.4 and "caching could save $4.00 of $10.00" in b.why
+
+
+def _gc_metrics(share: float, pid: int = 7) -> dict:
+    return {"gc": {"/runs/p-7.jsonl": {"pid": pid, "collections": 420,
+                                       "by_generation": [400, 15, 5], "collected": 9000,
+                                       "uncollectable": 0, "pause_ms_total": 5000.0,
+                                       "pause_ms_max": 35.0, "pause_ms_per_s": share * 1000,
+                                       "wall_share": share, "last_ts": T0}},
+            "custom": {}}
+
+
+def test_memory_gc_wall_share_over_five_percent() -> None:
+    procs = [ProcessInfo(pid=7, name="worker", rss_bytes=1 << 20, growth="stable")]
+    mem = Memory(processes=procs, total_rss_bytes=1 << 20)
+    b = find(inputs(memory=mem, metrics=_gc_metrics(0.12)))["memory"]
+    assert b.subject == "pid 7 (worker)"
+    assert "12% of wall time in GC" in b.why and "120 ms/s" in b.why
+    assert 0.3 < b.severity < 1
+    worse = find(inputs(memory=mem, metrics=_gc_metrics(0.40)))["memory"]
+    assert worse.severity == 1.0
+    # at or under 5 %, GC is no bottleneck; a process not watched is named by its pid
+    assert "memory" not in find(inputs(memory=mem, metrics=_gc_metrics(0.05)))
+    b = find(inputs(metrics=_gc_metrics(0.2, pid=99)))["memory"]
+    assert b.subject == "pid 99" and "20%" in b.why

@@ -29,3 +29,23 @@ def test_text_summary_has_no_raw_escapes():
     txt = render_text(snapshot())
     assert "\x1b" not in txt and "^[]0;pwned^G" in txt
     assert "lateral" in txt and "calls 1" in txt
+
+
+def test_text_summary_prints_one_line_per_trend():
+    import msgspec
+
+    from swarmtop.snapshot import Trend
+
+    snap = msgspec.structs.replace(snapshot(), trends={
+        "total_rss_bytes": Trend(kind="linear", rate_per_s=2 * 1024 * 1024 / 60,
+                                 last=120.0 * (1 << 20), horizon_s=300.0,
+                                 projection=130.0 * (1 << 20)),
+        "error_rate": Trend(kind="flat", last=0.05, horizon_s=300.0, projection=0.05),
+        "p99_ms": Trend(kind="unknown", points=3, why="3 points; need 10 to tell a trend"),
+    })
+    lines = [line for line in render_text(snap).splitlines() if line.startswith("trend ")]
+    assert lines == [
+        "trend total_rss_bytes  linear +2.0MiB per min, now 120.0MiB -> 130.0MiB in 5m00s",
+        "trend error_rate       flat, now 5.0%",
+        "trend p99_ms           unknown (3 points; need 10 to tell a trend)",
+    ]

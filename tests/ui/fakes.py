@@ -10,6 +10,7 @@ import msgspec
 from swarmtop.feed import Progress
 from swarmtop.snapshot import (
     Alert,
+    AlertRecord,
     BadLine,
     Bottleneck,
     FileInfo,
@@ -24,6 +25,7 @@ from swarmtop.snapshot import (
     Sources,
     TokenCounts,
     Tokens,
+    Trend,
 )
 
 HOSTILE = [
@@ -39,8 +41,116 @@ HOSTILE = [
 PATTERNS = ["convergent", "divergent", "lateral", "systems", "critical", "abstract", "adaptive"]
 
 
+def make_metrics(step: int = 0, hostile: bool = False) -> dict:
+    """The `metrics` section (swarmtop/core/metrics.py): custom metrics and GC per process."""
+    def dist(p50: float, kind: str = "timer", unit: str = "ms", agent: str = "coder") -> dict:
+        return {"kind": kind, "unit": unit, "agent": agent, "latest": p50 * 1.1,
+                "count": 40 + step, "total": p50 * (40 + step), "rate_per_s": 0.5,
+                "min": p50 / 4, "max": p50 * 6, "p50": p50, "p90": p50 * 2.5, "p99": p50 * 5,
+                "window_p50": p50, "window_p99": p50 * 4.5, "last_ts": 1_764_000_000.0 + step}
+
+    def scalar(kind: str, latest: float, rate: float, unit: str = "") -> dict:
+        return {"kind": kind, "unit": unit, "agent": "", "latest": latest, "count": 10 + step,
+                "total": latest * 3, "rate_per_s": rate, "min": 0.0, "max": latest,
+                "p50": None, "p90": None, "p99": None, "window_p50": None, "window_p99": None,
+                "last_ts": 1_764_000_000.0 + step}
+
+    custom = {
+        "cache.hits": scalar("counter", 1200.0 + step, 3.25),
+        "queue.depth": scalar("gauge", 17.0, 0.5, "items"),
+        "retrieval.latency": dist(42.0),
+        "tool.calls": scalar("rate", 2.0, 2.0, "calls"),
+    }
+    gc = {
+        "/runs/probe/swarm-main-100.jsonl": {
+            "pid": 100, "collections": 420 + step, "by_generation": [400 + step, 15, 5],
+            "collected": 91_000, "uncollectable": 0, "pause_ms_total": 5210.0,
+            "pause_ms_max": 48.5, "pause_ms_per_s": 83.0, "wall_share": 0.083,
+            "last_ts": 1_764_000_000.0 + step},
+        "/runs/probe/agent-worker-1-101.jsonl": {
+            "pid": 101, "collections": 12, "by_generation": [12, 0, 0], "collected": 300,
+            "uncollectable": 2, "pause_ms_total": 6.0, "pause_ms_max": 1.2,
+            "pause_ms_per_s": 0.4, "wall_share": 0.0004, "last_ts": 1_764_000_000.0},
+    }
+    if hostile:
+        for i, text in enumerate(HOSTILE[:4]):
+            custom[text] = scalar("gauge", float(i), 0.0, unit=HOSTILE[4])
+        gc[f"/runs/{HOSTILE[2]}.jsonl"] = {**gc["/runs/probe/agent-worker-1-101.jsonl"],
+                                           "pid": None}
+    return {"window_s": 60.0, "dropped": 0, "custom": custom, "gc": gc}
+
+
+def make_trends(step: int = 0) -> dict[str, Trend]:
+    return {
+        "tokens_per_min": Trend(kind="linear", rate_per_s=1.5, r2=0.9, points=30 + step,
+                                span_s=60.0, last=12_345.0 + step * 100, horizon_s=300.0,
+                                projection=12_795.0 + step * 100, why="rising 90/min (R² 0.90)"),
+        "total_rss_bytes": Trend(kind="exponential", rate_per_s=0.01, doubling_s=69.3, r2=0.95,
+                                 points=30, span_s=60.0, last=190.0 * (1 << 20), horizon_s=300.0,
+                                 projection=3800.0 * (1 << 20), why="exponential: doubles"),
+        "p99_ms": Trend(kind="seasonal", period_s=30.0, r2=0.4, points=30, span_s=60.0,
+                        last=7500.0, horizon_s=300.0, projection=7400.0, why="repeats"),
+        "error_rate": Trend(kind="flat", points=30, span_s=60.0, last=0.05, horizon_s=300.0,
+                            projection=0.05, why="no clear slope"),
+    }
+
+
+def make_alert_history(hostile: bool = False) -> list[AlertRecord]:
+    out = [
+        AlertRecord(rule="error_rate", severity="warning", message="error rate 7% over 5%",
+                    since="2026-11-25T15:50:00+00:00", until="2026-11-25T15:52:30+00:00",
+                    peak_value=0.07),
+        AlertRecord(rule="pattern.p99", severity="critical", message="lateral p99 over target",
+                    since="2026-11-25T15:55:00+00:00", until="2026-11-25T15:58:00+00:00",
+                    peak_value=1.4),
+    ]
+    if hostile:
+        out.append(AlertRecord(rule=HOSTILE[0], severity="info", message=HOSTILE[2],
+                               since="2026-11-25T15:59:00+00:00",
+                               until="2026-11-25T15:59:30+00:00"))
+    return out
+
+
+def _fig(figure: str, base: float, new: float, verdict: str, rule: str = "tolerance") -> dict:
+    change = new - base
+    return {"figure": figure, "base": base, "new": new, "change": change,
+            "change_pct": change / abs(base) * 100 if base else None, "verdict": verdict,
+            "rule": rule}
+
+
+def make_baseline(tokens: Tokens, patterns: dict[str, PatternStats],
+                  hostile: bool = False) -> dict:
+    """A `baseline` section (swarmtop/core/baseline.py) with known verdicts: cost 10 % lower
+    (better), total tokens 25 % higher (worse), calls the same; lateral 30 % slower (worse),
+    divergent 20 % faster at p50 (better), convergent the same; gpt-4o cost worse."""
+    figs = [
+        _fig("tokens.cost_usd", tokens.cost_usd / 0.9, tokens.cost_usd, "better"),
+        _fig("tokens.total", tokens.total / 1.25, tokens.total, "worse"),
+        _fig("tokens.calls", tokens.calls, tokens.calls, "same"),
+        _fig("tokens.by_model.gpt-4o.cost_usd", 0.2, tokens.by_model["gpt-4o"].cost_usd, "worse"),
+        _fig("tokens.by_model.claude-sonnet-4.cost_usd",
+             tokens.by_model["claude-sonnet-4"].cost_usd,
+             tokens.by_model["claude-sonnet-4"].cost_usd, "same"),
+        _fig("tasks.cost_per_task", 0.03, 0.027, "better"),
+    ]
+    lat = patterns["lateral"]
+    figs.append(_fig("patterns.lateral.p99_ms", (lat.p99_ms or 0) / 1.3, lat.p99_ms or 0,
+                     "worse", "quantile-se"))
+    div = patterns["divergent"]
+    figs.append(_fig("patterns.divergent.p50_ms", (div.p50_ms or 0) / 0.8, div.p50_ms or 0,
+                     "better", "quantile-se"))
+    con = patterns["convergent"]
+    figs.append(_fig("patterns.convergent.p50_ms", con.p50_ms or 0, con.p50_ms or 0, "same",
+                     "quantile-se"))
+    return {"source": HOSTILE[1] if hostile else "base-run.json",
+            "rules": {"tolerance": "within 2 %"}, "figures": figs,
+            "regressions": [{"figure": "patterns.lateral.p99_ms", "worse_by_pct": 30.0,
+                             "limit_pct": 10.0}]}
+
+
 def make_snapshot(step: int = 0, *, hostile: bool = False, alerts: bool = True,
-                  log_lines: int = 20, extra_procs: int = 0, lines_per_step: int = 3) -> Snapshot:
+                  log_lines: int = 20, extra_procs: int = 0, lines_per_step: int = 3,
+                  metrics: bool = True, baseline: bool = False) -> Snapshot:
     """A full snapshot whose figures move with `step` (0.5 s per step)."""
     t0 = 1_764_000_000.0
     uptime = step * 0.5
@@ -137,6 +247,10 @@ def make_snapshot(step: int = 0, *, hostile: bool = False, alerts: bool = True,
             recent_bad_lines=[BadLine(source="/runs/a/agent.jsonl", offset=4096,
                                       reason="invalid JSON", excerpt='{"ts": 1, "ty')]),
         log_tail=log,
+        metrics=make_metrics(step, hostile) if metrics else {},
+        trends=make_trends(step),
+        alert_history=make_alert_history(hostile),
+        baseline=make_baseline(tokens, patterns, hostile) if baseline else {},
     )
 
 
@@ -177,18 +291,20 @@ class MovingFeed(FakeFeed):
     """Makes a new snapshot at every read (for looking at the app in tmux)."""
 
     def __init__(self, hostile: bool = False, extra_procs: int = 0, lines_per_step: int = 3,
-                 frozen: bool = False) -> None:
+                 frozen: bool = False, baseline: bool = False) -> None:
         super().__init__()
         self.hostile = hostile
         self.extra_procs = extra_procs
         self.lines_per_step = lines_per_step
+        self.baseline = baseline
         self.frozen = frozen  # same figures every tick (a new object each time): an idle swarm
         self.step = 0
 
     def latest(self) -> Snapshot | None:
         self.step += 1
         snap = make_snapshot(0 if self.frozen else self.step, hostile=self.hostile,
-                             extra_procs=self.extra_procs, lines_per_step=self.lines_per_step)
+                             extra_procs=self.extra_procs, lines_per_step=self.lines_per_step,
+                             baseline=self.baseline)
         if self.frozen:  # the clock still runs
             snap = msgspec.structs.replace(snap, uptime_s=self.step * 0.5)
         return snap

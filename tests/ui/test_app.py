@@ -58,16 +58,17 @@ async def test_every_panel_is_reachable_with_tab_at_80x24():
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()
         seen = []
-        for _ in range(7):
+        for _ in range(8):
             seen.append(app.panels[app.current].TITLE)
             assert app.panels[app.current].display
             assert sum(p.display for p in app.panels) == 1
             await pilot.press("tab")
             await pilot.pause()
-        assert seen == ["Health", "Memory", "Tokens", "Patterns", "Alerts", "Log", "Sources"]
+        assert seen == ["Health", "Memory", "Tokens", "Patterns", "Alerts", "Log", "Sources",
+                        "Metrics"]
         assert app.current == 0
         await pilot.press("shift+tab")
-        assert app.current == 6
+        assert app.current == 7
 
 
 async def test_tab_moves_focus_between_panels_when_wide():
@@ -89,7 +90,7 @@ async def test_zoom_and_escape():
         await pilot.pause()
         assert app.zoomed and app.current == 2
         assert [p.display for p in app.panels] == [False, False, True, False, False, False,
-                                                    False]
+                                                    False, False]
         assert "zoom (esc)" in screen_text(app)
         await pilot.press("6")
         assert app.current == 5 and app.zoomed
@@ -119,7 +120,7 @@ async def test_hidden_panels_are_not_rendered_but_catch_up_when_shown():
 
 
 async def test_unchanged_snapshot_writes_nothing():
-    snap = make_snapshot(2)
+    snap = make_snapshot(2, baseline=True)  # metrics, trends, history and baseline too
     # equal content, a new object: the app reads it, and every panel finds nothing to draw
     feed = FakeFeed(snapshots=[snap, msgspec.structs.replace(snap)])
     app = make_app(feed)

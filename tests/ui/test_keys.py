@@ -25,7 +25,7 @@ async def test_help_lists_every_key():
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
-        for key in ("q", "space,p", "/", "?", "tab", "shift+tab", "1-7", "escape", "s", "a",
+        for key in ("q", "space,p", "/", "?", "tab", "shift+tab", "1-8", "escape", "s", "a",
                     "t", "ctrl+p", "e,enter", "l", "f", "mouse click"):
             assert f" {key} " in f" {text} ".replace("\n", " "), key
         await pilot.press("escape")

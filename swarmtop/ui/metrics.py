@@ -1,0 +1,174 @@
+"""Panel 8: the swarm's own metrics (probe counters, gauges, histograms, timers, rates) and
+per-process garbage-collector pauses — the snapshot's `metrics` section (docs/probe.md)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from swarmtop.export.fmt import fmt_num
+from swarmtop.snapshot import Snapshot
+from swarmtop.ui.panel import Panel
+from swarmtop.ui.table import Column, Row, SyncTable
+from swarmtop.ui.text import plain
+
+GC_WARN, GC_BAD = 0.01, 0.05  # share of wall time in GC: noticeable, a memory bottleneck
+
+METRIC_COLUMNS = [
+    Column("Metric", "name", numeric=False), Column("Kind", "kind", numeric=False),
+    Column("Latest", "latest"), Column("Rate/s", "rate"), Column("p50", "p50"),
+    Column("p90", "p90"), Column("p99", "p99"), Column("p99 win", "wp99"),
+    Column("Count", "count"), Column("Total", "total"), Column("Min", "min"),
+    Column("Max", "max"), Column("Unit", "unit", numeric=False),
+    Column("Agent", "agent", numeric=False),
+]
+GC_COLUMNS = [
+    Column("Process", "proc", numeric=False), Column("GC%", "share"),
+    Column("Pause/s", "per_s"), Column("Longest", "max"), Column("Colls", "colls"),
+    Column("Gen 0/1/2", "gens", numeric=False), Column("Freed", "freed"),
+    Column("Uncoll", "uncoll"), Column("File", "file", numeric=False),
+]
+
+
+def num(v: Any) -> float | None:
+    """A JSON number, else None (a replayed snapshot may hold anything)."""
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def fmt_value(v: Any) -> str:
+    """A metric value to three significant digits (k/M/G above a thousand)."""
+    x = num(v)
+    if x is None:
+        return "-"
+    if abs(x) >= 1000:
+        return fmt_num(x)
+    return f"{x:.3g}"
+
+
+def fmt_ms(v: Any) -> str:
+    x = num(v)
+    return "-" if x is None else f"{x:.3g}ms"
+
+
+def metric_rows(custom: dict[str, Any]) -> list[Row]:
+    rows = []
+    for name, m in custom.items():
+        if not isinstance(m, dict):
+            continue
+        kind = str(m.get("kind", ""))
+        fields = ("latest", "rate_per_s", "p50", "p90", "p99", "window_p99", "count", "total",
+                  "min", "max")
+        values = [num(m.get(f)) for f in fields]
+        cells = (plain(name), plain(kind), *(plain(fmt_value(v)) for v in values),
+                 plain(m.get("unit", "") or ""), plain(m.get("agent", "") or ""))
+        rows.append(Row(key=f"m:{name}", cells=cells,
+                        sort=(name, kind, *values, str(m.get("unit", "")),
+                              str(m.get("agent", ""))),
+                        filter_text=f"{name} {kind} {m.get('unit', '')} {m.get('agent', '')}"))
+    return rows
+
+
+def gc_label(src: str, g: dict[str, Any], names: dict[int, str]) -> str:
+    pid = g.get("pid")
+    if isinstance(pid, int):
+        return f"{pid} {names[pid]}" if names.get(pid) else str(pid)
+    return os.path.basename(src) or src
+
+
+class MetricsPanel(Panel):
+    NUMBER = 8
+    TITLE = "Metrics"
+    HELP = "the swarm's own metrics (swarmtop.probe) and GC pauses per process; s sorts"
+
+    DEFAULT_CSS = """
+    MetricsPanel #met-summary { height: auto; }
+    MetricsPanel #met-gc-title { height: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="met-summary", markup=False)
+        yield SyncTable(METRIC_COLUMNS, natural_label="name", id="met-table")
+        yield Static("", id="met-gc-title", markup=False)
+        yield SyncTable(GC_COLUMNS, natural_label="process", id="met-gc")
+
+    def render_snapshot(self, snap: Snapshot) -> None:
+        pal = self.palette
+        section = snap.metrics if isinstance(snap.metrics, dict) else {}
+        custom = section.get("custom") or {}
+        gc = section.get("gc") or {}
+        custom = custom if isinstance(custom, dict) else {}
+        gc = gc if isinstance(gc, dict) else {}
+
+        names = {p.pid: p.name for p in snap.memory.processes}
+        gc_rows = []
+        worst: tuple[float, str] | None = None
+        for src, g in gc.items():
+            if not isinstance(g, dict):
+                continue
+            label = gc_label(src, g, names)
+            share = num(g.get("wall_share"))
+            if share is not None and (worst is None or share > worst[0]):
+                worst = (share, label)
+            style = (f"bold {pal.bad}" if share is not None and share > GC_BAD else
+                     pal.warn if share is not None and share > GC_WARN else "")
+            gens = g.get("by_generation")
+            gens_text = ("/".join(fmt_value(x) for x in gens[:3])
+                         if isinstance(gens, list) else "-")
+            cells = (plain(label, style), plain("-" if share is None else f"{share:.1%}", style),
+                     plain(fmt_ms(g.get("pause_ms_per_s"))), plain(fmt_ms(g.get("pause_ms_max"))),
+                     plain(fmt_value(g.get("collections"))), plain(gens_text),
+                     plain(fmt_value(g.get("collected"))),
+                     plain(fmt_value(g.get("uncollectable")),
+                           pal.warn if num(g.get("uncollectable")) else ""),
+                     plain(src, pal.muted))
+            gc_rows.append(Row(key=f"g:{src}", cells=cells,
+                               sort=(label, share, num(g.get("pause_ms_per_s")),
+                                     num(g.get("pause_ms_max")), num(g.get("collections")),
+                                     gens_text, num(g.get("collected")),
+                                     num(g.get("uncollectable")), src),
+                               filter_text=f"{label} {src}"))
+        gc_rows.sort(key=lambda r: -(r.sort[1] or 0.0))  # natural order: most time in GC first
+
+        summary = Text(end="")
+        if not custom and not gc_rows:
+            summary.append("no custom metrics or GC records yet: a swarm sends them with "
+                           "swarmtop.probe (docs/probe.md)", style=pal.muted)
+        else:
+            summary.append(f"{len(custom)} metric{'s' * (len(custom) != 1)}", style="bold")
+            window = num(section.get("window_s"))
+            if window is not None:
+                summary.append(f"  window {window:.0f}s", style=pal.muted)
+            dropped = num(section.get("dropped"))
+            if dropped:
+                summary.append(f"  {fmt_value(dropped)} records dropped (too many names)",
+                               style=pal.warn)
+            if worst is not None:
+                share, label = worst
+                style = pal.bad if share > GC_BAD else pal.warn if share > GC_WARN else pal.muted
+                summary.append("  most GC: ")
+                summary.append_text(plain(label, style))
+                summary.append(f" {share:.1%}", style=style)
+        self.put(self.query_one("#met-summary", Static), summary)
+
+        table = self.query_one("#met-table", SyncTable)
+        gc_table = self.query_one("#met-gc", SyncTable)
+        gc_title = self.query_one("#met-gc-title", Static)
+        show_gc = bool(gc_rows)
+        if gc_table.display != show_gc:  # only the tables with rows take space
+            gc_table.display = gc_title.display = show_gc
+        if table.display != bool(custom) and (custom or show_gc):
+            table.display = bool(custom)
+        title = Text(end="")
+        title.append("GC pauses per process", style="bold")
+        title.append(" (probe.start(..., gc=True))", style=pal.muted)
+        self.put(gc_title, title)
+        table.set_rows(metric_rows(custom))
+        gc_table.set_rows(gc_rows)
+
+    def main_widget(self) -> SyncTable:
+        table = self.query_one("#met-table", SyncTable)
+        return table if table.display else self.query_one("#met-gc", SyncTable)
