@@ -75,6 +75,8 @@ def env() -> dict[str, str]:
     e = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor",
              PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     e.pop("NO_COLOR", None)
+    for var in ("COLUMNS", "LINES"):  # Textual would take these over the terminal size
+        e.pop(var, None)
     return e
 
 

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
@@ -220,7 +221,15 @@ class SwarmtopApp(App[int]):
         # new snapshot returns at once)
         for delay in FIRST_FRAME_CHECKS_S:
             if delay < self.interval:
-                self.set_timer(delay, self.tick)
+                self.set_timer(delay, self._first_look)
+
+    def _first_look(self) -> None:
+        if self.last is not None or not self.is_running:
+            return  # the first snapshot is shown (the interval takes over), or we are leaving
+        try:
+            self.tick()
+        except NoMatches:  # another screen (help) is on top, or the app is shutting down
+            pass
 
     async def on_unmount(self) -> None:
         self._remove_signal_handlers()
