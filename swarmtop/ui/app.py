@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
@@ -257,6 +258,12 @@ class SwarmtopApp(App[int]):
 
     # the tick ---------------------------------------------------------------------------
     def tick(self) -> None:
+        try:
+            self._tick()
+        except NoMatches:
+            pass  # a timer that fired while the app was shutting down: nothing left to draw
+
+    def _tick(self) -> None:
         self.ticks += 1
         self._render_progress()
         snap = self.feed.latest()
