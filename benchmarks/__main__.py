@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
-def machine() -> str:
+def machine(when: str = "at start") -> str:
     cpu = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -42,7 +42,7 @@ def machine() -> str:
     except (OSError, ValueError, IndexError):
         pass
     return (f"{cpu}, {os.cpu_count()} cores{mem}; Python {platform.python_version()} on "
-            f"{platform.system()} {platform.release()}; load average at start "
+            f"{platform.system()} {platform.release()}; load average {when} "
             f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
 
@@ -116,7 +116,8 @@ def main() -> int:
         notes = HERE / "NOTES.md"  # hand-written: why a target is missed, what was done
         doc = ["# Performance", "",
                "Written by `python -m benchmarks` (each figure and its baseline measured in the "
-               "same run).", "", f"Machine: {machine()}.", "",
+               "same run).", "",
+               f"Machine: {machine('at this update' if a.update else 'at start')}.", "",
                f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "", *table,
                *([notes.read_text(), ""] if notes.exists() else []), *ordered]
         Path(a.output).write_text("\n".join(doc))

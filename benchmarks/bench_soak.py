@@ -92,7 +92,7 @@ def main() -> int:
     print(f"- monitor CPU meanwhile: {r['cpu_pct']:.1f} % of one core")
     print(target(f"memory soak, {rate:,.0f} events/s for {seconds / 60:.0f} min ({mode})",
                  f"max {r['max']:.0f} MB, slope {r['slope']:+.2f} MB/min",
-                 "≤ 120 MB, flat (|slope| ≤ 0.5 MB/min)",
+                 "≤ 120 MB, flat (slope within ±0.5 MB/min)",
                  r["max"] <= 120 and abs(r["slope"]) <= 0.5))  # type: ignore[arg-type]
     samples: list[tuple[float, float]] = r["samples"]  # type: ignore[assignment]
     step = max(1, len(samples) // 10)
