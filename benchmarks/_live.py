@@ -74,8 +74,7 @@ SLEEPER = "import time\nwhile True: time.sleep(3600)\n"
 def env() -> dict[str, str]:
     e = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor",
              PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    e.pop("NO_COLOR", None)
-    for var in ("COLUMNS", "LINES"):  # Textual would take these over the terminal size
+    for var in ("NO_COLOR", "COLUMNS", "LINES"):  # Textual would take these as the size
         e.pop(var, None)
     return e
 

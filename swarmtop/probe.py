@@ -474,12 +474,7 @@ def _metric(kind: str, name: str, value: Any, unit: str, agent: str | None) -> N
                 f'"name":{_s(name)},"value":{v}')
         if unit:
             line += f',"unit":{_s(unit)}'
-        if agent is None:
-            cur = _current.get()
-            agent = cur.agent if cur is not None else None
-        if agent:
-            line += f',"agent":{_s(agent)}'
-        _emit(line + "}\n")
+        _emit(line + _agent_field(agent) + "}\n")
     except Exception:
         pass
 
@@ -547,14 +542,17 @@ def log(level: str, message: str, *, agent: str | None = None) -> None:
         return
     try:
         line = f'{{"ts":{_fmt_ts()},"type":"log","level":{_s(level)},"message":{_s(message)}'
-        if agent is None:
-            cur = _current.get()
-            agent = cur.agent if cur is not None else None
-        if agent:
-            line += f',"agent":{_s(agent)}'
-        _emit(line + "}\n")
+        _emit(line + _agent_field(agent) + "}\n")
     except Exception:
         pass
+
+
+def _agent_field(agent: str | None) -> str:
+    """The ``agent`` key: as given, else the enclosing task's agent, else none."""
+    if agent is None:
+        cur = _current.get()
+        agent = cur.agent if cur is not None else None
+    return f',"agent":{_s(agent)}' if agent else ""
 
 
 class LogHandler(logging.Handler):

@@ -226,10 +226,7 @@ class SwarmtopApp(App[int]):
     def _first_look(self) -> None:
         if self.last is not None or not self.is_running:
             return  # the first snapshot is shown (the interval takes over), or we are leaving
-        try:
-            self.tick()
-        except NoMatches:  # another screen (help) is on top, or the app is shutting down
-            pass
+        self.tick()
 
     async def on_unmount(self) -> None:
         self._remove_signal_handlers()
@@ -266,6 +263,12 @@ class SwarmtopApp(App[int]):
 
     # the tick ---------------------------------------------------------------------------
     def tick(self) -> None:
+        try:
+            self._tick()
+        except NoMatches:
+            pass  # a timer that fired while the app was shutting down: nothing left to draw
+
+    def _tick(self) -> None:
         self.ticks += 1
         self._render_progress()
         snap = self.feed.latest()

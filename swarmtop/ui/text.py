@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
+from swarmtop.export.fmt import fmt_secs
 from swarmtop.sanitize import safe_text
 
 BAR_FULL, BAR_EMPTY = "█", "░"
@@ -78,18 +79,7 @@ def bar(fraction: float, width: int) -> str:
     return BAR_FULL * full + BAR_EMPTY * (width - full)
 
 
-def fmt_duration(seconds: float | None) -> str:
-    """Rounded to what a person reads: 42s, 12m, 3h05m, 2d4h."""
-    if seconds is None:
-        return "-"
-    s = int(max(0.0, seconds))
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s" if s < 600 else f"{s // 60}m"
-    if s < 86400:
-        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
-    return f"{s // 86400}d{(s % 86400) // 3600}h"
+fmt_duration = fmt_secs  # one rounding of spans for the report and the screen
 
 
 def fmt_rate_usd(x: float) -> str:
