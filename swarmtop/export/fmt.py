@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 def fmt_num(n: float) -> str:
     n = float(n)
@@ -11,7 +13,9 @@ def fmt_num(n: float) -> str:
     return f"{n:.0f}" if n == int(n) else f"{n:.1f}"
 
 
-def fmt_bytes(n: float | None) -> str:
+def fmt_bytes(n: float | None, digits: Callable[[float], str] = "{:.1f}".format) -> str:
+    """Bytes in binary units; ``digits`` formats the scaled number (the TUI uses 3 significant
+    digits so a figure does not churn on screen)."""
     if n is None:
         return "-"
     n = float(n)
@@ -19,7 +23,7 @@ def fmt_bytes(n: float | None) -> str:
     n = abs(n)
     for div, suffix in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
         if n >= div:
-            return f"{sign}{n / div:.1f}{suffix}"
+            return f"{sign}{digits(n / div)}{suffix}"
     return f"{sign}{n:.0f}B"
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from swarmtop.export.fmt import fmt_secs
+from swarmtop.export.fmt import fmt_bytes, fmt_secs
 from swarmtop.sanitize import safe_text
 
 BAR_FULL, BAR_EMPTY = "█", "░"
@@ -99,14 +99,7 @@ def sig3(x: float) -> str:
 
 def fmt_mem(n: float | None) -> str:
     """Bytes to three significant digits: 109MiB, 50.0MiB, 1.23GiB."""
-    if n is None:
-        return "-"
-    sign = "-" if n < 0 else ""
-    n = abs(float(n))
-    for div, suffix in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
-        if n >= div:
-            return f"{sign}{sig3(n / div)}{suffix}"
-    return f"{sign}{n:.0f}B"
+    return fmt_bytes(n, sig3)
 
 
 def fmt_latency(ms: float | None) -> str:
