@@ -21,7 +21,8 @@ from typing import Annotated
 
 import msgspec
 
-from swarmtop.events import Event, LLMCall, ParseError
+from swarmtop.events import Event, LLMCall
+from swarmtop.sources.decoders.common import decode_or_bad
 
 # Every usage object has output_tokens; measured here, searching for this needle runs ~2.5x
 # faster than for '"usage"' (its rarer bytes let the search skip further).
@@ -104,19 +105,6 @@ def _fallback_agent(source: str) -> str:
     return name[:-6] if name.endswith(".jsonl") else name
 
 
-def bad_line(source: str, offset: int, now: float, reason: str, line: bytes) -> list[Event]:
-    excerpt = line[:200].decode("utf-8", errors="replace")
-    return [ParseError(ts=now, source=source, offset=offset, reason=reason, excerpt=excerpt)]
-
-
-def decode_json(decoder: msgspec.json.Decoder, line: bytes):  # noqa: ANN201 - typed by caller
-    """Decode, replacing invalid UTF-8 rather than failing on it."""
-    try:
-        return decoder.decode(line)
-    except UnicodeDecodeError:
-        return decoder.decode(line.decode("utf-8", errors="replace").encode())
-
-
 class ClaudeCodeDecoder:
     name = "claude-code"
     needle = NEEDLE  # lines without it cannot carry usage: readers may skip them unread
@@ -144,19 +132,9 @@ class ClaudeCodeDecoder:
         at = line.rfind(NEEDLE)
         if at < 0 or self._same_as_last(line, at):
             return []
-        try:
-            rec = _decoder.decode(line)
-        except UnicodeDecodeError:
-            rec = None
-        except msgspec.ValidationError as exc:
-            return bad_line(source, offset, now, f"unexpected record shape: {exc}", line)
-        except msgspec.DecodeError as exc:
-            return bad_line(source, offset, now, f"not valid JSON: {exc}", line)
-        if rec is None:  # invalid UTF-8: replaced, never fatal
-            try:
-                rec = decode_json(_decoder, line)
-            except msgspec.DecodeError as exc:
-                return bad_line(source, offset, now, f"not valid JSON: {exc}", line)
+        rec, bad = decode_or_bad(_decoder, line, source, offset, now, "unexpected record shape")
+        if rec is None:
+            return bad
         msg = rec.message
         if rec.type != "assistant" or msg is None or msg.usage is None:
             return []

@@ -15,7 +15,8 @@ from collections import OrderedDict
 import msgspec
 
 from swarmtop.events import Event, LLMCall
-from swarmtop.sources.decoders.claude_code import SYNTHETIC, _Message, _Usage, bad_line, decode_json
+from swarmtop.sources.decoders.claude_code import SYNTHETIC, _Message, _Usage
+from swarmtop.sources.decoders.common import decode_or_bad
 
 _MAX_SESSIONS = 10_000
 _MAX_IDS = 100_000
@@ -64,12 +65,9 @@ class ClaudeStreamDecoder:
     def decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
         if not any(t in line for t in _TYPES):
             return []
-        try:
-            rec = decode_json(_decoder, line)
-        except msgspec.ValidationError as exc:
-            return bad_line(source, offset, now, f"unexpected record shape: {exc}", line)
-        except msgspec.DecodeError as exc:
-            return bad_line(source, offset, now, f"not valid JSON: {exc}", line)
+        rec, bad = decode_or_bad(_decoder, line, source, offset, now, "unexpected record shape")
+        if rec is None:
+            return bad
         sid = rec.session_id or "(no session)"
         if rec.type == "system":
             if rec.model:

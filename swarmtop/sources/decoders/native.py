@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import msgspec
 
-from swarmtop.events import Event, GcEvent, LLMCall, LogLine, MetricEvent, ParseError, TaskEvent
+from swarmtop.events import Event, GcEvent, LLMCall, LogLine, MetricEvent, TaskEvent
+from swarmtop.sources.decoders.common import bad_line
 from swarmtop.sources.decoders.text import detect_level
 from swarmtop.sources.timeparse import parse_ts
 
@@ -56,11 +57,6 @@ _decoder = msgspec.json.Decoder(NativeRecord)
 _TYPES = ("llm_call", "task", "metric", "log", "gc")
 
 
-def _bad(source: str, offset: int, now: float, reason: str, line: bytes) -> list[Event]:
-    excerpt = line[:200].decode("utf-8", errors="replace")
-    return [ParseError(ts=now, source=source, offset=offset, reason=reason, excerpt=excerpt)]
-
-
 def _nonneg(value: int | None, name: str) -> int | None:
     if value is not None and value < 0:
         raise ValueError(f"{name} is negative")
@@ -80,24 +76,24 @@ class NativeDecoder:
             try:
                 rec = _decoder.decode(line.decode("utf-8", errors="replace").encode())
             except msgspec.DecodeError as exc:
-                return _bad(source, offset, now, f"not valid JSON: {exc}", line)
+                return bad_line(source, offset, now, f"not valid JSON: {exc}", line)
         except msgspec.ValidationError as exc:
-            return _bad(source, offset, now, f"wrong field type: {exc}", line)
+            return bad_line(source, offset, now, f"wrong field type: {exc}", line)
         except msgspec.DecodeError as exc:
-            return _bad(source, offset, now, f"not valid JSON: {exc}", line)
+            return bad_line(source, offset, now, f"not valid JSON: {exc}", line)
         kind = rec.type
         if kind not in _TYPES:
-            return _bad(source, offset, now, f"unknown or missing \"type\": {kind!r}", line)
+            return bad_line(source, offset, now, f"unknown or missing \"type\": {kind!r}", line)
         ts = rec.ts
         if type(ts) is not float or not 1e8 < ts < 1e11:  # the common case needs no parsing
             ts = parse_ts(ts) if ts is not None else now
         if ts is None:
-            return _bad(source, offset, now, f"unreadable \"ts\": {rec.ts!r}", line)
+            return bad_line(source, offset, now, f"unreadable \"ts\": {rec.ts!r}", line)
         agent = rec.agent or ""
         try:
             if kind == "llm_call":
                 if rec.model is None:
-                    return _bad(source, offset, now, 'llm_call without "model"', line)
+                    return bad_line(source, offset, now, 'llm_call without "model"', line)
                 i, o = rec.input_tokens, rec.output_tokens
                 cr, cw = rec.cache_read_tokens or 0, rec.cache_write_tokens or 0
                 has_usage = i is not None or o is not None
@@ -106,7 +102,7 @@ class NativeDecoder:
                                         (cr, "cache_read_tokens"), (cw, "cache_write_tokens")):
                         _nonneg(value, name)
                 if not has_usage and rec.prompt is None and rec.completion is None:
-                    return _bad(
+                    return bad_line(
                         source, offset, now, "llm_call without token counts or text", line
                     )
                 return [
@@ -129,12 +125,12 @@ class NativeDecoder:
                 ]
             if kind == "task":
                 if rec.pattern is None:
-                    return _bad(source, offset, now, 'task without "pattern"', line)
+                    return bad_line(source, offset, now, 'task without "pattern"', line)
                 phase = rec.phase or "end"
                 if phase == "end" and rec.duration_ms is None:
-                    return _bad(source, offset, now, 'task end without "duration_ms"', line)
+                    return bad_line(source, offset, now, 'task end without "duration_ms"', line)
                 if rec.duration_ms is not None and rec.duration_ms < 0:
-                    return _bad(source, offset, now, "duration_ms is negative", line)
+                    return bad_line(source, offset, now, "duration_ms is negative", line)
                 return [
                     TaskEvent(
                         ts=ts,
@@ -151,7 +147,7 @@ class NativeDecoder:
                 ]
             if kind == "metric":
                 if rec.name is None or rec.value is None:
-                    return _bad(source, offset, now, 'metric without "name" or "value"', line)
+                    return bad_line(source, offset, now, 'metric without "name" or "value"', line)
                 return [
                     MetricEvent(
                         ts=ts,
@@ -170,7 +166,7 @@ class NativeDecoder:
             level = _norm_level(rec.level) if rec.level else detect_level(text)
             return [LogLine(ts=ts, source=source, level=level, text=text, agent=agent)]
         except ValueError as exc:
-            return _bad(source, offset, now, str(exc), line)
+            return bad_line(source, offset, now, str(exc), line)
 
 
 def _gc_event(rec: NativeRecord, ts: float, source: str) -> GcEvent:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import msgspec
 
 from swarmtop.events import Event, LLMCall
-from swarmtop.sources.decoders.claude_code import bad_line, decode_json
+from swarmtop.sources.decoders.common import decode_or_bad
 
 
 class _AnyValue(msgspec.Struct):
@@ -125,12 +125,9 @@ class OtelDecoder:
     def decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
         if NEEDLE not in line:
             return []
-        try:
-            export = decode_json(_decoder, line)
-        except msgspec.ValidationError as exc:
-            return bad_line(source, offset, now, f"not OTLP/JSON spans: {exc}", line)
-        except msgspec.DecodeError as exc:
-            return bad_line(source, offset, now, f"not valid JSON: {exc}", line)
+        export, bad = decode_or_bad(_decoder, line, source, offset, now, "not OTLP/JSON spans")
+        if export is None:
+            return bad
         out: list[Event] = []
         for rs in export.resourceSpans:
             service = None

@@ -1,0 +1,33 @@
+"""What every JSON decoder shares: decoding with invalid UTF-8 replaced, and bad lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from swarmtop.events import Event, ParseError
+
+
+def bad_line(source: str, offset: int, now: float, reason: str, line: bytes) -> list[Event]:
+    excerpt = line[:200].decode("utf-8", errors="replace")
+    return [ParseError(ts=now, source=source, offset=offset, reason=reason, excerpt=excerpt)]
+
+
+def decode_json(decoder: msgspec.json.Decoder, line: bytes) -> Any:
+    """Decode, replacing invalid UTF-8 rather than failing on it."""
+    try:
+        return decoder.decode(line)
+    except UnicodeDecodeError:
+        return decoder.decode(line.decode("utf-8", errors="replace").encode())
+
+
+def decode_or_bad(decoder: msgspec.json.Decoder, line: bytes, source: str, offset: int,
+                  now: float, shape: str) -> tuple[Any, list[Event]]:
+    """``(record, [])`` or ``(None, [bad line])``; ``shape`` words a record of the wrong form."""
+    try:
+        return decode_json(decoder, line), []
+    except msgspec.ValidationError as exc:
+        return None, bad_line(source, offset, now, f"{shape}: {exc}", line)
+    except msgspec.DecodeError as exc:
+        return None, bad_line(source, offset, now, f"not valid JSON: {exc}", line)
