@@ -88,6 +88,15 @@ def start_sleepers(n: int) -> list[subprocess.Popen]:
     return [subprocess.Popen([sys.executable, "-c", SLEEPER]) for _ in range(n)]
 
 
+def stop_monitor(proc: subprocess.Popen, term: PtyProcess | None) -> None:
+    """End the swarmtop under test: close its terminal (the TUI exits on SIGHUP), else TERM."""
+    if term is not None:
+        term.close()
+    else:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
 def stop_all(procs: list[subprocess.Popen]) -> None:
     for p in procs:
         if p.poll() is None:

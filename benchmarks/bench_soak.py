@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks._live import PtyProcess, start_writer, stop_all, swarmtop_argv
+from benchmarks._live import PtyProcess, start_writer, stop_all, stop_monitor, swarmtop_argv
 from benchmarks._targets import target
 
 
@@ -61,11 +61,7 @@ def soak(seconds: float, rate: float, headless: bool, every: float) -> dict[str,
             cpu = sum(ps.cpu_times()[:2]) - cpu0
             elapsed = time.monotonic() - t0
         finally:
-            if term is not None:
-                term.close()
-            else:
-                proc.terminate()
-                proc.wait(timeout=20)
+            stop_monitor(proc, term)
             stop_all([writer])
     half = [p for p in samples if p[0] >= seconds / 2]
     return {"samples": samples, "slope": slope(half) * 60.0, "max": max(r for _, r in samples),

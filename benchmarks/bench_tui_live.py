@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks._live import PtyProcess, start_sleepers, start_writer, stop_all, swarmtop_argv
+from benchmarks._live import PtyProcess, start_sleepers, start_writer, stop_all, stop_monitor, swarmtop_argv
 from benchmarks._targets import target
 
 
@@ -51,11 +51,7 @@ def measure(ui: bool, seconds: float, rate: float, npids: int, warmup: float,
             rss = ps.memory_info().rss
             alive = proc.poll() is None
         finally:
-            if term is not None:
-                term.close()
-            else:
-                proc.terminate()
-                proc.wait(timeout=20)
+            stop_monitor(proc, term)
             stop_all([writer, *kids])
     if not alive:
         raise SystemExit("swarmtop exited during the measurement")
