@@ -12,10 +12,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
-from textual.widgets import RichLog, Static
+from textual.widgets import RichLog
 
 from swarmtop.sanitize import safe_text
 from swarmtop.snapshot import LogEntry, Snapshot
+from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.text import clip, plain
 
@@ -74,7 +75,7 @@ class LogTailPanel(Panel):
         self._status = ""
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="log-status", markup=False)
+        yield TextLines("", id="log-status")
         yield RichLog(max_lines=1000, wrap=False, markup=False, highlight=False,
                       id="log-lines", min_width=40)
 
@@ -130,7 +131,7 @@ class LogTailPanel(Panel):
         status.append(f"level ≥ {LEVELS[self.min_level]}", style=pal.muted)
         if self.frozen:
             status.append("  FROZEN (f)", style=f"bold {pal.warn}")
-        self.put(self.query_one("#log-status", Static), status)
+        self.put(self.query_one("#log-status", TextLines), status)
 
     def rewrite(self) -> None:
         """Filter or level changed: show the kept lines again through the new filter."""
