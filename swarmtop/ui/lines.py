@@ -9,6 +9,7 @@ changes."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -16,6 +17,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -134,6 +136,86 @@ class TextLines(Widget):
         self._strips.clear()
 
 
-def changed_lines(old: Sequence[object], new: Sequence[object]) -> list[int]:
-    """Indexes where two equally long sequences differ."""
-    return [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+def set_virtual_size(view: ScrollView, size: Size) -> None:
+    """Give a scroll view a new virtual size, with a layout pass only when its vertical
+    scrollbar appears or goes (a layout pass also repaints every scrollbar on screen)."""
+    old = view.virtual_size
+    if size == old:
+        return
+    viewport = view.container_size.height
+    same_bar = (old.height > viewport) == (size.height > viewport)
+    if view.is_mounted and viewport and same_bar and size.width == old.width:
+        # what Textual itself does for a size change that needs no layout (_size_updated)
+        view.set_reactive(Widget.virtual_size, size)
+        view._scroll_update(size)
+        view.refresh()
+    else:
+        view.virtual_size = size
+
+
+class LogLines(ScrollView):
+    """A scrolling log of at most `max_lines` lines, each turned into a Strip once. While the
+    view is at the bottom it follows new lines; scrolled up, it stays where it is."""
+
+    DEFAULT_CSS = """
+    LogLines { height: 1fr; scrollbar-size-horizontal: 0; }
+    """
+
+    def __init__(self, max_lines: int = 1000, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.max_lines = max_lines
+        self._lines: deque[Text] = deque(maxlen=max_lines)
+        self._first = 0  # absolute number of the oldest kept line
+        self._strips: dict[int, Strip] = {}  # absolute line number -> its Strip, unstyled
+        self._widest = 0
+        self._base: Style | None = None
+        self.lines_painted = 0
+
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    @property
+    def at_end(self) -> bool:
+        return self.scroll_offset.y >= self.max_scroll_y
+
+    def write_lines(self, lines: Sequence[Text]) -> None:
+        if not lines:
+            return
+        follow = self.at_end
+        dropped = max(0, len(self._lines) + len(lines) - self.max_lines)
+        self._lines.extend(lines)
+        self._first += dropped
+        if len(self._strips) > 4 * max(self.size.height, 25):
+            self._strips = {n: s for n, s in self._strips.items() if n >= self._first}
+        self._widest = max(self._widest, max(t.cell_len for t in lines))
+        set_virtual_size(self, Size(self._widest, len(self._lines)))
+        if follow:
+            self.scroll_to(y=max(0, len(self._lines) - self.scrollable_content_region.height),
+                           animate=False, immediate=True)
+        self.refresh()
+
+    def clear(self) -> None:
+        self._first += len(self._lines)
+        self._lines.clear()
+        self._strips.clear()
+        self._widest = 0
+        self.virtual_size = Size(0, 0)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        base = self.rich_style
+        if base != self._base:
+            self._base = base
+            self._strips.clear()
+        width = self.scrollable_content_region.width
+        index = round(self.scroll_offset.y) + y
+        if index >= len(self._lines):
+            return Strip.blank(width, base)
+        number = self._first + index
+        strip = self._strips.get(number)
+        if strip is None:
+            strip = text_strip(self._lines[index], self.app.console)
+            self._strips[number] = strip
+            self.lines_painted += 1
+        return fit(strip, round(self.scroll_offset.x), width, base)

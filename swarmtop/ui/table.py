@@ -28,7 +28,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from swarmtop.ui.lines import fit, text_strip
+from swarmtop.ui.lines import fit, set_virtual_size, text_strip
 
 CELL_PAD = 1  # spaces each side of a cell
 
@@ -200,7 +200,7 @@ class SyncTable(ScrollView, can_focus=True):
             self._keys = keys
             self._strips.clear()
             self._header = None
-            self.virtual_size = Size(self._line_width(), len(keys) + 1)
+            set_virtual_size(self, Size(self._line_width(), len(keys) + 1))
             self._follow_cursor(cursor_key)
             self.refresh()
             return
