@@ -102,6 +102,9 @@ class Aggregator:
         # --baseline: (base snapshot, settings, where it came from); compared at every snapshot
         self.baseline: tuple[Snapshot, BaselineSettings, str] | None = None
         self.status_providers: dict[str, Callable[[], dict[str, object]]] = {}
+        # the pattern and memory sections of trackers that have seen nothing (backlog ticks)
+        self._idle_sections = (self.patterns.section(0.0, all_time=False),
+                               self.processes.section(0.0))
 
     def event_clock(self) -> float:
         """'Now' as the newest event seen: the clock for reports and replays, so rolling
@@ -301,10 +304,17 @@ class Aggregator:
                 metrics: dict[str, Any] | None = None) -> Inputs:
         full = patterns is not None  # a snapshot; else a backlog tick (alerts and trends only)
         if patterns is None:
-            patterns = self.patterns.section(now, all_time=False)
+            # a backlog ticks thousands of times: what it reads, at the least cost (sections
+            # of a tracker that has seen nothing do not change, so they are kept)
+            patterns = self.patterns.section(now, all_time=False) if len(self.patterns) else (
+                self._idle_sections[0])
+            if tokens is None:
+                tokens = self.tokens.tick_section(now)
+            if memory is None and not len(self.processes):
+                memory = self._idle_sections[1]
         return Inputs(
             now=now,
-            tokens=tokens if tokens is not None else self.tokens.section(now, savings=full),
+            tokens=tokens if tokens is not None else self.tokens.section(now),
             memory=memory if memory is not None else self.processes.section(now),
             patterns=patterns,
             window_tasks=(sum(p.window_count for p in patterns.values()),

@@ -232,14 +232,20 @@ class _RuleState:
 class _Group:
     """The alert a user sees: every rule of one name; severity = the highest active rule."""
 
-    __slots__ = ("severity", "since", "acked", "peak", "message")
+    __slots__ = ("severity", "since", "acked", "peak", "said")
 
     def __init__(self) -> None:
         self.severity: str | None = None
         self.since = 0.0
         self.acked: str | None = None  # the severity that was acknowledged
         self.peak: str | None = None
-        self.message = ""
+        # the rule and reading of the latest tick it was active: worded only when shown
+        # (a report's backlog ticks thousands of times while an alert stays open)
+        self.said: tuple[Rule, Reading] | None = None
+
+    @property
+    def message(self) -> str:
+        return self.said[0].describe(self.said[1]) if self.said is not None else ""
 
 
 class AlertEngine:
@@ -249,6 +255,7 @@ class AlertEngine:
         self._groups: dict[str, _Group] = {r.name: _Group() for r in rules}
         self._history: deque[AlertRecord] = deque(maxlen=history)
         self._peak_value: dict[str, float] = {}
+        self._open = False  # some group has a severity (firing or yet to be resolved)
 
     @property
     def min_for_s(self) -> float:
@@ -256,6 +263,7 @@ class AlertEngine:
         return min(positive) if positive else 0.0
 
     def evaluate(self, readings: Mapping[str, Reading], now: float) -> None:
+        active = False
         for rule, st in zip(self.rules, self._state, strict=True):
             reading = readings.get(rule.metric)
             st.reading = reading
@@ -267,14 +275,17 @@ class AlertEngine:
                 if rule.resolves(reading.value):
                     st.active = False
                     st.pending_since = None
+                else:
+                    active = True
             elif rule.holds(reading.value):
                 if st.pending_since is None:
                     st.pending_since = now
                 if now - st.pending_since >= rule.for_s:
-                    st.active = True
+                    st.active = active = True
             else:
                 st.pending_since = None
-        self._update_groups(now)
+        if active or self._open:  # else no group opens, changes or resolves
+            self._update_groups(now)
 
     def _update_groups(self, now: float) -> None:
         top: dict[str, tuple[Rule, _RuleState]] = {}
@@ -292,6 +303,7 @@ class AlertEngine:
                         since=iso(g.since), until=iso(now), peak_value=self._peak_value.get(name),
                     ))
                     g.severity = g.acked = g.peak = None
+                    g.said = None
                     self._peak_value.pop(name, None)
                 continue
             rule, st = hit
@@ -303,11 +315,12 @@ class AlertEngine:
                 g.severity = rule.severity
             if g.peak is None or _RANK[rule.severity] > _RANK[g.peak]:
                 g.peak = rule.severity
-            g.message = rule.describe(st.reading)
+            g.said = (rule, st.reading)
             v = st.reading.value
             prev = self._peak_value.get(name)
             if prev is None or (v > prev if rule.comparison in (">", ">=") else v < prev):
                 self._peak_value[name] = v
+        self._open = bool(top)  # every group with an active rule has a severity now
 
     def firing(self) -> list[Alert]:
         out: list[Alert] = []

@@ -144,6 +144,36 @@ class TokenLedger:
             c.grow(i, o, cr, cw, cost, estimated)
         self._rate.add(call.ts, i + o + cr + cw, cost or 0.0)
 
+    def tick_section(self, now: float) -> Tokens:
+        """Only the totals and rates (no per-model or per-agent tables, no savings): what
+        the analyzers read on a backlog tick (core/signals.py ``_tokens``, the trends), taken
+        thousands of times while a report reads its logs. The figures equal ``section``'s."""
+        inp = out = cr = cw = est = calls = 0
+        cost = 0.0
+        for c in self.by_model.values():  # the same order and sums as ``total``
+            inp += c.input
+            out += c.output
+            cr += c.cache_read
+            cw += c.cache_write
+            est += c.estimated
+            calls += c.calls
+            cost += c.cost_usd
+        tpm, burn = self._rate.per_minute(now, self.first_ts)
+        exhausted_in: float | None = None
+        if self.budget_usd is not None:
+            left = self.budget_usd - cost
+            if left <= 0:
+                exhausted_in = 0.0
+            elif burn > 0:
+                exhausted_in = left / burn * 60.0
+        return Tokens(
+            input=inp, output=out, cache_read=cr, cache_write=cw, total=inp + out + cr + cw,
+            estimated=est, calls=calls, cost_usd=round(cost, 6),
+            burn_usd_per_min=round(burn, 6), tokens_per_min=round(tpm, 3),
+            budget_usd=self.budget_usd, budget_exhausted_in_s=exhausted_in,
+            tokenizer=self.tokenizer,
+        )
+
     def section(self, now: float, savings: bool = True) -> Tokens:
         """``savings=False``: leave the savings list empty (the analyzers' backlog ticks do not
         read it, and it re-sorts every model's sample whenever a call arrived)."""
