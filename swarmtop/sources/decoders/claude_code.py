@@ -61,6 +61,16 @@ class _Record(msgspec.Struct):
 _decoder = msgspec.json.Decoder(_Record)
 
 
+class _TimedRecord(_Record):
+    """The same record with its time parsed by msgspec (RFC 3339, in C): the common case.
+    A time it rejects sends the line to ``_decoder`` and ``iso_ts`` (which accept more)."""
+
+    timestamp: datetime | None = None  # type: ignore[assignment]
+
+
+_timed_decoder = msgspec.json.Decoder(_TimedRecord)
+
+
 _second_cache: dict[str, float] = {}
 
 
@@ -110,7 +120,7 @@ class ClaudeCodeDecoder:
     needle = NEEDLE  # lines without it cannot carry usage: readers may skip them unread
 
     def __init__(self) -> None:
-        self._last: bytes | None = None  # requestId + output_tokens of the last call
+        self._last: tuple[bytes, bytes] | None = None  # requestId, output_tokens of the last
         self._agents: dict[tuple[str | None, str | None, bool | None], str] = {}
 
     def _same_as_last(self, line: bytes, at: int) -> bool:
@@ -122,7 +132,7 @@ class ClaudeCodeDecoder:
         if r < 0:
             self._last = None
             return False
-        key = line[r + 13 : line.find(b'"', r + 13)] + line[at + 15 : at + 28].split(b",", 1)[0]
+        key = line[r + 13 : line.find(b'"', r + 13)], line[at + 15 : at + 28].split(b",", 1)[0]
         if key == self._last:
             return True
         self._last = key
@@ -132,9 +142,14 @@ class ClaudeCodeDecoder:
         at = line.rfind(NEEDLE)
         if at < 0 or self._same_as_last(line, at):
             return []
-        rec, bad = decode_or_bad(_decoder, line, source, offset, now, "unexpected record shape")
-        if rec is None:
-            return bad
+        try:
+            rec = _timed_decoder.decode(line)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            # a time msgspec does not take, invalid UTF-8, or a bad line: the lenient path
+            rec, bad = decode_or_bad(_decoder, line, source, offset, now,
+                                     "unexpected record shape")
+            if rec is None:
+                return bad
         msg = rec.message
         if rec.type != "assistant" or msg is None or msg.usage is None:
             return []
@@ -152,9 +167,16 @@ class ClaudeCodeDecoder:
         key = None
         if msg.id:
             key = f"{msg.id}:{rec.requestId}" if rec.requestId else msg.id
+        t = rec.timestamp
+        if t is None:
+            ts = now
+        elif type(t) is str:
+            ts = iso_ts(t, now)
+        else:
+            ts = (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()
         return [
             LLMCall(
-                ts=iso_ts(rec.timestamp, now),
+                ts=ts,
                 source=source,
                 model=model,
                 agent=agent,
