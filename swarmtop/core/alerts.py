@@ -255,7 +255,8 @@ class AlertEngine:
         self._groups: dict[str, _Group] = {r.name: _Group() for r in rules}
         self._history: deque[AlertRecord] = deque(maxlen=history)
         self._peak_value: dict[str, float] = {}
-        self._open = False  # some group has a severity (firing or yet to be resolved)
+        # groups with a severity (firing, or to resolve at the next tick): name -> top rule
+        self._open: dict[str, tuple[Rule, _RuleState]] = {}
 
     @property
     def min_for_s(self) -> float:
@@ -266,11 +267,12 @@ class AlertEngine:
         active = False
         for rule, st in zip(self.rules, self._state, strict=True):
             reading = readings.get(rule.metric)
-            st.reading = reading
             if reading is None:  # not measurable now: nothing holds, nothing stays open
-                st.pending_since = None
-                st.active = False
+                if st.reading is not None:  # (else already reset: a reading sets all three)
+                    st.reading = st.pending_since = None
+                    st.active = False
                 continue
+            st.reading = reading
             if st.active:
                 if rule.resolves(reading.value):
                     st.active = False
@@ -294,20 +296,22 @@ class AlertEngine:
                 cur = top.get(rule.name)
                 if cur is None or _RANK[rule.severity] > _RANK[cur[0].severity]:
                     top[rule.name] = (rule, st)
-        for name, g in self._groups.items():
-            hit = top.get(name)
-            if hit is None:
-                if g.severity is not None:  # resolved
-                    self._history.append(AlertRecord(
-                        rule=name, severity=g.peak or g.severity, message=g.message,
-                        since=iso(g.since), until=iso(now), peak_value=self._peak_value.get(name),
-                    ))
-                    g.severity = g.acked = g.peak = None
-                    g.said = None
-                    self._peak_value.pop(name, None)
-                continue
-            rule, st = hit
-            assert st.reading is not None
+        groups = self._groups
+        if self._open.keys() - top.keys():  # some open group has no active rule: resolved
+            for name, g in groups.items():  # in rule order, as the history always was
+                if g.severity is None or name in top:
+                    continue
+                self._history.append(AlertRecord(
+                    rule=name, severity=g.peak or g.severity, message=g.message,
+                    since=iso(g.since), until=iso(now), peak_value=self._peak_value.get(name),
+                ))
+                g.severity = g.acked = g.peak = None
+                g.said = None
+                self._peak_value.pop(name, None)
+        for name, (rule, st) in top.items():
+            g = groups[name]
+            reading = st.reading
+            assert reading is not None
             if g.severity is None:
                 g.since = now
             if g.severity != rule.severity:
@@ -315,12 +319,12 @@ class AlertEngine:
                 g.severity = rule.severity
             if g.peak is None or _RANK[rule.severity] > _RANK[g.peak]:
                 g.peak = rule.severity
-            g.said = (rule, st.reading)
-            v = st.reading.value
+            g.said = (rule, reading)
+            v = reading.value
             prev = self._peak_value.get(name)
             if prev is None or (v > prev if rule.comparison in (">", ">=") else v < prev):
                 self._peak_value[name] = v
-        self._open = bool(top)  # every group with an active rule has a severity now
+        self._open = top  # every group with an active rule has a severity now
 
     def firing(self) -> list[Alert]:
         out: list[Alert] = []

@@ -155,6 +155,7 @@ def read_sparse(
     lines = 0
     batch: list[Event] = []
     now = clock()
+    scan = getattr(decoder, "scan", None)  # optional: (chunk, lo, hi, base, source, now, out)
     carry = b""  # incomplete last line so far (at most max_line bytes kept)
     carry_start = 0  # file offset of carry[0]
     skipping = False  # inside an over-long line: discard up to its newline
@@ -188,13 +189,16 @@ def read_sparse(
                 batch.extend(decoder.decode(line, source, carry_start, now))
         skipping = False
         last_nl = chunk.rfind(b"\n")
-        lines += count_newlines(chunk, first_nl + 1, last_nl + 1)
-        at = chunk.find(needle, first_nl + 1, last_nl)
-        while at >= 0:
-            start = chunk.rfind(b"\n", 0, at) + 1
-            end = chunk.find(b"\n", at)
-            batch.extend(decoder.decode(chunk[start:end], source, chunk_start + start, now))
-            at = chunk.find(needle, end + 1, last_nl)
+        if scan is not None:  # the decoder walks the chunk's complete lines itself
+            lines += scan(chunk, first_nl + 1, last_nl + 1, chunk_start, source, now, batch)
+        else:
+            lines += count_newlines(chunk, first_nl + 1, last_nl + 1)
+            at = chunk.find(needle, first_nl + 1, last_nl)
+            while at >= 0:
+                start = chunk.rfind(b"\n", 0, at) + 1
+                end = chunk.find(b"\n", at)
+                batch.extend(decoder.decode(chunk[start:end], source, chunk_start + start, now))
+                at = chunk.find(needle, end + 1, last_nl)
         if len(batch) >= batch_size:
             yield batch
             batch = []
