@@ -173,7 +173,7 @@ def _events_both_ways(path: Path, monkeypatch, chunk: int = 700) -> tuple[list, 
     """(sparse path with small chunks, line-by-line path): events of one file."""
     from swarmtop.sources import reader
 
-    slow = [e for b in read_file(path, "claude-code", max_line=4096) for e in b]
+    slow = [e for b in read_file(path, "claude-code", max_line=1 << 16) for e in b]
     monkeypatch.setattr(reader, "CHUNK", chunk)  # many chunk boundaries, lines across them
     monkeypatch.setattr(reader, "HEAD_BYTES", chunk)  # (the first chunk read is the head)
     fast = [e for b in read_file(path, "claude-code") for e in b]
@@ -194,15 +194,15 @@ def test_scan_passes_over_user_lines_with_the_same_events(tmp_path, monkeypatch)
         kind = rng.random()
         mid, rid = f"msg_{n // 3}", f"req_{n // 3}"
         if kind < 0.3:
-            records.append(_user("y" * rng.randint(10, 900)))  # holds a Task usage
+            records.append(_user("y" * rng.randint(10, 4000)))  # holds a Task usage
         elif kind < 0.45:
-            plain = _user("z" * rng.randint(10, 300))
+            plain = _user("z" * rng.randint(10, 4000))
             del plain["toolUseResult"]  # no needle at all
             records.append(plain)
         elif kind < 0.5:
             # "type":"user" nested before the record's own type: not a user line
             rec = _assistant(mid, rid, sonnet, 5, n % 4 + 1)
-            records.append({"meta": {"type": "user"}, **rec})
+            records.append({"meta": {"type": "user"}, **rec, "pad": "p" * 3000})
         elif kind < 0.53:
             records.append({"type": "summary", "summary": "s" * rng.randint(1, 400)})
         else:
@@ -216,7 +216,7 @@ def test_scan_passes_over_user_lines_with_the_same_events(tmp_path, monkeypatch)
         return [(type(e).__name__, getattr(e, "dedupe_key", None),
                  getattr(e, "output_tokens", 0), getattr(e, "offset", None)) for e in events]
 
-    for chunk in (700, 1 << 20):  # lines across chunk boundaries; all in one chunk
+    for chunk in (3000, 1 << 20):  # lines across chunk boundaries; all in one chunk
         fast, slow = _events_both_ways(p, monkeypatch, chunk)
         monkeypatch.undo()
         assert any(isinstance(e, ParseError) for e in slow)
@@ -227,8 +227,8 @@ def test_scan_passes_over_user_lines_with_the_same_events(tmp_path, monkeypatch)
 def test_repeat_after_user_line_with_needle_is_read(tmp_path, monkeypatch):
     sonnet = "claude-sonnet-4-5-20250929"
     a = _assistant("msg_1", "req_1", sonnet, 1, 7)
-    with_needle = _user("x")  # toolUseResult.usage holds "output_tokens"
-    without = _user("x")
+    with_needle = _user("x" * 3000)  # toolUseResult.usage holds "output_tokens"
+    without = _user("x" * 3000)
     del without["toolUseResult"]
     for between, repeats_read in ((with_needle, 2), (without, 1)):
         p = tmp_path / f"r{repeats_read}.jsonl"
@@ -237,7 +237,7 @@ def test_repeat_after_user_line_with_needle_is_read(tmp_path, monkeypatch):
                  for r in (_user("pad" * 300), a, between, a, _user("pad" * 300))]
         p.write_text("".join(lines))
         # the user line inside one chunk, as the last line of a chunk, lines across chunks
-        for chunk in (1 << 20, len("".join(lines[:3])), 700):
+        for chunk in (1 << 20, len("".join(lines[:3])), 2500):
             fast, slow = _events_both_ways(p, monkeypatch, chunk)
             monkeypatch.undo()
             calls = [e for e in fast if isinstance(e, LLMCall)]

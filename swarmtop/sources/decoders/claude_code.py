@@ -31,6 +31,7 @@ NEEDLE = b'"output_tokens"'
 # the scalar keys at the start of its line; scan() looks for it this far into a line.
 USER = b'"type":"user"'
 USER_HEAD = 512
+USER_MIN = 2048  # bytes: a line shorter than this is searched for the needle at once
 SYNTHETIC = "<synthetic>"
 
 
@@ -136,8 +137,9 @@ class ClaudeCodeDecoder:
         if r < 0:
             return None
         q = buf.find(b'"', r + 13, end)
-        return (buf[r + 13 : q if q >= 0 else end - 1],
-                buf[at + 15 : min(at + 28, end)].split(b",", 1)[0])
+        n = at + 28 if at + 28 < end else end  # the figure: up to 13 bytes, to a comma
+        c = buf.find(b",", at + 15, n)
+        return buf[r + 13 : q if q >= 0 else end - 1], buf[at + 15 : c if c >= 0 else n]
 
     def decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
         at = line.rfind(NEEDLE)
@@ -168,7 +170,8 @@ class ClaudeCodeDecoder:
         while pos < hi:
             end = find(b"\n", pos, hi)
             lines += 1
-            u = find(USER, pos, end if end - pos < USER_HEAD else pos + USER_HEAD)
+            # (a short line is searched for the needle at once: cheaper than the type check)
+            u = find(USER, pos, pos + USER_HEAD) if end - pos > USER_MIN else -1
             if u >= 0 and find(b"{", pos + 1, u) < 0 and find(b"[", pos + 1, u) < 0:
                 users.append((pos, end))
                 pos = end + 1
