@@ -257,6 +257,10 @@ class AlertEngine:
         self._peak_value: dict[str, float] = {}
         # groups with a severity (firing, or to resolve at the next tick): name -> top rule
         self._open: dict[str, tuple[Rule, _RuleState]] = {}
+        self._by_metric: dict[str, list[tuple[Rule, _RuleState]]] = {}
+        for rule, st in zip(rules, self._state, strict=True):
+            self._by_metric.setdefault(rule.metric, []).append((rule, st))
+        self._measured: list[str] = []  # metrics with a reading at the last evaluation
 
     @property
     def min_for_s(self) -> float:
@@ -265,29 +269,45 @@ class AlertEngine:
 
     def evaluate(self, readings: Mapping[str, Reading], now: float) -> None:
         active = False
-        for rule, st in zip(self.rules, self._state, strict=True):
-            reading = readings.get(rule.metric)
-            if reading is None:  # not measurable now: nothing holds, nothing stays open
-                if st.reading is not None:  # (else already reset: a reading sets all three)
-                    st.reading = st.pending_since = None
-                    st.active = False
+        # rules are visited per metric measured now (a tick has a few of the many metrics);
+        # the rules of a metric that was measured last time and is not now are reset
+        by_metric = self._by_metric
+        gone = [m for m in self._measured if m not in readings]
+        for metric in gone:  # not measurable now: nothing holds, nothing stays open
+            for _rule, st in by_metric[metric]:
+                st.reading = st.pending_since = None
+                st.active = False
+        measured = []
+        for metric, reading in readings.items():
+            pairs = by_metric.get(metric)
+            if pairs is None:
                 continue
-            st.reading = reading
-            if st.active:
-                if rule.resolves(reading.value):
-                    st.active = False
-                    st.pending_since = None
-                else:
-                    active = True
-            elif rule.holds(reading.value):
-                if st.pending_since is None:
-                    st.pending_since = now
-                if now - st.pending_since >= rule.for_s:
-                    st.active = active = True
-            else:
-                st.pending_since = None
+            measured.append(metric)
+            for rule, st in pairs:
+                active = self._step(rule, st, reading, now) or active
+        self._measured = measured
         if active or self._open:  # else no group opens, changes or resolves
             self._update_groups(now)
+
+    @staticmethod
+    def _step(rule: Rule, st: _RuleState, reading: Reading, now: float) -> bool:
+        """One rule on one reading; True when it is active afterwards."""
+        st.reading = reading
+        if st.active:
+            if rule.resolves(reading.value):
+                st.active = False
+                st.pending_since = None
+                return False
+            return True
+        if rule.holds(reading.value):
+            if st.pending_since is None:
+                st.pending_since = now
+            if now - st.pending_since >= rule.for_s:
+                st.active = True
+                return True
+        else:
+            st.pending_since = None
+        return False
 
     def _update_groups(self, now: float) -> None:
         top: dict[str, tuple[Rule, _RuleState]] = {}
