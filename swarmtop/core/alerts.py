@@ -257,9 +257,10 @@ class AlertEngine:
         self._peak_value: dict[str, float] = {}
         # groups with a severity (firing, or to resolve at the next tick): name -> top rule
         self._open: dict[str, tuple[Rule, _RuleState]] = {}
-        self._by_metric: dict[str, list[tuple[Rule, _RuleState]]] = {}
-        for rule, st in zip(rules, self._state, strict=True):
-            self._by_metric.setdefault(rule.metric, []).append((rule, st))
+        # metric -> (index in rule order, (rule, its state)) of every rule reading it
+        self._by_metric: dict[str, list[tuple[int, tuple[Rule, _RuleState]]]] = {}
+        for i, (rule, st) in enumerate(zip(rules, self._state, strict=True)):
+            self._by_metric.setdefault(rule.metric, []).append((i, (rule, st)))
         self._measured: list[str] = []  # metrics with a reading at the last evaluation
 
     @property
@@ -274,7 +275,7 @@ class AlertEngine:
         by_metric = self._by_metric
         gone = [m for m in self._measured if m not in readings]
         for metric in gone:  # not measurable now: nothing holds, nothing stays open
-            for _rule, st in by_metric[metric]:
+            for _i, (_rule, st) in by_metric[metric]:
                 st.reading = st.pending_since = None
                 st.active = False
         measured = []
@@ -283,7 +284,7 @@ class AlertEngine:
             if pairs is None:
                 continue
             measured.append(metric)
-            for rule, st in pairs:
+            for _i, (rule, st) in pairs:
                 active = self._step(rule, st, reading, now) or active
         self._measured = measured
         if active or self._open:  # else no group opens, changes or resolves
@@ -310,12 +311,18 @@ class AlertEngine:
         return False
 
     def _update_groups(self, now: float) -> None:
-        top: dict[str, tuple[Rule, _RuleState]] = {}
-        for rule, st in zip(self.rules, self._state, strict=True):
-            if st.active:
-                cur = top.get(rule.name)
-                if cur is None or _RANK[rule.severity] > _RANK[cur[0].severity]:
-                    top[rule.name] = (rule, st)
+        # the highest active rule of each name, the first in rule order among equals (only
+        # rules of a measured metric can be active)
+        best: dict[str, tuple[int, int, Rule, _RuleState]] = {}
+        by_metric = self._by_metric
+        for metric in self._measured:
+            for i, (rule, st) in by_metric[metric]:
+                if st.active:
+                    rank = _RANK[rule.severity]
+                    cur = best.get(rule.name)
+                    if cur is None or rank > cur[0] or (rank == cur[0] and i < cur[1]):
+                        best[rule.name] = (rank, i, rule, st)
+        top = {name: (rule, st) for name, (_r, _i, rule, st) in best.items()}
         groups = self._groups
         if self._open.keys() - top.keys():  # some open group has no active rule: resolved
             for name, g in groups.items():  # in rule order, as the history always was
