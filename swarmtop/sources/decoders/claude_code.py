@@ -10,8 +10,9 @@ sidechain gets ``<session>/<agentId>`` or ``<session>/sidechain``.
 Speed: most bytes of a transcript are user/tool-result lines that cannot carry usage; a line
 without the bytes ``"output_tokens"`` (a key every usage object has) is dropped before any
 JSON parsing — inside a JSON string the quotes would be escaped, so text that merely
-mentions it does not match. The report reader goes further and never visits such lines. The rest is
-decoded into small msgspec Structs that name only the fields we read.
+mentions it does not match. The report reader goes further: it hands whole chunks to
+``scan``, which passes over user records without searching them. The rest is decoded into
+small msgspec Structs that name only the fields we read.
 """
 
 from __future__ import annotations
