@@ -102,6 +102,7 @@ class Aggregator:
         # --baseline: (base snapshot, settings, where it came from); compared at every snapshot
         self.baseline: tuple[Snapshot, BaselineSettings, str] | None = None
         self.status_providers: dict[str, Callable[[], dict[str, object]]] = {}
+        self._idle_memory = self.processes.section(0.0)  # no process seen (backlog ticks)
 
     def event_clock(self) -> float:
         """'Now' as the newest event seen: the clock for reports and replays, so rolling
@@ -300,16 +301,27 @@ class Aggregator:
                 patterns: dict[str, PatternStats] | None = None,
                 metrics: dict[str, Any] | None = None) -> Inputs:
         full = patterns is not None  # a snapshot; else a backlog tick (alerts and trends only)
+        window_tasks = all_tasks = None
         if patterns is None:
-            patterns = self.patterns.section(now, all_time=False)
+            # a backlog ticks thousands of times: what it reads, at the least cost (a pattern
+            # with no task in the window adds no reading, and the memory section of a tracker
+            # that has seen no process never changes, so it is kept)
+            if len(self.patterns):
+                patterns = self.patterns.section(now, all_time=False)
+            else:
+                patterns, window_tasks, all_tasks = {}, (0, 0), (0, 0)
+            if tokens is None:
+                tokens = self.tokens.tick_section(now)
+            if memory is None and not len(self.processes):
+                memory = self._idle_memory
         return Inputs(
             now=now,
-            tokens=tokens if tokens is not None else self.tokens.section(now, savings=full),
+            tokens=tokens if tokens is not None else self.tokens.section(now),
             memory=memory if memory is not None else self.processes.section(now),
             patterns=patterns,
-            window_tasks=(sum(p.window_count for p in patterns.values()),
-                          sum(p.window_errors for p in patterns.values())),
-            all_tasks=self.patterns.totals(),
+            window_tasks=window_tasks or (sum(p.window_count for p in patterns.values()),
+                                          sum(p.window_errors for p in patterns.values())),
+            all_tasks=all_tasks or self.patterns.totals(),
             # before the first event, silence counts from when we started following
             last_event_at=self.last_event_at if self.last_event_at is not None else self.started,
             follows_logs=bool(self.files),

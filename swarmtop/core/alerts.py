@@ -232,14 +232,20 @@ class _RuleState:
 class _Group:
     """The alert a user sees: every rule of one name; severity = the highest active rule."""
 
-    __slots__ = ("severity", "since", "acked", "peak", "message")
+    __slots__ = ("severity", "since", "acked", "peak", "said")
 
     def __init__(self) -> None:
         self.severity: str | None = None
         self.since = 0.0
         self.acked: str | None = None  # the severity that was acknowledged
         self.peak: str | None = None
-        self.message = ""
+        # the rule and reading of the latest tick it was active: worded only when shown
+        # (a report's backlog ticks thousands of times while an alert stays open)
+        self.said: tuple[Rule, Reading] | None = None
+
+    @property
+    def message(self) -> str:
+        return self.said[0].describe(self.said[1]) if self.said is not None else ""
 
 
 class AlertEngine:
@@ -249,6 +255,13 @@ class AlertEngine:
         self._groups: dict[str, _Group] = {r.name: _Group() for r in rules}
         self._history: deque[AlertRecord] = deque(maxlen=history)
         self._peak_value: dict[str, float] = {}
+        # groups with a severity (firing, or to resolve at the next tick): name -> top rule
+        self._open: dict[str, tuple[Rule, _RuleState]] = {}
+        # metric -> (index in rule order, (rule, its state)) of every rule reading it
+        self._by_metric: dict[str, list[tuple[int, tuple[Rule, _RuleState]]]] = {}
+        for i, (rule, st) in enumerate(zip(rules, self._state, strict=True)):
+            self._by_metric.setdefault(rule.metric, []).append((i, (rule, st)))
+        self._measured: list[str] = []  # metrics with a reading at the last evaluation
 
     @property
     def min_for_s(self) -> float:
@@ -256,46 +269,76 @@ class AlertEngine:
         return min(positive) if positive else 0.0
 
     def evaluate(self, readings: Mapping[str, Reading], now: float) -> None:
-        for rule, st in zip(self.rules, self._state, strict=True):
-            reading = readings.get(rule.metric)
-            st.reading = reading
-            if reading is None:  # not measurable now: nothing holds, nothing stays open
-                st.pending_since = None
+        active = False
+        # rules are visited per metric measured now (a tick has a few of the many metrics);
+        # the rules of a metric that was measured last time and is not now are reset
+        by_metric = self._by_metric
+        gone = [m for m in self._measured if m not in readings]
+        for metric in gone:  # not measurable now: nothing holds, nothing stays open
+            for _i, (_rule, st) in by_metric[metric]:
+                st.reading = st.pending_since = None
                 st.active = False
+        measured = []
+        for metric, reading in readings.items():
+            pairs = by_metric.get(metric)
+            if pairs is None:
                 continue
-            if st.active:
-                if rule.resolves(reading.value):
-                    st.active = False
-                    st.pending_since = None
-            elif rule.holds(reading.value):
-                if st.pending_since is None:
-                    st.pending_since = now
-                if now - st.pending_since >= rule.for_s:
-                    st.active = True
-            else:
+            measured.append(metric)
+            for _i, (rule, st) in pairs:
+                active = self._step(rule, st, reading, now) or active
+        self._measured = measured
+        if active or self._open:  # else no group opens, changes or resolves
+            self._update_groups(now)
+
+    @staticmethod
+    def _step(rule: Rule, st: _RuleState, reading: Reading, now: float) -> bool:
+        """One rule on one reading; True when it is active afterwards."""
+        st.reading = reading
+        if st.active:
+            if rule.resolves(reading.value):
+                st.active = False
                 st.pending_since = None
-        self._update_groups(now)
+                return False
+            return True
+        if rule.holds(reading.value):
+            if st.pending_since is None:
+                st.pending_since = now
+            if now - st.pending_since >= rule.for_s:
+                st.active = True
+                return True
+        else:
+            st.pending_since = None
+        return False
 
     def _update_groups(self, now: float) -> None:
-        top: dict[str, tuple[Rule, _RuleState]] = {}
-        for rule, st in zip(self.rules, self._state, strict=True):
-            if st.active:
-                cur = top.get(rule.name)
-                if cur is None or _RANK[rule.severity] > _RANK[cur[0].severity]:
-                    top[rule.name] = (rule, st)
-        for name, g in self._groups.items():
-            hit = top.get(name)
-            if hit is None:
-                if g.severity is not None:  # resolved
-                    self._history.append(AlertRecord(
-                        rule=name, severity=g.peak or g.severity, message=g.message,
-                        since=iso(g.since), until=iso(now), peak_value=self._peak_value.get(name),
-                    ))
-                    g.severity = g.acked = g.peak = None
-                    self._peak_value.pop(name, None)
-                continue
-            rule, st = hit
-            assert st.reading is not None
+        # the highest active rule of each name, the first in rule order among equals (only
+        # rules of a measured metric can be active)
+        best: dict[str, tuple[int, int, Rule, _RuleState]] = {}
+        by_metric = self._by_metric
+        for metric in self._measured:
+            for i, (rule, st) in by_metric[metric]:
+                if st.active:
+                    rank = _RANK[rule.severity]
+                    cur = best.get(rule.name)
+                    if cur is None or rank > cur[0] or (rank == cur[0] and i < cur[1]):
+                        best[rule.name] = (rank, i, rule, st)
+        top = {name: (rule, st) for name, (_r, _i, rule, st) in best.items()}
+        groups = self._groups
+        if self._open.keys() - top.keys():  # some open group has no active rule: resolved
+            for name, g in groups.items():  # in rule order, as the history always was
+                if g.severity is None or name in top:
+                    continue
+                self._history.append(AlertRecord(
+                    rule=name, severity=g.peak or g.severity, message=g.message,
+                    since=iso(g.since), until=iso(now), peak_value=self._peak_value.get(name),
+                ))
+                g.severity = g.acked = g.peak = None
+                g.said = None
+                self._peak_value.pop(name, None)
+        for name, (rule, st) in top.items():
+            g = groups[name]
+            reading = st.reading
+            assert reading is not None
             if g.severity is None:
                 g.since = now
             if g.severity != rule.severity:
@@ -303,11 +346,12 @@ class AlertEngine:
                 g.severity = rule.severity
             if g.peak is None or _RANK[rule.severity] > _RANK[g.peak]:
                 g.peak = rule.severity
-            g.message = rule.describe(st.reading)
-            v = st.reading.value
+            g.said = (rule, reading)
+            v = reading.value
             prev = self._peak_value.get(name)
             if prev is None or (v > prev if rule.comparison in (">", ">=") else v < prev):
                 self._peak_value[name] = v
+        self._open = top  # every group with an active rule has a severity now
 
     def firing(self) -> list[Alert]:
         out: list[Alert] = []

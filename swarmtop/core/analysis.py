@@ -60,7 +60,8 @@ class Analyzer:
         readings = signals.compute(inp, self.dynamic)
         self.alerts.evaluate(readings, inp.now)
         worst_p99 = max((p.window_p99_ms for p in inp.patterns.values()
-                         if p.window_count and p.window_p99_ms is not None), default=None)
+                         if p.window_count and p.window_p99_ms is not None),
+                        default=None) if inp.patterns else None
         err = readings.get("error_rate")
         self.trends.sample(inp.now, {
             "tokens_per_min": inp.tokens.tokens_per_min if inp.tokens.calls else None,

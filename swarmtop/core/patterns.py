@@ -89,6 +89,10 @@ class PatternTracker:
         self._patterns: dict[str, _Pattern] = {}
         self.dropped = 0
 
+    def __len__(self) -> int:
+        """Patterns seen (0: no task has ended; ``section`` then depends on nothing)."""
+        return len(self._patterns)
+
     def add(self, ev: TaskEvent) -> None:
         if ev.phase != "end":
             return

@@ -165,6 +165,10 @@ class ProcessTracker:
         else:
             self.tree.set_last(float(self._total))
 
+    def __len__(self) -> int:
+        """Processes known (0: none sampled yet; ``section`` then depends on nothing)."""
+        return len(self._procs)
+
     def add_exit(self, e: ProcessExit) -> None:
         for key, p in self._procs.items():
             pid, ct = key

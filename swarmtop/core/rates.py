@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from itertools import islice
 
 
 class PairRateWindow:
@@ -41,9 +42,19 @@ class PairRateWindow:
 
     def totals(self, now: float) -> tuple[float, float]:
         cutoff = now - self.span_s
+        buckets = self._buckets
+        # buckets are kept in time order: find the window's first bucket from the newest end
+        # (a backlog asks at every analyzer tick, and a deque of one-second buckets filled
+        # from several files reaches well before the window), then sum oldest-first so the
+        # float sums are the same as a full pass
+        start = len(buckets)
+        for s, _a, _b in reversed(buckets):
+            if cutoff >= s + 1:
+                break
+            start -= 1
         ta = tb = 0.0
-        for s, a, b in self._buckets:
-            if cutoff < s + 1 and s <= now:
+        for s, a, b in islice(buckets, start, None):
+            if s <= now:
                 ta += a
                 tb += b
         return ta, tb

@@ -92,11 +92,15 @@ class SavingsTracker:
         key = (agent, model)
         prev = self._streams.get(key)
         if prev is not None and 0 <= ts - prev.ts <= CACHE_TTL_S:
-            resent = min(prev.side, side)
-            uncached = max(0, resent - cr)
+            # (conditionals rather than min/max: this runs once per call of a backlog)
+            resent = prev.side if prev.side < side else side
+            uncached = resent - cr if resent > cr else 0
             if uncached:
-                new = max(0, side - resent - cw)
-                gain = uncached * (r.input - r.cache_read) - new * max(0.0, r.cache_write - r.input)
+                new = side - resent - cw
+                new = new if new > 0 else 0
+                premium = r.cache_write - r.input
+                gain = uncached * (r.input - r.cache_read) - new * (
+                    premium if premium > 0.0 else 0.0)
                 if gain > 0:
                     m.cache_usd += gain
                     m.cache_calls += 1
@@ -110,7 +114,8 @@ class SavingsTracker:
         # batching: bursts of small calls
         if side < SMALL_CALL:
             m.small_calls += 1
-            m.floor = side if m.floor is None else min(m.floor, side)
+            floor = m.floor
+            m.floor = side if floor is None or side < floor else floor
             bucket = ts // BURST_S
             if m.burst_bucket == bucket:
                 m.burst_calls += 1

@@ -113,7 +113,11 @@ class TokenLedger:
             return None
         self.duplicates += 1
         si, so, scr, scw, sc = seen
-        di, do, dcr, dcw = max(0, i - si), max(0, o - so), max(0, cr - scr), max(0, cw - scw)
+        # max(0, x) written out: a backlog repeats most responses several times
+        di = i - si if i > si else 0
+        do = o - so if o > so else 0
+        dcr = cr - scr if cr > scr else 0
+        dcw = cw - scw if cw > scw else 0
         dcost = None if cost is None else max(0.0, cost - (sc or 0.0))
         if di or do or dcr or dcw or dcost:
             best = sc if cost is None else (cost if sc is None else max(cost, sc))
@@ -124,16 +128,28 @@ class TokenLedger:
             cost: float | None, rates: Rates | None = None) -> None:
         """Record one call whose token counts are known (stated or estimated)."""
         cr, cw = call.cache_read_tokens, call.cache_write_tokens
-        by_model = self.by_model.get(call.model) or _bucket(self.by_model, call.model)
+        model, ts = call.model, call.ts
+        by_model = self.by_model.get(model) or _bucket(self.by_model, model)
         agent = call.agent or "(none)"
         by_agent = self.by_agent.get(agent) or _bucket(self.by_agent, agent)
-        by_model.add(input_tokens, output_tokens, cr, cw, cost, estimated)
-        by_agent.add(input_tokens, output_tokens, cr, cw, cost, estimated)
-        if self.first_ts is None or call.ts < self.first_ts:
-            self.first_ts = call.ts
-        self._rate.add(call.ts, input_tokens + output_tokens + cr + cw, cost or 0.0)
-        self.savings.observe(call.ts, call.agent, call.model, input_tokens, output_tokens, cr,
-                             cw, rates)
+        # _Counts.add for both tables, written out (once per call of a backlog)
+        for c in (by_model, by_agent):
+            c.input += input_tokens
+            c.output += output_tokens
+            c.cache_read += cr
+            c.cache_write += cw
+            c.calls += 1
+            if estimated:
+                c.estimated += input_tokens + output_tokens
+            if cost is None:
+                c.unpriced += 1
+            else:
+                c.cost_usd += cost
+        first = self.first_ts
+        if first is None or ts < first:
+            self.first_ts = ts
+        self._rate.add(ts, input_tokens + output_tokens + cr + cw, cost or 0.0)
+        self.savings.observe(ts, call.agent, model, input_tokens, output_tokens, cr, cw, rates)
 
     def add_growth(self, call: LLMCall, grow: tuple[int, int, int, int], cost: float | None,
                    estimated: bool) -> None:
@@ -143,6 +159,36 @@ class TokenLedger:
                   _bucket(self.by_agent, call.agent or "(none)")):
             c.grow(i, o, cr, cw, cost, estimated)
         self._rate.add(call.ts, i + o + cr + cw, cost or 0.0)
+
+    def tick_section(self, now: float) -> Tokens:
+        """Only the totals and rates (no per-model or per-agent tables, no savings): what
+        the analyzers read on a backlog tick (core/signals.py ``_tokens``, the trends), taken
+        thousands of times while a report reads its logs. The figures equal ``section``'s."""
+        inp = out = cr = cw = est = calls = 0
+        cost = 0.0
+        for c in self.by_model.values():  # the same order and sums as ``total``
+            inp += c.input
+            out += c.output
+            cr += c.cache_read
+            cw += c.cache_write
+            est += c.estimated
+            calls += c.calls
+            cost += c.cost_usd
+        tpm, burn = self._rate.per_minute(now, self.first_ts)
+        exhausted_in: float | None = None
+        if self.budget_usd is not None:
+            left = self.budget_usd - cost
+            if left <= 0:
+                exhausted_in = 0.0
+            elif burn > 0:
+                exhausted_in = left / burn * 60.0
+        return Tokens(
+            input=inp, output=out, cache_read=cr, cache_write=cw, total=inp + out + cr + cw,
+            estimated=est, calls=calls, cost_usd=round(cost, 6),
+            burn_usd_per_min=round(burn, 6), tokens_per_min=round(tpm, 3),
+            budget_usd=self.budget_usd, budget_exhausted_in_s=exhausted_in,
+            tokenizer=self.tokenizer,
+        )
 
     def section(self, now: float, savings: bool = True) -> Tokens:
         """``savings=False``: leave the savings list empty (the analyzers' backlog ticks do not

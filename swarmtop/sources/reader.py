@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
+
 from swarmtop.events import Event, FileStatus, ParseError
 from swarmtop.sources.decoders import detect_format, is_whole_file, make_decoder
 from swarmtop.sources.lines import LineSplitter
@@ -14,6 +16,14 @@ from swarmtop.sources.lines import LineSplitter
 CHUNK = 1 << 20
 HEAD_BYTES = 64 * 1024
 MAX_WHOLE_FILE = 64 << 20  # a whole-file JSON document bigger than this is skipped, not loaded
+
+
+def count_newlines(buf: bytes, start: int, end: int) -> int:
+    """``buf.count(b"\n", start, end)``: numpy's vectorised compare counts a large range
+    about 3x faster than bytes.count's byte loop (CPython does not vectorise it)."""
+    if end - start < 1 << 16:
+        return buf.count(b"\n", start, end)
+    return int(np.count_nonzero(np.frombuffer(buf, np.uint8, end - start, start) == 10))
 
 
 def is_binary(head: bytes) -> bool:
@@ -145,6 +155,7 @@ def read_sparse(
     lines = 0
     batch: list[Event] = []
     now = clock()
+    scan = getattr(decoder, "scan", None)  # optional: (chunk, lo, hi, base, source, now, out)
     carry = b""  # incomplete last line so far (at most max_line bytes kept)
     carry_start = 0  # file offset of carry[0]
     skipping = False  # inside an over-long line: discard up to its newline
@@ -178,13 +189,16 @@ def read_sparse(
                 batch.extend(decoder.decode(line, source, carry_start, now))
         skipping = False
         last_nl = chunk.rfind(b"\n")
-        lines += chunk.count(b"\n", first_nl + 1, last_nl + 1)
-        at = chunk.find(needle, first_nl + 1, last_nl)
-        while at >= 0:
-            start = chunk.rfind(b"\n", 0, at) + 1
-            end = chunk.find(b"\n", at)
-            batch.extend(decoder.decode(chunk[start:end], source, chunk_start + start, now))
-            at = chunk.find(needle, end + 1, last_nl)
+        if scan is not None:  # the decoder walks the chunk's complete lines itself
+            lines += scan(chunk, first_nl + 1, last_nl + 1, chunk_start, source, now, batch)
+        else:
+            lines += count_newlines(chunk, first_nl + 1, last_nl + 1)
+            at = chunk.find(needle, first_nl + 1, last_nl)
+            while at >= 0:
+                start = chunk.rfind(b"\n", 0, at) + 1
+                end = chunk.find(b"\n", at)
+                batch.extend(decoder.decode(chunk[start:end], source, chunk_start + start, now))
+                at = chunk.find(needle, end + 1, last_nl)
         if len(batch) >= batch_size:
             yield batch
             batch = []

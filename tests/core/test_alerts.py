@@ -348,3 +348,18 @@ def test_memory_growing_toward_limit_alerts_from_real_samples() -> None:
     assert mem.severity > 0.7 and "min at the current growth" in mem.why
     assert snap.health.components["memory"].score < 60
     assert snap.trends["total_rss_bytes"].kind == "linear"
+
+
+def test_same_name_rules_on_two_metrics_first_in_order_wins_a_tie() -> None:
+    """A group may mix metrics; of two active rules of equal severity the first listed words
+    the alert, and one going unmeasured leaves the other's alert open."""
+    a = rule(name="g", metric="error_rate", for_s=0, clear=None, message="from a")
+    b = rule(name="g", metric="source.silence_s", threshold=10, for_s=0, clear=None,
+             message="from b")
+    e = AlertEngine([a, b])
+    e.evaluate({"error_rate": Reading(0.5), "source.silence_s": Reading(60.0)}, T0)
+    assert [x.message for x in e.firing()] == ["from a"]
+    e.evaluate({"source.silence_s": Reading(60.0)}, T0 + 1)  # error_rate not measurable
+    assert [x.message for x in e.firing()] == ["from b"]
+    e.evaluate({}, T0 + 2)
+    assert e.firing() == [] and [h.message for h in e.history()] == ["from b"]

@@ -167,3 +167,79 @@ def test_cli_report_on_claude_projects_just_works(tmp_path):
     snap = json.loads(res.stdout)
     assert snap["tokens"]["calls"] == 4
     assert snap["tokens"]["output"] == 188
+
+
+def _events_both_ways(path: Path, monkeypatch, chunk: int = 700) -> tuple[list, list]:
+    """(sparse path with small chunks, line-by-line path): events of one file."""
+    from swarmtop.sources import reader
+
+    slow = [e for b in read_file(path, "claude-code", max_line=1 << 16) for e in b]
+    monkeypatch.setattr(reader, "CHUNK", chunk)  # many chunk boundaries, lines across them
+    monkeypatch.setattr(reader, "HEAD_BYTES", chunk)  # (the first chunk read is the head)
+    fast = [e for b in read_file(path, "claude-code") for e in b]
+    return fast, slow
+
+
+def test_scan_passes_over_user_lines_with_the_same_events(tmp_path, monkeypatch):
+    """scan() skips user records unread, yet emits exactly what decode() on every line
+    does: repeats across a user line are decided as if it had been read (a user line holding
+    the needle breaks a run of repeats), and a "type":"user" that is not the record's own
+    type (after a bracket) does not make the line a user line."""
+    import random
+
+    rng = random.Random(5)
+    sonnet = "claude-sonnet-4-5-20250929"
+    records: list[dict] = []
+    for n in range(120):
+        kind = rng.random()
+        mid, rid = f"msg_{n // 3}", f"req_{n // 3}"
+        if kind < 0.3:
+            records.append(_user("y" * rng.randint(10, 4000)))  # holds a Task usage
+        elif kind < 0.45:
+            plain = _user("z" * rng.randint(10, 4000))
+            del plain["toolUseResult"]  # no needle at all
+            records.append(plain)
+        elif kind < 0.5:
+            # "type":"user" nested before the record's own type: not a user line
+            rec = _assistant(mid, rid, sonnet, 5, n % 4 + 1)
+            records.append({"meta": {"type": "user"}, **rec, "pad": "p" * 3000})
+        elif kind < 0.53:
+            records.append({"type": "summary", "summary": "s" * rng.randint(1, 400)})
+        else:
+            records.append(_assistant(mid, rid, sonnet, 5, n % 4 + 1, 100, 10))
+    p = tmp_path / "s.jsonl"
+    body = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
+    bad = '{"type":"assistant","message":{"usage":{"output_tokens":\n'  # a bad line
+    p.write_text(body + bad + body, encoding="utf-8")
+
+    def brief(events: list) -> list[tuple]:
+        return [(type(e).__name__, getattr(e, "dedupe_key", None),
+                 getattr(e, "output_tokens", 0), getattr(e, "offset", None)) for e in events]
+
+    for chunk in (3000, 1 << 20):  # lines across chunk boundaries; all in one chunk
+        fast, slow = _events_both_ways(p, monkeypatch, chunk)
+        monkeypatch.undo()
+        assert any(isinstance(e, ParseError) for e in slow)
+        assert brief(fast) == brief(slow)
+        assert fast[-1].lines == slow[-1].lines == 2 * len(records) + 1
+
+
+def test_repeat_after_user_line_with_needle_is_read(tmp_path, monkeypatch):
+    sonnet = "claude-sonnet-4-5-20250929"
+    a = _assistant("msg_1", "req_1", sonnet, 1, 7)
+    with_needle = _user("x" * 3000)  # toolUseResult.usage holds "output_tokens"
+    without = _user("x" * 3000)
+    del without["toolUseResult"]
+    for between, repeats_read in ((with_needle, 2), (without, 1)):
+        p = tmp_path / f"r{repeats_read}.jsonl"
+        # compact, as Claude Code writes it (the repeat check reads '"requestId":"')
+        lines = [json.dumps(r, separators=(",", ":")) + "\n"
+                 for r in (_user("pad" * 300), a, between, a, _user("pad" * 300))]
+        p.write_text("".join(lines))
+        # the user line inside one chunk, as the last line of a chunk, lines across chunks
+        for chunk in (1 << 20, len("".join(lines[:3])), 2500):
+            fast, slow = _events_both_ways(p, monkeypatch, chunk)
+            monkeypatch.undo()
+            calls = [e for e in fast if isinstance(e, LLMCall)]
+            assert len(calls) == repeats_read, chunk
+            assert len(calls) == len([e for e in slow if isinstance(e, LLMCall)])

@@ -10,8 +10,9 @@ sidechain gets ``<session>/<agentId>`` or ``<session>/sidechain``.
 Speed: most bytes of a transcript are user/tool-result lines that cannot carry usage; a line
 without the bytes ``"output_tokens"`` (a key every usage object has) is dropped before any
 JSON parsing — inside a JSON string the quotes would be escaped, so text that merely
-mentions it does not match. The report reader goes further and never visits such lines. The rest is
-decoded into small msgspec Structs that name only the fields we read.
+mentions it does not match. The report reader goes further: it hands whole chunks to
+``scan``, which passes over user records without searching them. The rest is decoded into
+small msgspec Structs that name only the fields we read.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ from swarmtop.sources.decoders.common import decode_or_bad
 # Every usage object has output_tokens; measured here, searching for this needle runs ~2.5x
 # faster than for '"usage"' (its rarer bytes let the search skip further).
 NEEDLE = b'"output_tokens"'
+# A user record (prompts, tool results: most of a transcript's bytes) states its type among
+# the scalar keys at the start of its line; scan() looks for it this far into a line.
+USER = b'"type":"user"'
+USER_HEAD = 512
+USER_MIN = 2048  # bytes: a line shorter than this is searched for the needle at once
 SYNTHETIC = "<synthetic>"
 
 
@@ -59,6 +65,16 @@ class _Record(msgspec.Struct):
 
 
 _decoder = msgspec.json.Decoder(_Record)
+
+
+class _TimedRecord(_Record):
+    """The same record with its time parsed by msgspec (RFC 3339, in C): the common case.
+    A time it rejects sends the line to ``_decoder`` and ``iso_ts`` (which accept more)."""
+
+    timestamp: datetime | None = None  # type: ignore[assignment]
+
+
+_timed_decoder = msgspec.json.Decoder(_TimedRecord)
 
 
 _second_cache: dict[str, float] = {}
@@ -110,31 +126,81 @@ class ClaudeCodeDecoder:
     needle = NEEDLE  # lines without it cannot carry usage: readers may skip them unread
 
     def __init__(self) -> None:
-        self._last: bytes | None = None  # requestId + output_tokens of the last call
+        self._last: tuple[bytes, bytes] | None = None  # requestId, output_tokens of the last
         self._agents: dict[tuple[str | None, str | None, bool | None], str] = {}
 
-    def _same_as_last(self, line: bytes, at: int) -> bool:
-        """A content-block line repeating the previous line's response (same ``requestId``)
-        with the same ``output_tokens`` adds nothing: skip it before parsing. Input and cache
-        figures are fixed when a response starts; only the output count grows. Both keys sit
-        near the end of an assistant line, so they are searched from the end."""
-        r = line.rfind(b'"requestId":"')
+    @staticmethod
+    def _key(buf: bytes, start: int, end: int, at: int) -> tuple[bytes, bytes] | None:
+        """``requestId`` and the ``output_tokens`` figure of the line ``buf[start:end]``
+        (``at``: where its last needle starts), or None without a requestId. Both sit near the
+        end of an assistant line, so they are searched from the end."""
+        r = buf.rfind(b'"requestId":"', start, end)
         if r < 0:
-            self._last = None
-            return False
-        key = line[r + 13 : line.find(b'"', r + 13)] + line[at + 15 : at + 28].split(b",", 1)[0]
-        if key == self._last:
-            return True
-        self._last = key
-        return False
+            return None
+        q = buf.find(b'"', r + 13, end)
+        n = at + 28 if at + 28 < end else end  # the figure: up to 13 bytes, to a comma
+        c = buf.find(b",", at + 15, n)
+        return buf[r + 13 : q if q >= 0 else end - 1], buf[at + 15 : c if c >= 0 else n]
 
     def decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
         at = line.rfind(NEEDLE)
-        if at < 0 or self._same_as_last(line, at):
+        if at < 0:
             return []
-        rec, bad = decode_or_bad(_decoder, line, source, offset, now, "unexpected record shape")
-        if rec is None:
-            return bad
+        # A content-block line repeating the previous line's response (same ``requestId``)
+        # with the same ``output_tokens`` adds nothing: skip it before parsing. Input and
+        # cache figures are fixed when a response starts; only the output count grows.
+        key = self._key(line, 0, len(line), at)
+        if key is not None and key == self._last:
+            return []
+        self._last = key
+        return self._decode(line, source, offset, now)
+
+    def scan(self, chunk: bytes, lo: int, hi: int, base: int, source: str, now: float,
+             out: list[Event]) -> int:
+        """The complete lines of ``chunk[lo:hi]`` (``hi`` just after a newline; ``base`` is
+        the file offset of ``chunk[0]``): their events are appended to ``out``, their number
+        returned. Same events as ``decode`` on every line holding the needle, faster: each
+        line's end is found first (memchr), a line whose leading scalar keys say
+        ``"type":"user"`` (no bracket before it, so it is the record's own type: a user
+        record carries no call) is passed over without searching its tool output for the
+        needle, and an assistant line is searched from its end, where its usage is."""
+        find, rfind = chunk.find, chunk.rfind
+        lines = 0
+        pos = lo
+        users: list[tuple[int, int]] = []  # user lines passed over since the last needle line
+        while pos < hi:
+            end = find(b"\n", pos, hi)
+            lines += 1
+            # (a short line is searched for the needle at once: cheaper than the type check)
+            u = find(USER, pos, pos + USER_HEAD) if end - pos > USER_MIN else -1
+            if u >= 0 and find(b"{", pos + 1, u) < 0 and find(b"[", pos + 1, u) < 0:
+                users.append((pos, end))
+                pos = end + 1
+                continue
+            at = rfind(NEEDLE, pos, end)
+            if at >= 0:
+                key = self._key(chunk, pos, end, at)
+                # decode() on a passed-over user line holding the needle would have reset
+                # _last: look for one only when it decides (a repeat right after them)
+                if key is None or key != self._last or (users and any(
+                        find(NEEDLE, a, b) >= 0 for a, b in users)):
+                    self._last = key
+                    out.extend(self._decode(chunk[pos:end], source, base + pos, now))
+                users.clear()
+            pos = end + 1
+        if users and any(find(NEEDLE, a, b) >= 0 for a, b in users):
+            self._last = None  # as decode() would have left it
+        return lines
+
+    def _decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
+        try:
+            rec = _timed_decoder.decode(line)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            # a time msgspec does not take, invalid UTF-8, or a bad line: the lenient path
+            rec, bad = decode_or_bad(_decoder, line, source, offset, now,
+                                     "unexpected record shape")
+            if rec is None:
+                return bad
         msg = rec.message
         if rec.type != "assistant" or msg is None or msg.usage is None:
             return []
@@ -152,9 +218,16 @@ class ClaudeCodeDecoder:
         key = None
         if msg.id:
             key = f"{msg.id}:{rec.requestId}" if rec.requestId else msg.id
+        t = rec.timestamp
+        if t is None:
+            ts = now
+        elif type(t) is str:
+            ts = iso_ts(t, now)
+        else:
+            ts = (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()
         return [
             LLMCall(
-                ts=iso_ts(rec.timestamp, now),
+                ts=ts,
                 source=source,
                 model=model,
                 agent=agent,
