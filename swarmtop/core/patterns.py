@@ -6,10 +6,8 @@ import math
 from bisect import bisect_left
 from itertools import accumulate
 
-import numpy as np
-
 from swarmtop.core.config import COGNITIVE_PATTERNS
-from swarmtop.core.quantiles import AllTime, Window
+from swarmtop.core.quantiles import AllTime, CountWindow, Window
 from swarmtop.events import TaskEvent
 from swarmtop.snapshot import PatternStats
 
@@ -65,21 +63,8 @@ class _Pattern:
         self.errors = 0
         self.all_time = AllTime()
         self.window = Window(window_s)
-        self.window_errors = Window(window_s)
+        self.window_errors = CountWindow(window_s)
         self.agents: dict[str, AgentLoad] = {}
-
-
-def _p99(vals: np.ndarray) -> float | None:
-    """np.quantile(vals, 0.99) (linear interpolation) for a fraction of its call overhead:
-    the analyzers' backlog ticks read it for every pattern, thousands of times per report."""
-    n = vals.size
-    if n == 0:
-        return None
-    pos = 0.99 * (n - 1)
-    lo = int(pos)
-    hi = min(lo + 1, n - 1)
-    part = np.partition(vals, (lo, hi))
-    return float(part[lo] + (part[hi] - part[lo]) * (pos - lo))
 
 
 class PatternTracker:
@@ -103,7 +88,7 @@ class PatternTracker:
         failed = status not in OK_STATUSES and status not in NEUTRAL_STATUSES
         if failed:
             p.errors += 1
-        p.window_errors.add(ev.ts, 1.0 if failed else 0.0)
+        p.window_errors.add(ev.ts, failed)
         if ev.duration_ms is not None:
             p.sum_ms += ev.duration_ms
             p.buckets[bisect_left(BUCKETS_S, ev.duration_ms / 1000.0)] += 1
@@ -139,14 +124,15 @@ class PatternTracker:
     def window_totals(self, now: float) -> tuple[int, int]:
         n = errs = 0
         for p in self._patterns.values():
-            vals = p.window_errors.values(now)
-            n += int(vals.size)
-            errs += int(vals.sum())
+            count, failed = p.window_errors.counts(now)
+            n += count
+            errs += failed
         return n, errs
 
     def section(self, now: float, all_time: bool = True) -> dict[str, PatternStats]:
         """Every pattern's figures; ``all_time=False`` gives only counts and the rolling p99
-        (all the analyzers' backlog ticks read), at a fraction of the cost."""
+        (all the analyzers' backlog ticks read), at a fraction of the cost: no all-time
+        percentiles, no histogram."""
         out: dict[str, PatternStats] = {}
         # the seven cognitive patterns are always listed (empty until seen), then the rest
         names = list(COGNITIVE_PATTERNS) + sorted(
@@ -163,8 +149,8 @@ class PatternTracker:
                 w50, w90, w99 = p.window.quantiles(now)
             else:
                 p50 = p90 = p99 = w50 = w90 = None
-                w99 = _p99(p.window.values(now))
-            werr = p.window_errors.values(now)
+                w99 = p.window.p99(now)
+            window_count, window_errors = p.window_errors.counts(now)
             out[name] = PatternStats(
                 count=p.count,
                 errors=p.errors,
@@ -174,15 +160,15 @@ class PatternTracker:
                 max_ms=p.all_time.max,
                 target_ms=target,
                 window_s=self.window_s,
-                window_count=int(werr.size),
+                window_count=window_count,
                 window_p50_ms=w50,
                 window_p90_ms=w90,
                 window_p99_ms=w99,
                 error_rate=p.errors / p.count if p.count else 0.0,
-                window_errors=int(werr.sum()),
+                window_errors=window_errors,
                 histogram={"buckets": [[le if le != float("inf") else None, n]  # null = +Inf
                                        for le, n in zip(BUCKETS_S, accumulate(p.buckets),
                                                         strict=True)],
-                           "sum_ms": p.sum_ms},
+                           "sum_ms": p.sum_ms} if all_time else {},
             )
         return out
