@@ -18,6 +18,7 @@ NEUTRAL_STATUSES = frozenset({"cancelled", "canceled", "skipped", "aborted"})
 BUCKETS_S = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 60.0, 120.0, 300.0, float("inf"))
 MAX_PATTERNS = 200  # a log inventing pattern names cannot grow memory without bound
 MAX_AGENTS = 100  # agents tracked per pattern; the rest fold into "(other)"
+MAX_STATUSES = 256  # distinct status words whose verdict is remembered
 
 
 class AgentLoad:
@@ -33,18 +34,21 @@ class AgentLoad:
 
     def add(self, ts: float, failed: bool, slow: bool, tau: float) -> None:
         w = 1.0
-        if self.last is None or ts >= self.last:
-            if self.last is not None:
-                f = math.exp(-(ts - self.last) / tau)
+        last = self.last
+        if last is None or ts >= last:
+            if last is not None and ts != last:
+                f = math.exp(-(ts - last) / tau)
                 self.count *= f
                 self.errors *= f
                 self.slow *= f
             self.last = ts
         else:  # an older event: weigh it by its age instead of decaying the rest
-            w = math.exp(-(self.last - ts) / tau)
+            w = math.exp(-(last - ts) / tau)
         self.count += w
-        self.errors += w if failed else 0.0
-        self.slow += w if slow else 0.0
+        if failed:
+            self.errors += w
+        if slow:
+            self.slow += w
 
     def at(self, now: float, tau: float) -> tuple[float, float, float]:
         """(tasks, failed, over target) decayed to ``now``."""
@@ -73,27 +77,40 @@ class PatternTracker:
         self.window_s = window_s
         self._patterns: dict[str, _Pattern] = {}
         self.dropped = 0
+        self._failed: dict[str, bool] = {}  # status as written -> counts as a failure
+        self._tau = max(window_s, 1.0)  # agent loads decay with the rolling window
 
     def add(self, ev: TaskEvent) -> None:
         if ev.phase != "end":
             return
-        p = self._patterns.get(ev.pattern)
+        name = ev.pattern
+        p = self._patterns.get(name)
         if p is None:
             if len(self._patterns) >= MAX_PATTERNS:
                 self.dropped += 1
                 return
-            p = self._patterns[ev.pattern] = _Pattern(self.window_s)
+            p = self._patterns[name] = _Pattern(self.window_s)
         p.count += 1
-        status = ev.status.lower()
-        failed = status not in OK_STATUSES and status not in NEUTRAL_STATUSES
+        status = ev.status
+        failed = self._failed.get(status)
+        if failed is None:
+            low = status.lower()
+            failed = low not in OK_STATUSES and low not in NEUTRAL_STATUSES
+            if len(self._failed) < MAX_STATUSES:
+                self._failed[status] = failed
         if failed:
             p.errors += 1
-        p.window_errors.add(ev.ts, failed)
-        if ev.duration_ms is not None:
-            p.sum_ms += ev.duration_ms
-            p.buckets[bisect_left(BUCKETS_S, ev.duration_ms / 1000.0)] += 1
-            p.all_time.add(ev.duration_ms)
-            p.window.add(ev.ts, ev.duration_ms)
+        ts = ev.ts
+        p.window_errors.add(ts, failed)
+        duration = ev.duration_ms
+        slow = False
+        if duration is not None:
+            p.sum_ms += duration
+            p.buckets[bisect_left(BUCKETS_S, duration / 1000.0)] += 1
+            p.all_time.add(duration)
+            p.window.add(ts, duration)
+            target = self.targets_ms.get(name)
+            slow = bool(target and duration > target)
         agent = ev.agent or "(none)"
         load = p.agents.get(agent)
         if load is None:
@@ -102,9 +119,7 @@ class PatternTracker:
                 load = p.agents.get(agent)
             if load is None:
                 load = p.agents[agent] = AgentLoad()
-        target = self.targets_ms.get(ev.pattern)
-        slow = bool(target and ev.duration_ms is not None and ev.duration_ms > target)
-        load.add(ev.ts, failed, slow, max(self.window_s, 1.0))
+        load.add(ts, failed, slow, self._tau)
 
     def agent_loads(self, now: float) -> dict[str, dict[str, tuple[float, float, float]]]:
         """pattern -> agent -> (recent tasks, failed, over target), decayed to ``now``."""
