@@ -172,8 +172,8 @@ class Window(_Timeline):
         pos = 0.99 * (n - 1)
         lo = int(pos)
         hi = min(lo + 1, n - 1)
-        part = np.partition(vals, (lo, hi))
-        return float(part[lo] + (part[hi] - part[lo]) * (pos - lo))
+        vals.partition((lo, hi))  # in place: values() hands out a copy
+        return float(vals[lo] + (vals[hi] - vals[lo]) * (pos - lo))
 
 
 class CountWindow(_Timeline):

@@ -155,14 +155,14 @@ def _needle_lines(decoder, needle: bytes) -> Middle:  # noqa: ANN001 - a line de
 
 
 def _block_lines(decode_block) -> Middle:  # noqa: ANN001 - a decoder's decode_block
-    """Decoders with ``decode_block(block, source, offset, now)`` (native JSONL) take all the
-    chunk's complete lines at once."""
+    """Decoders with ``decode_block(block, source, offset, now) -> (events, lines)`` (native
+    JSONL) take all the chunk's complete lines at once."""
 
     def middle(chunk: bytes, start: int, end: int, chunk_start: int, source: str, now: float,
                batch: list[Event]) -> int:
-        block = chunk[start:end]
-        batch.extend(decode_block(block, source, chunk_start + start, now))
-        return block.count(b"\n")
+        events, lines = decode_block(chunk[start:end], source, chunk_start + start, now)
+        batch.extend(events)
+        return lines
 
     return middle
 

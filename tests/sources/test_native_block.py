@@ -69,12 +69,17 @@ def line_path(lines: list[bytes], offset: int = 100) -> list:
 
 def block_path(lines: list[bytes], offset: int = 100) -> list:
     block = b"".join(line + b"\n" for line in lines)
-    return NativeDecoder().decode_block(block, "f.jsonl", offset, NOW)
+    events, n = NativeDecoder().decode_block(block, "f.jsonl", offset, NOW)
+    assert n == len(lines)
+    return events
 
 
 def test_good_records_take_the_block_path_with_the_same_events():
     lines = [json.dumps(r).encode() for r in GOOD]
-    assert NativeDecoder()._try_block(b"\n".join(lines) + b"\n", "f.jsonl", NOW) is not None
+    block = b"\n".join(lines) + b"\n"
+    n = native._one_object_per_line(block)
+    assert n == len(lines)
+    assert NativeDecoder()._try_block(block, n, "f.jsonl", NOW) is not None
     events = block_path(lines)
     assert events == line_path(lines)
     assert [type(e) for e in events[:3]] == [LLMCall, LLMCall, TaskEvent]
@@ -100,7 +105,10 @@ def test_runs_around_bad_lines_and_offsets(monkeypatch):
 
 def test_crlf_block_is_taken_whole():
     lines = [json.dumps(r).encode() + b"\r" for r in GOOD]
-    assert NativeDecoder()._try_block(b"\n".join(lines) + b"\n", "f.jsonl", NOW) is not None
+    block = b"\n".join(lines) + b"\n"
+    n = native._one_object_per_line(block)
+    assert n == len(lines)
+    assert NativeDecoder()._try_block(block, n, "f.jsonl", NOW) is not None
     assert block_path(lines) == line_path(lines)
 
 

@@ -116,12 +116,15 @@ class NativeDecoder:
     def __init__(self) -> None:
         self._levels: dict[str, str] = {}  # level as written -> normalised (bounded)
 
-    def decode_block(self, block: bytes, source: str, offset: int, now: float) -> list[Event]:
-        """Events for ``block``: complete lines, each ending in a newline, the first at file
-        offset ``offset``. Same events, same bad lines, same order as ``decode`` per line."""
-        events = self._try_block(block, source, now)
+    def decode_block(self, block: bytes, source: str, offset: int,
+                     now: float) -> tuple[list[Event], int]:
+        """(events, lines) for ``block``: complete lines, each ending in a newline, the first
+        at file offset ``offset``. Same events, same bad lines, same order as ``decode`` line
+        by line; ``lines`` is how many lines the block holds."""
+        n = _one_object_per_line(block)
+        events = self._try_block(block, n, source, now) if n else None
         if events is not None:
-            return events
+            return events, n
         lines = block.split(b"\n")
         lines.pop()  # after the last newline: empty
         out: list[Event] = []
@@ -129,7 +132,9 @@ class NativeDecoder:
             run = lines[start : start + RUN_LINES]
             events = None
             if len(lines) > RUN_LINES:  # else this run is the block that just failed
-                events = self._try_block(b"\n".join(run) + b"\n", source, now)
+                part = b"\n".join(run) + b"\n"
+                n = _one_object_per_line(part)
+                events = self._try_block(part, n, source, now) if n else None
             if events is None:
                 events = []
                 for line in run:
@@ -138,13 +143,11 @@ class NativeDecoder:
             else:
                 offset += sum(map(len, run)) + len(run)
             out += events
-        return out
+        return out, len(lines)
 
-    def _try_block(self, block: bytes, source: str, now: float) -> list[Event] | None:
-        """All of ``block``'s lines decoded at once, or None if any needs the line path."""
-        n = _one_object_per_line(block)
-        if not n:
-            return None
+    def _try_block(self, block: bytes, n: int, source: str, now: float) -> list[Event] | None:
+        """All ``n`` lines of ``block`` decoded at once (it has passed _one_object_per_line),
+        or None if any needs the line path."""
         try:
             recs = _block_decoder.decode_lines(block)
         except (msgspec.DecodeError, UnicodeDecodeError):  # ValidationError is a DecodeError
