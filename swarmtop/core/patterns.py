@@ -75,10 +75,10 @@ class PatternTracker:
     def __init__(self, targets_ms: dict[str, float], window_s: float = 60.0) -> None:
         self.targets_ms = targets_ms
         self.window_s = window_s
-        self._patterns: dict[str, _Pattern] = {}
-        self.dropped = 0
         self._failed: dict[str, bool] = {}  # status as written -> counts as a failure
         self._tau = max(window_s, 1.0)  # agent loads decay with the rolling window
+        self._patterns: dict[str, _Pattern] = {}
+        self.dropped = 0
 
     def add(self, ev: TaskEvent) -> None:
         if ev.phase != "end":

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
+
 from swarmtop.events import Event, FileStatus, ParseError
 from swarmtop.sources.decoders import detect_format, is_whole_file, make_decoder
 from swarmtop.sources.lines import LineSplitter
@@ -14,6 +16,14 @@ from swarmtop.sources.lines import LineSplitter
 CHUNK = 1 << 20
 HEAD_BYTES = 64 * 1024
 MAX_WHOLE_FILE = 64 << 20  # a whole-file JSON document bigger than this is skipped, not loaded
+
+
+def count_newlines(buf: bytes, start: int, end: int) -> int:
+    """``buf.count(b"\n", start, end)``: numpy's vectorised compare counts a large range
+    about 3x faster than bytes.count's byte loop (CPython does not vectorise it)."""
+    if end - start < 1 << 16:
+        return buf.count(b"\n", start, end)
+    return int(np.count_nonzero(np.frombuffer(buf, np.uint8, end - start, start) == 10))
 
 
 def is_binary(head: bytes) -> bool:
@@ -78,17 +88,11 @@ def read_file(
                 on_progress(size)
             yield events
             return
-        # max_line >= CHUNK: a line over the limit always spans a chunk boundary, so only the
-        # line carried over between chunks has to be watched for it (see read_chunks)
         needle = getattr(decoder, "needle", None)
-        decode_block = getattr(decoder, "decode_block", None)
-        if (needle or decode_block) and max_line >= CHUNK:
-            if needle:
-                middle = _needle_lines(decoder, needle)
-            else:
-                middle = _block_lines(decode_block)
-            yield from read_chunks(f, head, decoder, middle, needle, source, size, chosen,
-                                   max_line, batch_size, clock, on_progress)
+        # a decoder with ``scan`` (native JSONL) takes each chunk's complete lines at once
+        if (needle or hasattr(decoder, "scan")) and max_line >= CHUNK:
+            yield from read_sparse(f, head, decoder, needle, source, size, chosen, max_line,
+                                   batch_size, clock, on_progress)
             return
         splitter = LineSplitter(0, max_line)
         lines = 0
@@ -129,49 +133,10 @@ def read_file(
         f.close()
 
 
-# What read_chunks does with the complete lines in the middle of a chunk (the bytes between
-# the chunk's first and last newline): chunk, start, end (end just after a newline), the
-# chunk's file offset, the source, now, and the batch to extend; returns how many lines.
-Middle = Callable[[bytes, int, int, int, str, float, list[Event]], int]
-
-
-def _needle_lines(decoder, needle: bytes) -> Middle:  # noqa: ANN001 - a line decoder
-    """Decoders with a ``needle`` (Claude Code: ``"usage"``), bytes every line they can use
-    contains: only lines holding it are cut out and decoded; the others are just counted."""
-    decode = decoder.decode
-
-    def middle(chunk: bytes, start: int, end: int, chunk_start: int, source: str, now: float,
-               batch: list[Event]) -> int:
-        at = chunk.find(needle, start, end - 1)
-        while at >= 0:
-            line_start = chunk.rfind(b"\n", 0, at) + 1
-            line_end = chunk.find(b"\n", at)
-            batch.extend(decode(chunk[line_start:line_end], source, chunk_start + line_start,
-                                now))
-            at = chunk.find(needle, line_end + 1, end - 1)
-        return chunk.count(b"\n", start, end)
-
-    return middle
-
-
-def _block_lines(decode_block) -> Middle:  # noqa: ANN001 - a decoder's decode_block
-    """Decoders with ``decode_block(block, source, offset, now) -> (events, lines)`` (native
-    JSONL) take all the chunk's complete lines at once."""
-
-    def middle(chunk: bytes, start: int, end: int, chunk_start: int, source: str, now: float,
-               batch: list[Event]) -> int:
-        events, lines = decode_block(chunk[start:end], source, chunk_start + start, now)
-        batch.extend(events)
-        return lines
-
-    return middle
-
-
-def read_chunks(
+def read_sparse(
     f,  # noqa: ANN001 - a binary file positioned after ``head``
     head: bytes,
-    decoder,  # noqa: ANN001 - a line decoder
-    middle: Middle,
+    decoder,  # noqa: ANN001 - a line decoder with a ``needle`` or a ``scan``, or both
     needle: bytes | None,
     source: str,
     size: int,
@@ -181,16 +146,17 @@ def read_chunks(
     clock: Callable[[], float],
     on_progress: Callable[[int], None] | None,
 ) -> Iterator[list[Event]]:
-    """Report-mode fast path: whole chunks rather than one line at a time. The line that
-    straddles two chunks is put together and decoded here; ``middle`` takes the complete lines
-    between a chunk's first and last newline in bulk. Same results as the line-by-line path:
-    every complete line counted once, a partial last line held back, a line over ``max_line``
-    cut and flagged. Needs ``max_line >= CHUNK``: then a line longer than the limit always
-    spans a chunk boundary, so only the carried-over tail has to be watched. With a
-    ``needle``, a line without it is counted but not decoded."""
+    """Report-mode fast path for decoders that declare a ``needle``: bytes every line they
+    can use contains (Claude Code: ``"usage"``). Only lines holding the needle are cut out of
+    each chunk and decoded; the others are just counted (``bytes.count``), never visited one
+    by one in Python. Same results as the line-by-line path: every complete line counted once,
+    a partial last line held back, a line over ``max_line`` cut and flagged. Needs
+    ``max_line >= CHUNK``: then a line longer than the limit always spans a chunk boundary,
+    so only the carried-over tail has to be watched."""
     lines = 0
     batch: list[Event] = []
     now = clock()
+    scan = getattr(decoder, "scan", None)  # optional: (chunk, lo, hi, base, source, now, out)
     carry = b""  # incomplete last line so far (at most max_line bytes kept)
     carry_start = 0  # file offset of carry[0]
     skipping = False  # inside an over-long line: discard up to its newline
@@ -224,8 +190,16 @@ def read_chunks(
                 batch.extend(decoder.decode(line, source, carry_start, now))
         skipping = False
         last_nl = chunk.rfind(b"\n")
-        if last_nl > first_nl:
-            lines += middle(chunk, first_nl + 1, last_nl + 1, chunk_start, source, now, batch)
+        if scan is not None:  # the decoder walks the chunk's complete lines itself
+            lines += scan(chunk, first_nl + 1, last_nl + 1, chunk_start, source, now, batch)
+        else:
+            lines += count_newlines(chunk, first_nl + 1, last_nl + 1)
+            at = chunk.find(needle, first_nl + 1, last_nl)
+            while at >= 0:
+                start = chunk.rfind(b"\n", 0, at) + 1
+                end = chunk.find(b"\n", at)
+                batch.extend(decoder.decode(chunk[start:end], source, chunk_start + start, now))
+                at = chunk.find(needle, end + 1, last_nl)
         if len(batch) >= batch_size:
             yield batch
             batch = []

@@ -3,10 +3,10 @@
 A typed msgspec Struct decodes only the keys we use; unknown keys are skipped by the parser.
 
 Two ways in: ``decode`` (one line: the tailer, and the careful path) and ``decode_block``
-(a block of complete lines at once: backlogs). ``decode_block`` decodes the whole block with
-one msgspec call into per-type Structs that are at least as strict as the line path's checks,
-and falls back to ``decode`` line by line for any run it cannot take whole, so every bad line
-is still counted and worded exactly as ``decode`` words it.
+(a block of complete lines at once: backlogs, through the reader's ``scan`` hook). The block
+is decoded with one msgspec call into per-type Structs that are at least as strict as the line
+path's checks; any run it cannot take whole is redone with ``decode`` line by line, so every
+bad line is still counted and worded exactly as ``decode`` words it.
 """
 
 from __future__ import annotations
@@ -144,6 +144,16 @@ class NativeDecoder:
                 offset += sum(map(len, run)) + len(run)
             out += events
         return out, len(lines)
+
+    def scan(self, chunk: bytes, lo: int, hi: int, base: int, source: str, now: float,
+             out: list[Event]) -> int:
+        """The reader's chunk hook (sources/reader.py ``read_sparse``): the complete lines of
+        ``chunk[lo:hi]`` (``hi`` just after a newline, ``base`` the file offset of
+        ``chunk[0]``) decoded as one block; their events appended to ``out``, their number
+        returned."""
+        events, lines = self.decode_block(chunk[lo:hi], source, base + lo, now)
+        out += events
+        return lines
 
     def _try_block(self, block: bytes, n: int, source: str, now: float) -> list[Event] | None:
         """All ``n`` lines of ``block`` decoded at once (it has passed _one_object_per_line),
