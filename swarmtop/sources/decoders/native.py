@@ -291,16 +291,14 @@ class NativeDecoder:
                 if not has_usage and rec.prompt is None and rec.completion is None:
                     raise _Fallback
                 ok = rec.ok
+                # positional, in LLMCall's field order (a million per backlog: keywords cost a
+                # third more); test_native_block compares with decode()'s keyword-built events
                 append(LLMCall(
-                    ts=ts, source=source, model=rec.model, agent=rec.agent or "",
-                    pattern=rec.pattern, input_tokens=i if has_usage else None,
-                    output_tokens=o if has_usage else None,
-                    cache_read_tokens=rec.cache_read_tokens or 0,
-                    cache_write_tokens=rec.cache_write_tokens or 0,
-                    latency_ms=rec.latency_ms, cost_usd=rec.cost_usd,
-                    ok=ok if ok is not None else True,
-                    prompt=None if has_usage else rec.prompt,
-                    completion=None if has_usage else rec.completion,
+                    ts, source, rec.model, rec.agent or "", rec.pattern,
+                    i if has_usage else None, o if has_usage else None,
+                    rec.cache_read_tokens or 0, rec.cache_write_tokens or 0,
+                    False, rec.latency_ms, rec.cost_usd, ok if ok is not None else True,
+                    None if has_usage else rec.prompt, None if has_usage else rec.completion,
                 ))
             elif kind is _TaskRec:
                 phase = rec.phase or "end"
@@ -308,12 +306,11 @@ class NativeDecoder:
                 if duration is None and phase == "end":
                     raise _Fallback
                 task_id = rec.task_id
-                append(TaskEvent(
-                    ts=ts, source=source,
-                    task_id=task_id if type(task_id) is str else (
+                append(TaskEvent(  # positional, in TaskEvent's field order (as LLMCall above)
+                    ts, source,
+                    task_id if type(task_id) is str else (
                         str(task_id) if task_id is not None else ""),
-                    agent=rec.agent or "", pattern=rec.pattern, phase=phase,
-                    duration_ms=duration, status=rec.status or "ok",
+                    rec.agent or "", rec.pattern, phase, duration, rec.status or "ok",
                 ))
             elif kind is _LogRec:
                 text = rec.message if rec.message is not None else ""
