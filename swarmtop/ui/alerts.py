@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from swarmtop.export.fmt import fmt_num
 from swarmtop.snapshot import Alert, Snapshot
+from swarmtop.ui.lines import TextLines
 from swarmtop.ui.memory import clock
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
@@ -47,9 +47,9 @@ class AlertsPanel(Panel):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="alert-summary", markup=False)
+        yield TextLines("", id="alert-summary")
         yield SyncTable(COLUMNS, natural_label="severity", id="alert-table")
-        yield Static("", id="alert-recent", markup=False)
+        yield TextLines("", id="alert-recent")
 
     def render_snapshot(self, snap: Snapshot) -> None:
         pal = self.palette
@@ -79,9 +79,9 @@ class AlertsPanel(Panel):
             if acked:
                 summary.append(f"  {acked} acknowledged", style=pal.muted)
             summary.append("  a: acknowledge", style=pal.muted)
-        self.put(self.query_one("#alert-summary", Static), summary)
+        self.put(self.query_one("#alert-summary", TextLines), summary)
         self.query_one(SyncTable).set_rows(rows)
-        self.put(self.query_one("#alert-recent", Static), self.recent_text(snap))
+        self.put(self.query_one("#alert-recent", TextLines), self.recent_text(snap))
 
     def recent_text(self, snap: Snapshot) -> Text:
         """Resolved alerts, newest first, as many as the panel has room for (1 to 8)."""

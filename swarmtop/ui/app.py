@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input
 
 from swarmtop.export.fmt import fmt_usd
 from swarmtop.feed import Feed
@@ -24,6 +24,7 @@ from swarmtop.snapshot import Snapshot
 from swarmtop.ui.alerts import AlertsPanel, pick_alert
 from swarmtop.ui.health import HealthPanel
 from swarmtop.ui.help import HelpScreen
+from swarmtop.ui.lines import TextLines
 from swarmtop.ui.logtail import LogTailPanel
 from swarmtop.ui.memory import MemoryPanel
 from swarmtop.ui.metrics import MetricsPanel
@@ -38,10 +39,6 @@ COMPACT_WIDTH, COMPACT_HEIGHT = 110, 32  # below either: one panel at a time, wi
 METRICS_WIDTH = 160  # the grid has a column for panel 8 from this width; below, tab/8 zoom it
 STOP_TIMEOUT_S = 10.0  # feed.stop() flushes files; don't hang the terminal forever on it
 FIRST_FRAME_CHECKS_S = (0.03, 0.08, 0.15, 0.25, 0.35)  # extra looks for the first snapshot
-# Textual's DataTable keeps 10,000 rendered cells per table; figures that change every tick
-# make a new entry each time, so a busy dashboard's RSS climbed ~1.5 MB/min for many minutes
-# (bench_soak, tracemalloc). A few screens' worth of cells is all a live table re-reads.
-TABLE_CELL_CACHE = 1_500
 EXIT_SIGNALS = ("SIGTERM", "SIGHUP")
 
 
@@ -129,9 +126,9 @@ class SwarmtopApp(App[int]):
     # layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         p = self.panels
-        yield Static("", id="status", markup=False)
-        yield Static("", id="tabs", markup=False)
-        yield Static("", id="progress", markup=False)
+        yield TextLines("", id="status")
+        yield TextLines("", id="tabs")
+        yield TextLines("", id="progress")
         with Dashboard(id="grid"):
             with Horizontal(id="row-a", classes="row"):
                 yield p[0]
@@ -193,14 +190,7 @@ class SwarmtopApp(App[int]):
             self._render_status()
 
     # lifecycle ------------------------------------------------------------------------
-    def bound_table_caches(self) -> None:
-        for table in self.query(DataTable):
-            cache = getattr(table, "_cell_render_cache", None)  # private in Textual 8
-            if cache is not None and getattr(cache, "maxsize", 0) > TABLE_CELL_CACHE:
-                cache.maxsize = TABLE_CELL_CACHE
-
     async def on_mount(self) -> None:
-        self.bound_table_caches()
         self.compact, self.metrics_on_grid = self._measure()
         self.apply_layout()
         self.panels[0].focus_main()
@@ -296,7 +286,7 @@ class SwarmtopApp(App[int]):
         if getattr(self, cache_name) == text:
             return
         setattr(self, cache_name, text)
-        self.query_one(widget_id, Static).update(text, layout=False)  # fixed height: no layout
+        self.query_one(widget_id, TextLines).update(text)
 
     def _render_status(self) -> None:
         pal = self.palette
@@ -325,7 +315,7 @@ class SwarmtopApp(App[int]):
         self._put("#status", "_status_cache", s)
 
     def _render_progress(self) -> None:
-        widget = self.query_one("#progress", Static)
+        widget = self.query_one("#progress", TextLines)
         try:
             prog = self.feed.progress()
         except Exception:

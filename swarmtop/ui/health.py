@@ -5,12 +5,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Digits, Static
+from textual.widgets import Digits
 
 from swarmtop.export.fmt import describe_trend
 from swarmtop.snapshot import Snapshot
 from swarmtop.ui.graph import sparkline
 from swarmtop.ui.history import History
+from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.text import plain
 
@@ -42,8 +43,8 @@ class HealthPanel(Panel, can_focus=True):
 
         with Horizontal(id="health-top"):
             yield Digits("--", id="health-score")
-            yield Static("", id="health-trend", markup=False)
-        yield Static("", id="health-parts", markup=False)
+            yield TextLines("", id="health-trend")
+        yield TextLines("", id="health-parts")
 
     def observe(self, snap: Snapshot) -> None:
         self.history.add(snap.uptime_s, snap.health.score)
@@ -76,7 +77,7 @@ class HealthPanel(Panel, can_focus=True):
         trend.append(line, style=pal.band(score))
         word = "good" if score >= 80 else "degraded" if score >= 50 else "poor"
         trend.append(f"\n{word}", style=pal.band(score))
-        self.put(self.query_one("#health-trend", Static), trend)
+        self.put(self.query_one("#health-trend", TextLines), trend)
 
         parts = Text(end="")
         comps = sorted(snap.health.components.items(), key=lambda kv: kv[1].score)
@@ -104,4 +105,4 @@ class HealthPanel(Panel, can_focus=True):
                 parts.append_text(plain(describe_trend(name, tr), style))
         if not self.expanded and comps:
             parts.append("   (e: why)", style=pal.muted)
-        self.put(self.query_one("#health-parts", Static), parts)
+        self.put(self.query_one("#health-parts", TextLines), parts)

@@ -12,10 +12,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
-from textual.widgets import RichLog, Static
 
 from swarmtop.sanitize import safe_text
 from swarmtop.snapshot import LogEntry, Snapshot
+from swarmtop.ui.lines import LogLines, TextLines
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.text import clip, plain
 
@@ -59,8 +59,7 @@ class LogTailPanel(Panel):
 
     DEFAULT_CSS = """
     LogTailPanel #log-status { height: 1; }
-    LogTailPanel RichLog { height: 1fr; background: transparent;
-                           scrollbar-size-horizontal: 0; }
+    LogTailPanel LogLines { height: 1fr; background: transparent; }
     """
 
     def __init__(self) -> None:
@@ -74,12 +73,11 @@ class LogTailPanel(Panel):
         self._status = ""
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="log-status", markup=False)
-        yield RichLog(max_lines=1000, wrap=False, markup=False, highlight=False,
-                      id="log-lines", min_width=40)
+        yield TextLines("", id="log-status")
+        yield LogLines(max_lines=1000, id="log-lines")
 
     def main_widget(self) -> Widget | None:
-        return self.query_one(RichLog)
+        return self.query_one(LogLines)
 
     def observe(self, snap: Snapshot) -> None:
         fresh = new_entries(self._prev_tail, snap.log_tail)
@@ -114,14 +112,11 @@ class LogTailPanel(Panel):
         self._render_status()
         if self.frozen:
             return
-        log = self.query_one(RichLog)
+        log = self.query_one(LogLines)
         pending = [e for s, e in self.buffer if s > self.written_seq and self.passes(e)]
         self.written_seq = self.seq
         if pending:  # one write, so one scroll and one repaint per tick
-            log.write(Text("\n", no_wrap=True, end="").join(
-                self.line(e) for e in pending[-1000:]), scroll_end=False)
-            if log.auto_scroll:  # now, not after the next refresh: one frame instead of two
-                log.scroll_end(animate=False, immediate=True, x_axis=False)
+            log.write_lines([self.line(e) for e in pending[-log.max_lines:]])
             self.shown += 1
 
     def _render_status(self) -> None:
@@ -130,11 +125,11 @@ class LogTailPanel(Panel):
         status.append(f"level ≥ {LEVELS[self.min_level]}", style=pal.muted)
         if self.frozen:
             status.append("  FROZEN (f)", style=f"bold {pal.warn}")
-        self.put(self.query_one("#log-status", Static), status)
+        self.put(self.query_one("#log-status", TextLines), status)
 
     def rewrite(self) -> None:
         """Filter or level changed: show the kept lines again through the new filter."""
-        log = self.query_one(RichLog)
+        log = self.query_one(LogLines)
         log.clear()
         self.written_seq = 0
         if self._snapshot is not None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Static
 
 from swarmtop.sanitize import safe_text
 from swarmtop.snapshot import ProcessInfo, Snapshot
 from swarmtop.ui.graph import bar_graph
+from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
 from swarmtop.ui.text import clip, fmt_duration, fmt_mem, plain
@@ -70,11 +70,11 @@ class MemoryPanel(Panel):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="mem-summary", markup=False)
+        yield TextLines("", id="mem-summary")
         yield SyncTable(COLUMNS, natural_label="tree", id="mem-table")
-        yield Static("", id="mem-graph", markup=False)
+        yield TextLines("", id="mem-graph")
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_sync_table_row_highlighted(self, event: SyncTable.RowHighlighted) -> None:
         if self._snapshot is not None:
             self._render_graph(self._snapshot)
 
@@ -90,7 +90,7 @@ class MemoryPanel(Panel):
             summary.append("  LEAK SUSPECTED", style=f"bold {pal.bad}")
         if mem.limit_bytes:
             summary.append(f"  limit {fmt_mem(mem.limit_bytes)}", style=pal.muted)
-        self.put(self.query_one("#mem-summary", Static), summary)
+        self.put(self.query_one("#mem-summary", TextLines), summary)
 
         rows = []
         for depth, p in tree_order(list(mem.processes)):
@@ -142,4 +142,4 @@ class MemoryPanel(Panel):
             style = pal.bad if proc.leak_suspected else pal.accent
             for line in bar_graph(values, width, height):
                 graph.append("\n" + line, style=style)
-        self.put(self.query_one("#mem-graph", Static), graph)
+        self.put(self.query_one("#mem-graph", TextLines), graph)

@@ -8,10 +8,10 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from swarmtop.export.fmt import fmt_num
 from swarmtop.snapshot import Snapshot
+from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
 from swarmtop.ui.text import plain
@@ -90,9 +90,9 @@ class MetricsPanel(Panel):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="met-summary", markup=False)
+        yield TextLines("", id="met-summary")
         yield SyncTable(METRIC_COLUMNS, natural_label="name", id="met-table")
-        yield Static("", id="met-gc-title", markup=False)
+        yield TextLines("", id="met-gc-title")
         yield SyncTable(GC_COLUMNS, natural_label="process", id="met-gc")
 
     def render_snapshot(self, snap: Snapshot) -> None:
@@ -152,11 +152,11 @@ class MetricsPanel(Panel):
                 summary.append("  most GC: ")
                 summary.append_text(plain(label, style))
                 summary.append(f" {share:.1%}", style=style)
-        self.put(self.query_one("#met-summary", Static), summary)
+        self.put(self.query_one("#met-summary", TextLines), summary)
 
         table = self.query_one("#met-table", SyncTable)
         gc_table = self.query_one("#met-gc", SyncTable)
-        gc_title = self.query_one("#met-gc-title", Static)
+        gc_title = self.query_one("#met-gc-title", TextLines)
         show_gc = bool(gc_rows)
         if gc_table.display != show_gc:  # only the tables with rows take space
             gc_table.display = gc_title.display = show_gc

@@ -11,9 +11,9 @@ from typing import ClassVar
 
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Static
 
 from swarmtop.snapshot import Snapshot
+from swarmtop.ui.lines import TextLines
 from swarmtop.ui.table import SyncTable
 from swarmtop.ui.text import Palette
 
@@ -90,8 +90,8 @@ class Panel(Vertical):
             self.focus_main()
 
     # helpers ---------------------------------------------------------------------------
-    def put(self, widget: Static, content: object) -> bool:
-        """Update a Static only when its content differs from what it shows."""
+    def put(self, widget: TextLines, content: object) -> bool:
+        """Update a TextLines only when its content differs from what it shows."""
         key = widget.id or str(id(widget))
         old = self._static_cache.get(key)
         if old == content:

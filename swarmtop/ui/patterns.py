@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from swarmtop.export.fmt import fmt_num
 from swarmtop.snapshot import PatternStats, Snapshot
 from swarmtop.ui.delta import baseline_figures, with_delta
+from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
 from swarmtop.ui.text import fmt_latency, plain
@@ -40,7 +40,7 @@ class PatternsPanel(Panel):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="pat-summary", markup=False)
+        yield TextLines("", id="pat-summary")
         yield SyncTable(COLUMNS, natural_label="pattern", id="pat-table")
 
     def render_snapshot(self, snap: Snapshot) -> None:
@@ -79,5 +79,5 @@ class PatternsPanel(Panel):
             summary.append(f"  {over} over target", style=f"bold {pal.bad}")
         if base:
             summary.append("  ▲▼ vs baseline: all-time figures", style=pal.muted)
-        self.put(self.query_one("#pat-summary", Static), summary)
+        self.put(self.query_one("#pat-summary", TextLines), summary)
         self.query_one(SyncTable).set_rows(rows)

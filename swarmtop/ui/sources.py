@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from swarmtop.export.fmt import fmt_num
 from swarmtop.snapshot import Snapshot
+from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
 from swarmtop.ui.text import clip, plain
@@ -31,9 +31,9 @@ class SourcesPanel(Panel):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="src-summary", markup=False)
+        yield TextLines("", id="src-summary")
         yield SyncTable(COLUMNS, natural_label="path", id="src-table")
-        yield Static("", id="src-bad", markup=False)
+        yield TextLines("", id="src-bad")
 
     def render_snapshot(self, snap: Snapshot) -> None:
         pal = self.palette
@@ -44,7 +44,7 @@ class SourcesPanel(Panel):
         summary.append(f"{fmt_num(src.bad_lines)} bad", style=pal.warn if src.bad_lines else "")
         pids = ", ".join(str(p) for p in src.pids[:12]) + (" …" if len(src.pids) > 12 else "")
         summary.append(f"  PIDs: {pids or 'none'}", style=pal.muted)
-        self.put(self.query_one("#src-summary", Static), summary)
+        self.put(self.query_one("#src-summary", TextLines), summary)
 
         rows = []
         for f in src.files:
@@ -72,4 +72,4 @@ class SourcesPanel(Panel):
             if b.excerpt:
                 bad.append(" ")
                 bad.append_text(plain(clip(b.excerpt, 80), pal.muted))
-        self.put(self.query_one("#src-bad", Static), bad)
+        self.put(self.query_one("#src-bad", TextLines), bad)

@@ -1,20 +1,36 @@
-"""A DataTable that is fed whole row lists each tick and repaints only what changed.
+"""A table that is fed whole row lists each tick and repaints only the rows that changed.
 
-Rows arrive as (key, cells, sort values). When the keys come in the same order as last
-time, only the cells whose text or style changed are updated; otherwise the table is
-rebuilt, keeping the cursor on the same row key. `s` cycles the sort column.
-No horizontal scrollbar: Textual repaints scrollbars cell by cell on every layout pass (the
-largest share of bytes in a busy dashboard); left/right still scroll a wide table."""
+Rows arrive as (key, cells, sort values). Each visible row is one line (Textual's Line API):
+a row's Strip is built once and kept until that row's cells change, and only those rows are
+marked dirty, so a busy tick costs a few lines, not a table. When the keys arrive in another
+order (a table sorted by a moving figure) only the lines whose row changed are painted; the
+cursor stays on the same row key. `s` cycles the sort column.
+
+Textual's DataTable did this job before: it re-rendered every cell of a changed row through
+Rich's padding and cropping, re-measured its columns, and cleared and re-added every row when
+the order changed (a layout pass per tick) — the largest share of the dashboard's CPU at 100
+events/s (benchmarks/NOTES.md). No horizontal scrollbar (it repaints cell by cell on every
+layout pass); left/right scroll a wide table."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellKey, ColumnKey, RowKey
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from swarmtop.ui.lines import fit, set_virtual_size, text_strip
+
+CELL_PAD = 1  # spaces each side of a cell
 
 
 @dataclass(frozen=True)
@@ -41,37 +57,87 @@ def _sortable(v: Any) -> tuple[int, Any]:
     return (2, str(v).lower())
 
 
-class SyncTable(DataTable):
+def _same(a: tuple[Text, ...] | None, b: tuple[Text, ...]) -> bool:
+    # Text == compares text and spans, not the base style: compare that too
+    return a is not None and a == b and all(x.style == y.style for x, y in zip(a, b, strict=True))
+
+
+class SyncTable(ScrollView, can_focus=True):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"synctable--header", "synctable--cursor"}
+
     DEFAULT_CSS = """
-    SyncTable { height: 1fr; scrollbar-size-horizontal: 0; }
+    SyncTable {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        scrollbar-size-horizontal: 0;
+        &:focus { background-tint: $foreground 5%; }
+        & > .synctable--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .synctable--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .synctable--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .synctable--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Cursor up", show=False),
+        Binding("down", "cursor_down", "Cursor down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,ctrl+home", "first", "First row", show=False),
+        Binding("end,ctrl+end", "last", "Last row", show=False),
+        Binding("left", "scroll_left", "Scroll left", show=False),
+        Binding("right", "scroll_right", "Scroll right", show=False),
+    ]
+
+    class RowHighlighted(Message):
+        """The cursor moved to another row (by key or click, or its row left the table)."""
+
+        def __init__(self, table: SyncTable, row_key: str | None, cursor_row: int) -> None:
+            super().__init__()
+            self.table = table
+            self.row_key = row_key
+            self.cursor_row = cursor_row
+
+        @property
+        def control(self) -> SyncTable:
+            return self.table
 
     def __init__(self, columns: Sequence[Column], *, natural_label: str = "",
                  id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_cursor=True)
+        super().__init__(id=id)
         self.cols = list(columns)
         self.natural_label = natural_label  # name of the unsorted order, e.g. "tree"
         self.sort_index: int | None = None  # None: rows in the order given
+        self._rows: list[Row] = []  # as given
+        self._visible: list[Row] = []  # filtered and sorted: what is on screen
         self._keys: list[str] = []
         self._cells: dict[str, tuple[Text, ...]] = {}
-        self._rows: list[Row] = []
+        self._widths = [self._label(c).cell_len for c in self.cols]
+        self._strips: dict[int, Strip] = {}  # visible row index -> its line, unstyled
+        self._header: Strip | None = None
+        self._styles: tuple[Style, Style, Style] | None = None  # base, header, cursor
+        self.cursor_row = 0
         self.filter_text = ""
         self.updates = 0  # cells written since start; tests and benchmarks read it
-        self.rebuilds = 0
-        self._ready = False  # columns added; rows given before that wait for on_mount
-
-    def on_mount(self) -> None:
-        for col in self.cols:
-            self.add_column(self._label(col), key=col.key)
-        self._ready = True
-        if self._rows:
-            self._apply(self._rows, force=True)
+        self.rebuilds = 0  # times the row keys changed
+        self.lines_painted = 0  # row lines built since start
 
     # sorting ------------------------------------------------------------------------
     def _label(self, col: Column) -> Text:
         idx = self.cols.index(col)
-        return Text(col.label + ("▼" if idx == self.sort_index and col.numeric else
-                                 "▲" if idx == self.sort_index else ""), end="")
+        arrow = ""
+        if idx == self.sort_index:
+            arrow = "▼" if col.numeric else "▲"
+        return Text(col.label + arrow, end="")
 
     def cycle_sort(self) -> str:
         """Next sort column (after the last: back to the natural order). Returns its name."""
@@ -81,10 +147,7 @@ class SyncTable(DataTable):
             self.sort_index += 1
         else:
             self.sort_index = None
-        for col in self.cols:
-            self.columns[col.key].label = self._label(col)
         self._apply(self._rows, force=True)
-        self.refresh()
         if self.sort_index is None:
             return self.natural_label or "as received"
         return self.cols[self.sort_index].label
@@ -98,7 +161,7 @@ class SyncTable(DataTable):
         self.filter_text = text
         self._apply(self._rows, force=True)
 
-    def _visible(self, rows: Sequence[Row]) -> list[Row]:
+    def _filtered(self, rows: Sequence[Row]) -> list[Row]:
         needle = self.filter_text.lower()
         out = [r for r in rows if not needle or needle in r.filter_text.lower()]
         if self.sort_index is not None:
@@ -109,63 +172,189 @@ class SyncTable(DataTable):
                 out.sort(key=lambda r: r.sort[i] is None)
         return out
 
+    def _measure(self, rows: Sequence[Row], grow_only: bool) -> list[int]:
+        widths = [self._label(c).cell_len for c in self.cols]
+        if grow_only:  # same rows as before: columns only widen, so figures do not jitter
+            widths = [max(a, b) for a, b in zip(widths, self._widths, strict=True)]
+        for r in rows:
+            for i, cell in enumerate(r.cells[:len(widths)]):
+                n = cell.cell_len
+                if n > widths[i]:
+                    widths[i] = n
+        return widths
+
     def _apply(self, rows: Sequence[Row], force: bool = False) -> None:
-        if not self._ready:
-            return
-        visible = self._visible(rows)
+        visible = self._filtered(rows)
         keys = [r.key for r in visible]
-        if keys == self._keys and not force:
-            for index, r in enumerate(visible):
-                old = self._cells.get(r.key)
-                if old == r.cells:
-                    continue
-                for col, new, prev in zip(self.cols, r.cells, old or (), strict=False):
-                    if new != prev:
-                        self._set_cell(index, r.key, col.key, new)
-                self._cells[r.key] = r.cells
-            return
-        cursor_key = self._keys[self.cursor_row] if 0 <= self.cursor_row < len(self._keys) else None
-        self.clear()
-        self.rebuilds += 1
-        for r in visible:
-            self.add_row(*r.cells, key=r.key)
-        self._keys = keys
+        same_keys = keys == self._keys
+        widths = self._measure(visible, grow_only=same_keys and not force)
+        cursor_key = self.selected_key
+        old_cells = self._cells
+        self._visible = visible
         self._cells = {r.key: r.cells for r in visible}
-        if cursor_key in keys:
-            self.move_cursor(row=keys.index(cursor_key), animate=False, scroll=False)
-        self._measure_now()
-
-    def _measure_now(self) -> None:
-        """Size the columns now. DataTable does it when its message queue goes idle, and on a
-        busy loop that can come late or, after a rebuild, not before the next paint: new rows
-        then keep header widths ("claud" for "claude-sonnet-4")."""
-        if self._updated_cells:
-            cells = self._updated_cells.copy()
-            self._updated_cells.clear()
-            self._update_column_widths(cells)
-        if self._require_update_dimensions:
-            self._require_update_dimensions = False
-            new_rows = self._new_rows.copy()
-            self._new_rows.clear()
-            self._update_dimensions(new_rows)
-
-    def _set_cell(self, row_index: int, row_key: str, col_key: str, value: Text) -> None:
-        """Like DataTable.update_cell, but repaints only the row (update_cell repaints the whole
-        table), unless the column has to grow to fit the new value."""
-        rk, ck = RowKey(row_key), ColumnKey(col_key)
-        self._data[rk][ck] = value
-        self._update_count += 1  # invalidates the table's render caches
-        self.updates += 1
-        if value.cell_len > self.columns[ck].content_width:
-            self._updated_cells.add(CellKey(rk, ck))
-            self._require_update_dimensions = True
-            self._measure_now()
+        if widths != self._widths or force or len(keys) != len(self._keys):
+            self._widths = widths
+            if not same_keys:
+                self.rebuilds += 1
+            self.updates += sum(len(r.cells) for r in visible)
+            self._keys = keys
+            self._strips.clear()
+            self._header = None
+            set_virtual_size(self, Size(self._line_width(), len(keys) + 1))
+            self._follow_cursor(cursor_key)
             self.refresh()
+            return
+        if not same_keys:
+            self.rebuilds += 1
+        dirty: list[int] = []
+        for index, r in enumerate(visible):
+            was_key = self._keys[index]
+            prev = old_cells.get(r.key) if was_key == r.key else None
+            if _same(prev, r.cells):
+                continue
+            if prev is None:
+                self.updates += len(r.cells)
+            else:
+                self.updates += sum(1 for a, b in zip(prev, r.cells, strict=False)
+                                    if a != b or a.style != b.style)
+            self._strips.pop(index, None)
+            dirty.append(index)
+        self._keys = keys
+        if not same_keys:
+            self._follow_cursor(cursor_key)
+        top = round(self.scroll_offset.y)
+        for index in dirty:
+            y = index + 1 - top
+            if 1 <= y < self.size.height:
+                self.refresh(Region(0, y, self.size.width, 1))
+
+    def _follow_cursor(self, cursor_key: str | None) -> None:
+        """Keep the cursor on the same row key when rows move; clamp it when rows go."""
+        keys = self._keys
+        if cursor_key in keys:
+            row = keys.index(cursor_key)
         else:
-            self.refresh_row(row_index)
+            row = min(self.cursor_row, max(0, len(keys) - 1))
+        moved = row != self.cursor_row
+        self.cursor_row = row
+        if self.selected_key != cursor_key:
+            self.post_message(self.RowHighlighted(self, self.selected_key, row))
+        if moved:
+            self._scroll_to_cursor()
+            self.refresh()
+
+    # painting -----------------------------------------------------------------------
+    def _line_width(self) -> int:
+        return sum(w + 2 * CELL_PAD for w in self._widths)
+
+    def _line(self, cells: Sequence[Text]) -> Text:
+        line = Text(no_wrap=True, end="")
+        pad = " " * CELL_PAD
+        for width, cell in zip(self._widths, cells, strict=False):
+            gap = width - cell.cell_len
+            line.append(pad)
+            if gap > 0 and cell.justify == "right":
+                line.append(" " * gap)
+                gap = 0
+            line.append_text(cell)
+            line.append(" " * (max(0, gap) + CELL_PAD))
+        return line
+
+    def _current_styles(self) -> tuple[Style, Style, Style]:
+        styles = (self.rich_style, self.get_component_rich_style("synctable--header"),
+                  self.get_component_rich_style("synctable--cursor"))
+        if styles != self._styles:  # focus, theme or CSS changed
+            self._styles = styles
+            self._strips.clear()
+            self._header = None
+        return styles
+
+    def render_line(self, y: int) -> Strip:
+        base, header_style, cursor_style = self._current_styles()
+        width = self.size.width
+        left = round(self.scroll_offset.x)
+        console = self.app.console
+        if y == 0:
+            if self._header is None:
+                label = self._line([self._label(c) for c in self.cols])
+                self._header = Strip(Segment.apply_style(text_strip(label, console),
+                                                         header_style))
+            return fit(self._header, left, width, base)
+        index = round(self.scroll_offset.y) + y - 1
+        if index >= len(self._visible):
+            return Strip.blank(width, base)
+        strip = self._strips.get(index)
+        if strip is None:
+            strip = text_strip(self._line(self._visible[index].cells), console)
+            strip = strip.extend_cell_length(self._line_width())
+            self._strips[index] = strip
+            self.lines_painted += 1
+        if index == self.cursor_row:
+            strip = Strip(Segment.apply_style(strip, cursor_style))
+        return fit(strip, left, width, base)
+
+    # the cursor ---------------------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        return len(self._visible)
 
     @property
     def selected_key(self) -> str | None:
         if 0 <= self.cursor_row < len(self._keys):
             return self._keys[self.cursor_row]
         return None
+
+    def get_row_at(self, index: int) -> list[Text]:
+        return list(self._visible[index].cells)
+
+    def move_cursor(self, row: int, *, scroll: bool = True, **_: object) -> None:
+        if not self._keys:
+            return
+        row = max(0, min(row, len(self._keys) - 1))
+        if row == self.cursor_row:
+            return
+        old, self.cursor_row = self.cursor_row, row
+        top = round(self.scroll_offset.y)
+        for index in (old, row):
+            y = index + 1 - top
+            if 1 <= y < self.size.height:
+                self.refresh(Region(0, y, self.size.width, 1))
+        if scroll:
+            self._scroll_to_cursor()
+        self.post_message(self.RowHighlighted(self, self.selected_key, row))
+
+    def _scroll_to_cursor(self) -> None:
+        rows_shown = max(1, self.size.height - 1)
+        top = round(self.scroll_offset.y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + rows_shown:
+            self.scroll_to(y=self.cursor_row - rows_shown + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor_row - max(1, self.size.height - 2))
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor_row + max(1, self.size.height - 2))
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(len(self._keys) - 1)
+
+    def action_scroll_left(self) -> None:
+        self.scroll_to(x=max(0, self.scroll_offset.x - 4), animate=False)
+
+    def action_scroll_right(self) -> None:
+        self.scroll_to(x=self.scroll_offset.x + 4, animate=False)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self.move_cursor(round(self.scroll_offset.y) + event.y - 1)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Static
 
 from swarmtop.export.fmt import fmt_num, fmt_usd
 from swarmtop.snapshot import Snapshot, TokenCounts
 from swarmtop.ui.delta import Figures, baseline_counts, baseline_figures, delta_mark, with_delta
 from swarmtop.ui.graph import sparkline
 from swarmtop.ui.history import History
+from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
 from swarmtop.ui.text import Palette, bar, clip, fmt_duration, fmt_rate_usd, plain
@@ -67,7 +67,7 @@ class TokensPanel(Panel):
 
     def compose(self) -> ComposeResult:
         for part in ("totals", "rates", "budget", "base", "notes"):
-            yield Static("", id=f"tok-{part}", markup=False, classes="tok-line")
+            yield TextLines("", id=f"tok-{part}", classes="tok-line")
         with Horizontal(id="tok-tables"):
             yield SyncTable(_columns("Model"), natural_label="cost", id="tok-models")
             yield SyncTable(_columns("Agent"), natural_label="cost", id="tok-agents")
@@ -97,7 +97,7 @@ class TokensPanel(Panel):
         s.append_text(delta_mark(base.get("tokens.total"), pal))
         s.append(f"  {fmt_num(t.calls)} calls", style=pal.muted)
         s.append_text(delta_mark(base.get("tokens.calls"), pal))
-        self.put(self.query_one("#tok-totals", Static), s)
+        self.put(self.query_one("#tok-totals", TextLines), s)
 
         spark_w = max(8, min(30, (self.size.width - 44) // 2))
         s = Text(end="")
@@ -107,7 +107,7 @@ class TokensPanel(Panel):
         s.append(sparkline(list(self.usd_per_min.values), spark_w, lo=0), style=pal.warn)
         s.append(f"  {fmt_num(t.tokens_per_min)} tok/min ")
         s.append(sparkline(list(self.tokens_per_min.values), spark_w, lo=0), style=pal.accent)
-        self.put(self.query_one("#tok-rates", Static), s)
+        self.put(self.query_one("#tok-rates", TextLines), s)
 
         s = Text(end="")
         if t.budget_usd:
@@ -124,7 +124,7 @@ class TokensPanel(Panel):
                 s.append("  not burning", style=pal.muted)
         else:
             s.append("no budget set (--budget USD)", style=pal.muted)
-        self.put(self.query_one("#tok-budget", Static), s)
+        self.put(self.query_one("#tok-budget", TextLines), s)
 
         s = Text(end="")
         if base:
@@ -141,7 +141,7 @@ class TokensPanel(Panel):
             if per_task and self.size.width >= 70:
                 s.append(f"  $/task {fmt_usd(per_task.get('new'))}")
                 s.append_text(delta_mark(per_task, pal))
-        self.put(self.query_one("#tok-base", Static), s)
+        self.put(self.query_one("#tok-base", TextLines), s)
 
         s = Text(end="")
         if t.estimated:
@@ -155,7 +155,7 @@ class TokensPanel(Panel):
             s.append(fmt_usd(saving.usd), style=f"bold {pal.good}")
             s.append_text(plain(f" {saving.strategy}: {saving.why}"))
         s = Text("\n", end="").join(line for line in s.split("\n") if line.plain)
-        self.put(self.query_one("#tok-notes", Static), s)
+        self.put(self.query_one("#tok-notes", TextLines), s)
         self.query_one("#tok-models", SyncTable).set_rows(count_rows(t.by_model, "by_model",
                                                                      base, pal))
         self.query_one("#tok-agents", SyncTable).set_rows(count_rows(t.by_agent, "by_agent",

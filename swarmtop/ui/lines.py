@@ -1,0 +1,221 @@
+"""Text widgets that paint line by line (Textual's Line API) and repaint only changed lines.
+
+Textual's Static re-renders every line of its content through Rich's console pipeline
+(wrap, pad, crop, style) whenever anything in it changes. At 100 events/s most panels change
+a figure every tick, and that pipeline was the largest share of the dashboard's CPU
+(benchmarks/NOTES.md). TextLines keeps one Strip per line, rebuilt only when that line's Text
+changes, and marks only those lines dirty; a layout pass happens only when the number of lines
+changes."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+def as_lines(content: object) -> list[Text]:
+    """Split content (a Text or a plain string; never parsed as markup) into lines."""
+    if isinstance(content, Text):
+        text = content
+    else:
+        text = Text(str(content), end="")
+    if "\n" not in text.plain:
+        return [text]
+    return list(text.split("\n", allow_blank=True))
+
+
+def text_strip(text: Text, console: Console, width: int | None = None) -> Strip:
+    """One line of Text as a Strip; an ellipsis where the Text asks for one and is too wide."""
+    if width is not None and text.overflow == "ellipsis" and text.cell_len > width:
+        text = text.copy()
+        text.truncate(width, overflow="ellipsis")
+    return Strip(list(text.render(console, end="")))
+
+
+def fit(strip: Strip, start: int, width: int, base: Style) -> Strip:
+    """Crop a line to the visible columns and put the widget's own style under it."""
+    return Strip(Segment.apply_style(strip.crop_extend(start, start + width, None), base), width)
+
+
+class TextLines(Widget):
+    """A drop-in for the Statics of the panels: `update(Text)`; no markup, ever."""
+
+    DEFAULT_CSS = """
+    TextLines { height: auto; }
+    """
+
+    def __init__(self, content: object = "", *, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._logical: list[Text] = as_lines(content)
+        self._width = 0  # the width the display rows were made for
+        self._rows: list[Text] = []  # logical lines wrapped to _width
+        self._strips: dict[int, Strip] = {}
+        self._base: Style | None = None
+        self.lines_painted = 0  # strips built since start; tests and benchmarks read it
+
+    @property
+    def text(self) -> Text:
+        """The whole content as one Text (what a Static would have held)."""
+        return Text("\n", end="").join(self._logical)
+
+    def _wrap(self, width: int) -> list[Text]:
+        if width <= 0:
+            return list(self._logical)
+        rows: list[Text] = []
+        console = self.app.console
+        for line in self._logical:
+            if line.no_wrap or line.overflow == "ellipsis" or line.cell_len <= width:
+                rows.append(line)
+            else:
+                rows.extend(line.wrap(console, width, no_wrap=False))
+        return rows
+
+    def update(self, content: object = "", *, layout: bool = True) -> None:  # noqa: ARG002
+        """Show new content; only the lines that differ are painted again. (`layout` is for
+        Static compatibility: a layout pass runs exactly when the number of lines changes.)"""
+        self._logical = as_lines(content)
+        if not self.is_mounted or self._width <= 0:
+            self._rows = []
+            self.refresh(layout=True)
+            return
+        rows = self._wrap(self._width)
+        old = self._rows
+        self._rows = rows
+        if len(rows) != len(old):
+            self._strips.clear()
+            self.refresh(layout=True)
+            return
+        for y, (new, prev) in enumerate(zip(rows, old, strict=True)):
+            if new != prev or new.style != prev.style:
+                self._strips.pop(y, None)
+                self.refresh(Region(0, y, self._width, 1))
+
+    # Textual's layout and Line API ----------------------------------------------------
+    def _ensure(self, width: int) -> None:
+        if width != self._width or (not self._rows and self._logical):
+            self._width = width
+            self._rows = self._wrap(width)
+            self._strips.clear()
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        self._ensure(width)
+        return len(self._rows)
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return max((line.cell_len for line in self._logical), default=0)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        self._ensure(width)
+        base = self.rich_style
+        if base != self._base:  # theme, focus or CSS changed the widget's own style
+            self._base = base
+            self._strips.clear()
+        strip = self._strips.get(y)
+        if strip is None:
+            if y < len(self._rows):
+                strip = fit(text_strip(self._rows[y], self.app.console, width), 0, width, base)
+                self.lines_painted += 1
+            else:
+                strip = Strip.blank(width, base)
+            self._strips[y] = strip
+        return strip
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+
+def set_virtual_size(view: ScrollView, size: Size) -> None:
+    """Give a scroll view a new virtual size, with a layout pass only when its vertical
+    scrollbar appears or goes (a layout pass also repaints every scrollbar on screen)."""
+    old = view.virtual_size
+    if size == old:
+        return
+    viewport = view.container_size.height
+    same_bar = (old.height > viewport) == (size.height > viewport)
+    if view.is_mounted and viewport and same_bar and size.width == old.width:
+        # what Textual itself does for a size change that needs no layout (_size_updated)
+        view.set_reactive(Widget.virtual_size, size)
+        view._scroll_update(size)
+        view.refresh()
+    else:
+        view.virtual_size = size
+
+
+class LogLines(ScrollView):
+    """A scrolling log of at most `max_lines` lines, each turned into a Strip once. While the
+    view is at the bottom it follows new lines; scrolled up, it stays where it is."""
+
+    DEFAULT_CSS = """
+    LogLines { height: 1fr; scrollbar-size-horizontal: 0; }
+    """
+
+    def __init__(self, max_lines: int = 1000, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.max_lines = max_lines
+        self._lines: deque[Text] = deque(maxlen=max_lines)
+        self._first = 0  # absolute number of the oldest kept line
+        self._strips: dict[int, Strip] = {}  # absolute line number -> its Strip, unstyled
+        self._widest = 0
+        self._base: Style | None = None
+        self.lines_painted = 0
+
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    @property
+    def at_end(self) -> bool:
+        return self.scroll_offset.y >= self.max_scroll_y
+
+    def write_lines(self, lines: Sequence[Text]) -> None:
+        if not lines:
+            return
+        follow = self.at_end
+        dropped = max(0, len(self._lines) + len(lines) - self.max_lines)
+        self._lines.extend(lines)
+        self._first += dropped
+        if len(self._strips) > 4 * max(self.size.height, 25):
+            self._strips = {n: s for n, s in self._strips.items() if n >= self._first}
+        self._widest = max(self._widest, max(t.cell_len for t in lines))
+        set_virtual_size(self, Size(self._widest, len(self._lines)))
+        if follow:
+            self.scroll_to(y=max(0, len(self._lines) - self.scrollable_content_region.height),
+                           animate=False, immediate=True)
+        self.refresh()
+
+    def clear(self) -> None:
+        self._first += len(self._lines)
+        self._lines.clear()
+        self._strips.clear()
+        self._widest = 0
+        self.virtual_size = Size(0, 0)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        base = self.rich_style
+        if base != self._base:
+            self._base = base
+            self._strips.clear()
+        width = self.scrollable_content_region.width
+        index = round(self.scroll_offset.y) + y
+        if index >= len(self._lines):
+            return Strip.blank(width, base)
+        number = self._first + index
+        strip = self._strips.get(number)
+        if strip is None:
+            strip = text_strip(self._lines[index], self.app.console)
+            self._strips[number] = strip
+            self.lines_painted += 1
+        return fit(strip, round(self.scroll_offset.x), width, base)
