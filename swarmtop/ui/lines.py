@@ -117,9 +117,9 @@ class TextLines(Widget):
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
         self._ensure(width)
-        base = self.rich_style
-        if base != self._base:  # theme, focus or CSS changed the widget's own style
-            self._base = base
+        base = self._base
+        if base is None:  # first paint, or theme, focus or CSS changed the widget's style
+            base = self._base = self.rich_style
             self._strips.clear()
         strip = self._strips.get(y)
         if strip is None:
@@ -133,7 +133,7 @@ class TextLines(Widget):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._strips.clear()
+        self._base = None  # rich_style walks the ancestors: read it once per style change
 
 
 def set_virtual_size(view: ScrollView, size: Size) -> None:
@@ -204,10 +204,9 @@ class LogLines(ScrollView):
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        base = self.rich_style
-        if base != self._base:
-            self._base = base
-            self._strips.clear()
+        base = self._base
+        if base is None:
+            base = self._base = self.rich_style
         width = self.scrollable_content_region.width
         index = round(self.scroll_offset.y) + y
         if index >= len(self._lines):
@@ -219,3 +218,7 @@ class LogLines(ScrollView):
             self._strips[number] = strip
             self.lines_painted += 1
         return fit(strip, round(self.scroll_offset.x), width, base)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base = None

@@ -261,13 +261,17 @@ class SyncTable(ScrollView, can_focus=True):
         return line
 
     def _current_styles(self) -> tuple[Style, Style, Style]:
-        styles = (self.rich_style, self.get_component_rich_style("synctable--header"),
-                  self.get_component_rich_style("synctable--cursor"))
-        if styles != self._styles:  # focus, theme or CSS changed
-            self._styles = styles
-            self._strips.clear()
+        styles = self._styles
+        if styles is None:  # first paint, or focus, theme or CSS changed
+            styles = self._styles = (
+                self.rich_style, self.get_component_rich_style("synctable--header"),
+                self.get_component_rich_style("synctable--cursor"))
             self._header = None
         return styles
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None  # rich_style walks the ancestors: read it once per style change
 
     def render_line(self, y: int) -> Strip:
         base, header_style, cursor_style = self._current_styles()

@@ -7,14 +7,14 @@ from tailharness import Harness, expect, numbered
 
 
 async def test_falls_back_to_polling_when_inotify_fails(tmp_path, monkeypatch):
-    real = watchfiles.awatch
+    real = watchfiles.watch
 
     def limited(*paths, force_polling=None, **kw):
         if not force_polling:
             raise OSError(28, "OS file watch limit reached")
         return real(*paths, force_polling=force_polling, **kw)
 
-    monkeypatch.setattr(watchfiles, "awatch", limited)
+    monkeypatch.setattr(watchfiles, "watch", limited)
     (tmp_path / "app.log").write_bytes(numbered("a", 3))
     async with Harness(str(tmp_path), rescan_s=0.5) as h:
         await h.until(lambda: h.count == 3)
