@@ -115,45 +115,70 @@ class Aggregator:
         # on event time (reports, replays) the analyzers also tick as the log's own timestamps
         # pass, so an alert's `for` is measured on the log's timeline even within one batch
         event_time = self.clock == self.event_clock
-        # the hot path: _ingest_one inlined, with the lookups it repeats per event held in
-        # locals (a backlog is a million events; each attribute load shows in the profile)
-        bookkeeping_of = self._bookkeeping.get
-        content_of = self._content
+        # the hot path (a backlog is a million events; each attribute load and store shows in
+        # the profile): the lookups it repeats are held in locals, and so are the counters it
+        # moves, written back before anything that may read them (a tick, a bookkeeping event)
+        # and at the end
+        content_of = self._content.get
+        bookkeeping_of = self._bookkeeping
         file_of = self.files.get
         since = self.since
-        for ev in events:
-            bookkeeping = bookkeeping_of(type(ev))
-            if bookkeeping is not None:
-                bookkeeping(ev)
-                ts = ev.ts  # samples and exits carry event time: they tick the analyzers too
-                if (event_time and ts >= self._next_tick and not isinstance(ev, _ARRIVAL_STAMPED)
-                        and (since is None or ts >= since)):
+        inf = float("inf")
+        next_tick = self._next_tick if event_time else inf
+        n = 0  # events counted here, not yet added to self.events
+        max_ts, last, first = self.max_ts, self.last_event_ts, self.first_event_ts
+        src: str | None = None  # the source of the previous event, and its counts
+        fc: _FileCounts | None = None
+        try:
+            for ev in events:
+                content = content_of(type(ev))
+                if content is None:
+                    self._sync(n, max_ts, last, first)
+                    n = 0
+                    bookkeeping_of[type(ev)](ev)  # KeyError: not an event type
+                    max_ts = self.max_ts
+                    ts = ev.ts  # samples and exits carry event time: they tick the analyzers too
+                    if (ts >= next_tick and not isinstance(ev, _ARRIVAL_STAMPED)
+                            and (since is None or ts >= since)):
+                        self.analyzer.tick(self._inputs(ts))
+                        next_tick = self._next_tick = ts + self.analyzer.backlog_step_s
+                    continue
+                ts = ev.ts
+                if since is not None and ts < since:
+                    self.skipped_old += 1
+                    continue
+                n += 1
+                source = ev.source
+                if source is not src:
+                    src = source
+                    fc = file_of(source) or self._file(source)
+                if fc is not None:
+                    fc.events += 1
+                if ts > max_ts:
+                    max_ts = ts
+                if last is None or ts > last:
+                    last = ts
+                    if first is None:
+                        first = ts
+                elif ts < first:  # type: ignore[operator]  # set with last
+                    first = ts
+                content(ev)
+                if ts >= next_tick:
+                    self._sync(n, max_ts, last, first)
+                    n = 0
                     self.analyzer.tick(self._inputs(ts))
-                    self._next_tick = ts + self.analyzer.backlog_step_s
-                continue
-            ts = ev.ts
-            if since is not None and ts < since:
-                self.skipped_old += 1
-                continue
-            self.events += 1
-            fc = file_of(ev.source) or self._file(ev.source)
-            if fc is not None:
-                fc.events += 1
-            if ts > self.max_ts:
-                self.max_ts = ts
-            last = self.last_event_ts
-            if last is None or ts > last:
-                self.last_event_ts = ts
-                if self.first_event_ts is None:
-                    self.first_event_ts = ts
-            elif ts < self.first_event_ts:  # type: ignore[operator]  # set with last
-                self.first_event_ts = ts
-            content_of[type(ev)](ev)
-            if event_time and ts >= self._next_tick:
-                self.analyzer.tick(self._inputs(ts))
-                self._next_tick = ts + self.analyzer.backlog_step_s
+                    next_tick = self._next_tick = ts + self.analyzer.backlog_step_s
+        finally:
+            self._sync(n, max_ts, last, first)
         if self.events != before:
             self.last_event_at = self.clock()
+
+    def _sync(self, n: int, max_ts: float, last: float | None, first: float | None) -> None:
+        """Write back what ingest's loop keeps in locals."""
+        self.events += n
+        self.max_ts = max_ts
+        self.last_event_ts = last
+        self.first_event_ts = first
 
     def _file(self, source: str) -> _FileCounts | None:
         fc = self.files.get(source)

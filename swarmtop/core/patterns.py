@@ -6,10 +6,8 @@ import math
 from bisect import bisect_left
 from itertools import accumulate
 
-import numpy as np
-
 from swarmtop.core.config import COGNITIVE_PATTERNS
-from swarmtop.core.quantiles import AllTime, Window
+from swarmtop.core.quantiles import AllTime, CountWindow, Window
 from swarmtop.events import TaskEvent
 from swarmtop.snapshot import PatternStats
 
@@ -20,6 +18,7 @@ NEUTRAL_STATUSES = frozenset({"cancelled", "canceled", "skipped", "aborted"})
 BUCKETS_S = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 60.0, 120.0, 300.0, float("inf"))
 MAX_PATTERNS = 200  # a log inventing pattern names cannot grow memory without bound
 MAX_AGENTS = 100  # agents tracked per pattern; the rest fold into "(other)"
+MAX_STATUSES = 256  # distinct status words whose verdict is remembered
 
 
 class AgentLoad:
@@ -35,18 +34,21 @@ class AgentLoad:
 
     def add(self, ts: float, failed: bool, slow: bool, tau: float) -> None:
         w = 1.0
-        if self.last is None or ts >= self.last:
-            if self.last is not None:
-                f = math.exp(-(ts - self.last) / tau)
+        last = self.last
+        if last is None or ts >= last:
+            if last is not None and ts != last:
+                f = math.exp(-(ts - last) / tau)
                 self.count *= f
                 self.errors *= f
                 self.slow *= f
             self.last = ts
         else:  # an older event: weigh it by its age instead of decaying the rest
-            w = math.exp(-(self.last - ts) / tau)
+            w = math.exp(-(last - ts) / tau)
         self.count += w
-        self.errors += w if failed else 0.0
-        self.slow += w if slow else 0.0
+        if failed:
+            self.errors += w
+        if slow:
+            self.slow += w
 
     def at(self, now: float, tau: float) -> tuple[float, float, float]:
         """(tasks, failed, over target) decayed to ``now``."""
@@ -65,27 +67,16 @@ class _Pattern:
         self.errors = 0
         self.all_time = AllTime()
         self.window = Window(window_s)
-        self.window_errors = Window(window_s)
+        self.window_errors = CountWindow(window_s)
         self.agents: dict[str, AgentLoad] = {}
-
-
-def _p99(vals: np.ndarray) -> float | None:
-    """np.quantile(vals, 0.99) (linear interpolation) for a fraction of its call overhead:
-    the analyzers' backlog ticks read it for every pattern, thousands of times per report."""
-    n = vals.size
-    if n == 0:
-        return None
-    pos = 0.99 * (n - 1)
-    lo = int(pos)
-    hi = min(lo + 1, n - 1)
-    part = np.partition(vals, (lo, hi))
-    return float(part[lo] + (part[hi] - part[lo]) * (pos - lo))
 
 
 class PatternTracker:
     def __init__(self, targets_ms: dict[str, float], window_s: float = 60.0) -> None:
         self.targets_ms = targets_ms
         self.window_s = window_s
+        self._failed: dict[str, bool] = {}  # status as written -> counts as a failure
+        self._tau = max(window_s, 1.0)  # agent loads decay with the rolling window
         self._patterns: dict[str, _Pattern] = {}
         self.dropped = 0
 
@@ -96,23 +87,34 @@ class PatternTracker:
     def add(self, ev: TaskEvent) -> None:
         if ev.phase != "end":
             return
-        p = self._patterns.get(ev.pattern)
+        name = ev.pattern
+        p = self._patterns.get(name)
         if p is None:
             if len(self._patterns) >= MAX_PATTERNS:
                 self.dropped += 1
                 return
-            p = self._patterns[ev.pattern] = _Pattern(self.window_s)
+            p = self._patterns[name] = _Pattern(self.window_s)
         p.count += 1
-        status = ev.status.lower()
-        failed = status not in OK_STATUSES and status not in NEUTRAL_STATUSES
+        status = ev.status
+        failed = self._failed.get(status)
+        if failed is None:
+            low = status.lower()
+            failed = low not in OK_STATUSES and low not in NEUTRAL_STATUSES
+            if len(self._failed) < MAX_STATUSES:
+                self._failed[status] = failed
         if failed:
             p.errors += 1
-        p.window_errors.add(ev.ts, 1.0 if failed else 0.0)
-        if ev.duration_ms is not None:
-            p.sum_ms += ev.duration_ms
-            p.buckets[bisect_left(BUCKETS_S, ev.duration_ms / 1000.0)] += 1
-            p.all_time.add(ev.duration_ms)
-            p.window.add(ev.ts, ev.duration_ms)
+        ts = ev.ts
+        p.window_errors.add(ts, failed)
+        duration = ev.duration_ms
+        slow = False
+        if duration is not None:
+            p.sum_ms += duration
+            p.buckets[bisect_left(BUCKETS_S, duration / 1000.0)] += 1
+            p.all_time.add(duration)
+            p.window.add(ts, duration)
+            target = self.targets_ms.get(name)
+            slow = bool(target and duration > target)
         agent = ev.agent or "(none)"
         load = p.agents.get(agent)
         if load is None:
@@ -121,9 +123,7 @@ class PatternTracker:
                 load = p.agents.get(agent)
             if load is None:
                 load = p.agents[agent] = AgentLoad()
-        target = self.targets_ms.get(ev.pattern)
-        slow = bool(target and ev.duration_ms is not None and ev.duration_ms > target)
-        load.add(ev.ts, failed, slow, max(self.window_s, 1.0))
+        load.add(ts, failed, slow, self._tau)
 
     def agent_loads(self, now: float) -> dict[str, dict[str, tuple[float, float, float]]]:
         """pattern -> agent -> (recent tasks, failed, over target), decayed to ``now``."""
@@ -143,14 +143,15 @@ class PatternTracker:
     def window_totals(self, now: float) -> tuple[int, int]:
         n = errs = 0
         for p in self._patterns.values():
-            vals = p.window_errors.values(now)
-            n += int(vals.size)
-            errs += int(vals.sum())
+            count, failed = p.window_errors.counts(now)
+            n += count
+            errs += failed
         return n, errs
 
     def section(self, now: float, all_time: bool = True) -> dict[str, PatternStats]:
         """Every pattern's figures; ``all_time=False`` gives only counts and the rolling p99
-        (all the analyzers' backlog ticks read), at a fraction of the cost."""
+        (all the analyzers' backlog ticks read), at a fraction of the cost: no all-time
+        percentiles, no histogram."""
         out: dict[str, PatternStats] = {}
         # the seven cognitive patterns are always listed (empty until seen), then the rest
         names = list(COGNITIVE_PATTERNS) + sorted(
@@ -167,8 +168,8 @@ class PatternTracker:
                 w50, w90, w99 = p.window.quantiles(now)
             else:
                 p50 = p90 = p99 = w50 = w90 = None
-                w99 = _p99(p.window.values(now))
-            werr = p.window_errors.values(now)
+                w99 = p.window.p99(now)
+            window_count, window_errors = p.window_errors.counts(now)
             out[name] = PatternStats(
                 count=p.count,
                 errors=p.errors,
@@ -178,15 +179,15 @@ class PatternTracker:
                 max_ms=p.all_time.max,
                 target_ms=target,
                 window_s=self.window_s,
-                window_count=int(werr.size),
+                window_count=window_count,
                 window_p50_ms=w50,
                 window_p90_ms=w90,
                 window_p99_ms=w99,
                 error_rate=p.errors / p.count if p.count else 0.0,
-                window_errors=int(werr.sum()),
+                window_errors=window_errors,
                 histogram={"buckets": [[le if le != float("inf") else None, n]  # null = +Inf
                                        for le, n in zip(BUCKETS_S, accumulate(p.buckets),
                                                         strict=True)],
-                           "sum_ms": p.sum_ms},
+                           "sum_ms": p.sum_ms} if all_time else {},
             )
         return out

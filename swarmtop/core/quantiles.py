@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
+from array import array
 from collections import deque
-from operator import itemgetter
 
 import numpy as np
 
 QUANTILES = (0.5, 0.9, 0.99)
-_second = itemgetter(1)
 
 
 class AllTime:
@@ -82,32 +81,142 @@ class AllTime:
         return out
 
 
-class Window:
+class _Timeline:
+    """Times (and values) of the last ``span_s`` seconds, at most ``cap`` of them, in flat
+    ``array('d')`` buffers: a window's p99 is read on every analyzer tick (thousands per
+    backlog), and numpy copies a flat buffer of doubles in one go where a deque of float
+    objects scattered over a big heap costs a cache miss per value. Expired entries are
+    skipped by moving ``_head``; the buffers are compacted once half of them is expired."""
+
+    __slots__ = ("span_s", "cap", "_ts", "_head")
+
+    def __init__(self, span_s: float, cap: int) -> None:
+        self.span_s = span_s
+        self.cap = cap
+        self._ts = array("d")
+        self._head = 0
+
+    def __len__(self) -> int:
+        return len(self._ts) - self._head
+
+    def _expire(self, now: float) -> None:
+        cutoff = now - self.span_s
+        times = self._ts
+        head, n = self._head, len(times)
+        while head < n and times[head] < cutoff:
+            head += 1
+        self._dropped(self._head, head)
+        self._head = head
+        if head > 1024 and head * 2 > n:
+            self._compact()
+
+    def _cap(self) -> None:
+        if len(self._ts) - self._head > self.cap:  # full: the oldest goes, as deque(maxlen)
+            self._dropped(self._head, self._head + 1)
+            self._head += 1
+            if self._head > 1024 and self._head * 2 > len(self._ts):
+                self._compact()
+
+    def _dropped(self, start: int, end: int) -> None:
+        """Entries ``start:end`` left the window (subclasses keep running counts)."""
+
+    def _compact(self) -> None:
+        del self._ts[: self._head]
+        self._head = 0
+
+
+class Window(_Timeline):
     """Exact quantiles over the values of the last ``span_s`` seconds (at most ``cap`` values)."""
 
-    __slots__ = ("span_s", "_items")
+    __slots__ = ("_vals",)
 
     def __init__(self, span_s: float = 60.0, cap: int = 20_000) -> None:
-        self.span_s = span_s
-        self._items: deque[tuple[float, float]] = deque(maxlen=cap)
+        super().__init__(span_s, cap)
+        self._vals = array("d")
 
     def add(self, ts: float, value: float) -> None:
-        self._items.append((ts, value))
+        self._ts.append(ts)
+        self._vals.append(value)
+        if len(self._ts) - self._head > self.cap:
+            self._cap()
+
+    def _compact(self) -> None:
+        del self._vals[: self._head]
+        super()._compact()
 
     def values(self, now: float) -> np.ndarray:
-        cutoff = now - self.span_s
-        items = self._items
-        while items and items[0][0] < cutoff:
-            items.popleft()
-        if items and items[-1][0] <= now:  # the usual case: no value from after `now`
-            return np.fromiter(map(_second, items), dtype=float, count=len(items))
-        return np.fromiter((v for t, v in items if t <= now), dtype=float)
+        self._expire(now)
+        head = self._head
+        times = self._ts
+        if head == len(times):
+            return np.empty(0)
+        # slicing copies into a new array: numpy never holds a view of the growing buffers
+        vals = np.frombuffer(self._vals[head:], dtype=float)
+        if times[-1] <= now:  # the usual case: no value from after `now`
+            return vals
+        return vals[np.frombuffer(times[head:], dtype=float) <= now]
 
     def quantiles(self, now: float, qs: tuple[float, ...] = QUANTILES) -> list[float | None]:
         vals = self.values(now)
         if vals.size == 0:
             return [None] * len(qs)
         return [float(v) for v in np.quantile(vals, qs)]
+
+    def p99(self, now: float) -> float | None:
+        """``quantiles(now, (0.99,))[0]`` (linear interpolation) for a fraction of the cost:
+        the analyzers' backlog ticks read it for every pattern, thousands of times per report."""
+        vals = self.values(now)
+        if not vals.size:
+            return None
+        n = vals.size
+        pos = 0.99 * (n - 1)
+        lo = int(pos)
+        hi = min(lo + 1, n - 1)
+        vals.partition((lo, hi))  # in place: values() hands out a copy
+        return float(vals[lo] + (vals[hi] - vals[lo]) * (pos - lo))
+
+
+class CountWindow(_Timeline):
+    """How many events, and how many of them flagged, in the last ``span_s`` seconds (at most
+    ``cap`` events): a running count instead of an array summed on every read."""
+
+    __slots__ = ("_flags", "_hits")
+
+    def __init__(self, span_s: float = 60.0, cap: int = 20_000) -> None:
+        super().__init__(span_s, cap)
+        self._flags = bytearray()
+        self._hits = 0
+
+    def add(self, ts: float, flag: bool) -> None:
+        self._ts.append(ts)
+        self._flags.append(flag)
+        if flag:
+            self._hits += 1
+        if len(self._ts) - self._head > self.cap:
+            self._cap()
+
+    def _dropped(self, start: int, end: int) -> None:
+        if end > start:
+            self._hits -= self._flags.count(1, start, end)
+
+    def _compact(self) -> None:
+        del self._flags[: self._head]
+        super()._compact()
+
+    def counts(self, now: float) -> tuple[int, int]:
+        """(events, flagged events) from ``now - span_s`` to ``now``."""
+        self._expire(now)
+        times = self._ts
+        head = self._head
+        if head == len(times) or times[-1] <= now:  # the usual case: nothing after `now`
+            return len(times) - head, self._hits
+        n = hits = 0
+        flags = self._flags
+        for i in range(head, len(times)):
+            if times[i] <= now:
+                n += 1
+                hits += flags[i]
+        return n, hits
 
 
 class RateWindow:

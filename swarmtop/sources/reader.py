@@ -89,7 +89,8 @@ def read_file(
             yield events
             return
         needle = getattr(decoder, "needle", None)
-        if needle and max_line >= CHUNK:
+        # a decoder with ``scan`` (native JSONL) takes each chunk's complete lines at once
+        if (needle or hasattr(decoder, "scan")) and max_line >= CHUNK:
             yield from read_sparse(f, head, decoder, needle, source, size, chosen, max_line,
                                    batch_size, clock, on_progress)
             return
@@ -135,8 +136,8 @@ def read_file(
 def read_sparse(
     f,  # noqa: ANN001 - a binary file positioned after ``head``
     head: bytes,
-    decoder,  # noqa: ANN001 - a line decoder with a ``needle``
-    needle: bytes,
+    decoder,  # noqa: ANN001 - a line decoder with a ``needle`` or a ``scan``, or both
+    needle: bytes | None,
     source: str,
     size: int,
     chosen: str,
@@ -185,7 +186,7 @@ def read_sparse(
             ))
         else:
             line = carry + chunk[:first_nl] if carry else chunk[:first_nl]
-            if needle in line:
+            if needle is None or needle in line:
                 batch.extend(decoder.decode(line, source, carry_start, now))
         skipping = False
         last_nl = chunk.rfind(b"\n")
