@@ -20,7 +20,7 @@ from swarmtop.core.metrics import MetricsTracker
 from swarmtop.core.patterns import PatternTracker
 from swarmtop.core.prices import PriceTable
 from swarmtop.core.processes import ProcessTracker
-from swarmtop.core.signals import Inputs
+from swarmtop.core.signals import Inputs, TickTokens
 from swarmtop.core.tokenizer import Tokenizer
 from swarmtop.core.tokens import TokenLedger
 from swarmtop.events import (
@@ -140,7 +140,7 @@ class Aggregator:
                     ts = ev.ts  # samples and exits carry event time: they tick the analyzers too
                     if (ts >= next_tick and not isinstance(ev, _ARRIVAL_STAMPED)
                             and (since is None or ts >= since)):
-                        self.analyzer.tick(self._inputs(ts))
+                        self._tick(ts)
                         next_tick = self._next_tick = ts + self.analyzer.backlog_step_s
                     continue
                 ts = ev.ts
@@ -166,7 +166,7 @@ class Aggregator:
                 if ts >= next_tick:
                     self._sync(n, max_ts, last, first)
                     n = 0
-                    self.analyzer.tick(self._inputs(ts))
+                    self._tick(ts)
                     next_tick = self._next_tick = ts + self.analyzer.backlog_step_s
         finally:
             self._sync(n, max_ts, last, first)
@@ -322,7 +322,13 @@ class Aggregator:
         return snap
 
     # ---- analysis -----------------------------------------------------------------------
-    def _inputs(self, now: float, tokens: Tokens | None = None, memory: Memory | None = None,
+    def _tick(self, now: float) -> None:
+        """A backlog tick (event time): alerts and trends only, at the least cost."""
+        an = self.analyzer
+        an.tick(self._inputs(now, self.tokens.tick_tokens(now, an.only.tokens)), an.only)
+
+    def _inputs(self, now: float, tokens: Tokens | TickTokens | None = None,
+                memory: Memory | None = None,
                 patterns: dict[str, PatternStats] | None = None,
                 metrics: dict[str, Any] | None = None) -> Inputs:
         full = patterns is not None  # a snapshot; else a backlog tick (alerts and trends only)

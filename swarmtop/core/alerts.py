@@ -269,26 +269,32 @@ class AlertEngine:
         return min(positive) if positive else 0.0
 
     def evaluate(self, readings: Mapping[str, Reading], now: float) -> None:
-        active = False
         # rules are visited per metric measured now (a tick has a few of the many metrics);
         # the rules of a metric that was measured last time and is not now are reset
         by_metric = self._by_metric
-        gone = [m for m in self._measured if m not in readings]
-        for metric in gone:  # not measurable now: nothing holds, nothing stays open
-            for _i, (_rule, st) in by_metric[metric]:
-                st.reading = st.pending_since = None
-                st.active = False
-        measured = []
-        for metric, reading in readings.items():
-            pairs = by_metric.get(metric)
-            if pairs is None:
-                continue
-            measured.append(metric)
-            for _i, (rule, st) in pairs:
-                active = self._step(rule, st, reading, now) or active
-        self._measured = measured
-        if active or self._open:  # else no group opens, changes or resolves
+        last = self._measured
+        changed = False  # did any rule turn active or inactive (or lose its metric)?
+        measured = [m for m in readings if m in by_metric]
+        if measured != last:
+            for metric in last:
+                if metric not in readings:  # not measurable now: nothing holds or stays open
+                    for _i, (_rule, st) in by_metric[metric]:
+                        if st.active:
+                            changed = True
+                        st.reading = st.pending_since = None
+                        st.active = False
+            self._measured = measured
+        step = self._step
+        for metric in measured:
+            reading = readings[metric]
+            for _i, (rule, st) in by_metric[metric]:
+                was = st.active
+                if step(rule, st, reading, now) != was:
+                    changed = True
+        if changed:
             self._update_groups(now)
+        elif self._open:  # the same rules active: only the open groups' readings move
+            self._refresh_open()
 
     @staticmethod
     def _step(rule: Rule, st: _RuleState, reading: Reading, now: float) -> bool:
@@ -309,6 +315,19 @@ class AlertEngine:
         else:
             st.pending_since = None
         return False
+
+    def _refresh_open(self) -> None:
+        """``_update_groups`` when no rule turned active or inactive since it last ran: the
+        top rule of each open group is the same, so only its reading (message, peak) moves."""
+        groups, peak = self._groups, self._peak_value
+        for name, (rule, st) in self._open.items():
+            reading = st.reading
+            assert reading is not None
+            groups[name].said = (rule, reading)
+            v = reading.value
+            prev = peak.get(name)
+            if prev is None or (v > prev if rule.comparison in (">", ">=") else v < prev):
+                peak[name] = v
 
     def _update_groups(self, now: float) -> None:
         # the highest active rule of each name, the first in rule order among equals (only

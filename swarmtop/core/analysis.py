@@ -53,11 +53,16 @@ class Analyzer:
         self.last_tick: float | None = None
         # custom.* / gc.* metrics the rules read (computed only when some rule names them)
         self.dynamic = sorted({r.metric for r in rules if r.metric not in signals.METRICS})
+        # what a backlog tick computes: the readings some rule reads (the rest go unread)
+        self.only = signals.Only.of(r.metric for r in rules)
         self.cores = cpu_cores()
 
-    def tick(self, inp: signals.Inputs) -> dict[str, signals.Reading]:
-        """Evaluate alert rules and sample trend series at ``inp.now``."""
-        readings = signals.compute(inp, self.dynamic)
+    def tick(self, inp: signals.Inputs, only: signals.Only = signals.ALL,
+             ) -> dict[str, signals.Reading]:
+        """Evaluate alert rules and sample trend series at ``inp.now``. A backlog tick passes
+        ``only=self.only``: alerts and trends end the same, the readings returned are then
+        just those the rules read."""
+        readings = signals.compute(inp, self.dynamic, only)
         self.alerts.evaluate(readings, inp.now)
         worst_p99 = max((p.window_p99_ms for p in inp.patterns.values()
                          if p.window_count and p.window_p99_ms is not None),
