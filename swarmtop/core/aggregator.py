@@ -20,7 +20,7 @@ from swarmtop.core.metrics import MetricsTracker
 from swarmtop.core.patterns import PatternTracker
 from swarmtop.core.prices import PriceTable
 from swarmtop.core.processes import ProcessTracker
-from swarmtop.core.signals import Inputs, TickTokens
+from swarmtop.core.signals import Inputs
 from swarmtop.core.tokenizer import Tokenizer
 from swarmtop.core.tokens import TokenLedger
 from swarmtop.events import (
@@ -40,6 +40,9 @@ from swarmtop.sources.timeparse import iso
 
 MAX_FILES = 10_000  # per-file status entries kept
 _ARRIVAL_STAMPED = (FileStatus, ParseError)  # bookkeeping: ts is arrival, not event time
+# shared, never written: what a backlog tick passes when there is nothing of the kind
+_NO_PATTERNS: dict[str, PatternStats] = {}
+_NO_LOADS: dict[str, dict[str, tuple[float, float, float]]] = {}
 
 
 class _FileCounts:
@@ -323,44 +326,50 @@ class Aggregator:
 
     # ---- analysis -----------------------------------------------------------------------
     def _tick(self, now: float) -> None:
-        """A backlog tick (event time): alerts and trends only, at the least cost."""
+        """A backlog tick (event time): alerts and trends only, reading what they read at
+        the least cost (a report's backlog ticks thousands of times). A pattern with no task
+        in the window adds no reading, the memory section of a tracker that has seen no
+        process never changes (so it is kept), and the token figures are the few a tick reads
+        (``TokenLedger.tick_tokens``)."""
         an = self.analyzer
-        an.tick(self._inputs(now, self.tokens.tick_tokens(now, an.only.tokens)), an.only)
+        only = an.only
+        if len(self.patterns):
+            patterns = self.patterns.section(now, all_time=False)
+            window = (sum(p.window_count for p in patterns.values()),
+                      sum(p.window_errors for p in patterns.values()))
+            all_tasks = self.patterns.totals()
+        else:
+            patterns, window, all_tasks = _NO_PATTERNS, (0, 0), (0, 0)
+        last = self.last_event_at
+        an.tick(Inputs(
+            now, self.tokens.tick_tokens(now, only.tokens),
+            self.processes.section(now) if len(self.processes) else self._idle_memory,
+            patterns, window, all_tasks,
+            # before the first event, silence counts from when we started following
+            last if last is not None else self.started,
+            bool(self.files), an.cores, self.config.budget_period_s, _NO_LOADS,
+            self.metrics.section(now) if an.dynamic else None,
+            self._record_failed(),
+        ), only)
 
-    def _inputs(self, now: float, tokens: Tokens | TickTokens | None = None,
-                memory: Memory | None = None,
-                patterns: dict[str, PatternStats] | None = None,
-                metrics: dict[str, Any] | None = None) -> Inputs:
-        full = patterns is not None  # a snapshot; else a backlog tick (alerts and trends only)
-        window_tasks = all_tasks = None
-        if patterns is None:
-            # a backlog ticks thousands of times: what it reads, at the least cost (a pattern
-            # with no task in the window adds no reading, and the memory section of a tracker
-            # that has seen no process never changes, so it is kept)
-            if len(self.patterns):
-                patterns = self.patterns.section(now, all_time=False)
-            else:
-                patterns, window_tasks, all_tasks = {}, (0, 0), (0, 0)
-            if tokens is None:
-                tokens = self.tokens.tick_section(now)
-            if memory is None and not len(self.processes):
-                memory = self._idle_memory
+    def _inputs(self, now: float, tokens: Tokens, memory: Memory,
+                patterns: dict[str, PatternStats], metrics: dict[str, Any]) -> Inputs:
+        """What the analyzers read at a snapshot."""
         return Inputs(
             now=now,
-            tokens=tokens if tokens is not None else self.tokens.section(now),
-            memory=memory if memory is not None else self.processes.section(now),
+            tokens=tokens,
+            memory=memory,
             patterns=patterns,
-            window_tasks=window_tasks or (sum(p.window_count for p in patterns.values()),
-                                          sum(p.window_errors for p in patterns.values())),
-            all_tasks=all_tasks or self.patterns.totals(),
+            window_tasks=(sum(p.window_count for p in patterns.values()),
+                          sum(p.window_errors for p in patterns.values())),
+            all_tasks=self.patterns.totals(),
             # before the first event, silence counts from when we started following
             last_event_at=self.last_event_at if self.last_event_at is not None else self.started,
             follows_logs=bool(self.files),
             cpu_cores=self.analyzer.cores,
             budget_period_s=self.config.budget_period_s,
-            agent_loads=self.patterns.agent_loads(now) if full else {},
-            metrics=metrics if metrics is not None or not self.analyzer.dynamic
-            else self.metrics.section(now),
+            agent_loads=self.patterns.agent_loads(now),
+            metrics=metrics,
             record_failed=self._record_failed(),
         )
 

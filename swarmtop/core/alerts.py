@@ -13,7 +13,7 @@ import operator
 import re
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from swarmtop.core.config import ConfigError
@@ -44,9 +44,14 @@ class Rule:
     for_s: float = 0.0
     clear: float | None = None
     message: str = ""
+    # the comparison's function, looked up once (a backlog evaluates rules thousands of times)
+    _op: Callable[[float, float], bool] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_op", COMPARISONS[self.comparison])
 
     def holds(self, value: float) -> bool:
-        return COMPARISONS[self.comparison](value, self.threshold)
+        return self._op(value, self.threshold)
 
     def resolves(self, value: float) -> bool:
         """Back on the safe side of ``clear`` (or of the threshold when there is none)."""
@@ -272,9 +277,19 @@ class AlertEngine:
         # rules are visited per metric measured now (a tick has a few of the many metrics);
         # the rules of a metric that was measured last time and is not now are reset
         by_metric = self._by_metric
-        last = self._measured
+        step = self._step
         changed = False  # did any rule turn active or inactive (or lose its metric)?
-        measured = [m for m in readings if m in by_metric]
+        measured = []
+        for metric, reading in readings.items():
+            pairs = by_metric.get(metric)
+            if pairs is None:
+                continue
+            measured.append(metric)
+            for _i, (rule, st) in pairs:
+                was = st.active
+                if step(rule, st, reading, now) is not was:
+                    changed = True
+        last = self._measured
         if measured != last:
             for metric in last:
                 if metric not in readings:  # not measurable now: nothing holds or stays open
@@ -284,13 +299,6 @@ class AlertEngine:
                         st.reading = st.pending_since = None
                         st.active = False
             self._measured = measured
-        step = self._step
-        for metric in measured:
-            reading = readings[metric]
-            for _i, (rule, st) in by_metric[metric]:
-                was = st.active
-                if step(rule, st, reading, now) != was:
-                    changed = True
         if changed:
             self._update_groups(now)
         elif self._open:  # the same rules active: only the open groups' readings move

@@ -54,7 +54,7 @@ class Analyzer:
         # custom.* / gc.* metrics the rules read (computed only when some rule names them)
         self.dynamic = sorted({r.metric for r in rules if r.metric not in signals.METRICS})
         # what a backlog tick computes: the readings some rule reads (the rest go unread)
-        self.only = signals.Only.of(r.metric for r in rules)
+        self.only = signals.Only.of((r.metric for r in rules), config.budget_usd is not None)
         self.cores = cpu_cores()
 
     def tick(self, inp: signals.Inputs, only: signals.Only = signals.ALL,

@@ -68,19 +68,17 @@ class PairRateWindow:
         return a * 60.0 / span, b * 60.0 / span
 
     def per_minute_a(self, now: float, since: float | None = None) -> float:
-        """The first amount's rate alone (``per_minute(...)[0]``, the same float)."""
+        """The first amount's rate alone, in one pass from the newest end: equal to
+        ``per_minute(...)[0]`` when the first amounts are whole numbers (token counts), whose
+        float sums are exact in any order (below 2**53)."""
         span = self.span_s
         if since is not None:
             span = max(1.0, min(span, now - since))
         cutoff = now - self.span_s
-        buckets = self._buckets
-        start = len(buckets)
-        for s, _a, _b in reversed(buckets):
-            if cutoff >= s + 1:
-                break
-            start -= 1
         ta = 0.0
-        for s, a, _b in islice(buckets, start, None):
+        for s, a, _b in reversed(self._buckets):
+            if cutoff >= s + 1:  # the window's test in ``totals``
+                break
             if s <= now:
                 ta += a
         return ta * 60.0 / span

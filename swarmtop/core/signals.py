@@ -126,12 +126,15 @@ class Only(msgspec.Struct, frozen=True):
     silence: bool = True  # source.silence_s
 
     @classmethod
-    def of(cls, metrics: Iterable[str]) -> Only:
+    def of(cls, metrics: Iterable[str], budget: bool = True) -> Only:
+        """The groups ``metrics`` read. Without a budget the tokens.* metrics of a budget
+        (budget_used, burn_vs_budget, budget_exhausted_in_s) are never measured."""
         ms = set(metrics)
+        rates = {"tokens.tokens_per_min", "tokens.burn_usd_per_min"}
         return cls(
             patterns="pattern.p99_over_target" in ms,
             memory=any(m.startswith(("process.", "memory.")) for m in ms),
-            tokens=any(m.startswith("tokens.") for m in ms),
+            tokens=bool(ms & rates) or (budget and any(m.startswith("tokens.") for m in ms)),
             record="monitor.record_failed" in ms,
             silence="source.silence_s" in ms,
         )
