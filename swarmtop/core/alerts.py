@@ -267,6 +267,9 @@ class AlertEngine:
         for i, (rule, st) in enumerate(zip(rules, self._state, strict=True)):
             self._by_metric.setdefault(rule.metric, []).append((i, (rule, st)))
         self._measured: list[str] = []  # metrics with a reading at the last evaluation
+        # the readings of the last evaluation when no rule was left pending (holding, its
+        # `for` not yet served): the same readings again change nothing (see ``evaluate``)
+        self._settled: Mapping[str, Reading] | None = None
 
     @property
     def min_for_s(self) -> float:
@@ -274,11 +277,19 @@ class AlertEngine:
         return min(positive) if positive else 0.0
 
     def evaluate(self, readings: Mapping[str, Reading], now: float) -> None:
+        # The same readings as the last evaluation, which left no rule pending: every rule
+        # steps as it did then (an active rule whose value did not resolve it stays active; an
+        # inactive one whose value does not hold stays inactive; none is counting a `for`
+        # on the clock), its reading is an equal one, so no group, message or peak moves.
+        # A report's backlog ticks thousands of times with readings that stand still.
+        if readings == self._settled:
+            return
         # rules are visited per metric measured now (a tick has a few of the many metrics);
         # the rules of a metric that was measured last time and is not now are reset
         by_metric = self._by_metric
         step = self._step
         changed = False  # did any rule turn active or inactive (or lose its metric)?
+        pending = False  # is any rule holding, its `for` not yet served?
         measured = []
         for metric, reading in readings.items():
             pairs = by_metric.get(metric)
@@ -289,6 +300,8 @@ class AlertEngine:
                 was = st.active
                 if step(rule, st, reading, now) is not was:
                     changed = True
+                if st.pending_since is not None and not st.active:
+                    pending = True
         last = self._measured
         if measured != last:
             for metric in last:
@@ -303,6 +316,7 @@ class AlertEngine:
             self._update_groups(now)
         elif self._open:  # the same rules active: only the open groups' readings move
             self._refresh_open()
+        self._settled = None if pending else readings
 
     @staticmethod
     def _step(rule: Rule, st: _RuleState, reading: Reading, now: float) -> bool:

@@ -200,7 +200,10 @@ class TokenLedger:
             for c in self.by_model.values():
                 calls += c.calls
             tpm = self._rate.per_minute_a(now, self.first_ts) if calls else 0.0
-            return TickTokens(calls, 0.0, 0.0, round(tpm, 3), None, None)
+            # round(x, 3) is a decimal conversion (~0.2 us); a whole number (the window's
+            # token sum once the run is a window long) is its own rounding
+            return TickTokens(calls, 0.0, 0.0, tpm if tpm.is_integer() else round(tpm, 3),
+                              None, None)
         cost = 0.0
         for c in self.by_model.values():  # the same order and sums as ``total``
             calls += c.calls
@@ -214,8 +217,8 @@ class TokenLedger:
                 exhausted_in = 0.0
             elif burn > 0:
                 exhausted_in = left / burn * 60.0
-        return TickTokens(calls, round(cost, 6), round(burn, 6), round(tpm, 3), budget,
-                          exhausted_in)
+        return TickTokens(calls, round(cost, 6), round(burn, 6),
+                          tpm if tpm.is_integer() else round(tpm, 3), budget, exhausted_in)
 
     def section(self, now: float, savings: bool = True) -> Tokens:
         """``savings=False``: leave the savings list empty (the analyzers' backlog ticks do not
