@@ -20,7 +20,7 @@ from swarmtop.core.metrics import MetricsTracker
 from swarmtop.core.patterns import PatternTracker
 from swarmtop.core.prices import PriceTable
 from swarmtop.core.processes import ProcessTracker
-from swarmtop.core.signals import Inputs
+from swarmtop.core.signals import Inputs, silence
 from swarmtop.core.tokenizer import Tokenizer
 from swarmtop.core.tokens import TokenLedger
 from swarmtop.events import (
@@ -332,6 +332,16 @@ class Aggregator:
         process never changes (so it is kept), and the token figures are the few a tick reads
         (``TokenLedger.tick_tokens``)."""
         an = self.analyzer
+        last = self.last_event_at
+        if (an.lean and not len(self.patterns) and not len(self.processes)
+                and "record" not in self.status_providers):
+            # tokens and logs only: the readings are at most the silence (signals.compute)
+            readings = {}
+            if an.only.silence and self.files:
+                readings["source.silence_s"] = silence(
+                    now, last if last is not None else self.started)
+            an.tick_tokens_only(now, readings, self.tokens.tick_tokens_per_min(now))
+            return
         only = an.only
         if len(self.patterns):
             patterns = self.patterns.section(now, all_time=False)
@@ -340,7 +350,6 @@ class Aggregator:
             all_tasks = self.patterns.totals()
         else:
             patterns, window, all_tasks = _NO_PATTERNS, (0, 0), (0, 0)
-        last = self.last_event_at
         an.tick(Inputs(
             now, self.tokens.tick_tokens(now, only.tokens),
             self.processes.section(now) if len(self.processes) else self._idle_memory,

@@ -55,6 +55,9 @@ class Analyzer:
         self.dynamic = sorted({r.metric for r in rules if r.metric not in signals.METRICS})
         # what a backlog tick computes: the readings some rule reads (the rest go unread)
         self.only = signals.Only.of((r.metric for r in rules), config.budget_usd is not None)
+        # no rule reads a token figure or a custom metric: with no task, no process and no
+        # --record seen yet, a tick's readings are at most source.silence_s (tick_tokens_only)
+        self.lean = not self.only.tokens and not self.dynamic
         self.cores = cpu_cores()
 
     def tick(self, inp: signals.Inputs, only: signals.Only = signals.ALL,
@@ -77,6 +80,16 @@ class Analyzer:
         })
         self.last_tick = inp.now
         return readings
+
+    def tick_tokens_only(self, now: float, readings: dict[str, signals.Reading],
+                         tokens_per_min: float | None) -> None:
+        """``tick`` when there is nothing but tokens and followed logs to read (``self.lean``,
+        and no task, process or --record seen): the readings are at most source.silence_s
+        (error_rate, pattern, process and memory readings need tasks and processes), the
+        only series tokens_per_min."""
+        self.alerts.evaluate(readings, now)
+        self.trends.sample(now, {"tokens_per_min": tokens_per_min})
+        self.last_tick = now
 
     def analyse(self, inp: signals.Inputs) -> Analysis:
         readings = self.tick(inp)

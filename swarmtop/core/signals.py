@@ -203,13 +203,17 @@ def compute(inp: Inputs, dynamic: Iterable[str] = (), only: Only = ALL) -> dict[
     if only.record and inp.record_failed is not None:
         out["monitor.record_failed"] = Reading(1.0 if inp.record_failed else 0.0)
     if only.silence and inp.follows_logs and inp.last_event_at is not None:
-        out["source.silence_s"] = Reading(max(0.0, inp.now - inp.last_event_at))
+        out["source.silence_s"] = silence(inp.now, inp.last_event_at)
     if inp.metrics:
         for name in dynamic:
             r = _dynamic(inp.metrics, name)
             if r is not None:
                 out[name] = r
     return out
+
+
+def silence(now: float, last_event_at: float) -> Reading:
+    return Reading(max(0.0, now - last_event_at))
 
 
 def _number(v: Any) -> float | None:

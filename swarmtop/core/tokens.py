@@ -220,6 +220,14 @@ class TokenLedger:
         return TickTokens(calls, round(cost, 6), round(burn, 6),
                           tpm if tpm.is_integer() else round(tpm, 3), budget, exhausted_in)
 
+    def tick_tokens_per_min(self, now: float) -> float | None:
+        """``tick_tokens(now, money=False).tokens_per_min``, None before the first call."""
+        for c in self.by_model.values():
+            if c.calls:
+                tpm = self._rate.per_minute_a(now, self.first_ts)
+                return tpm if tpm.is_integer() else round(tpm, 3)
+        return None
+
     def section(self, now: float, savings: bool = True) -> Tokens:
         """``savings=False``: leave the savings list empty (the analyzers' backlog ticks do not
         read it, and it re-sorts every model's sample whenever a call arrived)."""

@@ -129,9 +129,11 @@ def _events(n: int) -> list:
     return evs
 
 
-def _run(cls, config: Config, evs: list, snap_every: int) -> list[dict]:
+def _run(cls, config: Config, evs: list, snap_every: int, record: bool = False) -> list[dict]:
     agg = cls(config)
     agg.clock = agg.event_clock
+    if record:  # --record failing: monitor.record_failed is measured (not the lean tick)
+        agg.status_providers["record"] = lambda: {"error": "disk full"}
     out = []
     for j in range(0, len(evs), 300):
         agg.ingest(evs[j:j + 300])
@@ -167,6 +169,19 @@ def test_backlog_ticks_give_the_reference_snapshots():
     fired = {h["rule"] for h in first["alert_history"]} | {a["rule"] for a in first["alerts"]}
     assert {"queue", "tpm", "cpu", "rss", "lat", "silence"} <= fired
     assert set(first["trends"]) == {"tokens_per_min", "total_rss_bytes", "p99_ms", "error_rate"}
+
+
+def test_token_only_backlog_ticks_give_the_reference_snapshots():
+    """Calls and log lines only (the Claude Code case): the lean tick, and without it."""
+    evs = [e for e in _events(6000) if isinstance(e, LLMCall | LogLine | FileStatus)]
+    rules = tuple(r for r in RULES if r["name"] in ("tpm", "silence"))
+    for cfg, record in ((Config(), False), (Config(), True), (Config(budget_usd=2.0), False),
+                        (Config(alert_rules=rules), False)):
+        fast = _run(Aggregator, cfg, evs, 2, record)
+        assert fast == _run(ReferenceAggregator, cfg, evs, 2, record)
+        assert fast[-1]["alert_history"] or fast[-1]["alerts"]
+    assert Aggregator(Config()).analyzer.lean
+    assert not Aggregator(Config(budget_usd=2.0)).analyzer.lean
 
 
 def test_running_token_rate_equals_the_pair_rate():
