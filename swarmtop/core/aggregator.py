@@ -119,7 +119,13 @@ class Aggregator:
         # the profile): the lookups it repeats are held in locals, and so are the counters it
         # moves, written back before anything that may read them (a tick, a bookkeeping event)
         # and at the end
-        content_of = self._content.get
+        # LLM calls and tasks are gathered and recorded a run at a time (_flush: one pass per
+        # tracker instead of a call chain per event) before anything reads them: a tick, a
+        # bookkeeping event, the end; the trackers are independent, so per-tracker order is
+        # all that matters
+        calls: list[LLMCall] = []
+        tasks: list[TaskEvent] = []
+        content_of = {**self._content, LLMCall: calls.append, TaskEvent: tasks.append}.get
         bookkeeping_of = self._bookkeeping
         file_of = self.files.get
         since = self.since
@@ -135,6 +141,8 @@ class Aggregator:
                 if content is None:
                     self._sync(n, max_ts, last, first)
                     n = 0
+                    if calls or tasks:
+                        self._flush(calls, tasks)
                     bookkeeping_of[type(ev)](ev)  # KeyError: not an event type
                     max_ts = self.max_ts
                     ts = ev.ts  # samples and exits carry event time: they tick the analyzers too
@@ -166,12 +174,39 @@ class Aggregator:
                 if ts >= next_tick:
                     self._sync(n, max_ts, last, first)
                     n = 0
+                    self._flush(calls, tasks)
                     self.analyzer.tick(self._inputs(ts))
                     next_tick = self._next_tick = ts + self.analyzer.backlog_step_s
         finally:
             self._sync(n, max_ts, last, first)
+            self._flush(calls, tasks)
         if self.events != before:
             self.last_event_at = self.clock()
+
+    def _flush(self, calls: list[LLMCall], tasks: list[TaskEvent]) -> None:
+        """Record the gathered calls and tasks (in order within each) and empty the lists
+        (first: an exception while recording must not record them again at the end)."""
+        if calls:
+            run = calls.copy()
+            calls.clear()
+            self._add_calls(run)
+        if tasks:
+            run = tasks.copy()
+            tasks.clear()
+            self.patterns.add_many(run)
+
+    def _add_calls(self, calls: list[LLMCall]) -> None:
+        """``_add_call`` of each call in order: runs of calls with stated usage in one pass
+        (TokenLedger.add_calls), the others (estimates, repeat keys) one by one."""
+        add_calls = self.tokens.add_calls
+        rates_of = self.prices.rates
+        k, n = 0, len(calls)
+        while k < n:
+            k, failed = add_calls(calls, k, rates_of)
+            self.llm_errors += failed
+            if k < n:
+                self._add_call(calls[k])
+                k += 1
 
     def _sync(self, n: int, max_ts: float, last: float | None, first: float | None) -> None:
         """Write back what ingest's loop keeps in locals."""
@@ -185,28 +220,6 @@ class Aggregator:
         if fc is None and len(self.files) < MAX_FILES and not source.startswith("pid:"):
             fc = self.files[source] = _FileCounts()
         return fc
-
-    def _ingest_one(self, ev: Event) -> None:
-        # one dict lookup by exact type instead of an isinstance chain: this is the hot path
-        bookkeeping = self._bookkeeping.get(type(ev))
-        if bookkeeping is not None:
-            bookkeeping(ev)
-            return
-        ts = ev.ts
-        if self.since is not None and ts < self.since:
-            self.skipped_old += 1
-            return
-        self.events += 1
-        fc = self.files.get(ev.source) or self._file(ev.source)
-        if fc is not None:
-            fc.events += 1
-        if ts > self.max_ts:
-            self.max_ts = ts
-        if self.last_event_ts is None or ts > self.last_event_ts:
-            self.last_event_ts = ts
-        if self.first_event_ts is None or ts < self.first_event_ts:
-            self.first_event_ts = ts
-        self._content[type(ev)](ev)
 
     def _on_file_status(self, ev: FileStatus) -> None:
         fc = self._file(ev.source)

@@ -47,6 +47,22 @@ class AllTime:
         if len(pending) >= (self.FLUSH_AT if self._sketching else self.EXACT_LIMIT + 1):
             self._flush()
 
+    def extend(self, values: list[float]) -> None:
+        """``add`` of each value in order, at once (the backlog path). The same state: the
+        sketch's buckets do not depend on how values were grouped into flushes, and the exact
+        mode ends once more than EXACT_LIMIT values were seen either way; only ``_pending``
+        may briefly hold one run more than FLUSH_AT."""
+        if not values:
+            return
+        self.count += len(values)
+        top = max(values)  # the first of equal maxima, as add's ``>`` keeps
+        if self.max is None or top > self.max:
+            self.max = top
+        pending = self._pending
+        pending += values
+        if len(pending) >= (self.FLUSH_AT if self._sketching else self.EXACT_LIMIT + 1):
+            self._flush()
+
     def _flush(self) -> None:
         self._sketching = True
         if not self._pending:
@@ -111,9 +127,10 @@ class _Timeline:
             self._compact()
 
     def _cap(self) -> None:
-        if len(self._ts) - self._head > self.cap:  # full: the oldest goes, as deque(maxlen)
-            self._dropped(self._head, self._head + 1)
-            self._head += 1
+        over = len(self._ts) - self._head - self.cap
+        if over > 0:  # full: the oldest go, as deque(maxlen)
+            self._dropped(self._head, self._head + over)
+            self._head += over
             if self._head > 1024 and self._head * 2 > len(self._ts):
                 self._compact()
 
@@ -137,6 +154,13 @@ class Window(_Timeline):
     def add(self, ts: float, value: float) -> None:
         self._ts.append(ts)
         self._vals.append(value)
+        if len(self._ts) - self._head > self.cap:
+            self._cap()
+
+    def extend(self, times: list[float], values: list[float]) -> None:
+        """``add`` of each (time, value) pair in order, at once (the backlog path)."""
+        self._ts.extend(times)
+        self._vals.extend(values)
         if len(self._ts) - self._head > self.cap:
             self._cap()
 
@@ -192,6 +216,14 @@ class CountWindow(_Timeline):
         self._flags.append(flag)
         if flag:
             self._hits += 1
+        if len(self._ts) - self._head > self.cap:
+            self._cap()
+
+    def extend(self, times: list[float], flags: list[bool]) -> None:
+        """``add`` of each (time, flag) pair in order, at once (the backlog path)."""
+        self._ts.extend(times)
+        self._flags.extend(flags)
+        self._hits += flags.count(True)
         if len(self._ts) - self._head > self.cap:
             self._cap()
 
