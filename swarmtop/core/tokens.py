@@ -166,8 +166,9 @@ class TokenLedger:
         rate_add = self._rate.add
         observe = self.savings.observe
         first = self.first_ts
-        sec = -1.0  # the second of ``bucket``, the rate window's newest (None: not cached)
+        # the rate window's newest bucket, while the calls stay in its second [lo, hi)
         bucket: list[float] | None = None
+        lo = hi = 0.0
         failed = 0
         k = start
         try:
@@ -216,13 +217,14 @@ class TokenLedger:
                 ts = call.ts
                 if first is None or ts < first:
                     first = ts
-                if bucket is not None and float(int(ts)) == sec:
-                    bucket[1] += i + o + cr + cw
-                    bucket[2] += dollars
+                if lo <= ts < hi:  # float(int(ts)) == bucket[0], the window's own test
+                    bucket[1] += i + o + cr + cw  # type: ignore[index]
+                    bucket[2] += dollars  # type: ignore[index]
                 else:
                     bucket = rate_add(ts, i + o + cr + cw, dollars)
-                    if bucket is not None:
-                        sec = bucket[0]
+                    # (a negative second is left to rate_add: int() truncates toward zero)
+                    lo, hi = (bucket[0], bucket[0] + 1.0) if bucket and bucket[0] >= 0 else (
+                        0.0, 0.0)
                 if rates is not None:
                     observe(ts, call.agent, model, i, o, cr, cw, rates)
             k = len(calls)
