@@ -125,7 +125,8 @@ class Aggregator:
         # all that matters
         calls: list[LLMCall] = []
         tasks: list[TaskEvent] = []
-        content_of = {**self._content, LLMCall: calls.append, TaskEvent: tasks.append}.get
+        add_call, add_task = calls.append, tasks.append
+        content_of = self._content.get
         bookkeeping_of = self._bookkeeping
         file_of = self.files.get
         since = self.since
@@ -133,11 +134,18 @@ class Aggregator:
         next_tick = self._next_tick if event_time else inf
         n = 0  # events counted here, not yet added to self.events
         max_ts, last, first = self.max_ts, self.last_event_ts, self.first_event_ts
-        src: str | None = None  # the source of the previous event, and its counts
-        fc: _FileCounts | None = None
+        src: str | None = None  # the source of the previous event, its counts, and how many
+        fc: _FileCounts | None = None  # events of it are not yet added to them
+        fn = 0
         try:
             for ev in events:
-                content = content_of(type(ev))
+                cls = type(ev)  # the two commonest first, by identity
+                if cls is LLMCall:
+                    content = add_call
+                elif cls is TaskEvent:
+                    content = add_task
+                else:
+                    content = content_of(cls)
                 if content is None:
                     self._sync(n, max_ts, last, first)
                     n = 0
@@ -158,10 +166,12 @@ class Aggregator:
                 n += 1
                 source = ev.source
                 if source is not src:
+                    if fc is not None:
+                        fc.events += fn
+                    fn = 0
                     src = source
                     fc = file_of(source) or self._file(source)
-                if fc is not None:
-                    fc.events += 1
+                fn += 1
                 if ts > max_ts:
                     max_ts = ts
                 if last is None or ts > last:
@@ -178,6 +188,8 @@ class Aggregator:
                     self.analyzer.tick(self._inputs(ts))
                     next_tick = self._next_tick = ts + self.analyzer.backlog_step_s
         finally:
+            if fc is not None:
+                fc.events += fn
             self._sync(n, max_ts, last, first)
             self._flush(calls, tasks)
         if self.events != before:
