@@ -125,8 +125,9 @@ class Aggregator:
         # all that matters
         calls: list[LLMCall] = []
         tasks: list[TaskEvent] = []
+        logs: list[LogLine] = []
         add_call, add_task = calls.append, tasks.append
-        content_of = self._content.get
+        content_of = {**self._content, LogLine: logs.append}.get
         bookkeeping_of = self._bookkeeping
         file_of = self.files.get
         since = self.since
@@ -149,8 +150,8 @@ class Aggregator:
                 if content is None:
                     self._sync(n, max_ts, last, first)
                     n = 0
-                    if calls or tasks:
-                        self._flush(calls, tasks)
+                    if calls or tasks or logs:
+                        self._flush(calls, tasks, logs)
                     bookkeeping_of[type(ev)](ev)  # KeyError: not an event type
                     max_ts = self.max_ts
                     ts = ev.ts  # samples and exits carry event time: they tick the analyzers too
@@ -184,20 +185,21 @@ class Aggregator:
                 if ts >= next_tick:
                     self._sync(n, max_ts, last, first)
                     n = 0
-                    self._flush(calls, tasks)
+                    self._flush(calls, tasks, logs)
                     self.analyzer.tick(self._inputs(ts))
                     next_tick = self._next_tick = ts + self.analyzer.backlog_step_s
         finally:
             if fc is not None:
                 fc.events += fn
             self._sync(n, max_ts, last, first)
-            self._flush(calls, tasks)
+            self._flush(calls, tasks, logs)
         if self.events != before:
             self.last_event_at = self.clock()
 
-    def _flush(self, calls: list[LLMCall], tasks: list[TaskEvent]) -> None:
-        """Record the gathered calls and tasks (in order within each) and empty the lists
-        (first: an exception while recording must not record them again at the end)."""
+    def _flush(self, calls: list[LLMCall], tasks: list[TaskEvent],
+               logs: list[LogLine]) -> None:
+        """Record the gathered calls, tasks and log lines (in order within each) and empty the
+        lists (first: an exception while recording must not record them again at the end)."""
         if calls:
             run = calls.copy()
             calls.clear()
@@ -206,6 +208,13 @@ class Aggregator:
             run = tasks.copy()
             tasks.clear()
             self.patterns.add_many(run)
+        if logs:
+            lines = logs.copy()
+            logs.clear()
+            by_level = self.logtail.by_level
+            before = by_level.get("error", 0) + by_level.get("critical", 0)
+            self.logtail.add_lines(lines)
+            self.error_lines += by_level.get("error", 0) + by_level.get("critical", 0) - before
 
     def _add_calls(self, calls: list[LLMCall]) -> None:
         """``_add_call`` of each call in order: runs of calls with stated usage in one pass
