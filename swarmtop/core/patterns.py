@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_left
 from functools import reduce
 from itertools import accumulate
@@ -82,9 +83,11 @@ class _Run:
         self.p = p
         self.target = target
         self.agents = p.agents
-        self.times: list[float] = []
-        self.flags: list[bool] = []
-        self.d_times: list[float] = []
+        # times as doubles (the windows keep doubles: extended in one copy), durations as
+        # given (the maximum and the sum see the very objects ``add`` would)
+        self.times = array("d")
+        self.flags = bytearray()
+        self.d_times = array("d")
         self.durations: list[float] = []
         self.buckets = p.buckets
 
@@ -92,7 +95,7 @@ class _Run:
         p = self.p
         n = len(self.times)
         p.count += n
-        p.errors += self.flags.count(True)
+        p.errors += self.flags.count(1)
         p.window_errors.extend(self.times, self.flags)
         durations = self.durations
         if durations:
