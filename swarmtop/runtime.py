@@ -13,8 +13,9 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from swarmtop.core.aggregator import Aggregator
 from swarmtop.events import Event
@@ -25,8 +26,15 @@ from swarmtop.sources.base import Source
 log = logging.getLogger(__name__)
 
 QUEUE_BATCHES = 64  # batches in flight between sources and the aggregator: the backpressure
+INFLIGHT_BATCHES = 4  # batches handed to the aggregator thread and not yet ingested
 SnapshotHook = Callable[[Snapshot], None]
 EventHook = Callable[[list[Event]], None]
+
+
+def _report_failure(fut: Future[None]) -> None:
+    exc = fut.exception()
+    if exc is not None:
+        log.error("aggregator failed to ingest a batch", exc_info=exc)
 
 
 class Runtime:
@@ -53,6 +61,7 @@ class Runtime:
         self._source_tasks: list[asyncio.Task[None]] = []
         self._latest: Snapshot | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="swarmtop-aggregator")
+        self._inflight: deque[Future[None]] = deque()
         self._started = False
         self._stopped = False
         self.source_errors: list[str] = []
@@ -127,15 +136,19 @@ class Runtime:
             self.source_errors.append(msg)
 
     async def _ingest(self, batch: list[Event]) -> None:
-        loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(self._executor, self.aggregator.ingest, batch)
-        try:
-            # stop() may cancel the consumer mid-batch: the worker still ingests it, so the
-            # hooks (the recorder) must still see it, or a replay would miss events
-            await asyncio.shield(fut)
-        finally:
-            for hook in self.on_events:
-                hook(batch)
+        # Handed to the worker without waiting for the result: waiting cost the event loop a
+        # second wake-up per batch. The single worker runs jobs in order, so every batch is
+        # ingested before any later snapshot; a few batches in flight is the backpressure.
+        for hook in self.on_events:
+            hook(batch)
+        fut = self._executor.submit(self.aggregator.ingest, batch)
+        fut.add_done_callback(_report_failure)
+        inflight = self._inflight
+        inflight.append(fut)
+        while inflight and inflight[0].done():
+            inflight.popleft()
+        if len(inflight) > INFLIGHT_BATCHES:
+            await asyncio.wrap_future(inflight.popleft())
 
     async def _consume(self) -> None:
         assert self._queue is not None

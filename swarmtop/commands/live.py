@@ -162,6 +162,9 @@ def _launched_done(plan: Plan) -> bool:
     return launched is not None and getattr(launched, "returncode", None) is not None
 
 
+HEADLESS_POLL_S = 0.25  # how often --no-ui looks at the deadline and a --run child's exit
+
+
 async def _headless(args: argparse.Namespace, runtime: Runtime, plan: Plan) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -178,8 +181,11 @@ async def _headless(args: argparse.Namespace, runtime: Runtime, plan: Plan) -> i
             if _launched_done(plan):
                 await asyncio.sleep(config_settle(runtime))
                 break
+            wait = HEADLESS_POLL_S
+            if deadline is not None:
+                wait = max(0.0, min(wait, deadline - time.monotonic()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.1)
+                await asyncio.wait_for(stop.wait(), wait)
             if deadline is None and not args.json and time.monotonic() - last_print >= 2.0:
                 last_print = time.monotonic()
                 snap = runtime.latest()

@@ -42,7 +42,14 @@ def text_strip(text: Text, console: Console, width: int | None = None) -> Strip:
 
 
 def fit(strip: Strip, start: int, width: int, base: Style) -> Strip:
-    """Crop a line to the visible columns and put the widget's own style under it."""
+    """Crop a line to the visible columns and put the widget's own style under it. One new
+    Strip (each costs a handful of caches) in the common case: nothing to crop on the left."""
+    length = strip.cell_length
+    if start == 0 and length <= width:
+        segments = list(Segment.apply_style(strip, base))
+        if length < width:
+            segments.append(Segment(" " * (width - length), base))
+        return Strip(segments, width)
     return Strip(Segment.apply_style(strip.crop_extend(start, start + width, None), base), width)
 
 

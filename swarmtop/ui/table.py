@@ -173,7 +173,7 @@ class SyncTable(ScrollView, can_focus=True):
         return out
 
     def _measure(self, rows: Sequence[Row], grow_only: bool) -> list[int]:
-        widths = [self._label(c).cell_len for c in self.cols]
+        widths = [len(c.label) + (i == self.sort_index) for i, c in enumerate(self.cols)]
         if grow_only:  # same rows as before: columns only widen, so figures do not jitter
             widths = [max(a, b) for a, b in zip(widths, self._widths, strict=True)]
         for r in rows:
@@ -186,47 +186,46 @@ class SyncTable(ScrollView, can_focus=True):
     def _apply(self, rows: Sequence[Row], force: bool = False) -> None:
         visible = self._filtered(rows)
         keys = [r.key for r in visible]
-        same_keys = keys == self._keys
-        widths = self._measure(visible, grow_only=same_keys and not force)
-        cursor_key = self.selected_key
-        old_cells = self._cells
-        self._visible = visible
-        self._cells = {r.key: r.cells for r in visible}
-        if widths != self._widths or force or len(keys) != len(self._keys):
-            self._widths = widths
-            if not same_keys:
-                self.rebuilds += 1
-            self.updates += sum(len(r.cells) for r in visible)
-            self._keys = keys
-            self._strips.clear()
-            self._header = None
-            set_virtual_size(self, Size(self._line_width(), len(keys) + 1))
-            self._follow_cursor(cursor_key)
-            self.refresh()
-            return
+        old_keys, old_cells = self._keys, self._cells
+        same_keys = keys == old_keys
         if not same_keys:
             self.rebuilds += 1
-        dirty: list[int] = []
-        for index, r in enumerate(visible):
-            was_key = self._keys[index]
-            prev = old_cells.get(r.key) if was_key == r.key else None
-            if _same(prev, r.cells):
-                continue
-            if prev is None:
-                self.updates += len(r.cells)
-            else:
-                self.updates += sum(1 for a, b in zip(prev, r.cells, strict=False)
-                                    if a != b or a.style != b.style)
-            self._strips.pop(index, None)
-            dirty.append(index)
+        cursor_key = self.selected_key
+        self._visible = visible
+        self._cells = {r.key: r.cells for r in visible}
         self._keys = keys
-        if not same_keys:
-            self._follow_cursor(cursor_key)
-        top = round(self.scroll_offset.y)
-        for index in dirty:
-            y = index + 1 - top
-            if 1 <= y < self.size.height:
-                self.refresh(Region(0, y, self.size.width, 1))
+        if not force and len(keys) == len(old_keys):
+            # the same number of rows: find the rows that changed, measure only those
+            dirty = [i for i, r in enumerate(visible)
+                     if old_keys[i] != r.key or not _same(old_cells.get(r.key), r.cells)]
+            widths = self._measure([visible[i] for i in dirty], grow_only=True)
+            if widths == self._widths:
+                for i in dirty:
+                    r = visible[i]
+                    prev = old_cells.get(r.key) if old_keys[i] == r.key else None
+                    self.updates += len(r.cells) if prev is None else sum(
+                        1 for a, b in zip(prev, r.cells, strict=False)
+                        if a != b or a.style != b.style)
+                    self._strips.pop(i, None)
+                if not same_keys:
+                    self._follow_cursor(cursor_key)
+                top = round(self.scroll_offset.y)
+                height = self.size.height
+                for i in dirty:
+                    y = i + 1 - top
+                    if 1 <= y < height:
+                        self.refresh(Region(0, y, self.size.width, 1))
+                return
+        else:
+            widths = self._measure(visible, grow_only=False)
+        # rows came or went, a column widened, or the sort or filter changed: paint it all
+        self._widths = widths
+        self.updates += sum(len(r.cells) for r in visible)
+        self._strips.clear()
+        self._header = None
+        set_virtual_size(self, Size(self._line_width(), len(keys) + 1))
+        self._follow_cursor(cursor_key)
+        self.refresh()
 
     def _follow_cursor(self, cursor_key: str | None) -> None:
         """Keep the cursor on the same row key when rows move; clamp it when rows go."""
@@ -290,7 +289,6 @@ class SyncTable(ScrollView, can_focus=True):
         strip = self._strips.get(index)
         if strip is None:
             strip = text_strip(self._line(self._visible[index].cells), console)
-            strip = strip.extend_cell_length(self._line_width())
             self._strips[index] = strip
             self.lines_painted += 1
         if index == self.cursor_row:
