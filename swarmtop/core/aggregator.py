@@ -118,11 +118,10 @@ class Aggregator:
         # the hot path (a backlog is a million events; each attribute load and store shows in
         # the profile): the lookups it repeats are held in locals, and so are the counters it
         # moves, written back before anything that may read them (a tick, a bookkeeping event)
-        # and at the end
-        # LLM calls and tasks are gathered and recorded a run at a time (_flush: one pass per
-        # tracker instead of a call chain per event) before anything reads them: a tick, a
-        # bookkeeping event, the end; the trackers are independent, so per-tracker order is
-        # all that matters
+        # and at the end. LLM calls, tasks and log lines are gathered and recorded a run at a
+        # time (_flush: one pass per tracker instead of a call chain per event) before anything
+        # reads them: the same points; the trackers are independent of each other, so the
+        # order within each run is all that matters (tests/core/test_ingest_equivalence.py)
         calls: list[LLMCall] = []
         tasks: list[TaskEvent] = []
         logs: list[LogLine] = []
