@@ -20,7 +20,7 @@ from swarmtop.core.metrics import MetricsTracker
 from swarmtop.core.patterns import PatternTracker
 from swarmtop.core.prices import PriceTable
 from swarmtop.core.processes import ProcessTracker
-from swarmtop.core.signals import Inputs
+from swarmtop.core.signals import Inputs, silence
 from swarmtop.core.tokenizer import Tokenizer
 from swarmtop.core.tokens import TokenLedger
 from swarmtop.events import (
@@ -40,6 +40,9 @@ from swarmtop.sources.timeparse import iso
 
 MAX_FILES = 10_000  # per-file status entries kept
 _ARRIVAL_STAMPED = (FileStatus, ParseError)  # bookkeeping: ts is arrival, not event time
+# shared, never written: what a backlog tick passes when there is nothing of the kind
+_NO_PATTERNS: dict[str, PatternStats] = {}
+_NO_LOADS: dict[str, dict[str, tuple[float, float, float]]] = {}
 
 
 class _FileCounts:
@@ -156,7 +159,7 @@ class Aggregator:
                     ts = ev.ts  # samples and exits carry event time: they tick the analyzers too
                     if (ts >= next_tick and not isinstance(ev, _ARRIVAL_STAMPED)
                             and (since is None or ts >= since)):
-                        self.analyzer.tick(self._inputs(ts))
+                        self._tick(ts)
                         next_tick = self._next_tick = ts + self.analyzer.backlog_step_s
                     continue
                 ts = ev.ts
@@ -185,7 +188,7 @@ class Aggregator:
                     self._sync(n, max_ts, last, first)
                     n = 0
                     self._flush(calls, tasks, logs)
-                    self.analyzer.tick(self._inputs(ts))
+                    self._tick(ts)
                     next_tick = self._next_tick = ts + self.analyzer.backlog_step_s
         finally:
             if fc is not None:
@@ -355,39 +358,60 @@ class Aggregator:
         return snap
 
     # ---- analysis -----------------------------------------------------------------------
-    def _inputs(self, now: float, tokens: Tokens | None = None, memory: Memory | None = None,
-                patterns: dict[str, PatternStats] | None = None,
-                metrics: dict[str, Any] | None = None) -> Inputs:
-        full = patterns is not None  # a snapshot; else a backlog tick (alerts and trends only)
-        window_tasks = all_tasks = None
-        if patterns is None:
-            # a backlog ticks thousands of times: what it reads, at the least cost (a pattern
-            # with no task in the window adds no reading, and the memory section of a tracker
-            # that has seen no process never changes, so it is kept)
-            if len(self.patterns):
-                patterns = self.patterns.section(now, all_time=False)
-            else:
-                patterns, window_tasks, all_tasks = {}, (0, 0), (0, 0)
-            if tokens is None:
-                tokens = self.tokens.tick_section(now)
-            if memory is None and not len(self.processes):
-                memory = self._idle_memory
+    def _tick(self, now: float) -> None:
+        """A backlog tick (event time): alerts and trends only, reading what they read at
+        the least cost (a report's backlog ticks thousands of times). A pattern with no task
+        in the window adds no reading, the memory section of a tracker that has seen no
+        process never changes (so it is kept), and the token figures are the few a tick reads
+        (``TokenLedger.tick_tokens``)."""
+        an = self.analyzer
+        last = self.last_event_at
+        if (an.lean and not len(self.patterns) and not len(self.processes)
+                and "record" not in self.status_providers):
+            # tokens and logs only: the readings are at most the silence (signals.compute)
+            readings = {}
+            if an.only.silence and self.files:
+                readings["source.silence_s"] = silence(
+                    now, last if last is not None else self.started)
+            an.tick_tokens_only(now, readings, self.tokens.tick_tokens_per_min(now))
+            return
+        only = an.only
+        if len(self.patterns):
+            patterns = self.patterns.section(now, all_time=False)
+            window = (sum(p.window_count for p in patterns.values()),
+                      sum(p.window_errors for p in patterns.values()))
+            all_tasks = self.patterns.totals()
+        else:
+            patterns, window, all_tasks = _NO_PATTERNS, (0, 0), (0, 0)
+        an.tick(Inputs(
+            now, self.tokens.tick_tokens(now, only.tokens),
+            self.processes.section(now) if len(self.processes) else self._idle_memory,
+            patterns, window, all_tasks,
+            # before the first event, silence counts from when we started following
+            last if last is not None else self.started,
+            bool(self.files), an.cores, self.config.budget_period_s, _NO_LOADS,
+            self.metrics.section(now) if an.dynamic else None,
+            self._record_failed(),
+        ), only)
+
+    def _inputs(self, now: float, tokens: Tokens, memory: Memory,
+                patterns: dict[str, PatternStats], metrics: dict[str, Any]) -> Inputs:
+        """What the analyzers read at a snapshot."""
         return Inputs(
             now=now,
-            tokens=tokens if tokens is not None else self.tokens.section(now),
-            memory=memory if memory is not None else self.processes.section(now),
+            tokens=tokens,
+            memory=memory,
             patterns=patterns,
-            window_tasks=window_tasks or (sum(p.window_count for p in patterns.values()),
-                                          sum(p.window_errors for p in patterns.values())),
-            all_tasks=all_tasks or self.patterns.totals(),
+            window_tasks=(sum(p.window_count for p in patterns.values()),
+                          sum(p.window_errors for p in patterns.values())),
+            all_tasks=self.patterns.totals(),
             # before the first event, silence counts from when we started following
             last_event_at=self.last_event_at if self.last_event_at is not None else self.started,
             follows_logs=bool(self.files),
             cpu_cores=self.analyzer.cores,
             budget_period_s=self.config.budget_period_s,
-            agent_loads=self.patterns.agent_loads(now) if full else {},
-            metrics=metrics if metrics is not None or not self.analyzer.dynamic
-            else self.metrics.section(now),
+            agent_loads=self.patterns.agent_loads(now),
+            metrics=metrics,
             record_failed=self._record_failed(),
         )
 

@@ -13,7 +13,7 @@ import operator
 import re
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from swarmtop.core.config import ConfigError
@@ -44,9 +44,14 @@ class Rule:
     for_s: float = 0.0
     clear: float | None = None
     message: str = ""
+    # the comparison's function, looked up once (a backlog evaluates rules thousands of times)
+    _op: Callable[[float, float], bool] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_op", COMPARISONS[self.comparison])
 
     def holds(self, value: float) -> bool:
-        return COMPARISONS[self.comparison](value, self.threshold)
+        return self._op(value, self.threshold)
 
     def resolves(self, value: float) -> bool:
         """Back on the safe side of ``clear`` (or of the threshold when there is none)."""
@@ -262,6 +267,9 @@ class AlertEngine:
         for i, (rule, st) in enumerate(zip(rules, self._state, strict=True)):
             self._by_metric.setdefault(rule.metric, []).append((i, (rule, st)))
         self._measured: list[str] = []  # metrics with a reading at the last evaluation
+        # the readings of the last evaluation when no rule was left pending (holding, its
+        # `for` not yet served): the same readings again change nothing (see ``evaluate``)
+        self._settled: Mapping[str, Reading] | None = None
 
     @property
     def min_for_s(self) -> float:
@@ -269,15 +277,19 @@ class AlertEngine:
         return min(positive) if positive else 0.0
 
     def evaluate(self, readings: Mapping[str, Reading], now: float) -> None:
-        active = False
+        # The same readings as the last evaluation, which left no rule pending: every rule
+        # steps as it did then (an active rule whose value did not resolve it stays active; an
+        # inactive one whose value does not hold stays inactive; none is counting a `for`
+        # on the clock), its reading is an equal one, so no group, message or peak moves.
+        # A report's backlog ticks thousands of times with readings that stand still.
+        if readings == self._settled:
+            return
         # rules are visited per metric measured now (a tick has a few of the many metrics);
         # the rules of a metric that was measured last time and is not now are reset
         by_metric = self._by_metric
-        gone = [m for m in self._measured if m not in readings]
-        for metric in gone:  # not measurable now: nothing holds, nothing stays open
-            for _i, (_rule, st) in by_metric[metric]:
-                st.reading = st.pending_since = None
-                st.active = False
+        step = self._step
+        changed = False  # did any rule turn active or inactive (or lose its metric)?
+        pending = False  # is any rule holding, its `for` not yet served?
         measured = []
         for metric, reading in readings.items():
             pairs = by_metric.get(metric)
@@ -285,10 +297,26 @@ class AlertEngine:
                 continue
             measured.append(metric)
             for _i, (rule, st) in pairs:
-                active = self._step(rule, st, reading, now) or active
-        self._measured = measured
-        if active or self._open:  # else no group opens, changes or resolves
+                was = st.active
+                if step(rule, st, reading, now) is not was:
+                    changed = True
+                if st.pending_since is not None and not st.active:
+                    pending = True
+        last = self._measured
+        if measured != last:
+            for metric in last:
+                if metric not in readings:  # not measurable now: nothing holds or stays open
+                    for _i, (_rule, st) in by_metric[metric]:
+                        if st.active:
+                            changed = True
+                        st.reading = st.pending_since = None
+                        st.active = False
+            self._measured = measured
+        if changed:
             self._update_groups(now)
+        elif self._open:  # the same rules active: only the open groups' readings move
+            self._refresh_open()
+        self._settled = None if pending else readings
 
     @staticmethod
     def _step(rule: Rule, st: _RuleState, reading: Reading, now: float) -> bool:
@@ -309,6 +337,19 @@ class AlertEngine:
         else:
             st.pending_since = None
         return False
+
+    def _refresh_open(self) -> None:
+        """``_update_groups`` when no rule turned active or inactive since it last ran: the
+        top rule of each open group is the same, so only its reading (message, peak) moves."""
+        groups, peak = self._groups, self._peak_value
+        for name, (rule, st) in self._open.items():
+            reading = st.reading
+            assert reading is not None
+            groups[name].said = (rule, reading)
+            v = reading.value
+            prev = peak.get(name)
+            if prev is None or (v > prev if rule.comparison in (">", ">=") else v < prev):
+                peak[name] = v
 
     def _update_groups(self, now: float) -> None:
         # the highest active rule of each name, the first in rule order among equals (only

@@ -18,7 +18,7 @@ from swarmtop.snapshot import Alert, AlertRecord, Bottleneck, Health, Trend
 
 MAX_STEP_S = 15.0
 # While a backlog is read on event time, ticks come at least this far apart in log time:
-# each costs ~0.5 ms, and a report of hours of logs must not pay for thousands of them.
+# a report of hours of logs ticks thousands of times (each a few µs: Aggregator._tick).
 BACKLOG_STEP_S = 5.0
 
 
@@ -53,11 +53,19 @@ class Analyzer:
         self.last_tick: float | None = None
         # custom.* / gc.* metrics the rules read (computed only when some rule names them)
         self.dynamic = sorted({r.metric for r in rules if r.metric not in signals.METRICS})
+        # what a backlog tick computes: the readings some rule reads (the rest go unread)
+        self.only = signals.Only.of((r.metric for r in rules), config.budget_usd is not None)
+        # no rule reads a token figure or a custom metric: with no task, no process and no
+        # --record seen yet, a tick's readings are at most source.silence_s (tick_tokens_only)
+        self.lean = not self.only.tokens and not self.dynamic
         self.cores = cpu_cores()
 
-    def tick(self, inp: signals.Inputs) -> dict[str, signals.Reading]:
-        """Evaluate alert rules and sample trend series at ``inp.now``."""
-        readings = signals.compute(inp, self.dynamic)
+    def tick(self, inp: signals.Inputs, only: signals.Only = signals.ALL,
+             ) -> dict[str, signals.Reading]:
+        """Evaluate alert rules and sample trend series at ``inp.now``. A backlog tick passes
+        ``only=self.only``: alerts and trends end the same, the readings returned are then
+        just those the rules read."""
+        readings = signals.compute(inp, self.dynamic, only)
         self.alerts.evaluate(readings, inp.now)
         worst_p99 = max((p.window_p99_ms for p in inp.patterns.values()
                          if p.window_count and p.window_p99_ms is not None),
@@ -72,6 +80,16 @@ class Analyzer:
         })
         self.last_tick = inp.now
         return readings
+
+    def tick_tokens_only(self, now: float, readings: dict[str, signals.Reading],
+                         tokens_per_min: float | None) -> None:
+        """``tick`` when there is nothing but tokens and followed logs to read (``self.lean``,
+        and no task, process or --record seen): the readings are at most source.silence_s
+        (error_rate, pattern, process and memory readings need tasks and processes), the
+        only series tokens_per_min."""
+        self.alerts.evaluate(readings, now)
+        self.trends.sample(now, {"tokens_per_min": tokens_per_min})
+        self.last_tick = now
 
     def analyse(self, inp: signals.Inputs) -> Analysis:
         readings = self.tick(inp)

@@ -10,11 +10,17 @@ class PairRateWindow:
     """Sums of two amounts over the last ``span_s`` seconds in one-second buckets (bounded).
     One bucket lookup per call for both figures: this sits on the ingest hot path."""
 
-    __slots__ = ("span_s", "_buckets")
+    __slots__ = ("span_s", "_buckets", "_appends", "_edits", "_memo")
 
     def __init__(self, span_s: float = 60.0) -> None:
         self.span_s = span_s
         self._buckets: deque[list[float]] = deque(maxlen=int(span_s) + 2)
+        # for ``per_minute_a``'s running sum: buckets appended, and changes anywhere but the
+        # newest bucket (out-of-order times), since the start
+        self._appends = 0
+        self._edits = 0
+        # (edits, now, len, appends, lo, hi, sum of a over buckets[lo:hi], buckets[hi-1][1])
+        self._memo: tuple[int, float, int, int, int, int, float, float] | None = None
 
     def add(self, ts: float, a: float, b: float) -> list[float] | None:
         """Returns the newest bucket when the amounts went to it ([second, a, b]: a caller
@@ -30,6 +36,7 @@ class PairRateWindow:
             if sec < last[0]:  # out of order: find its bucket while it is in the window
                 if sec < last[0] - self.span_s - 1:
                     return None  # older than the window (e.g. the next file of a backlog)
+                self._edits += 1
                 for bucket in buckets:
                     if bucket[0] == sec:
                         bucket[1] += a
@@ -40,6 +47,7 @@ class PairRateWindow:
                     buckets.clear()
                     buckets.extend(ordered[-buckets.maxlen:] if buckets.maxlen else ordered)
                 return None
+        self._appends += 1
         last = [sec, a, b]
         buckets.append(last)
         return last
@@ -70,3 +78,46 @@ class PairRateWindow:
             span = max(1.0, min(span, now - since))
         a, b = self.totals(now)
         return a * 60.0 / span, b * 60.0 / span
+
+    def per_minute_a(self, now: float, since: float | None = None) -> float:
+        """The first amount's rate alone: ``per_minute(...)[0]``, the same float when the
+        first amounts are whole numbers (token counts), whose float sums are exact in any
+        order (below 2**53). An analyzer tick asks at a later ``now`` each time with a few
+        buckets added at the newest end: the window's sum is then carried over (the buckets
+        that entered added, those that left taken off) instead of summed afresh."""
+        span = self.span_s
+        if since is not None:
+            span = max(1.0, min(span, now - since))
+        cutoff = now - self.span_s
+        buckets = self._buckets
+        n = len(buckets)
+        memo = self._memo
+        if memo is not None and memo[0] == self._edits and now >= memo[1]:
+            _e, _now, plen, papp, lo, hi, ta, last_a = memo
+            drops = plen + (self._appends - papp) - n  # fell off the old end (maxlen)
+            lo -= drops
+            hi -= drops
+            if lo >= 0:
+                if hi > lo:  # the newest bucket then may have grown since
+                    ta += buckets[hi - 1][1] - last_a
+                while hi < n and buckets[hi][0] <= now:
+                    ta += buckets[hi][1]
+                    hi += 1
+                while lo < hi and cutoff >= buckets[lo][0] + 1:
+                    ta -= buckets[lo][1]
+                    lo += 1
+                self._memo = (self._edits, now, n, self._appends, lo, hi, ta,
+                              buckets[hi - 1][1] if hi > lo else 0.0)
+                return ta * 60.0 / span
+        # afresh: the window is buckets[lo:hi] (kept in time order, one per second)
+        hi = n
+        while hi > 0 and buckets[hi - 1][0] > now:
+            hi -= 1
+        lo = hi
+        ta = 0.0
+        while lo > 0 and not cutoff >= buckets[lo - 1][0] + 1:
+            lo -= 1
+            ta += buckets[lo][1]
+        self._memo = (self._edits, now, n, self._appends, lo, hi, ta,
+                      buckets[hi - 1][1] if hi > lo else 0.0)
+        return ta * 60.0 / span

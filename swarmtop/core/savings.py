@@ -62,8 +62,8 @@ class _Model:
         self.floor: int | None = None
         self.burst_bucket: float | None = None
         self.burst_rate = 0.0
-        # (input side, output, blended input $/token) of recent calls
-        self.sample: deque[tuple[int, int, float]] = deque(maxlen=SAMPLE)
+        # (input side, output, input, cache read, cache write, the rates paid) of recent calls
+        self.sample: deque[tuple[int, int, int, int, int, Rates]] = deque(maxlen=SAMPLE)
 
 
 class SavingsTracker:
@@ -84,7 +84,11 @@ class SavingsTracker:
             m = self._models[model] = _Model(model)
         self._version += 1
         side = i + cr + cw
-        r = rates.for_request(side) if rates.tiers else rates
+        r = rates
+        for start, tier in reversed(rates.tiers):  # rates.for_request(side), inlined
+            if side > start:
+                r = tier
+                break
         m.calls += 1
         m.input_side += side
         m.cache_read += cr
@@ -121,10 +125,10 @@ class SavingsTracker:
                 m.burst_calls += 1
                 m.burst_rate = r.input
             m.burst_bucket = bucket
-        # compression: keep a bounded sample for the median test
+        # compression: keep a bounded sample for the median test (the call's blended input
+        # price is figured when a section asks: most calls leave the sample unread)
         if side:
-            blended = (i * r.input + cr * r.cache_read + cw * r.cache_write) / side
-            m.sample.append((side, o, blended))
+            m.sample.append((side, o, i, cr, cw, r))
 
     def section(self) -> list[Saving]:
         if self._cached[0] == self._version:
@@ -158,13 +162,14 @@ class SavingsTracker:
                          "batched request would send once"),
                 ))
         if len(m.sample) >= 10:
-            med = median(s for s, _, _ in m.sample)
+            med = median(s[0] for s in m.sample)
             usd = 0.0
             n = 0
             excess_total = 0
-            for side, o, rate in m.sample:
+            for side, o, i, cr, cw, r in m.sample:
                 if (side >= MIN_LONG_INPUT and side > LONG_INPUT_X_MEDIAN * med
                         and side >= LONG_INPUT_X_OUTPUT * max(1, o)):
+                    rate = (i * r.input + cr * r.cache_read + cw * r.cache_write) / side
                     excess = side - med
                     usd += excess * rate
                     excess_total += int(excess)

@@ -101,11 +101,53 @@ class Reading(msgspec.Struct, frozen=True):
     subject: str = ""  # which pattern / process the value comes from, when it is a worst-of
 
 
+class TickTokens(msgspec.Struct, frozen=True, array_like=True):
+    """The token figures a backlog tick reads (``_tokens`` below, the tokens_per_min trend),
+    equal to the same fields of ``Tokens`` (``TokenLedger.tick_tokens``): a report's backlog
+    ticks thousands of times, and the full section is a 17-field Struct with four tables."""
+
+    calls: int
+    cost_usd: float
+    burn_usd_per_min: float
+    tokens_per_min: float
+    budget_usd: float | None
+    budget_exhausted_in_s: float | None
+
+
+class Only(msgspec.Struct, frozen=True):
+    """Which groups of readings a backlog tick computes: those some alert rule reads (the
+    others would be dropped by ``AlertEngine.evaluate`` unread). ``error_rate`` is always
+    computed: the error_rate trend reads it."""
+
+    patterns: bool = True  # pattern.p99_over_target
+    memory: bool = True  # process.* and memory.*
+    tokens: bool = True  # tokens.*
+    record: bool = True  # monitor.record_failed
+    silence: bool = True  # source.silence_s
+
+    @classmethod
+    def of(cls, metrics: Iterable[str], budget: bool = True) -> Only:
+        """The groups ``metrics`` read. Without a budget the tokens.* metrics of a budget
+        (budget_used, burn_vs_budget, budget_exhausted_in_s) are never measured."""
+        ms = set(metrics)
+        rates = {"tokens.tokens_per_min", "tokens.burn_usd_per_min"}
+        return cls(
+            patterns="pattern.p99_over_target" in ms,
+            memory=any(m.startswith(("process.", "memory.")) for m in ms),
+            tokens=bool(ms & rates) or (budget and any(m.startswith("tokens.") for m in ms)),
+            record="monitor.record_failed" in ms,
+            silence="source.silence_s" in ms,
+        )
+
+
+ALL = Only()
+
+
 class Inputs(msgspec.Struct, frozen=True):
     """Everything the analyzers read, gathered once per tick by the aggregator."""
 
     now: float
-    tokens: Tokens
+    tokens: Tokens | TickTokens  # TickTokens on a backlog tick (alerts and trends only)
     memory: Memory
     patterns: dict[str, PatternStats]
     window_tasks: tuple[int, int]  # (finished, failed) in the rolling window
@@ -134,34 +176,44 @@ def proc_label(pid: int, name: str) -> str:
     return f"pid {pid} ({name})" if name else f"pid {pid}"
 
 
-def compute(inp: Inputs, dynamic: Iterable[str] = ()) -> dict[str, Reading]:
-    """Every measurable metric of METRICS, plus the custom.* / gc.* names in ``dynamic``."""
+def compute(inp: Inputs, dynamic: Iterable[str] = (), only: Only = ALL) -> dict[str, Reading]:
+    """Every measurable metric of METRICS, plus the custom.* / gc.* names in ``dynamic``;
+    of METRICS, only the groups ``only`` selects (error_rate always)."""
     out: dict[str, Reading] = {}
-    rate = smoothed_error_rate(inp.window_tasks, inp.all_tasks)
-    if rate is not None:
-        out["error_rate"] = Reading(rate)
+    window = inp.window_tasks
+    if window[0] > 0:  # smoothed_error_rate is None otherwise
+        rate = smoothed_error_rate(window, inp.all_tasks)
+        if rate is not None:
+            out["error_rate"] = Reading(rate)
 
-    worst: Reading | None = None
-    for name, p in inp.patterns.items():
-        if p.window_count and p.target_ms and p.window_p99_ms is not None:
-            ratio = p.window_p99_ms / p.target_ms
-            if worst is None or ratio > worst.value:
-                worst = Reading(ratio, name)
-    if worst is not None:
-        out["pattern.p99_over_target"] = worst
+    if only.patterns and inp.patterns:
+        worst: Reading | None = None
+        for name, p in inp.patterns.items():
+            if p.window_count and p.target_ms and p.window_p99_ms is not None:
+                ratio = p.window_p99_ms / p.target_ms
+                if worst is None or ratio > worst.value:
+                    worst = Reading(ratio, name)
+        if worst is not None:
+            out["pattern.p99_over_target"] = worst
 
-    _memory(inp, out)
-    _tokens(inp, out)
-    if inp.record_failed is not None:
+    if only.memory:
+        _memory(inp, out)
+    if only.tokens:
+        _tokens(inp, out)
+    if only.record and inp.record_failed is not None:
         out["monitor.record_failed"] = Reading(1.0 if inp.record_failed else 0.0)
-    if inp.follows_logs and inp.last_event_at is not None:
-        out["source.silence_s"] = Reading(max(0.0, inp.now - inp.last_event_at))
+    if only.silence and inp.follows_logs and inp.last_event_at is not None:
+        out["source.silence_s"] = silence(inp.now, inp.last_event_at)
     if inp.metrics:
         for name in dynamic:
             r = _dynamic(inp.metrics, name)
             if r is not None:
                 out[name] = r
     return out
+
+
+def silence(now: float, last_event_at: float) -> Reading:
+    return Reading(max(0.0, now - last_event_at))
 
 
 def _number(v: Any) -> float | None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from swarmtop.core.prices import Rates
 from swarmtop.core.rates import PairRateWindow
 from swarmtop.core.savings import SavingsTracker
+from swarmtop.core.signals import TickTokens
 from swarmtop.events import LLMCall
 from swarmtop.snapshot import TokenCounts, Tokens
 
@@ -270,6 +271,43 @@ class TokenLedger:
             budget_usd=self.budget_usd, budget_exhausted_in_s=exhausted_in,
             tokenizer=self.tokenizer,
         )
+
+    def tick_tokens(self, now: float, money: bool = True) -> TickTokens:
+        """``tick_section``'s figures that a backlog tick reads, as a small Struct (built per
+        tick). ``money=False`` (no alert rule reads a tokens.* metric): only ``calls`` and
+        ``tokens_per_min`` are figured (the trend's), the dollar fields are left at zero."""
+        calls = 0
+        if not money:
+            for c in self.by_model.values():
+                calls += c.calls
+            tpm = self._rate.per_minute_a(now, self.first_ts) if calls else 0.0
+            # round(x, 3) is a decimal conversion (~0.2 us); a whole number (the window's
+            # token sum once the run is a window long) is its own rounding
+            return TickTokens(calls, 0.0, 0.0, tpm if tpm.is_integer() else round(tpm, 3),
+                              None, None)
+        cost = 0.0
+        for c in self.by_model.values():  # the same order and sums as ``total``
+            calls += c.calls
+            cost += c.cost_usd
+        tpm, burn = self._rate.per_minute(now, self.first_ts)
+        exhausted_in: float | None = None
+        budget = self.budget_usd
+        if budget is not None:
+            left = budget - cost
+            if left <= 0:
+                exhausted_in = 0.0
+            elif burn > 0:
+                exhausted_in = left / burn * 60.0
+        return TickTokens(calls, round(cost, 6), round(burn, 6),
+                          tpm if tpm.is_integer() else round(tpm, 3), budget, exhausted_in)
+
+    def tick_tokens_per_min(self, now: float) -> float | None:
+        """``tick_tokens(now, money=False).tokens_per_min``, None before the first call."""
+        for c in self.by_model.values():
+            if c.calls:
+                tpm = self._rate.per_minute_a(now, self.first_ts)
+                return tpm if tpm.is_integer() else round(tpm, 3)
+        return None
 
     def section(self, now: float, savings: bool = True) -> Tokens:
         """``savings=False``: leave the savings list empty (the analyzers' backlog ticks do not
