@@ -121,8 +121,15 @@ class Aggregator:
         # the hot path (a backlog is a million events; each attribute load and store shows in
         # the profile): the lookups it repeats are held in locals, and so are the counters it
         # moves, written back before anything that may read them (a tick, a bookkeeping event)
-        # and at the end
-        content_of = self._content.get
+        # and at the end. LLM calls, tasks and log lines are gathered and recorded a run at a
+        # time (_flush: one pass per tracker instead of a call chain per event) before anything
+        # reads them: the same points; the trackers are independent of each other, so the
+        # order within each run is all that matters (tests/core/test_ingest_equivalence.py)
+        calls: list[LLMCall] = []
+        tasks: list[TaskEvent] = []
+        logs: list[LogLine] = []
+        add_call, add_task = calls.append, tasks.append
+        content_of = {**self._content, LogLine: logs.append}.get
         bookkeeping_of = self._bookkeeping
         file_of = self.files.get
         since = self.since
@@ -130,14 +137,23 @@ class Aggregator:
         next_tick = self._next_tick if event_time else inf
         n = 0  # events counted here, not yet added to self.events
         max_ts, last, first = self.max_ts, self.last_event_ts, self.first_event_ts
-        src: str | None = None  # the source of the previous event, and its counts
-        fc: _FileCounts | None = None
+        src: str | None = None  # the source of the previous event, its counts, and how many
+        fc: _FileCounts | None = None  # events of it are not yet added to them
+        fn = 0
         try:
             for ev in events:
-                content = content_of(type(ev))
+                cls = type(ev)  # the two commonest first, by identity
+                if cls is LLMCall:
+                    content = add_call
+                elif cls is TaskEvent:
+                    content = add_task
+                else:
+                    content = content_of(cls)
                 if content is None:
                     self._sync(n, max_ts, last, first)
                     n = 0
+                    if calls or tasks or logs:
+                        self._flush(calls, tasks, logs)
                     bookkeeping_of[type(ev)](ev)  # KeyError: not an event type
                     max_ts = self.max_ts
                     ts = ev.ts  # samples and exits carry event time: they tick the analyzers too
@@ -153,10 +169,12 @@ class Aggregator:
                 n += 1
                 source = ev.source
                 if source is not src:
+                    if fc is not None:
+                        fc.events += fn
+                    fn = 0
                     src = source
                     fc = file_of(source) or self._file(source)
-                if fc is not None:
-                    fc.events += 1
+                fn += 1
                 if ts > max_ts:
                     max_ts = ts
                 if last is None or ts > last:
@@ -169,12 +187,49 @@ class Aggregator:
                 if ts >= next_tick:
                     self._sync(n, max_ts, last, first)
                     n = 0
+                    self._flush(calls, tasks, logs)
                     self._tick(ts)
                     next_tick = self._next_tick = ts + self.analyzer.backlog_step_s
         finally:
+            if fc is not None:
+                fc.events += fn
             self._sync(n, max_ts, last, first)
+            self._flush(calls, tasks, logs)
         if self.events != before:
             self.last_event_at = self.clock()
+
+    def _flush(self, calls: list[LLMCall], tasks: list[TaskEvent],
+               logs: list[LogLine]) -> None:
+        """Record the gathered calls, tasks and log lines (in order within each) and empty the
+        lists (first: an exception while recording must not record them again at the end)."""
+        if calls:
+            run = calls.copy()
+            calls.clear()
+            self._add_calls(run)
+        if tasks:
+            run = tasks.copy()
+            tasks.clear()
+            self.patterns.add_many(run)
+        if logs:
+            lines = logs.copy()
+            logs.clear()
+            by_level = self.logtail.by_level
+            before = by_level.get("error", 0) + by_level.get("critical", 0)
+            self.logtail.add_lines(lines)
+            self.error_lines += by_level.get("error", 0) + by_level.get("critical", 0) - before
+
+    def _add_calls(self, calls: list[LLMCall]) -> None:
+        """``_add_call`` of each call in order: runs of calls with stated usage in one pass
+        (TokenLedger.add_calls), the others (estimates, repeat keys) one by one."""
+        add_calls = self.tokens.add_calls
+        rates_of = self.prices.rates
+        k, n = 0, len(calls)
+        while k < n:
+            k, failed = add_calls(calls, k, rates_of)
+            self.llm_errors += failed
+            if k < n:
+                self._add_call(calls[k])
+                k += 1
 
     def _sync(self, n: int, max_ts: float, last: float | None, first: float | None) -> None:
         """Write back what ingest's loop keeps in locals."""
@@ -188,28 +243,6 @@ class Aggregator:
         if fc is None and len(self.files) < MAX_FILES and not source.startswith("pid:"):
             fc = self.files[source] = _FileCounts()
         return fc
-
-    def _ingest_one(self, ev: Event) -> None:
-        # one dict lookup by exact type instead of an isinstance chain: this is the hot path
-        bookkeeping = self._bookkeeping.get(type(ev))
-        if bookkeeping is not None:
-            bookkeeping(ev)
-            return
-        ts = ev.ts
-        if self.since is not None and ts < self.since:
-            self.skipped_old += 1
-            return
-        self.events += 1
-        fc = self.files.get(ev.source) or self._file(ev.source)
-        if fc is not None:
-            fc.events += 1
-        if ts > self.max_ts:
-            self.max_ts = ts
-        if self.last_event_ts is None or ts > self.last_event_ts:
-            self.last_event_ts = ts
-        if self.first_event_ts is None or ts < self.first_event_ts:
-            self.first_event_ts = ts
-        self._content[type(ev)](ev)
 
     def _on_file_status(self, ev: FileStatus) -> None:
         fc = self._file(ev.source)

@@ -22,6 +22,19 @@ class LogTail:
             LogEntry(ts=ev.ts, source=ev.source, level=ev.level, text=ev.text[:MAX_TEXT])
         )
 
+    def add_lines(self, evs: list[LogLine]) -> None:
+        """``add_line`` of each, in order (the backlog path): every line is counted, only
+        those the tail can still hold are kept."""
+        by_level = self.by_level
+        for ev in evs:
+            level = ev.level
+            by_level[level] = by_level.get(level, 0) + 1
+        keep = self._lines.maxlen or 0
+        self._lines.extend(
+            LogEntry(ts=ev.ts, source=ev.source, level=ev.level, text=ev.text[:MAX_TEXT])
+            for ev in (evs[-keep:] if len(evs) > keep else evs)
+        )
+
     def add_bad(self, ev: ParseError) -> None:
         self._bad.append(
             BadLine(source=ev.source, offset=ev.offset, reason=ev.reason, excerpt=ev.excerpt)

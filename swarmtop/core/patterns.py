@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_left
+from functools import reduce
 from itertools import accumulate
+from operator import add as _add
 
 from swarmtop.core.config import COGNITIVE_PATTERNS
 from swarmtop.core.quantiles import AllTime, CountWindow, Window
@@ -71,6 +74,36 @@ class _Pattern:
         self.agents: dict[str, AgentLoad] = {}
 
 
+class _Run:
+    """One pattern's tasks within a PatternTracker.add_many pass, in order."""
+
+    __slots__ = ("p", "target", "agents", "times", "flags", "d_times", "durations", "buckets")
+
+    def __init__(self, p: _Pattern, target: float | None) -> None:
+        self.p = p
+        self.target = target
+        self.agents = p.agents
+        # times as doubles (the windows keep doubles: extended in one copy), durations as
+        # given (the maximum and the sum see the very objects ``add`` would)
+        self.times = array("d")
+        self.flags = bytearray()
+        self.d_times = array("d")
+        self.durations: list[float] = []
+        self.buckets = p.buckets
+
+    def apply(self) -> None:
+        p = self.p
+        n = len(self.times)
+        p.count += n
+        p.errors += self.flags.count(1)
+        p.window_errors.extend(self.times, self.flags)
+        durations = self.durations
+        if durations:
+            p.sum_ms = reduce(_add, durations, p.sum_ms)  # left to right, as += one by one
+            p.all_time.extend(durations)
+            p.window.extend(self.d_times, durations)
+
+
 class PatternTracker:
     def __init__(self, targets_ms: dict[str, float], window_s: float = 60.0) -> None:
         self.targets_ms = targets_ms
@@ -124,6 +157,78 @@ class PatternTracker:
             if load is None:
                 load = p.agents[agent] = AgentLoad()
         load.add(ts, failed, slow, self._tau)
+
+    def add_many(self, events: list[TaskEvent]) -> None:
+        """``add`` of each event in order, in one pass (the backlog path: a run of tasks between
+        two analyzer ticks). The same state as ``add`` one by one: each pattern's times,
+        durations and flags are gathered in order and handed to its windows and sketch at
+        once; sums run in the same order; agent loads decay event by event."""
+        patterns = self._patterns
+        failed_of = self._failed
+        targets = self.targets_ms
+        tau = self._tau
+        exp = math.exp
+        bounds = BUCKETS_S
+        runs: dict[str, _Run] = {}  # pattern -> what this pass gathered for it
+        for ev in events:
+            if ev.phase != "end":
+                continue
+            name = ev.pattern
+            run = runs.get(name)
+            if run is None:
+                p = patterns.get(name)
+                if p is None:
+                    if len(patterns) >= MAX_PATTERNS:
+                        self.dropped += 1
+                        continue
+                    p = patterns[name] = _Pattern(self.window_s)
+                run = runs[name] = _Run(p, targets.get(name))
+            status = ev.status
+            failed = failed_of.get(status)
+            if failed is None:
+                low = status.lower()
+                failed = low not in OK_STATUSES and low not in NEUTRAL_STATUSES
+                if len(failed_of) < MAX_STATUSES:
+                    failed_of[status] = failed
+            ts = ev.ts
+            run.times.append(ts)
+            run.flags.append(failed)
+            duration = ev.duration_ms
+            slow = False
+            if duration is not None:
+                run.d_times.append(ts)
+                run.durations.append(duration)
+                run.buckets[bisect_left(bounds, duration / 1000.0)] += 1
+                target = run.target
+                slow = bool(target and duration > target)
+            agent = ev.agent or "(none)"
+            agents = run.agents
+            load = agents.get(agent)
+            if load is None:
+                if len(agents) >= MAX_AGENTS:
+                    agent = "(other)"
+                    load = agents.get(agent)
+                if load is None:
+                    load = agents[agent] = AgentLoad()
+            # AgentLoad.add, written out
+            last = load.last
+            if last is None or ts >= last:
+                if last is not None and ts != last:
+                    f = exp(-(ts - last) / tau)
+                    load.count *= f
+                    load.errors *= f
+                    load.slow *= f
+                load.last = ts
+                w = 1.0
+            else:
+                w = exp(-(last - ts) / tau)
+            load.count += w
+            if failed:
+                load.errors += w
+            if slow:
+                load.slow += w
+        for run in runs.values():
+            run.apply()
 
     def agent_loads(self, now: float) -> dict[str, dict[str, tuple[float, float, float]]]:
         """pattern -> agent -> (recent tasks, failed, over target), decayed to ``now``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import deque
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -33,7 +34,8 @@ class AllTime:
     def __init__(self) -> None:
         self.count = 0
         self.max: float | None = None
-        self._pending: list[float] = []
+        # doubles, not float objects: numpy takes them in one copy when they are bucketed
+        self._pending = array("d")
         self._sketching = False
         self._store: dict[int, int] = {}
         self._zeros = 0
@@ -47,12 +49,28 @@ class AllTime:
         if len(pending) >= (self.FLUSH_AT if self._sketching else self.EXACT_LIMIT + 1):
             self._flush()
 
+    def extend(self, values: Sequence[float]) -> None:
+        """``add`` of each value in order, at once (the backlog path). The same state: the
+        sketch's buckets do not depend on how values were grouped into flushes, and the exact
+        mode ends once more than EXACT_LIMIT values were seen either way; only ``_pending``
+        may briefly hold one run more than FLUSH_AT."""
+        if not values:
+            return
+        self.count += len(values)
+        top = max(values)  # the first of equal maxima, as add's ``>`` keeps
+        if self.max is None or top > self.max:
+            self.max = top
+        self._pending.extend(values)
+        pending = self._pending
+        if len(pending) >= (self.FLUSH_AT if self._sketching else self.EXACT_LIMIT + 1):
+            self._flush()
+
     def _flush(self) -> None:
         self._sketching = True
         if not self._pending:
             return
-        arr = np.asarray(self._pending, dtype=float)
-        self._pending = []
+        arr = np.frombuffer(self._pending, dtype=float)
+        self._pending = array("d")
         pos = arr[arr > self._MIN]
         self._zeros += int(arr.size - pos.size)
         keys = np.ceil(np.log(pos) / self._LOG_GAMMA).astype(np.int64)
@@ -111,9 +129,10 @@ class _Timeline:
             self._compact()
 
     def _cap(self) -> None:
-        if len(self._ts) - self._head > self.cap:  # full: the oldest goes, as deque(maxlen)
-            self._dropped(self._head, self._head + 1)
-            self._head += 1
+        over = len(self._ts) - self._head - self.cap
+        if over > 0:  # full: the oldest go, as deque(maxlen)
+            self._dropped(self._head, self._head + over)
+            self._head += over
             if self._head > 1024 and self._head * 2 > len(self._ts):
                 self._compact()
 
@@ -137,6 +156,13 @@ class Window(_Timeline):
     def add(self, ts: float, value: float) -> None:
         self._ts.append(ts)
         self._vals.append(value)
+        if len(self._ts) - self._head > self.cap:
+            self._cap()
+
+    def extend(self, times: Sequence[float], values: Sequence[float]) -> None:
+        """``add`` of each (time, value) pair in order, at once (the backlog path)."""
+        self._ts.extend(times)
+        self._vals.extend(values)
         if len(self._ts) - self._head > self.cap:
             self._cap()
 
@@ -192,6 +218,15 @@ class CountWindow(_Timeline):
         self._flags.append(flag)
         if flag:
             self._hits += 1
+        if len(self._ts) - self._head > self.cap:
+            self._cap()
+
+    def extend(self, times: Sequence[float], flags: bytes | bytearray) -> None:
+        """``add`` of each (time, flag) pair in order, at once (the backlog path); ``flags``
+        one byte (0 or 1) per time."""
+        self._ts.extend(times)
+        self._flags.extend(flags)
+        self._hits += flags.count(1)
         if len(self._ts) - self._head > self.cap:
             self._cap()
 

@@ -22,7 +22,9 @@ class PairRateWindow:
         # (edits, now, len, appends, lo, hi, sum of a over buckets[lo:hi], buckets[hi-1][1])
         self._memo: tuple[int, float, int, int, int, int, float, float] | None = None
 
-    def add(self, ts: float, a: float, b: float) -> None:
+    def add(self, ts: float, a: float, b: float) -> list[float] | None:
+        """Returns the newest bucket when the amounts went to it ([second, a, b]: a caller
+        adding more to the same second may add to it directly until it adds elsewhere)."""
         sec = float(int(ts))
         buckets = self._buckets
         if buckets:
@@ -30,23 +32,25 @@ class PairRateWindow:
             if last[0] == sec:
                 last[1] += a
                 last[2] += b
-                return
+                return last
             if sec < last[0]:  # out of order: find its bucket while it is in the window
                 if sec < last[0] - self.span_s - 1:
-                    return  # older than the window (e.g. the next file of a backlog)
+                    return None  # older than the window (e.g. the next file of a backlog)
                 self._edits += 1
                 for bucket in buckets:
                     if bucket[0] == sec:
                         bucket[1] += a
                         bucket[2] += b
-                        return
+                        return None
                 if sec >= buckets[0][0]:
                     ordered = sorted([*buckets, [sec, a, b]], key=lambda x: x[0])
                     buckets.clear()
                     buckets.extend(ordered[-buckets.maxlen:] if buckets.maxlen else ordered)
-                return
+                return None
         self._appends += 1
-        buckets.append([sec, a, b])
+        last = [sec, a, b]
+        buckets.append(last)
+        return last
 
     def totals(self, now: float) -> tuple[float, float]:
         cutoff = now - self.span_s

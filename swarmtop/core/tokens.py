@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from swarmtop.core.prices import Rates
 from swarmtop.core.rates import PairRateWindow
 from swarmtop.core.savings import SavingsTracker
@@ -151,6 +153,85 @@ class TokenLedger:
             self.first_ts = ts
         self._rate.add(ts, input_tokens + output_tokens + cr + cw, cost or 0.0)
         self.savings.observe(ts, call.agent, model, input_tokens, output_tokens, cr, cw, rates)
+
+    def add_calls(self, calls: list[LLMCall], start: int,
+                  rates_of: Callable[[str], Rates | None]) -> tuple[int, int]:
+        """The backlog path: the calls from ``calls[start]`` on whose usage is stated
+        (not estimated, not a repeat key), recorded in order in one pass; the cost is the
+        stated one, else priced with ``rates_of(model)``. Stops at the first call that needs
+        the careful path (the aggregator's ``_add_call``). Returns (where it stopped, how many
+        of the calls it took failed). The same state as ``add`` call by call: the same sums
+        in the same order; calls within one second go to the rate window's bucket directly."""
+        by_model, by_agent = self.by_model, self.by_agent
+        models: dict[str, tuple[_Counts, Rates | None]] = {}  # model -> its bucket and rates
+        rate_add = self._rate.add
+        observe = self.savings.observe
+        first = self.first_ts
+        # the rate window's newest bucket, while the calls stay in its second [lo, hi)
+        bucket: list[float] | None = None
+        lo = hi = 0.0
+        failed = 0
+        k = start
+        try:
+            for k in range(start, len(calls)):
+                call = calls[k]
+                i, o = call.input_tokens, call.output_tokens
+                if call.dedupe_key is not None or call.estimated or (i is None and o is None):
+                    return k, failed
+                if i is None:
+                    i = 0
+                if o is None:
+                    o = 0
+                model = call.model
+                entry = models.get(model)
+                if entry is None:
+                    entry = models[model] = (
+                        by_model.get(model) or _bucket(by_model, model), rates_of(model))
+                mc, rates = entry
+                agent = call.agent or "(none)"
+                ac = by_agent.get(agent) or _bucket(by_agent, agent)
+                cr, cw = call.cache_read_tokens, call.cache_write_tokens
+                cost = call.cost_usd  # a cost stated in the log wins
+                if cost is None and rates is not None:
+                    cost = rates.cost(i, o, cr, cw)
+                if not call.ok:
+                    failed += 1
+                # _Counts.add for both tables, written out
+                mc.input += i
+                mc.output += o
+                mc.cache_read += cr
+                mc.cache_write += cw
+                mc.calls += 1
+                ac.input += i
+                ac.output += o
+                ac.cache_read += cr
+                ac.cache_write += cw
+                ac.calls += 1
+                if cost is None:
+                    mc.unpriced += 1
+                    ac.unpriced += 1
+                    dollars = 0.0
+                else:
+                    mc.cost_usd += cost
+                    ac.cost_usd += cost
+                    dollars = cost or 0.0
+                ts = call.ts
+                if first is None or ts < first:
+                    first = ts
+                if lo <= ts < hi:  # float(int(ts)) == bucket[0], the window's own test
+                    bucket[1] += i + o + cr + cw  # type: ignore[index]
+                    bucket[2] += dollars  # type: ignore[index]
+                else:
+                    bucket = rate_add(ts, i + o + cr + cw, dollars)
+                    # (a negative second is left to rate_add: int() truncates toward zero)
+                    lo, hi = (bucket[0], bucket[0] + 1.0) if bucket and bucket[0] >= 0 else (
+                        0.0, 0.0)
+                if rates is not None:
+                    observe(ts, call.agent, model, i, o, cr, cw, rates)
+            k = len(calls)
+        finally:
+            self.first_ts = first
+        return k, failed
 
     def add_growth(self, call: LLMCall, grow: tuple[int, int, int, int], cost: float | None,
                    estimated: bool) -> None:

@@ -324,12 +324,10 @@ class NativeDecoder:
                     level = norm
                 else:
                     level = detect_level(text)
-                append(LogLine(ts=ts, source=source, level=level, text=text,
-                               agent=rec.agent or ""))
+                append(LogLine(ts, source, level, text, rec.agent or ""))  # positional
             elif kind is _MetricRec:
-                append(MetricEvent(ts=ts, source=source, name=rec.name, value=rec.value,
-                                   unit=rec.unit or "", agent=rec.agent or "",
-                                   metric_kind=rec.metric_kind or "gauge"))
+                append(MetricEvent(ts, source, rec.name, rec.value, rec.unit or "",  # positional
+                                   rec.agent or "", rec.metric_kind or "gauge"))
             else:
                 try:
                     append(_gc_event(rec, ts, source))
