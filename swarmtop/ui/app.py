@@ -118,9 +118,6 @@ class SwarmtopApp(App[int]):
         self.ticks = 0
         self.start_error: BaseException | None = None
         self.exit_signal: int | None = None
-        self._status_cache: Text | None = None
-        self._progress_cache: Text | None = None
-        self._tabs_cache: Text | None = None
         self._installed_signals: list[int] = []
 
     # layout -------------------------------------------------------------------------
@@ -282,11 +279,8 @@ class SwarmtopApp(App[int]):
                 panel.show(snap)
 
     # top lines ------------------------------------------------------------------------
-    def _put(self, widget_id: str, cache_name: str, text: Text) -> None:
-        if getattr(self, cache_name) == text:
-            return
-        setattr(self, cache_name, text)
-        self.query_one(widget_id, TextLines).update(text)
+    def _put(self, widget_id: str, text: Text) -> None:
+        self.query_one(widget_id, TextLines).update(text)  # repaints only a changed line
 
     def _render_status(self) -> None:
         pal = self.palette
@@ -312,7 +306,7 @@ class SwarmtopApp(App[int]):
             s.append("  PAUSED (space)", style=f"bold reverse {pal.warn}")
         if self.zoomed:
             s.append("  zoom (esc)", style=pal.accent)
-        self._put("#status", "_status_cache", s)
+        self._put("#status", s)
 
     def _render_progress(self) -> None:
         widget = self.query_one("#progress", TextLines)
@@ -331,7 +325,7 @@ class SwarmtopApp(App[int]):
         t.append(bar(frac, max(10, min(40, self.size.width - 50))), style=self.palette.accent)
         t.append(f" {frac:.0%}  {fmt_mem(prog.bytes_read)} of {fmt_mem(prog.bytes_total)}"
                  f"  {prog.files_done}/{prog.files_total} files", style=self.palette.muted)
-        self._put("#progress", "_progress_cache", t)
+        self._put("#progress", t)
 
     def _render_tabs(self) -> None:
         # one space less around each label when the full strip does not fit (80 columns)
@@ -341,7 +335,7 @@ class SwarmtopApp(App[int]):
         for i, panel in enumerate(self.panels):
             label = fmt.format(panel.NUMBER, panel.TITLE)
             t.append(label, style="reverse bold" if i == self.current else self.palette.muted)
-        self._put("#tabs", "_tabs_cache", t)
+        self._put("#tabs", t)
 
     # focus follows the panel ------------------------------------------------------------
     def on_descendant_focus(self, event: object) -> None:
@@ -478,7 +472,6 @@ class SwarmtopApp(App[int]):
 
     def _theme_changed(self, _theme: object) -> None:
         self.palette = Palette.from_variables(self.get_css_variables())
-        self._status_cache = self._tabs_cache = self._progress_cache = None
         self._render_status()
         self._render_tabs()
         for panel in self.visible_panels():

@@ -33,6 +33,11 @@ def as_lines(content: object) -> list[Text]:
     return list(text.split("\n", allow_blank=True))
 
 
+def same_lines(a: Sequence[Text], b: Sequence[Text]) -> bool:
+    """Equal text, spans and base style, line for line (Text == ignores the base style)."""
+    return len(a) == len(b) and all(x == y and x.style == y.style for x, y in zip(a, b, strict=True))
+
+
 def text_strip(text: Text, console: Console, width: int | None = None) -> Strip:
     """One line of Text as a Strip; an ellipsis where the Text asks for one and is too wide."""
     if width is not None and text.overflow == "ellipsis" and text.cell_len > width:
@@ -68,12 +73,6 @@ class TextLines(Widget):
         self._rows: list[Text] = []  # logical lines wrapped to _width
         self._strips: dict[int, Strip] = {}
         self._base: Style | None = None
-        self.lines_painted = 0  # strips built since start; tests and benchmarks read it
-
-    @property
-    def text(self) -> Text:
-        """The whole content as one Text (what a Static would have held)."""
-        return Text("\n", end="").join(self._logical)
 
     def _wrap(self, width: int) -> list[Text]:
         if width <= 0:
@@ -87,25 +86,29 @@ class TextLines(Widget):
                 rows.extend(line.wrap(console, width, no_wrap=False))
         return rows
 
-    def update(self, content: object = "", *, layout: bool = True) -> None:  # noqa: ARG002
-        """Show new content; only the lines that differ are painted again. (`layout` is for
-        Static compatibility: a layout pass runs exactly when the number of lines changes.)"""
-        self._logical = as_lines(content)
+    def update(self, content: object = "") -> bool:
+        """Show new content; only the lines that differ are painted again, and a layout pass
+        runs only when the number of lines changes. Returns whether anything changed."""
+        logical = as_lines(content)
+        if same_lines(logical, self._logical) and self._rows:
+            return False
+        self._logical = logical
         if not self.is_mounted or self._width <= 0:
             self._rows = []
             self.refresh(layout=True)
-            return
+            return True
         rows = self._wrap(self._width)
         old = self._rows
         self._rows = rows
         if len(rows) != len(old):
             self._strips.clear()
             self.refresh(layout=True)
-            return
+            return True
         for y, (new, prev) in enumerate(zip(rows, old, strict=True)):
-            if new != prev or new.style != prev.style:
+            if not same_lines((new,), (prev,)):
                 self._strips.pop(y, None)
                 self.refresh(Region(0, y, self._width, 1))
+        return True
 
     # Textual's layout and Line API ----------------------------------------------------
     def _ensure(self, width: int) -> None:
@@ -132,7 +135,6 @@ class TextLines(Widget):
         if strip is None:
             if y < len(self._rows):
                 strip = fit(text_strip(self._rows[y], self.app.console, width), 0, width, base)
-                self.lines_painted += 1
             else:
                 strip = Strip.blank(width, base)
             self._strips[y] = strip
@@ -176,7 +178,6 @@ class LogLines(ScrollView):
         self._strips: dict[int, Strip] = {}  # absolute line number -> its Strip, unstyled
         self._widest = 0
         self._base: Style | None = None
-        self.lines_painted = 0
 
     @property
     def line_count(self) -> int:
@@ -223,7 +224,6 @@ class LogLines(ScrollView):
         if strip is None:
             strip = text_strip(self._lines[index], self.app.console)
             self._strips[number] = strip
-            self.lines_painted += 1
         return fit(strip, round(self.scroll_offset.x), width, base)
 
     def notify_style_update(self) -> None:

@@ -139,7 +139,6 @@ class LogTailPanel(Panel):
         self._render_status()
 
     def rerender(self) -> None:
-        self._static_cache.clear()
         self.rewrite()
 
     def action_level(self) -> None:

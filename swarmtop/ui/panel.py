@@ -18,10 +18,6 @@ from swarmtop.ui.table import SyncTable
 from swarmtop.ui.text import Palette
 
 
-def _lines(content: object) -> int:
-    return str(content).count("\n")
-
-
 class Panel(Vertical):
     """A titled, focusable box. Subclasses set NUMBER/TITLE and implement `render_snapshot`."""
 
@@ -48,7 +44,6 @@ class Panel(Vertical):
         super().__init__(id=f"panel-{self.TITLE.lower().replace(' ', '-')}")
         self.filter_text = ""
         self.shown = 0  # times show() changed something; tests read it
-        self._static_cache: dict[str, object] = {}
         self._snapshot: Snapshot | None = None
 
     def on_mount(self) -> None:
@@ -75,7 +70,6 @@ class Panel(Vertical):
 
     def rerender(self) -> None:
         """Re-draw from the last snapshot (theme, filter or sort changed)."""
-        self._static_cache.clear()
         if self._snapshot is not None:
             self.render_snapshot(self._snapshot)
 
@@ -91,17 +85,10 @@ class Panel(Vertical):
 
     # helpers ---------------------------------------------------------------------------
     def put(self, widget: TextLines, content: object) -> bool:
-        """Update a TextLines only when its content differs from what it shows."""
-        key = widget.id or str(id(widget))
-        old = self._static_cache.get(key)
-        if old == content:
-            return False
-        self._static_cache[key] = content
-        # a layout pass only when the height may change: it costs more than the repaint
-        same_height = old is not None and _lines(old) == _lines(content)
-        widget.update(content, layout=not same_height)  # type: ignore[arg-type]
-        self.shown += 1
-        return True
+        """Show content in a TextLines; counts (in `shown`) only the updates that changed it."""
+        changed = widget.update(content)
+        self.shown += changed
+        return changed
 
     def focus_main(self) -> None:
         target = self.main_widget()

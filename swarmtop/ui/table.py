@@ -28,7 +28,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from swarmtop.ui.lines import fit, set_virtual_size, text_strip
+from swarmtop.ui.lines import fit, same_lines, set_virtual_size, text_strip
 
 CELL_PAD = 1  # spaces each side of a cell
 
@@ -55,11 +55,6 @@ def _sortable(v: Any) -> tuple[int, Any]:
     if isinstance(v, int | float):
         return (1, v)
     return (2, str(v).lower())
-
-
-def _same(a: tuple[Text, ...] | None, b: tuple[Text, ...]) -> bool:
-    # Text == compares text and spans, not the base style: compare that too
-    return a is not None and a == b and all(x.style == y.style for x, y in zip(a, b, strict=True))
 
 
 class SyncTable(ScrollView, can_focus=True):
@@ -129,7 +124,6 @@ class SyncTable(ScrollView, can_focus=True):
         self.filter_text = ""
         self.updates = 0  # cells written since start; tests and benchmarks read it
         self.rebuilds = 0  # times the row keys changed
-        self.lines_painted = 0  # row lines built since start
 
     # sorting ------------------------------------------------------------------------
     def _label(self, col: Column) -> Text:
@@ -197,7 +191,7 @@ class SyncTable(ScrollView, can_focus=True):
         if not force and len(keys) == len(old_keys):
             # the same number of rows: find the rows that changed, measure only those
             dirty = [i for i, r in enumerate(visible)
-                     if old_keys[i] != r.key or not _same(old_cells.get(r.key), r.cells)]
+                     if old_keys[i] != r.key or not same_lines(old_cells.get(r.key, ()), r.cells)]
             widths = self._measure([visible[i] for i in dirty], grow_only=True)
             if widths == self._widths:
                 for i in dirty:
@@ -290,7 +284,6 @@ class SyncTable(ScrollView, can_focus=True):
         if strip is None:
             strip = text_strip(self._line(self._visible[index].cells), console)
             self._strips[index] = strip
-            self.lines_painted += 1
         if index == self.cursor_row:
             strip = Strip(Segment.apply_style(strip, cursor_style))
         return fit(strip, left, width, base)
