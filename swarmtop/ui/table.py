@@ -203,12 +203,7 @@ class SyncTable(ScrollView, can_focus=True):
                     self._strips.pop(i, None)
                 if not same_keys:
                     self._follow_cursor(cursor_key)
-                top = round(self.scroll_offset.y)
-                height = self.size.height
-                for i in dirty:
-                    y = i + 1 - top
-                    if 1 <= y < height:
-                        self.refresh(Region(0, y, self.size.width, 1))
+                self._refresh_rows(dirty)
                 return
         else:
             widths = self._measure(visible, grow_only=False)
@@ -302,21 +297,25 @@ class SyncTable(ScrollView, can_focus=True):
     def get_row_at(self, index: int) -> list[Text]:
         return list(self._visible[index].cells)
 
-    def move_cursor(self, row: int, *, scroll: bool = True, **_: object) -> None:
+    def move_cursor(self, row: int) -> None:
         if not self._keys:
             return
         row = max(0, min(row, len(self._keys) - 1))
         if row == self.cursor_row:
             return
         old, self.cursor_row = self.cursor_row, row
-        top = round(self.scroll_offset.y)
-        for index in (old, row):
-            y = index + 1 - top
-            if 1 <= y < self.size.height:
-                self.refresh(Region(0, y, self.size.width, 1))
-        if scroll:
-            self._scroll_to_cursor()
+        self._refresh_rows((old, row))
+        self._scroll_to_cursor()
         self.post_message(self.RowHighlighted(self, self.selected_key, row))
+
+    def _refresh_rows(self, indexes: Sequence[int]) -> None:
+        """Mark the lines of these rows dirty (those on screen)."""
+        top = round(self.scroll_offset.y)
+        height, width = self.size.height, self.size.width
+        for index in indexes:
+            y = index + 1 - top
+            if 1 <= y < height:
+                self.refresh(Region(0, y, width, 1))
 
     def _scroll_to_cursor(self) -> None:
         rows_shown = max(1, self.size.height - 1)
