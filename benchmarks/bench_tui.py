@@ -12,21 +12,13 @@ patterns and the selected process's RSS graph all changing.
 from __future__ import annotations
 
 import argparse
-import fcntl
-import os
-import pty
-import select
-import signal
-import struct
-import subprocess
 import sys
-import termios
 import time
-from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks._live import PtyProcess
+
 CHILD = """
 import sys
 from swarmtop.ui import run_app
@@ -36,53 +28,21 @@ sys.exit(run_app(feed, theme=None, interval=0.5))
 """
 
 
-def drain(fd: int, until: float) -> int:
-    n = 0
-    while True:
-        left = until - time.monotonic()
-        if left <= 0:
-            return n
-        ready, _, _ = select.select([fd], [], [], min(left, 0.1))
-        if ready:
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except OSError:
-                return n
-            if not chunk:
-                return n
-            n += len(chunk)
-
-
-def measure(frozen: bool, seconds: float, cols: int = 120, rows: int = 40) -> dict[str, float]:
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor",
-               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.pop("NO_COLOR", None)
-    t_launch = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD.format(frozen=frozen)], stdin=slave,
-                            stdout=slave, stderr=slave, env=env, cwd=ROOT,
-                            start_new_session=True)
-    os.close(slave)
+def measure(frozen: bool, seconds: float) -> dict[str, float]:
+    term = PtyProcess([sys.executable, "-c", CHILD.format(frozen=frozen)])  # 120x40
     try:
-        first = drain(master, time.monotonic() + 3.0)  # start-up and the first frames
-        ps = psutil.Process(proc.pid)
-        cpu0 = sum(ps.cpu_times()[:2])
-        t0 = time.monotonic()
-        written = drain(master, t0 + seconds)
+        time.sleep(3.0)  # start-up and the first frames
+        ps = psutil.Process(term.proc.pid)
+        cpu0, w0, t0 = sum(ps.cpu_times()[:2]), term.written, time.monotonic()
+        time.sleep(seconds)
         elapsed = time.monotonic() - t0
         cpu = sum(ps.cpu_times()[:2]) - cpu0
+        written = term.written - w0
         rss = ps.memory_info().rss
-        proc.send_signal(signal.SIGTERM)
-        drain(master, time.monotonic() + 1.0)
-        proc.wait(timeout=20)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
+        term.close()
     return {"kb_per_s": written / elapsed / 1024, "cpu_pct": 100 * cpu / elapsed,
-            "rss_mb": rss / 2**20, "startup_kb": first / 1024,
-            "launch_s": t0 - t_launch}
+            "rss_mb": rss / 2**20}
 
 
 def main() -> int:
