@@ -200,9 +200,10 @@ class LogLines(ScrollView):
             self._strips = {n: s for n, s in self._strips.items() if n >= self._first}
         self._widest = max(self._widest, max(t.cell_len for t in lines))
         set_virtual_size(self, Size(self._widest, len(self._lines)))
-        if follow:
+        if follow:  # forced: on the first overflow the scrollbar (which gates scrolling)
+            # only appears at the next layout pass, and the tail would stay at the top
             self.scroll_to(y=max(0, len(self._lines) - self.scrollable_content_region.height),
-                           animate=False, immediate=True)
+                           animate=False, immediate=True, force=True)
         self.refresh()
 
     def clear(self) -> None:

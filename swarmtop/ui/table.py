@@ -329,9 +329,10 @@ class SyncTable(ScrollView, can_focus=True):
         rows_shown = max(1, self.size.height - 1)
         top = round(self.scroll_offset.y)
         if self.cursor_row < top:
-            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True, force=True)
         elif self.cursor_row >= top + rows_shown:
-            self.scroll_to(y=self.cursor_row - rows_shown + 1, animate=False, immediate=True)
+            self.scroll_to(y=self.cursor_row - rows_shown + 1, animate=False, immediate=True,
+                           force=True)
 
     def action_cursor_up(self) -> None:
         self.move_cursor(self.cursor_row - 1)
