@@ -127,8 +127,89 @@ async def bench_jitter(pids: int, ticks: int, interval: float) -> dict[str, floa
             p.wait()
 
 
+def thread_cpu_ns() -> dict[str, int]:
+    """CPU time (ns, from schedstat) of this process's threads, summed by thread name."""
+    import os
+
+    out: dict[str, int] = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                name = f.read().strip()
+            with open(f"/proc/self/task/{tid}/schedstat") as f:
+                ns = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that just ended
+        key = "sampler" if name.startswith("swarmtop-ps") else name
+        out[key] = out.get(key, 0) + ns
+    return out
+
+
+def read_cost(procs: list[int], rounds: int, procfs: bool) -> float:
+    """Microseconds of this thread's CPU per process read (``_read``), one thread, no pool."""
+    kw = {} if procfs else {"procfs": False}
+    try:
+        sampler = ProcessSampler(procs, children=False, **kw)  # type: ignore[arg-type]
+    except TypeError:  # a sampler without the procfs fast path
+        if procfs:
+            return float("nan")
+        sampler = ProcessSampler(procs, children=False)
+    ws = sampler._discover()
+    for w in ws:
+        sampler._read(w)  # prime
+    t = time.thread_time()
+    for _ in range(rounds):
+        for w in ws:
+            sampler._read(w)
+    return (time.thread_time() - t) / (rounds * len(ws)) * 1e6
+
+
+async def bench_cost(pids: int, seconds: float, interval: float, workers: int) -> dict[str, object]:
+    """Sampler CPU with ``pids`` sleeping processes: the pool threads and the loop's thread,
+    from /proc/self/task/*/schedstat (ns), over ``seconds`` of sampling."""
+    import os
+
+    procs = [subprocess.Popen(["sleep", "600"], start_new_session=True) for _ in range(pids)]
+    try:
+        ids = [p.pid for p in procs]
+        per_read = {"psutil_us": round(read_cost(ids, 200, False), 1),
+                    "procfs_us": round(read_cost(ids, 200, True), 1)}
+        sampler = ProcessSampler(ids, children=False, interval=interval, workers=workers)
+
+        async def emit(batch: list[Event]) -> None:
+            pass
+
+        task = asyncio.create_task(sampler.run(emit))
+        while sampler.ticks < 2:
+            await asyncio.sleep(0.05)
+        main = next(t for t in os.listdir("/proc/self/task") if t == str(os.getpid()))
+        before, w0 = thread_cpu_ns(), time.monotonic()
+        await asyncio.sleep(seconds)
+        after, w1 = thread_cpu_ns(), time.monotonic()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await sampler.close()
+        main_name = open(f"/proc/self/task/{main}/comm").read().strip()
+        span = (w1 - w0) * 1e9
+
+        def share(key: str) -> float:
+            return round((after.get(key, 0) - before.get(key, 0)) / span * 100, 3)
+
+        return {"pids": pids, "seconds": round(w1 - w0, 1), "workers": sampler.workers,
+                "sampler_threads_pct": share("sampler"), "loop_thread_pct": share(main_name),
+                **per_read}
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
 async def main_async(args: argparse.Namespace) -> dict[str, object]:
-    out: dict[str, object] = {"interval_s": args.interval, "tree": [], "jitter": None}
+    out: dict[str, object] = {"interval_s": args.interval, "tree": [], "jitter": None,
+                              "cost": None}
+    if args.cost_seconds:
+        out["cost"] = await bench_cost(args.jitter_pids or 10, args.cost_seconds, args.interval,
+                                       args.workers)
     for n in args.tree:
         out["tree"].append(  # type: ignore[union-attr]
             await bench_tree(n, args.tree_ticks, args.interval, args.workers))
@@ -170,6 +251,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     p.add_argument("--tree-ticks", type=int, default=10)
     p.add_argument("--jitter-pids", type=int, default=10)
     p.add_argument("--jitter-ticks", type=int, default=120)
+    p.add_argument("--cost-seconds", type=float, default=30,
+                   help="seconds of sampling --jitter-pids sleepers for the CPU figure (0: skip)")
     p.add_argument("--interval", type=float, default=0.5)
     p.add_argument("--workers", type=int, default=2, help="sampler threads")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: checks it still runs")
@@ -177,7 +260,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     args = p.parse_args(argv)
     if args.smoke:
         args.tree, args.tree_ticks, args.jitter_pids, args.jitter_ticks = [4], 2, 2, 3
-        args.interval = 0.1
+        args.interval, args.cost_seconds = 0.1, 1
     out = asyncio.run(main_async(args))
     print(json.dumps(out, indent=2) if args.json else markdown(out, args.workers), flush=True)
     return out
