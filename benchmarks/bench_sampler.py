@@ -128,31 +128,38 @@ async def bench_jitter(pids: int, ticks: int, interval: float) -> dict[str, floa
 
 
 def thread_cpu_ns() -> dict[str, int]:
-    """CPU time (ns, from schedstat) of this process's threads, summed by thread name."""
+    """CPU time (ns, from /proc/self/task/*/schedstat) of this process's threads by role:
+    ``sampler`` (the pool, named swarmtop-ps*), ``loop`` (the main thread, running the event
+    loop) and ``other``; ``total`` is the whole process."""
     import os
+    import threading
 
-    out: dict[str, int] = {}
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    main = threading.main_thread().native_id
+    out = {"sampler": 0, "loop": 0, "other": 0, "total": 0}
     for tid in os.listdir("/proc/self/task"):
         try:
-            with open(f"/proc/self/task/{tid}/comm") as f:
-                name = f.read().strip()
             with open(f"/proc/self/task/{tid}/schedstat") as f:
                 ns = int(f.read().split()[0])
         except (OSError, ValueError, IndexError):
             continue  # a thread that just ended
-        key = "sampler" if name.startswith("swarmtop-ps") else name
-        out[key] = out.get(key, 0) + ns
+        name = names.get(int(tid), "")
+        key = ("loop" if int(tid) == main else
+               "sampler" if name.startswith("swarmtop-ps") else "other")
+        out[key] += ns
+        out["total"] += ns
     return out
 
 
 def read_cost(procs: list[int], rounds: int, procfs: bool) -> float:
     """Microseconds of this thread's CPU per process read (``_read``), one thread, no pool."""
-    kw = {} if procfs else {"procfs": False}
-    try:
-        sampler = ProcessSampler(procs, children=False, **kw)  # type: ignore[arg-type]
-    except TypeError:  # a sampler without the procfs fast path
-        if procfs:
-            return float("nan")
+    import inspect
+
+    if "procfs" in inspect.signature(ProcessSampler).parameters:
+        sampler = ProcessSampler(procs, children=False, procfs=procfs)  # type: ignore[call-arg]
+    elif procfs:
+        return float("nan")  # a sampler without the fast path
+    else:
         sampler = ProcessSampler(procs, children=False)
     ws = sampler._discover()
     for w in ws:
@@ -165,16 +172,16 @@ def read_cost(procs: list[int], rounds: int, procfs: bool) -> float:
 
 
 async def bench_cost(pids: int, seconds: float, interval: float, workers: int) -> dict[str, object]:
-    """Sampler CPU with ``pids`` sleeping processes: the pool threads and the loop's thread,
-    from /proc/self/task/*/schedstat (ns), over ``seconds`` of sampling."""
-    import os
+    """Sampler CPU with ``pids`` sleeping processes, children followed as ``--pid`` does (the
+    tree is re-scanned every 3 s): the pool threads and the loop's thread, from
+    /proc/self/task/*/schedstat (ns), over ``seconds`` of sampling."""
 
     procs = [subprocess.Popen(["sleep", "600"], start_new_session=True) for _ in range(pids)]
     try:
         ids = [p.pid for p in procs]
         per_read = {"psutil_us": round(read_cost(ids, 200, False), 1),
                     "procfs_us": round(read_cost(ids, 200, True), 1)}
-        sampler = ProcessSampler(ids, children=False, interval=interval, workers=workers)
+        sampler = ProcessSampler(ids, interval=interval, workers=workers)
 
         async def emit(batch: list[Event]) -> None:
             pass
@@ -182,21 +189,20 @@ async def bench_cost(pids: int, seconds: float, interval: float, workers: int) -
         task = asyncio.create_task(sampler.run(emit))
         while sampler.ticks < 2:
             await asyncio.sleep(0.05)
-        main = next(t for t in os.listdir("/proc/self/task") if t == str(os.getpid()))
         before, w0 = thread_cpu_ns(), time.monotonic()
         await asyncio.sleep(seconds)
         after, w1 = thread_cpu_ns(), time.monotonic()
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await sampler.close()
-        main_name = open(f"/proc/self/task/{main}/comm").read().strip()
         span = (w1 - w0) * 1e9
 
         def share(key: str) -> float:
             return round((after.get(key, 0) - before.get(key, 0)) / span * 100, 3)
 
         return {"pids": pids, "seconds": round(w1 - w0, 1), "workers": sampler.workers,
-                "sampler_threads_pct": share("sampler"), "loop_thread_pct": share(main_name),
+                "sampler_threads_pct": share("sampler"), "loop_thread_pct": share("loop"),
+                "process_pct": share("total"),
                 **per_read}
     finally:
         for p in procs:
@@ -233,6 +239,14 @@ def markdown(out: dict[str, object], workers: int) -> str:
             lines.append(target(f"{r['processes']}-PID tree sampling", f"max {r['sweep_ms_max']} ms",
                                 f"inside one {tick_ms:.0f} ms tick",
                                 float(r["sweep_ms_max"]) < tick_ms and not r["missed_ticks"]))
+    c = out.get("cost")
+    if c:
+        lines.append(
+            f"- sampler CPU, {c['pids']} sleeping PIDs at {out['interval_s']} s, children "
+            f"followed, over {c['seconds']} s: pool threads {c['sampler_threads_pct']} %, event "
+            f"loop thread {c['loop_thread_pct']} %, whole process {c['process_pct']} % of a core "
+            f"({c['workers']} workers at most); one process read {c['procfs_us']} µs from /proc, "
+            f"{c['psutil_us']} µs through psutil")
     j = out["jitter"]
     if j:
         lines.append(

@@ -6,13 +6,13 @@ late is skipped and counted rather than run back to back with the next (no bunch
 MAX_SKIPS skips in a row a late tick runs anyway (counted as ``forced``), so a starved loop still
 samples.
 
-On Linux a process is read straight from /proc (``procfs``: /proc/PID/stat once, the fd
-directory, /proc/PID/io, ≈ 4x cheaper than psutil's six files); psutil is used elsewhere, when
-/proc is not mounted, and for USS. The reads run in a small thread pool (at most 2 workers).
-Within a tick one worker starts on a shared queue of processes; a second joins only if the queue
-is not empty after ``help_after_s`` (a big tree, or a read that hangs): two threads reading
-small files ping-pong the GIL on every syscall, which costs more than the reads for a few
-processes (measured: docs/processes.md). So a process whose /proc reads block holds up one
+On Linux a process is read straight from /proc (``procfs``: /proc/PID/stat once, statm, the
+fd directory, /proc/PID/io: ≈ 5x cheaper than psutil's six files and its wrappers); psutil is
+used elsewhere, when /proc is not mounted, and for USS. The reads run in a small thread pool
+(at most 2 workers). Within a tick one worker starts on a shared queue of processes; a second
+joins only if the queue is not empty after ``help_after_s`` (a big tree, or a read that hangs):
+two threads reading small files hand the GIL back and forth on every syscall, which costs more
+than it saves (measured: docs/processes.md). So a process whose /proc reads block holds up one
 worker, not the others; its sample is emitted when it arrives (a later tick), and it is not
 queued again while a read is in flight.
 
@@ -413,6 +413,10 @@ class ProcessSampler:
         io_read: int | None = None
         io_write: int | None = None
         try:
+            rss = procfs.read_rss(pid)
+        except (FileNotFoundError, ProcessLookupError):
+            return self._exit_event(w)
+        try:
             fds = procfs.count_fds(pid)
         except PermissionError:
             denied.append("fds")
@@ -437,7 +441,7 @@ class ProcessSampler:
         return ProcessSample(
             ts=self.clock(), source=f"pid:{pid}", pid=pid, create_time=w.create_time,
             name=w.name, parent=st.ppid, status=st.status, denied=tuple(denied),
-            cgroup_limit=w.limit, rss=st.rss, cpu_percent=cpu_percent, threads=st.threads,
+            cgroup_limit=w.limit, rss=rss, cpu_percent=cpu_percent, threads=st.threads,
             fds=fds, io_read_bytes=io_read, io_write_bytes=io_write,
         )
 
