@@ -51,11 +51,14 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-async def bench_tree(n: int, ticks: int, interval: float, workers: int = 2) -> dict[str, float]:
+async def bench_tree(n: int, ticks: int, interval: float, workers: int = 2,
+                     help_after: float | None = None) -> dict[str, float]:
     root = start_tree(n)
     try:
         sampler = ProcessSampler([root.pid], interval=interval, tree_refresh_s=3600,
                                  workers=workers)
+        if help_after is not None:
+            sampler.help_after_s = help_after
         samples: list[Event] = []
         sweeps: list[float] = []
 
@@ -218,7 +221,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, object]:
                                        args.workers)
     for n in args.tree:
         out["tree"].append(  # type: ignore[union-attr]
-            await bench_tree(n, args.tree_ticks, args.interval, args.workers))
+            await bench_tree(n, args.tree_ticks, args.interval, args.workers, args.help_after))
     if args.jitter_pids:
         out["jitter"] = await bench_jitter(args.jitter_pids, args.jitter_ticks, args.interval)
     return out
@@ -269,6 +272,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                    help="seconds of sampling --jitter-pids sleepers for the CPU figure (0: skip)")
     p.add_argument("--interval", type=float, default=0.5)
     p.add_argument("--workers", type=int, default=2, help="sampler threads")
+    p.add_argument("--help-after", type=float, default=None,
+                   help="seconds before a second worker joins a sweep (0: all start at once)")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: checks it still runs")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
