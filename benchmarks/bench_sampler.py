@@ -51,11 +51,14 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-async def bench_tree(n: int, ticks: int, interval: float, workers: int = 2) -> dict[str, float]:
+async def bench_tree(n: int, ticks: int, interval: float, workers: int = 2,
+                     help_after: float | None = None) -> dict[str, float]:
     root = start_tree(n)
     try:
         sampler = ProcessSampler([root.pid], interval=interval, tree_refresh_s=3600,
                                  workers=workers)
+        if help_after is not None:
+            sampler.help_after_s = help_after
         samples: list[Event] = []
         sweeps: list[float] = []
 
@@ -127,11 +130,98 @@ async def bench_jitter(pids: int, ticks: int, interval: float) -> dict[str, floa
             p.wait()
 
 
+def thread_cpu_ns() -> dict[str, int]:
+    """CPU time (ns, from /proc/self/task/*/schedstat) of this process's threads by role:
+    ``sampler`` (the pool, named swarmtop-ps*), ``loop`` (the main thread, running the event
+    loop) and ``other``; ``total`` is the whole process."""
+    import os
+    import threading
+
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    main = threading.main_thread().native_id
+    out = {"sampler": 0, "loop": 0, "other": 0, "total": 0}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/schedstat") as f:
+                ns = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that just ended
+        name = names.get(int(tid), "")
+        key = ("loop" if int(tid) == main else
+               "sampler" if name.startswith("swarmtop-ps") else "other")
+        out[key] += ns
+        out["total"] += ns
+    return out
+
+
+def read_cost(procs: list[int], rounds: int, procfs: bool) -> float:
+    """Microseconds of this thread's CPU per process read (``_read``), one thread, no pool."""
+    import inspect
+
+    if "procfs" in inspect.signature(ProcessSampler).parameters:
+        sampler = ProcessSampler(procs, children=False, procfs=procfs)  # type: ignore[call-arg]
+    elif procfs:
+        return float("nan")  # a sampler without the fast path
+    else:
+        sampler = ProcessSampler(procs, children=False)
+    ws = sampler._discover()
+    for w in ws:
+        sampler._read(w)  # prime
+    t = time.thread_time()
+    for _ in range(rounds):
+        for w in ws:
+            sampler._read(w)
+    return (time.thread_time() - t) / (rounds * len(ws)) * 1e6
+
+
+async def bench_cost(pids: int, seconds: float, interval: float, workers: int) -> dict[str, object]:
+    """Sampler CPU with ``pids`` sleeping processes, children followed as ``--pid`` does (the
+    tree is re-scanned every 3 s): the pool threads and the loop's thread, from
+    /proc/self/task/*/schedstat (ns), over ``seconds`` of sampling."""
+
+    procs = [subprocess.Popen(["sleep", "600"], start_new_session=True) for _ in range(pids)]
+    try:
+        ids = [p.pid for p in procs]
+        per_read = {"psutil_us": round(read_cost(ids, 200, False), 1),
+                    "procfs_us": round(read_cost(ids, 200, True), 1)}
+        sampler = ProcessSampler(ids, interval=interval, workers=workers)
+
+        async def emit(batch: list[Event]) -> None:
+            pass
+
+        task = asyncio.create_task(sampler.run(emit))
+        while sampler.ticks < 2:
+            await asyncio.sleep(0.05)
+        before, w0 = thread_cpu_ns(), time.monotonic()
+        await asyncio.sleep(seconds)
+        after, w1 = thread_cpu_ns(), time.monotonic()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await sampler.close()
+        span = (w1 - w0) * 1e9
+
+        def share(key: str) -> float:
+            return round((after.get(key, 0) - before.get(key, 0)) / span * 100, 3)
+
+        return {"pids": pids, "seconds": round(w1 - w0, 1), "workers": sampler.workers,
+                "sampler_threads_pct": share("sampler"), "loop_thread_pct": share("loop"),
+                "process_pct": share("total"),
+                **per_read}
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
 async def main_async(args: argparse.Namespace) -> dict[str, object]:
-    out: dict[str, object] = {"interval_s": args.interval, "tree": [], "jitter": None}
+    out: dict[str, object] = {"interval_s": args.interval, "tree": [], "jitter": None,
+                              "cost": None}
+    if args.cost_seconds:
+        out["cost"] = await bench_cost(args.jitter_pids or 10, args.cost_seconds, args.interval,
+                                       args.workers)
     for n in args.tree:
         out["tree"].append(  # type: ignore[union-attr]
-            await bench_tree(n, args.tree_ticks, args.interval, args.workers))
+            await bench_tree(n, args.tree_ticks, args.interval, args.workers, args.help_after))
     if args.jitter_pids:
         out["jitter"] = await bench_jitter(args.jitter_pids, args.jitter_ticks, args.interval)
     return out
@@ -152,6 +242,14 @@ def markdown(out: dict[str, object], workers: int) -> str:
             lines.append(target(f"{r['processes']}-PID tree sampling", f"max {r['sweep_ms_max']} ms",
                                 f"inside one {tick_ms:.0f} ms tick",
                                 float(r["sweep_ms_max"]) < tick_ms and not r["missed_ticks"]))
+    c = out.get("cost")
+    if c:
+        lines.append(
+            f"- sampler CPU, {c['pids']} sleeping PIDs at {out['interval_s']} s, children "
+            f"followed, over {c['seconds']} s: pool threads {c['sampler_threads_pct']} %, event "
+            f"loop thread {c['loop_thread_pct']} %, whole process {c['process_pct']} % of a core "
+            f"({c['workers']} workers at most); one process read {c['procfs_us']} µs from /proc, "
+            f"{c['psutil_us']} µs through psutil")
     j = out["jitter"]
     if j:
         lines.append(
@@ -170,14 +268,18 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     p.add_argument("--tree-ticks", type=int, default=10)
     p.add_argument("--jitter-pids", type=int, default=10)
     p.add_argument("--jitter-ticks", type=int, default=120)
+    p.add_argument("--cost-seconds", type=float, default=30,
+                   help="seconds of sampling --jitter-pids sleepers for the CPU figure (0: skip)")
     p.add_argument("--interval", type=float, default=0.5)
     p.add_argument("--workers", type=int, default=2, help="sampler threads")
+    p.add_argument("--help-after", type=float, default=None,
+                   help="seconds before a second worker joins a sweep (0: all start at once)")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: checks it still runs")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     if args.smoke:
         args.tree, args.tree_ticks, args.jitter_pids, args.jitter_ticks = [4], 2, 2, 3
-        args.interval = 0.1
+        args.interval, args.cost_seconds = 0.1, 1
     out = asyncio.run(main_async(args))
     print(json.dumps(out, indent=2) if args.json else markdown(out, args.workers), flush=True)
     return out

@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from swarmtop.events import Event, ProcessExit, ProcessSample
+from swarmtop.sources import procfs
 from swarmtop.sources.launcher import Launcher, LaunchError
 from swarmtop.sources.paths import SourceError
 from swarmtop.sources.sampler import ProcessSampler, check_pids
@@ -139,13 +140,20 @@ async def test_zombie_shown_as_zombie():
         stop(parent)
 
 
-async def test_access_denied_degrades_to_readable_fields(monkeypatch):
+@pytest.mark.parametrize("fast", [False, True], ids=["psutil", "procfs"])
+async def test_access_denied_degrades_to_readable_fields(monkeypatch, fast):
     def denied(self):
         raise psutil.AccessDenied(self.pid)
 
+    def refused(pid):
+        raise PermissionError(13, "Permission denied")
+
     monkeypatch.setattr(psutil.Process, "num_fds", denied)
     monkeypatch.setattr(psutil.Process, "io_counters", denied)
-    s = ProcessSampler([os.getpid()], children=False, interval=0.1)
+    monkeypatch.setattr(procfs, "count_fds", refused)
+    monkeypatch.setattr(procfs, "read_io", refused)
+    s = ProcessSampler([os.getpid()], children=False, interval=0.1, procfs=fast)
+    assert s.fast is (fast and procfs.available())
     events = s.sample_now()
     (sample,) = [e for e in events if isinstance(e, ProcessSample)]
     assert sample.rss and sample.rss > 0 and sample.threads
@@ -229,21 +237,32 @@ def test_launcher_unknown_command_is_a_usage_error():
     assert issubclass(LaunchError, SourceError)
 
 
-async def test_one_slow_process_does_not_delay_the_others(monkeypatch):
+@pytest.mark.parametrize("fast", [False, True], ids=["psutil", "procfs"])
+async def test_one_slow_process_does_not_delay_the_others(monkeypatch, fast):
     slow_child = spawn("stable", rate=1e6, life=15)
     fast_child = spawn("stable", rate=1e6, life=15)
     real = psutil.Process.num_threads
+    real_fds = procfs.count_fds
     blocked = {"n": 0}
 
-    def num_threads(self):
-        if self.pid == slow_child.pid and blocked["n"] < 1:
+    def stuck(pid: int) -> None:
+        if pid == slow_child.pid and blocked["n"] < 1:
             blocked["n"] += 1
             time.sleep(1.5)  # a /proc read stuck for three ticks
+
+    def num_threads(self):
+        stuck(self.pid)
         return real(self)
 
+    def count_fds(pid):
+        stuck(pid)
+        return real_fds(pid)
+
     monkeypatch.setattr(psutil.Process, "num_threads", num_threads)
+    monkeypatch.setattr(procfs, "count_fds", count_fds)
     try:
-        s = ProcessSampler([slow_child.pid, fast_child.pid], children=False, interval=0.5)
+        s = ProcessSampler([slow_child.pid, fast_child.pid], children=False, interval=0.5,
+                           procfs=fast)
         c = Collector()
         task = asyncio.create_task(s.run(c))
         await until(lambda: len(c.samples(slow_child.pid)) >= 2)
