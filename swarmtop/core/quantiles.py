@@ -12,6 +12,42 @@ import numpy as np
 QUANTILES = (0.5, 0.9, 0.99)
 
 
+def linear_quantiles(vals: np.ndarray, qs: tuple[float, ...] = QUANTILES,
+                     ) -> list[float]:
+    """``[float(v) for v in np.quantile(vals, qs)]`` to the last bit, at a fraction of the
+    cost for the few hundred values of a window: np.quantile spends ≈ 60 µs a call on
+    argument handling and an np.unique of its indices. The same steps as numpy's default
+    ('linear') method: the order statistics around (n-1)q by one partition, then numpy's
+    ``_lerp`` (a + (b-a)t, or b - (b-a)(1-t) from t = 0.5 on), in the same float operations.
+    ``vals`` (non-empty) is partitioned in place. Non-finite values go to np.quantile."""
+    n = vals.size
+    last = n - 1
+    spots = []
+    kth = {0, last}
+    for q in qs:
+        virtual = last * q
+        lo = math.floor(virtual)
+        if virtual >= last:
+            lo = hi = last
+            t = virtual + 1.0  # numpy's gamma: its index is -1 there (a = b, so unused)
+        else:
+            hi = lo + 1
+            t = virtual - lo
+        spots.append((lo, hi, t))
+        kth.add(lo)
+        kth.add(hi)
+    vals.partition(sorted(kth))
+    low, high = vals[0], vals[last]
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return [float(v) for v in np.quantile(vals, qs)]
+    out = []
+    for lo, hi, t in spots:
+        a, b = float(vals[lo]), float(vals[hi])
+        d = b - a
+        out.append(b - d * (1 - t) if t >= 0.5 else a + d * t)
+    return out
+
+
 class AllTime:
     """All-time quantiles in bounded memory; count and max are exact.
 
@@ -83,7 +119,7 @@ class AllTime:
         if self.count == 0:
             return [None] * len(qs)
         if not self._sketching:
-            return [float(v) for v in np.quantile(np.asarray(self._pending), qs)]
+            return linear_quantiles(np.array(self._pending), qs)
         self._flush()
         keys = sorted(self._store)
         cum = np.cumsum([self._store[k] for k in keys]) + self._zeros
@@ -186,7 +222,7 @@ class Window(_Timeline):
         vals = self.values(now)
         if vals.size == 0:
             return [None] * len(qs)
-        return [float(v) for v in np.quantile(vals, qs)]
+        return linear_quantiles(vals, qs)  # type: ignore[return-value]
 
     def p99(self, now: float) -> float | None:
         """``quantiles(now, (0.99,))[0]`` (linear interpolation) for a fraction of the cost:
