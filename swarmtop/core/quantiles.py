@@ -58,7 +58,8 @@ class AllTime:
     so adding one costs a list append.
     """
 
-    __slots__ = ("count", "max", "_pending", "_sketching", "_store", "_zeros")
+    __slots__ = ("count", "max", "_pending", "_sketching", "_store", "_zeros", "_keys",
+                 "_key_array", "_counts", "_memo")
 
     EXACT_LIMIT = 2048
     FLUSH_AT = 4096
@@ -73,6 +74,13 @@ class AllTime:
         # doubles, not float objects: numpy takes them in one copy when they are bucketed
         self._pending = array("d")
         self._sketching = False
+        # the sketch's keys in order and their counts (np.int64), kept in step with _store
+        # while no new key appears (a new key: rebuilt at the next read, once per new bucket)
+        self._keys: list[int] | None = None
+        self._key_array = np.empty(0, dtype=np.int64)
+        self._counts = np.empty(0, dtype=np.int64)
+        # (count, qs, answer) of the last read: a pattern with no task since reads it again
+        self._memo: tuple[int, tuple[float, ...], list[float | None]] = (-1, (), [])
         self._store: dict[int, int] = {}
         self._zeros = 0
 
@@ -110,20 +118,39 @@ class AllTime:
         pos = arr[arr > self._MIN]
         self._zeros += int(arr.size - pos.size)
         keys = np.ceil(np.log(pos) / self._LOG_GAMMA).astype(np.int64)
-        uniq, counts = np.unique(keys, return_counts=True)
         store = self._store
-        for k, c in zip(uniq.tolist(), counts.tolist(), strict=True):
-            store[k] = store.get(k, 0) + c
+        known = len(store)
+        if keys.size <= 64:  # a live snapshot's few new values: np.unique costs more
+            get = store.get
+            for k in keys.tolist():
+                store[k] = get(k, 0) + 1
+        else:
+            uniq, counts = np.unique(keys, return_counts=True)
+            for k, c in zip(uniq.tolist(), counts.tolist(), strict=True):
+                store[k] = store.get(k, 0) + c
+        if len(store) != known:
+            self._keys = None
+        elif self._keys is not None and keys.size:
+            np.add.at(self._counts, np.searchsorted(self._key_array, keys), 1)
 
     def quantiles(self, qs: tuple[float, ...] = QUANTILES) -> list[float | None]:
         if self.count == 0:
             return [None] * len(qs)
+        memo = self._memo
+        if memo[0] == self.count and memo[1] == qs:  # nothing added since: the same answer
+            return list(memo[2])
         if not self._sketching:
-            return linear_quantiles(np.array(self._pending), qs)
+            out: list[float | None] = linear_quantiles(np.array(self._pending), qs)  # type: ignore[assignment]
+            self._memo = (self.count, qs, out)
+            return list(out)
         self._flush()
-        keys = sorted(self._store)
-        cum = np.cumsum([self._store[k] for k in keys]) + self._zeros
-        out: list[float | None] = []
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = sorted(self._store)
+            self._key_array = np.array(keys, dtype=np.int64)
+            self._counts = np.array([self._store[k] for k in keys], dtype=np.int64)
+        cum = np.cumsum(self._counts) + self._zeros
+        out = []
         for q in qs:
             rank = q * (self.count - 1)
             if rank < self._zeros:
@@ -132,7 +159,8 @@ class AllTime:
             i = int(np.searchsorted(cum, rank, side="right"))
             k = keys[min(i, len(keys) - 1)]
             out.append(2.0 * self.GAMMA**k / (self.GAMMA + 1.0))
-        return out
+        self._memo = (self.count, qs, out)
+        return list(out)
 
 
 class _Timeline:
