@@ -48,6 +48,7 @@ class Series:
         self._bucket: tuple[float, float, float] | None = None
         self._closed = 0  # buckets ever closed: the version of the coarse arrays
         self._coarse_arrays: tuple[int, np.ndarray, np.ndarray] = (0, np.empty(0), np.empty(0))
+        self._thin: tuple[int, int, np.ndarray, np.ndarray] = (0, 0, np.empty(0), np.empty(0))
 
     def __len__(self) -> int:
         return min(self.n, self.cap)
@@ -114,10 +115,14 @@ class Series:
             val = np.concatenate((cval, val))
         n = len(ts)
         if n > limit > 0:
-            starts = np.linspace(0, n, limit, endpoint=False).astype(np.int64)
-            val = np.maximum.reduceat(val, starts)
-            ends = np.append(starts[1:], n) - 1
-            ts = ts[ends]
+            # the stretches depend on n and limit only: n stays put once the ring is full
+            # (it moves when a coarse bucket opens, every 10 s)
+            thin = self._thin
+            if thin[0] != n or thin[1] != limit:
+                starts = np.linspace(0, n, limit, endpoint=False).astype(np.int64)
+                thin = self._thin = (n, limit, starts, np.append(starts[1:], n) - 1)
+            val = np.maximum.reduceat(val, thin[2])
+            ts = ts[thin[3]]
         return list(map(list, zip(ts.tolist(), val.tolist(), strict=True)))
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from itertools import chain
 
 import numpy as np
 
@@ -153,7 +154,8 @@ class TrendTracker:
         if self._cache is None:
             out: dict[str, Trend] = {}
             for name, s in self._series.items():
-                arr = np.asarray(s, dtype=float)
+                # the same doubles as np.asarray(s), at half the cost of its tuple walk
+                arr = np.fromiter(chain.from_iterable(s), float, 2 * len(s)).reshape(-1, 2)
                 out[name] = classify(arr[:, 0], arr[:, 1], self.horizon_s)
             self._cache = out
         return self._cache
