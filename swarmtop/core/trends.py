@@ -59,9 +59,10 @@ def _season(resid: np.ndarray) -> int | None:
     acf = np.correlate(r, r, mode="full")[n - 1:] / denom
     # the acf of a finite series shrinks with the lag; rescale so a clean cycle reads ~1
     acf = acf * n / (n - np.arange(n))
+    at = acf.tolist()  # the same doubles as Python floats: a scalar per lag costs less
     for lag in range(2, n // 2 + 1):
-        if acf[lag] >= ACF_PEAK and acf[lag] >= acf[lag - 1] and (
-            lag + 1 >= len(acf) or acf[lag] >= acf[lag + 1]
+        if at[lag] >= ACF_PEAK and at[lag] >= at[lag - 1] and (
+            lag + 1 >= len(at) or at[lag] >= at[lag + 1]
         ):
             # a real cycle dips in between (a slow wander stays high at every lag)
             if float(acf[1:lag].min()) < 0:
