@@ -20,6 +20,7 @@ from swarmtop.core.aggregator import Aggregator
 from swarmtop.core.config import Config
 from swarmtop.export.text import render_text
 from swarmtop.feed import Progress
+from swarmtop.gctune import settle_gc
 from swarmtop.runtime import Runtime
 from swarmtop.snapshot import Snapshot, to_json
 from swarmtop.sources.base import Source
@@ -172,6 +173,7 @@ async def _headless(args: argparse.Namespace, runtime: Runtime, plan: Plan) -> i
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     await runtime.start()
+    settle_gc()  # start-up is done: the heap so far is never garbage
     deadline = time.monotonic() + args.duration if args.duration else None
     last_print = time.monotonic()
     try:

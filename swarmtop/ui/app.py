@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input
 
 from swarmtop.export.fmt import fmt_usd
 from swarmtop.feed import Feed
+from swarmtop.gctune import settle_gc
 from swarmtop.snapshot import Snapshot
 from swarmtop.ui.alerts import AlertsPanel, pick_alert
 from swarmtop.ui.health import HealthPanel
@@ -95,9 +96,11 @@ class SwarmtopApp(App[int]):
     ]
 
     def __init__(self, feed: Feed, *, theme: str | None = None, interval: float = 0.5,
-                 themes: ThemeSet | None = None) -> None:
+                 themes: ThemeSet | None = None,
+                 on_first_frame: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.feed = feed
+        self.on_first_frame = on_first_frame  # called once, after the first data is painted
         self.interval = interval
         self.themes = themes if themes is not None else load_themes()
         for t in self.themes.themes.values():
@@ -277,6 +280,9 @@ class SwarmtopApp(App[int]):
             self._render_status()
             for panel in self.visible_panels():
                 panel.show(snap)
+        hook, self.on_first_frame = self.on_first_frame, None
+        if hook is not None:
+            self.call_after_refresh(hook)
 
     # top lines ------------------------------------------------------------------------
     def _put(self, widget_id: str, text: Text) -> None:
@@ -559,7 +565,8 @@ def run_app(feed: Feed, *, theme: str | None = None, interval: float = 0.5) -> i
     except UnknownTheme as exc:
         print(f"swarmtop: {exc}", file=sys.stderr)
         return 2
-    app = SwarmtopApp(feed, theme=theme, interval=interval, themes=themes)
+    app = SwarmtopApp(feed, theme=theme, interval=interval, themes=themes,
+                      on_first_frame=settle_gc)
     app.run()
     if app.start_error is not None:
         raise app.start_error

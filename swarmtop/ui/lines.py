@@ -35,7 +35,8 @@ def as_lines(content: object) -> list[Text]:
 
 def same_lines(a: Sequence[Text], b: Sequence[Text]) -> bool:
     """Equal text, spans and base style, line for line (Text == ignores the base style)."""
-    return len(a) == len(b) and all(x == y and x.style == y.style for x, y in zip(a, b, strict=True))
+    return len(a) == len(b) and all(x is y or (x == y and x.style == y.style)
+                                    for x, y in zip(a, b, strict=True))
 
 
 def text_strip(text: Text, console: Console, width: int | None = None) -> Strip:
@@ -175,7 +176,8 @@ class LogLines(ScrollView):
         self.max_lines = max_lines
         self._lines: deque[Text] = deque(maxlen=max_lines)
         self._first = 0  # absolute number of the oldest kept line
-        self._strips: dict[int, Strip] = {}  # absolute line number -> its Strip, unstyled
+        self._strips: dict[int, Strip] = {}  # absolute line number -> its finished Strip
+        self._view = (0, 0)  # (width, scroll x) the Strips in _strips were finished for
         self._widest = 0
         self._base: Style | None = None
 
@@ -198,9 +200,10 @@ class LogLines(ScrollView):
             self._strips = {n: s for n, s in self._strips.items() if n >= self._first}
         self._widest = max(self._widest, max(t.cell_len for t in lines))
         set_virtual_size(self, Size(self._widest, len(self._lines)))
-        if follow:
+        if follow:  # forced: on the first overflow the scrollbar (which gates scrolling)
+            # only appears at the next layout pass, and the tail would stay at the top
             self.scroll_to(y=max(0, len(self._lines) - self.scrollable_content_region.height),
-                           animate=False, immediate=True)
+                           animate=False, immediate=True, force=True)
         self.refresh()
 
     def clear(self) -> None:
@@ -215,17 +218,23 @@ class LogLines(ScrollView):
         base = self._base
         if base is None:
             base = self._base = self.rich_style
+        offset = self.scroll_offset
         width = self.scrollable_content_region.width
-        index = round(self.scroll_offset.y) + y
+        index = round(offset.y) + y
         if index >= len(self._lines):
             return Strip.blank(width, base)
+        view = (width, round(offset.x))
+        if view != self._view:  # the finished lines are for one width and column offset
+            self._view = view
+            self._strips.clear()
         number = self._first + index
         strip = self._strips.get(number)
-        if strip is None:
-            strip = text_strip(self._lines[index], self.app.console)
+        if strip is None:  # a line scrolling up the view is the same Strip at every row
+            strip = fit(text_strip(self._lines[index], self.app.console), view[1], width, base)
             self._strips[number] = strip
-        return fit(strip, round(self.scroll_offset.x), width, base)
+        return strip
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._base = None
+        self._strips.clear()

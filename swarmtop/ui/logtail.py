@@ -113,11 +113,23 @@ class LogTailPanel(Panel):
         if self.frozen:
             return
         log = self.query_one(LogLines)
-        pending = [e for s, e in self.buffer if s > self.written_seq and self.passes(e)]
+        pending = self.unwritten()
         self.written_seq = self.seq
         if pending:  # one write, so one scroll and one repaint per tick
             log.write_lines([self.line(e) for e in pending[-log.max_lines:]])
             self.shown += 1
+
+    def unwritten(self) -> list[LogEntry]:
+        """Kept entries newer than the last write that pass the filter, oldest first: walked
+        from the newest end, so a tick costs the new lines, not the whole buffer."""
+        fresh: list[LogEntry] = []
+        for seq, entry in reversed(self.buffer):
+            if seq <= self.written_seq:
+                break
+            if self.passes(entry):
+                fresh.append(entry)
+        fresh.reverse()
+        return fresh
 
     def _render_status(self) -> None:
         pal = self.palette

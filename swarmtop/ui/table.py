@@ -117,7 +117,8 @@ class SyncTable(ScrollView, can_focus=True):
         self._keys: list[str] = []
         self._cells: dict[str, tuple[Text, ...]] = {}
         self._widths = [self._label(c).cell_len for c in self.cols]
-        self._strips: dict[int, Strip] = {}  # visible row index -> its line, unstyled
+        self._strips: dict[int, Strip] = {}  # visible row index -> its finished line
+        self._view = (0, 0)  # (width, scroll x) the lines in _strips were finished for
         self._header: Strip | None = None
         self._styles: tuple[Style, Style, Style] | None = None  # base, header, cursor
         self.cursor_row = 0
@@ -255,6 +256,7 @@ class SyncTable(ScrollView, can_focus=True):
                 self.rich_style, self.get_component_rich_style("synctable--header"),
                 self.get_component_rich_style("synctable--cursor"))
             self._header = None
+            self._strips.clear()
         return styles
 
     def notify_style_update(self) -> None:
@@ -275,13 +277,19 @@ class SyncTable(ScrollView, can_focus=True):
         index = round(self.scroll_offset.y) + y - 1
         if index >= len(self._visible):
             return Strip.blank(width, base)
+        if index == self.cursor_row:  # one row: built afresh, not kept
+            strip = text_strip(self._line(self._visible[index].cells), console)
+            return fit(Strip(Segment.apply_style(strip, cursor_style)), left, width, base)
+        view = (width, left)
+        if view != self._view:  # the finished rows are for one width and column offset
+            self._view = view
+            self._strips.clear()
         strip = self._strips.get(index)
         if strip is None:
-            strip = text_strip(self._line(self._visible[index].cells), console)
+            strip = fit(text_strip(self._line(self._visible[index].cells), console), left,
+                        width, base)
             self._strips[index] = strip
-        if index == self.cursor_row:
-            strip = Strip(Segment.apply_style(strip, cursor_style))
-        return fit(strip, left, width, base)
+        return strip
 
     # the cursor ---------------------------------------------------------------------
     @property
@@ -321,9 +329,10 @@ class SyncTable(ScrollView, can_focus=True):
         rows_shown = max(1, self.size.height - 1)
         top = round(self.scroll_offset.y)
         if self.cursor_row < top:
-            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True, force=True)
         elif self.cursor_row >= top + rows_shown:
-            self.scroll_to(y=self.cursor_row - rows_shown + 1, animate=False, immediate=True)
+            self.scroll_to(y=self.cursor_row - rows_shown + 1, animate=False, immediate=True,
+                           force=True)
 
     def action_cursor_up(self) -> None:
         self.move_cursor(self.cursor_row - 1)

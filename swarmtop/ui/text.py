@@ -5,6 +5,7 @@ go through `plain()`: control characters become visible escapes and the result i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rich.text import Text
 
@@ -14,13 +15,31 @@ from swarmtop.sanitize import safe_text
 BAR_FULL, BAR_EMPTY = "█", "░"
 
 
+SHARED_CELLS = 4096  # short Texts kept for reuse: most table cells repeat from tick to tick
+SHARED_MAX_LEN = 80  # longer strings (log lines) are rarely repeated: built fresh
+
+
 def plain(text: object, style: str = "") -> Text:
     """Untrusted text -> a Text that is never parsed as markup. The style is a span (not the
-    base style) so that Text equality, used to skip unchanged cells, sees it."""
-    t = Text(safe_text(str(text)), end="")
+    base style) so that Text equality, used to skip unchanged cells, sees it.
+
+    A short string's Text is shared between equal calls (a bounded cache: a dashboard tick
+    builds hundreds of cells, most the same as the tick before), so never change the result
+    in place: `copy()` it first."""
+    s = text if isinstance(text, str) else str(text)
+    if len(s) > SHARED_MAX_LEN:
+        return _plain(s, style)
+    return _shared_plain(s, style)
+
+
+def _plain(text: str, style: str) -> Text:
+    t = Text(safe_text(text), end="")
     if style:
         t.stylize(style)
     return t
+
+
+_shared_plain = lru_cache(maxsize=SHARED_CELLS)(_plain)
 
 
 def clip(text: str, width: int) -> str:

@@ -1,0 +1,90 @@
+"""LogLines and SyncTable keep finished lines while they scroll: the cached lines must follow
+a horizontal scroll, a resize and a theme change, and the cursor row must not leak its style."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+
+from swarmtop.ui.lines import LogLines
+from swarmtop.ui.table import Column, Row, SyncTable
+from swarmtop.ui.text import plain
+
+
+def _text(strip) -> str:
+    return "".join(seg.text for seg in strip)
+
+
+class LogApp(App):
+    def compose(self) -> ComposeResult:
+        yield LogLines(max_lines=50, id="log")
+
+
+async def test_log_lines_follow_scrolls_and_resizes():
+    app = LogApp()
+    async with app.run_test(size=(20, 5)) as pilot:
+        log = app.query_one(LogLines)
+        log.write_lines([Text(f"{i:02d} " + "abcdefghijklmnopqrstuvwxyz") for i in range(30)])
+        await pilot.pause()
+        first = log.render_line(0)
+        assert _text(first).startswith("25 abc")  # following the end: the last 5 lines
+        log.write_lines([Text("30 new")])
+        await pilot.pause()
+        assert _text(log.render_line(0)).startswith("26 abc")  # scrolled by one line
+        assert _text(log.render_line(4)).startswith("30 new")
+        log.scroll_to(x=3, animate=False, immediate=True)
+        await pilot.pause()
+        assert _text(log.render_line(0)).startswith("abcdef")  # cropped at the new column
+        log.scroll_to(x=0, animate=False, immediate=True)
+        await pilot.resize_terminal(12, 5)
+        await pilot.pause()
+        assert len(_text(log.render_line(0))) <= 12
+
+
+class TableApp(App):
+    def compose(self) -> ComposeResult:
+        yield SyncTable([Column("Name", "name", numeric=False), Column("N", "n")], id="t")
+
+
+def _rows(n: int) -> list[Row]:
+    return [Row(key=f"k{i}", cells=(plain(f"row{i}"), plain(str(i * n))), sort=(f"row{i}", i))
+            for i in range(4)]
+
+
+async def test_table_rows_are_repainted_when_they_change_and_the_cursor_moves():
+    app = TableApp()
+    async with app.run_test(size=(30, 8)) as pilot:
+        table = app.query_one(SyncTable)
+        table.set_rows(_rows(1))
+        await pilot.pause()
+        row2 = table.render_line(3)
+        assert "row2" in _text(row2) and "2" in _text(row2)
+        table.set_rows(_rows(5))
+        await pilot.pause()
+        assert "10" in _text(table.render_line(3))  # the changed cell, not the cached line
+        plain_row1 = table.render_line(2)
+        table.move_cursor(1)
+        await pilot.pause()
+        cursor_row1 = table.render_line(2)
+        assert _text(cursor_row1) == _text(plain_row1)
+        assert [s.style for s in cursor_row1] != [s.style for s in plain_row1]
+        table.move_cursor(2)
+        await pilot.pause()
+        assert [s.style for s in table.render_line(2)] == [s.style for s in plain_row1]
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        assert [s.style for s in table.render_line(2)] != [s.style for s in plain_row1]
+
+
+async def test_log_lines_keep_following_after_the_first_overflow():
+    # lines arriving a few at a time: the write that first overflows the view must scroll,
+    # though the scrollbar (which gates scrolling) only appears at the next layout pass
+    app = LogApp()
+    async with app.run_test(size=(20, 5)) as pilot:
+        log = app.query_one(LogLines)
+        await pilot.pause()
+        for k in range(4):
+            log.write_lines([Text(f"{k}.{i} x") for i in range(3)])
+            await pilot.pause()
+        assert log.scroll_offset.y == log.max_scroll_y == 12 - 5
+        assert _text(log.render_line(4)).startswith("3.2 x")
