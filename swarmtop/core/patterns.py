@@ -233,10 +233,15 @@ class PatternTracker:
     def agent_loads(self, now: float) -> dict[str, dict[str, tuple[float, float, float]]]:
         """pattern -> agent -> (recent tasks, failed, over target), decayed to ``now``."""
         tau = max(self.window_s, 1.0)
-        return {
-            name: {a: load.at(now, tau) for a, load in p.agents.items()}
-            for name, p in self._patterns.items()
-        }
+        exp = math.exp
+        out: dict[str, dict[str, tuple[float, float, float]]] = {}
+        for name, p in self._patterns.items():
+            loads = out[name] = {}
+            for a, load in p.agents.items():  # AgentLoad.at, written out (every snapshot)
+                last = load.last
+                f = 1.0 if last is None or now <= last else exp(-(now - last) / tau)
+                loads[a] = (load.count * f, load.errors * f, load.slow * f)
+        return out
 
     def totals(self) -> tuple[int, int]:
         """(tasks, failed tasks) over all patterns, all time."""

@@ -30,15 +30,25 @@ HISTORY = int(FULL_RATE_S / 0.5)  # kept for callers of the old constant
 
 class Series:
     """(ts, bytes) history: a numpy ring at full rate for ``FULL_RATE_S``, then one point per
-    ``COARSE_STEP_S`` (the bucket's peak). Fixed memory whatever the run length."""
+    ``COARSE_STEP_S`` (the bucket's peak). Fixed memory whatever the run length.
+
+    Each point's time is also kept rounded as the snapshot shows it (``round(ts, 3)``, once
+    per sample), so ``points`` builds its [ts, value] pairs from two ``tolist`` calls instead
+    of a Python ``round`` and two numpy scalars per point; the closed coarse points are kept
+    as arrays too, rebuilt only when a bucket closes (every 10 s), not at every refresh."""
 
     def __init__(self, interval_s: float) -> None:
         self.cap = int(math.ceil(FULL_RATE_S / max(interval_s, 0.05))) + 16
         self.ts = np.zeros(self.cap)
         self.val = np.zeros(self.cap)
+        self.rts = np.zeros(self.cap)  # ts rounded to the millisecond, as snapshots show it
         self.n = 0  # points ever appended
-        self.coarse: deque[tuple[float, float]] = deque(maxlen=COARSE_POINTS)
-        self._bucket: tuple[float, float] | None = None  # (start ts, peak) being filled
+        # (start ts, peak, start ts rounded) of each closed bucket, and the one being filled
+        self.coarse: deque[tuple[float, float, float]] = deque(maxlen=COARSE_POINTS)
+        self._bucket: tuple[float, float, float] | None = None
+        self._closed = 0  # buckets ever closed: the version of the coarse arrays
+        self._coarse_arrays: tuple[int, np.ndarray, np.ndarray] = (0, np.empty(0), np.empty(0))
+        self._thin: tuple[int, int, np.ndarray, np.ndarray] = (0, 0, np.empty(0), np.empty(0))
 
     def __len__(self) -> int:
         return min(self.n, self.cap)
@@ -46,9 +56,10 @@ class Series:
     def append(self, ts: float, value: float) -> None:
         i = self.n % self.cap
         if self.n >= self.cap:
-            self._retire(self.ts[i], self.val[i])
+            self._retire(self.ts[i], self.val[i], self.rts[i])
         self.ts[i] = ts
         self.val[i] = value
+        self.rts[i] = round(float(ts), 3)
         self.n += 1
 
     def set_last(self, value: float) -> None:
@@ -59,26 +70,29 @@ class Series:
     def last_ts(self) -> float | None:
         return float(self.ts[(self.n - 1) % self.cap]) if self.n else None
 
-    def _retire(self, ts: float, value: float) -> None:
+    def _retire(self, ts: float, value: float, rts: float) -> None:
         b = self._bucket
         if b is None:
-            self._bucket = (ts, value)
+            self._bucket = (ts, value, rts)
         elif ts - b[0] >= COARSE_STEP_S:
             self.coarse.append(b)
-            self._bucket = (ts, value)
+            self._closed += 1
+            self._bucket = (ts, value, rts)
         elif value > b[1]:
-            self._bucket = (b[0], value)
+            self._bucket = (b[0], value, b[2])
+
+    def _ordered(self, ring: np.ndarray) -> np.ndarray:
+        """The ring's full-rate points in time order (a copy)."""
+        m = len(self)
+        if m < self.cap:
+            return ring[:m].copy()
+        i = self.n % self.cap
+        return np.concatenate((ring[i:], ring[:i]))
 
     def recent(self, seconds: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Full-rate points in time order (copies), optionally only the last ``seconds``."""
-        m = len(self)
-        if m < self.cap:
-            ts, val = self.ts[:m].copy(), self.val[:m].copy()
-        else:
-            i = self.n % self.cap
-            ts = np.concatenate((self.ts[i:], self.ts[:i]))
-            val = np.concatenate((self.val[i:], self.val[:i]))
-        if seconds is not None and m:
+        ts, val = self._ordered(self.ts), self._ordered(self.val)
+        if seconds is not None and len(ts):
             lo = int(np.searchsorted(ts, ts[-1] - seconds, side="left"))
             ts, val = ts[lo:], val[lo:]
         return ts, val
@@ -86,18 +100,30 @@ class Series:
     def points(self, limit: int) -> list[list[float]]:
         """At most ``limit`` [ts, value] pairs over the whole history; when thinned, each point
         is the peak of its stretch (a spike never disappears from the graph)."""
-        ts, val = self.recent()
-        coarse = list(self.coarse) + ([self._bucket] if self._bucket else [])
-        if coarse:
-            ts = np.concatenate((np.fromiter((c[0] for c in coarse), float, len(coarse)), ts))
-            val = np.concatenate((np.fromiter((c[1] for c in coarse), float, len(coarse)), val))
+        ts, val = self._ordered(self.rts), self._ordered(self.val)
+        if self.coarse or self._bucket:
+            closed, cts, cval = self._coarse_arrays
+            if closed != self._closed or len(cts) != len(self.coarse):
+                coarse = self.coarse
+                cts = np.fromiter((c[2] for c in coarse), float, len(coarse))
+                cval = np.fromiter((c[1] for c in coarse), float, len(coarse))
+                self._coarse_arrays = (self._closed, cts, cval)
+            b = self._bucket
+            if b is not None:
+                cts, cval = np.append(cts, b[2]), np.append(cval, b[1])
+            ts = np.concatenate((cts, ts))
+            val = np.concatenate((cval, val))
         n = len(ts)
         if n > limit > 0:
-            starts = np.linspace(0, n, limit, endpoint=False).astype(np.int64)
-            val = np.maximum.reduceat(val, starts)
-            ends = np.append(starts[1:], n) - 1
-            ts = ts[ends]
-        return [[round(float(t), 3), float(v)] for t, v in zip(ts, val, strict=True)]
+            # the stretches depend on n and limit only: n stays put once the ring is full
+            # (it moves when a coarse bucket opens, every 10 s)
+            thin = self._thin
+            if thin[0] != n or thin[1] != limit:
+                starts = np.linspace(0, n, limit, endpoint=False).astype(np.int64)
+                thin = self._thin = (n, limit, starts, np.append(starts[1:], n) - 1)
+            val = np.maximum.reduceat(val, thin[2])
+            ts = ts[thin[3]]
+        return list(map(list, zip(ts.tolist(), val.tolist(), strict=True)))
 
 
 class _Proc:

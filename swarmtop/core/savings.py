@@ -51,7 +51,7 @@ class _Stream:
 class _Model:
     __slots__ = ("cache_usd", "cache_calls", "resent_uncached", "calls", "input_side",
                  "cache_read", "small_calls", "floor", "burst_calls", "burst_bucket",
-                 "burst_rate", "sample", "name")
+                 "burst_rate", "sample", "name", "sampled", "last_long")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -64,6 +64,11 @@ class _Model:
         self.burst_rate = 0.0
         # (input side, output, input, cache read, cache write, the rates paid) of recent calls
         self.sample: deque[tuple[int, int, int, int, int, Rates]] = deque(maxlen=SAMPLE)
+        # calls ever put in the sample, and the ordinal of the last one long enough to be
+        # trimmed whatever the median (the median-free half of the compression test): while
+        # none is left in the sample a section skips the median and the scan of 2,000 calls
+        self.sampled = 0
+        self.last_long = -1
 
 
 class SavingsTracker:
@@ -129,6 +134,9 @@ class SavingsTracker:
         # price is figured when a section asks: most calls leave the sample unread)
         if side:
             m.sample.append((side, o, i, cr, cw, r))
+            if side >= MIN_LONG_INPUT and side >= LONG_INPUT_X_OUTPUT * (o if o > 1 else 1):
+                m.last_long = m.sampled
+            m.sampled += 1
 
     def section(self) -> list[Saving]:
         if self._cached[0] == self._version:
@@ -161,7 +169,7 @@ class SavingsTracker:
                          f"and each repeated at least {m.floor:,} input tokens that one "
                          "batched request would send once"),
                 ))
-        if len(m.sample) >= 10:
+        if len(m.sample) >= 10 and m.last_long >= m.sampled - len(m.sample):
             med = median(s[0] for s in m.sample)
             usd = 0.0
             n = 0

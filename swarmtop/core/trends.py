@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from itertools import chain
 
 import numpy as np
 
@@ -58,9 +59,10 @@ def _season(resid: np.ndarray) -> int | None:
     acf = np.correlate(r, r, mode="full")[n - 1:] / denom
     # the acf of a finite series shrinks with the lag; rescale so a clean cycle reads ~1
     acf = acf * n / (n - np.arange(n))
+    at = acf.tolist()  # the same doubles as Python floats: a scalar per lag costs less
     for lag in range(2, n // 2 + 1):
-        if acf[lag] >= ACF_PEAK and acf[lag] >= acf[lag - 1] and (
-            lag + 1 >= len(acf) or acf[lag] >= acf[lag + 1]
+        if at[lag] >= ACF_PEAK and at[lag] >= at[lag - 1] and (
+            lag + 1 >= len(at) or at[lag] >= at[lag + 1]
         ):
             # a real cycle dips in between (a slow wander stays high at every lag)
             if float(acf[1:lag].min()) < 0:
@@ -153,7 +155,8 @@ class TrendTracker:
         if self._cache is None:
             out: dict[str, Trend] = {}
             for name, s in self._series.items():
-                arr = np.asarray(s, dtype=float)
+                # the same doubles as np.asarray(s), at half the cost of its tuple walk
+                arr = np.fromiter(chain.from_iterable(s), float, 2 * len(s)).reshape(-1, 2)
                 out[name] = classify(arr[:, 0], arr[:, 1], self.horizon_s)
             self._cache = out
         return self._cache
