@@ -9,6 +9,7 @@ import asyncio
 import signal
 import sys
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
@@ -23,6 +24,7 @@ from swarmtop.feed import Feed
 from swarmtop.gctune import settle_gc
 from swarmtop.snapshot import Snapshot
 from swarmtop.ui.alerts import AlertsPanel, pick_alert
+from swarmtop.ui.compositor import SparseScreen
 from swarmtop.ui.health import HealthPanel
 from swarmtop.ui.help import HelpScreen
 from swarmtop.ui.lines import TextLines
@@ -122,6 +124,10 @@ class SwarmtopApp(App[int]):
         self.start_error: BaseException | None = None
         self.exit_signal: int | None = None
         self._installed_signals: list[int] = []
+
+    def get_default_screen(self) -> Screen[Any]:
+        # Partial updates re-render only the widgets under changed cells (ui/compositor.py).
+        return SparseScreen(id="_default")
 
     # layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:

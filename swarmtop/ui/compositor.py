@@ -1,0 +1,81 @@
+"""A compositor that, on a partial update, re-renders only the widgets under changed cells.
+
+Textual's compositor renders every widget that overlaps the *bounding box* of a frame's
+changed regions. The dashboard changes a few lines in widgets all over the screen each tick
+(the status bar at the bottom, totals at the top, the log tail in between), so that box is
+nearly the whole screen and every widget (≈ 40, containers included) was rendered each
+frame, although only ≈ 10 had changed lines. The terminal is only written where a region
+changed, and the frontmost widget over each changed cell always overlaps that region, so
+leaving out widgets that overlap no changed region writes the same cells.
+
+Only Textual's partial-update path is narrowed; full repaints and anything this class does
+not recognise (a Textual whose compositor lacks the attributes used here) take the stock path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual._compositor import Compositor
+from textual.geometry import Region
+from textual.screen import Screen
+from textual.strip import Strip
+
+# Past this many changed regions the per-widget overlap test costs more than it saves.
+_MAX_REGIONS = 64
+
+
+class SparseCompositor(Compositor):
+    """``Compositor`` whose partial updates render only widgets overlapping a changed region."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._changed: list[Region] | None = None
+
+    def render_partial_update(self) -> Any:
+        dirty = self._dirty_regions
+        self._changed = list(dirty) if len(dirty) <= _MAX_REGIONS else None
+        try:
+            return super().render_partial_update()
+        finally:
+            self._changed = None
+
+    def _get_renders(
+        self, crop: Region | None = None
+    ) -> Iterable[tuple[Region, Region, list[Strip]]]:
+        changed = self._changed
+        if crop is None or not changed:
+            yield from super()._get_renders(crop)
+            return
+        for widget, (region, clip) in self.visible_widgets.items():
+            # ``clip`` is the container's clip; the widget shows only where it meets it.
+            shown = region.intersection(clip)
+            x, y, width, height = shown
+            if not (width and height):
+                continue
+            overlaps = shown.overlaps
+            if not any(overlaps(r) for r in changed):
+                continue
+            yield (
+                region,
+                clip,
+                widget.render_lines(Region(x - region.x, y - region.y, width, height)),
+            )
+
+
+def supported() -> bool:
+    """Whether this Textual's compositor has what ``SparseCompositor`` relies on."""
+    return all(
+        hasattr(Compositor, name)
+        for name in ("render_partial_update", "_get_renders", "visible_widgets")
+    ) and "_dirty_regions" in vars(Compositor())
+
+
+class SparseScreen(Screen[Any]):
+    """The dashboard's default screen, with ``SparseCompositor`` where Textual allows it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if supported() and type(self._compositor) is Compositor:
+            self._compositor = SparseCompositor()

@@ -1,0 +1,73 @@
+"""The sparse compositor writes the same cells as Textual's own on every partial update of a
+live dashboard, while rendering fewer widgets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.cells import cell_len
+from textual._compositor import Compositor
+
+from swarmtop.ui.app import SwarmtopApp
+from swarmtop.ui.compositor import SparseCompositor, supported
+from tests.ui.fakes import MovingFeed
+
+
+def _cells(update: Any) -> dict[tuple[int, int], tuple[str, Any]]:
+    """(x, y) -> (character, style) of every cell a partial update writes."""
+    out: dict[tuple[int, int], tuple[str, Any]] = {}
+    for y, x1, x2 in update.spans:
+        for (x, strip), end in zip(update.chops[y].items(), update.chop_ends[y], strict=True):
+            if strip is None or x >= x2 or end <= x1:
+                continue
+            for seg in strip:
+                for ch in seg.text:
+                    if x1 <= x < x2:
+                        out[(x, y)] = (ch, seg.style)
+                    x += cell_len(ch)
+    return out
+
+
+async def test_partial_updates_match_textuals_compositor(monkeypatch):
+    assert supported()
+    compared: list[int] = []
+    rendered = {"sparse": 0, "stock": 0}
+    mode = ["stock"]
+
+    def count_renders(orig):
+        def wrapped(self, crop=None):
+            for item in orig(self, crop):
+                rendered[mode[0]] += 1
+                yield item
+        return wrapped
+
+    monkeypatch.setattr(SparseCompositor, "_get_renders",
+                        count_renders(SparseCompositor._get_renders))
+    sparse_update = SparseCompositor.render_partial_update
+
+    def both(self: SparseCompositor) -> Any:
+        dirty = list(self._dirty_regions)
+        mode[0] = "sparse"
+        ours = sparse_update(self)
+        self._dirty_regions.update(dirty)
+        mode[0] = "stock"
+        self._changed = None  # the stock path through the same widgets' (cached) lines
+        theirs = Compositor.render_partial_update(self)
+        assert (ours is None) == (theirs is None)
+        if ours is not None:
+            assert ours.spans == theirs.spans
+            cells = _cells(ours)
+            assert cells == _cells(theirs)
+            assert len(cells) == sum(x2 - x1 for _, x1, x2 in ours.spans)  # no cell left out
+            compared.append(len(cells))
+        return ours
+
+    monkeypatch.setattr(SparseCompositor, "render_partial_update", both)
+    app = SwarmtopApp(MovingFeed(extra_procs=10, lines_per_step=5), interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert isinstance(app.screen._compositor, SparseCompositor)
+        await pilot.pause(2.0)
+        await pilot.press("tab")
+        await pilot.pause(0.5)
+    assert len(compared) >= 5 and sum(compared) > 1000
+    assert rendered["sparse"] < rendered["stock"] * 0.8  # the point of it
