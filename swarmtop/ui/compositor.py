@@ -35,7 +35,7 @@ class SparseCompositor(Compositor):
 
     def render_partial_update(self) -> Any:
         dirty = self._dirty_regions
-        self._changed = list(dirty) if len(dirty) <= _MAX_REGIONS else None
+        self._changed = _stack(dirty) if len(dirty) <= _MAX_REGIONS else None
         try:
             return super().render_partial_update()
         finally:
@@ -54,14 +54,31 @@ class SparseCompositor(Compositor):
             x, y, width, height = shown
             if not (width and height):
                 continue
-            overlaps = shown.overlaps
-            if not any(overlaps(r) for r in changed):
-                continue
+            x2, y2 = x + width, y + height
+            for cx, cy, cw, ch in changed:
+                if cx < x2 and x < cx + cw and cy < y2 and y < cy + ch:
+                    break
+            else:
+                continue  # no changed cell under this widget
             yield (
                 region,
                 clip,
                 widget.render_lines(Region(x - region.x, y - region.y, width, height)),
             )
+
+
+def _stack(regions: Iterable[Region]) -> list[Region]:
+    """The changed regions with runs of same-column regions one above the next (a table's
+    changed rows, a log's new lines) joined into one: the same cells, fewer to test."""
+    out: list[Region] = []
+    for r in sorted(regions, key=lambda r: (r.x, r.width, r.y)):
+        if out:
+            px, py, pw, ph = out[-1]
+            if px == r.x and pw == r.width and py + ph >= r.y:
+                out[-1] = Region(px, py, pw, max(py + ph, r.y + r.height) - py)
+                continue
+        out.append(r)
+    return out
 
 
 def supported() -> bool:

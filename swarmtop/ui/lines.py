@@ -67,8 +67,12 @@ class TextLines(Widget):
     """
 
     def __init__(self, content: object = "", *, id: str | None = None,
-                 classes: str | None = None) -> None:
+                 classes: str | None = None, hold_height: bool = False) -> None:
         super().__init__(id=id, classes=classes)
+        # hold_height: at one width, never give rows back (a line of figures that wraps as
+        # their digits come and go would otherwise move everything below it, a layout pass
+        # each time); a resize starts over
+        self._hold = hold_height
         self._logical: list[Text] = as_lines(content)
         self._width = 0  # the width the display rows were made for
         self._rows: list[Text] = []  # logical lines wrapped to _width
@@ -100,6 +104,8 @@ class TextLines(Widget):
             return True
         rows = self._wrap(self._width)
         old = self._rows
+        if self._hold and len(rows) < len(old):
+            rows += [Text()] * (len(old) - len(rows))
         self._rows = rows
         if len(rows) != len(old):
             self._strips.clear()

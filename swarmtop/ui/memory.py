@@ -72,7 +72,7 @@ class MemoryPanel(Panel):
     def compose(self) -> ComposeResult:
         yield TextLines("", id="mem-summary")
         yield SyncTable(COLUMNS, natural_label="tree", id="mem-table")
-        yield TextLines("", id="mem-graph")
+        yield TextLines("", id="mem-graph", hold_height=True)
 
     def on_sync_table_row_highlighted(self, event: SyncTable.RowHighlighted) -> None:
         if self._snapshot is not None:

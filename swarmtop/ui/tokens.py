@@ -67,7 +67,8 @@ class TokensPanel(Panel):
 
     def compose(self) -> ComposeResult:
         for part in ("totals", "rates", "budget", "base", "notes"):
-            yield TextLines("", id=f"tok-{part}", classes="tok-line")
+            yield TextLines("", id=f"tok-{part}", classes="tok-line",
+                            hold_height=part in ("totals", "rates"))
         with Horizontal(id="tok-tables"):
             yield SyncTable(_columns("Model"), natural_label="cost", id="tok-models")
             yield SyncTable(_columns("Agent"), natural_label="cost", id="tok-agents")

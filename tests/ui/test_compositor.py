@@ -71,3 +71,12 @@ async def test_partial_updates_match_textuals_compositor(monkeypatch):
         await pilot.pause(0.5)
     assert len(compared) >= 5 and sum(compared) > 1000
     assert rendered["sparse"] < rendered["stock"] * 0.8  # the point of it
+
+
+def test_changed_rows_in_one_column_are_stacked_without_gaps():
+    from textual.geometry import Region
+
+    from swarmtop.ui.compositor import _stack
+    rows = [Region(2, y, 56, 1) for y in (14, 15, 16, 18)] + [Region(60, 15, 10, 1)]
+    assert _stack(rows) == [Region(2, 14, 56, 3), Region(2, 18, 56, 1), Region(60, 15, 10, 1)]
+    assert _stack([Region(0, 0, 5, 3), Region(0, 1, 5, 4)]) == [Region(0, 0, 5, 5)]

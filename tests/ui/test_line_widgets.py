@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from swarmtop.ui.lines import LogLines
+from swarmtop.ui.lines import LogLines, TextLines
 from swarmtop.ui.table import Column, Row, SyncTable
 from swarmtop.ui.text import plain
 
@@ -88,3 +88,29 @@ async def test_log_lines_keep_following_after_the_first_overflow():
             await pilot.pause()
         assert log.scroll_offset.y == log.max_scroll_y == 12 - 5
         assert _text(log.render_line(4)).startswith("3.2 x")
+
+
+class HeldApp(App):
+    def compose(self) -> ComposeResult:
+        yield TextLines("", id="held", hold_height=True)
+        yield TextLines("", id="free")
+
+
+async def test_held_lines_keep_their_height_until_a_resize():
+    app = HeldApp()
+    async with app.run_test(size=(12, 10)) as pilot:
+        long, short = "aaaa bbbb cccc", "aaaa"  # two rows at width 12, then one
+        for wid in ("#held", "#free"):
+            app.query_one(wid, TextLines).update(long)
+        await pilot.pause()
+        assert [app.query_one(w).size.height for w in ("#held", "#free")] == [2, 2]
+        for wid in ("#held", "#free"):
+            app.query_one(wid, TextLines).update(short)
+        await pilot.pause()
+        held = app.query_one("#held", TextLines)
+        assert [app.query_one(w).size.height for w in ("#held", "#free")] == [2, 1]
+        assert _text(held.render_line(0)).rstrip() == "aaaa"
+        assert _text(held.render_line(1)).strip() == ""  # the held row is blank
+        await pilot.resize_terminal(20, 10)
+        await pilot.pause()
+        assert held.size.height == 1  # a new width starts over
