@@ -2,11 +2,12 @@
 
 Textual's compositor renders every widget that overlaps the *bounding box* of a frame's
 changed regions. The dashboard changes a few lines in widgets all over the screen each tick
-(the status bar at the bottom, totals at the top, the log tail in between), so that box is
+(the status line at the top, the tables, the log tail near the bottom), so that box is
 nearly the whole screen and every widget (≈ 40, containers included) was rendered each
 frame, although only ≈ 10 had changed lines. The terminal is only written where a region
-changed, and the frontmost widget over each changed cell always overlaps that region, so
-leaving out widgets that overlap no changed region writes the same cells.
+changed, and each written cell shows the frontmost widget over it, so rendering, front to
+back, only the widgets over a changed cell that no widget in front of them covers writes the
+same cells: usually just the widgets whose lines changed, not the containers around them.
 
 Only Textual's partial-update path is narrowed; full repaints and anything this class does
 not recognise (a Textual whose compositor lacks the attributes used here) take the stock path.
@@ -48,6 +49,10 @@ class SparseCompositor(Compositor):
         if crop is None or not changed:
             yield from super()._get_renders(crop)
             return
+        # Front to back (Textual's order), each changed cell shows the first widget over it:
+        # render a widget only if it is over a changed cell no widget in front of it covers.
+        # A container whose children cover all the changes (the usual case) is not rendered.
+        uncovered = changed
         for widget, (region, clip) in self.visible_widgets.items():
             # ``clip`` is the container's clip; the widget shows only where it meets it.
             shown = region.intersection(clip)
@@ -55,16 +60,39 @@ class SparseCompositor(Compositor):
             if not (width and height):
                 continue
             x2, y2 = x + width, y + height
-            for cx, cy, cw, ch in changed:
+            for cx, cy, cw, ch in uncovered:
                 if cx < x2 and x < cx + cw and cy < y2 and y < cy + ch:
                     break
             else:
-                continue  # no changed cell under this widget
+                continue  # no uncovered changed cell under this widget
             yield (
                 region,
                 clip,
                 widget.render_lines(Region(x - region.x, y - region.y, width, height)),
             )
+            uncovered = [piece for r in uncovered for piece in _minus(r, shown)]
+            if not uncovered:
+                return
+
+
+def _minus(r: Region, cover: Region) -> list[Region]:
+    """The parts of ``r`` outside ``cover`` (at most four rectangles)."""
+    rx, ry, rw, rh = r
+    cx, cy, cw, ch = cover
+    rx2, ry2, cx2, cy2 = rx + rw, ry + rh, cx + cw, cy + ch
+    if cx >= rx2 or cx2 <= rx or cy >= ry2 or cy2 <= ry:
+        return [r]
+    out = []
+    if cy > ry:
+        out.append(Region(rx, ry, rw, cy - ry))
+    if cy2 < ry2:
+        out.append(Region(rx, cy2, rw, ry2 - cy2))
+    top, bottom = max(ry, cy), min(ry2, cy2)
+    if cx > rx:
+        out.append(Region(rx, top, cx - rx, bottom - top))
+    if cx2 < rx2:
+        out.append(Region(cx2, top, rx2 - cx2, bottom - top))
+    return out
 
 
 def _stack(regions: Iterable[Region]) -> list[Region]:
