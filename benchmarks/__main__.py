@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks._live import wakeup_cost_us
 from benchmarks._targets import collect
 
 HERE = Path(__file__).resolve().parent
@@ -43,7 +44,9 @@ def machine(when: str = "at start") -> str:
         pass
     return (f"{cpu}, {os.cpu_count()} cores{mem}; Python {platform.python_version()} on "
             f"{platform.system()} {platform.release()}; load average {when} "
-            f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+            f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {wakeup_cost_us():.0f} µs of CPU per "
+            "thread sleep and wake-up (the unit of an idle-ish monitor's CPU; on a VM it moves "
+            "with the host's load)")
 
 
 def discover(only: list[str]) -> list[str]:

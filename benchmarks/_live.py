@@ -148,3 +148,32 @@ class PtyProcess:
 
 def swarmtop_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "swarmtop", *args]
+
+
+def wakeups(pid: int) -> int | None:
+    """Context switches so far of all the process's threads (Linux; None elsewhere): each is a
+    thread going to sleep or being preempted, i.e. about one wake-up."""
+    total = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tids:
+        try:
+            status = Path(f"/proc/{pid}/task/{tid}/status").read_text()
+        except OSError:
+            continue  # a thread that ended
+        for line in status.splitlines():
+            if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                total += int(line.split()[1])
+    return total
+
+
+def wakeup_cost_us(n: int = 500, sleep_s: float = 0.002) -> float:
+    """CPU time (µs) one thread spends per sleep and wake-up on this machine: the unit cost of
+    an idle-ish monitor, which varies several-fold between machines and, on a VM, over time."""
+    t = time.process_time()
+    for _ in range(n):
+        time.sleep(sleep_s)
+    return (time.process_time() - t) / n * 1e6
+

@@ -20,7 +20,16 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks._live import PtyProcess, start_sleepers, start_writer, stop_all, stop_monitor, swarmtop_argv
+from benchmarks._live import (
+    PtyProcess,
+    start_sleepers,
+    start_writer,
+    stop_all,
+    stop_monitor,
+    swarmtop_argv,
+    wakeup_cost_us,
+    wakeups,
+)
 from benchmarks._targets import target
 
 
@@ -44,9 +53,11 @@ def measure(ui: bool, seconds: float, rate: float, npids: int, warmup: float,
             time.sleep(warmup)
             ps = psutil.Process(proc.pid)
             cpu0, w0, t0 = sum(ps.cpu_times()[:2]), term.written if term else 0, time.monotonic()
+            wake0 = wakeups(proc.pid)
             time.sleep(seconds)
             elapsed = time.monotonic() - t0
             cpu = sum(ps.cpu_times()[:2]) - cpu0
+            wake1 = wakeups(proc.pid)
             written = (term.written if term else 0) - w0
             rss = ps.memory_info().rss
             alive = proc.poll() is None
@@ -55,8 +66,9 @@ def measure(ui: bool, seconds: float, rate: float, npids: int, warmup: float,
             stop_all([writer, *kids])
     if not alive:
         raise SystemExit("swarmtop exited during the measurement")
+    woken = (wake1 - wake0) / elapsed if wake0 is not None and wake1 is not None else None
     return {"cpu_pct": 100 * cpu / elapsed, "kb_per_s": written / elapsed / 1024,
-            "rss_mb": rss / 2**20}
+            "rss_mb": rss / 2**20, "wakeups_per_s": woken}
 
 
 def main() -> int:
@@ -72,19 +84,24 @@ def main() -> int:
     print("## Monitor CPU with the real runtime (10 PIDs + 100 events/s, 120x40)\n")
     print(f"`python -m swarmtop DIR --pid ×{a.pids}`, {a.rate:.0f} native events/s appended, "
           f"measured over {seconds:.0f} s after {warmup:.0f} s of start-up; CPU of the "
-          "swarmtop process, all threads.\n")
-    print("| mode | CPU (one core) | written to terminal | RSS |")
-    print("|---|---|---|---|")
+          "swarmtop process, all threads; wake-ups are its threads' context switches.\n")
+    unit = wakeup_cost_us()
+    print("| mode | CPU (one core) | thread wake-ups | written to terminal | RSS |")
+    print("|---|---|---|---|---|")
     modes = (("TUI in a 120x40 pty", True, ()),
              ("TUI, `--interval 1` (half the repaints)", True, ("--interval", "1")),
              ("headless (`--no-ui`): sources + aggregator only", False, ()))
     for name, ui, extra in modes:
         r = measure(ui, seconds, a.rate, a.pids, warmup, extra)
         kb = f"{r['kb_per_s']:.2f} KB/s" if ui else "—"
-        print(f"| {name} | **{r['cpu_pct']:.1f} %** | {kb} | {r['rss_mb']:.0f} MB |")
+        woken = "—" if r["wakeups_per_s"] is None else f"{r['wakeups_per_s']:.0f}/s"
+        print(f"| {name} | **{r['cpu_pct']:.1f} %** | {woken} | {kb} | {r['rss_mb']:.0f} MB |")
         if not extra and ui:
             goal = target(f"TUI self CPU, {a.pids} PIDs + {a.rate:.0f} events/s, 120x40",
                           f"{r['cpu_pct']:.1f} %", "≤ 2 % of a core", r["cpu_pct"] <= 2)
+    print(f"\nThis machine at the start: {unit:.0f} µs of CPU per sleep and wake-up of a thread "
+          "(500 sleeps of 2 ms). Much of the monitor's CPU is per wake-up, so its figures move "
+          "with this one; compare runs by it.")
     print("\nTarget: TUI ≤ 2 % of one core (DESIGN.md: ≤ 3 %).")
     print(goal)
     return 0
