@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 from swarmtop.core.aggregator import Aggregator
 from swarmtop.events import Event
@@ -24,9 +25,15 @@ from swarmtop.snapshot import Snapshot
 from swarmtop.sources.base import Source
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 QUEUE_BATCHES = 64  # batches in flight between sources and the aggregator: the backpressure
-INFLIGHT_BATCHES = 4  # batches handed to the aggregator thread and not yet ingested
+INFLIGHT_BATCHES = 4  # drain jobs handed to the aggregator thread and not yet done
+# Events are ingested when a snapshot is taken (nothing reads the aggregator in between), or
+# sooner once this many have waited, so a backlog still streams through in chunks. Live, at a
+# few hundred events/s, the aggregator thread then wakes per snapshot rather than per batch
+# (each wake-up costs the process tens of µs of CPU on some machines, see bench_tui_live).
+DRAIN_EVENTS = 2_000
 SnapshotHook = Callable[[Snapshot], None]
 EventHook = Callable[[list[Event]], None]
 
@@ -62,6 +69,10 @@ class Runtime:
         self._latest: Snapshot | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="swarmtop-aggregator")
         self._inflight: deque[Future[None]] = deque()
+        # (batch, arrival time) waiting for the aggregator thread; appended on the event loop,
+        # taken on the aggregator thread (deque append/popleft are thread-safe)
+        self._pending: deque[tuple[list[Event], float]] = deque()
+        self._undrained = 0  # events appended since the last drain was handed over (loop only)
         self._started = False
         self._stopped = False
         self.source_errors: list[str] = []
@@ -112,7 +123,7 @@ class Runtime:
     def acknowledge(self, rule: str) -> None:
         ack = getattr(self.aggregator, "acknowledge", None)
         if ack is not None:
-            self._executor.submit(ack, rule)
+            self._executor.submit(self._after_drain, ack, rule)
 
     # ---- internals ------------------------------------------------------------------------
     @property
@@ -136,12 +147,18 @@ class Runtime:
             self.source_errors.append(msg)
 
     async def _ingest(self, batch: list[Event]) -> None:
-        # Handed to the worker without waiting for the result: waiting cost the event loop a
-        # second wake-up per batch. The single worker runs jobs in order, so every batch is
-        # ingested before any later snapshot; a few batches in flight is the backpressure.
+        # Queued for the aggregator thread, which takes it at the next snapshot (or drain):
+        # waiting for each batch's ingest, or waking the thread per batch, cost a wake-up each.
+        # The single worker runs jobs in order, so every batch is ingested before any later
+        # snapshot; a few drains in flight is the backpressure.
         for hook in self.on_events:
             hook(batch)
-        fut = self._executor.submit(self.aggregator.ingest, batch)
+        self._pending.append((batch, self.aggregator.clock()))
+        self._undrained += len(batch)
+        if self._undrained < DRAIN_EVENTS:
+            return
+        self._undrained = 0
+        fut = self._executor.submit(self._drain)
         fut.add_done_callback(_report_failure)
         inflight = self._inflight
         inflight.append(fut)
@@ -149,6 +166,20 @@ class Runtime:
             inflight.popleft()
         if len(inflight) > INFLIGHT_BATCHES:
             await asyncio.wrap_future(inflight.popleft())
+
+    def _drain(self) -> None:
+        """Ingest every queued batch, oldest first (on the aggregator thread)."""
+        pending = self._pending
+        while pending:
+            batch, arrived = pending.popleft()
+            try:
+                self.aggregator.ingest(batch, arrived=arrived)
+            except Exception:  # noqa: BLE001 - one bad batch must not drop the ones after it
+                log.exception("aggregator failed to ingest a batch")
+
+    def _after_drain(self, fn: Callable[..., T], *args: object) -> T:
+        self._drain()
+        return fn(*args)
 
     async def _consume(self) -> None:
         assert self._queue is not None
@@ -162,7 +193,9 @@ class Runtime:
     async def refresh(self) -> Snapshot:
         """Take a snapshot now (off the event loop) and hand it to the hooks."""
         loop = asyncio.get_running_loop()
-        snap = await loop.run_in_executor(self._executor, self.aggregator.snapshot)
+        self._undrained = 0
+        snap = await loop.run_in_executor(self._executor, self._after_drain,
+                                          self.aggregator.snapshot)
         self._latest = snap
         for hook in self.on_snapshot:
             try:

@@ -113,7 +113,9 @@ class Aggregator:
         return self.max_ts if self.max_ts > float("-inf") else time.time()
 
     # ---- ingest -------------------------------------------------------------------------
-    def ingest(self, events: Iterable[Event]) -> None:
+    def ingest(self, events: Iterable[Event], arrived: float | None = None) -> None:
+        """Add events; ``arrived`` is when they reached the monitor (our clock), if they
+        waited in a queue before this call (the live runtime ingests at snapshot time)."""
         before = self.events
         # on event time (reports, replays) the analyzers also tick as the log's own timestamps
         # pass, so an alert's `for` is measured on the log's timeline even within one batch
@@ -196,7 +198,7 @@ class Aggregator:
             self._sync(n, max_ts, last, first)
             self._flush(calls, tasks, logs)
         if self.events != before:
-            self.last_event_at = self.clock()
+            self.last_event_at = self.clock() if arrived is None else arrived
 
     def _flush(self, calls: list[LLMCall], tasks: list[TaskEvent],
                logs: list[LogLine]) -> None:
