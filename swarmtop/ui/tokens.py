@@ -48,6 +48,9 @@ def count_rows(counts: dict[str, TokenCounts], table: str = "", base: Figures | 
     return rows
 
 
+GRID_NOTES = 3  # note lines shown on the grid
+
+
 class TokensPanel(Panel):
     NUMBER = 3
     TITLE = "Tokens"
@@ -142,7 +145,10 @@ class TokensPanel(Panel):
             if per_task and self.size.width >= 70:
                 s.append(f"  $/task {fmt_usd(per_task.get('new'))}")
                 s.append_text(delta_mark(per_task, pal))
-        self.put(self.query_one("#tok-base", TextLines), s)
+        base_line = self.query_one("#tok-base", TextLines)
+        if base_line.display != bool(base):
+            base_line.display = bool(base)  # no blank row without a baseline
+        self.put(base_line, s)
 
         s = Text(end="")
         if t.estimated:
@@ -155,8 +161,14 @@ class TokensPanel(Panel):
             s.append("\nsave ", style=pal.good)
             s.append(fmt_usd(saving.usd), style=f"bold {pal.good}")
             s.append_text(plain(f" {saving.strategy}: {saving.why}"))
-        s = Text("\n", end="").join(line for line in s.split("\n") if line.plain)
-        self.put(self.query_one("#tok-notes", TextLines), s)
+        lines = [line for line in s.split("\n") if line.plain]
+        s = Text("\n", end="")
+        if not getattr(self.app, "single", True):
+            # on the grid the tables need the room: a note is one line there, cut with an
+            # ellipsis (zoomed, 3, they are whole)
+            lines = lines[:GRID_NOTES]
+            s.no_wrap, s.overflow = True, "ellipsis"
+        self.put(self.query_one("#tok-notes", TextLines), s.join(lines))
         self.query_one("#tok-models", SyncTable).set_rows(count_rows(t.by_model, "by_model",
                                                                      base, pal))
         self.query_one("#tok-agents", SyncTable).set_rows(count_rows(t.by_agent, "by_agent",

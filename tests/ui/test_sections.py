@@ -218,3 +218,26 @@ async def test_unchanged_metrics_repaint_nothing():
         await pilot.pause()
         table = panel.query_one("#met-table", SyncTable)
         assert table.rebuilds == before[1][0][1] and table.updates > before[1][0][0]
+
+
+async def test_token_tables_keep_room_on_the_grid_and_notes_are_whole_when_zoomed():
+    from swarmtop.snapshot import Saving
+    from swarmtop.ui.tokens import GRID_NOTES
+
+    why = "calls re-sent thousands of tokens of their agent's previous context without the cache"
+    snap = make_snapshot(0)
+    tokens = msgspec.structs.replace(
+        snap.tokens, savings=[Saving(strategy=f"s{i}", usd=1.0 - i / 10, why=why)
+                              for i in range(4)])
+    app = make_app(msgspec.structs.replace(snap, tokens=tokens))
+    async with app.run_test(size=MEDIUM) as pilot:
+        await pilot.pause()
+        notes = app.query_one("#tok-notes")
+        assert notes.size.height <= GRID_NOTES  # one line a note, at most three
+        assert app.query_one("#tok-models").size.height >= 2  # header and a row at least
+        assert "…" in screen_text(app)
+        await pilot.press("3")  # zoomed: every note, whole
+        await pilot.pause()
+        await pilot.pause()
+        assert app.query_one("#tok-notes").size.height > GRID_NOTES
+        assert screen_text(app).count("without the cache") == 3
