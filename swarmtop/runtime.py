@@ -4,6 +4,8 @@
 
 The aggregator runs on a single dedicated thread: ingest and snapshot never overlap, and the
 event loop (which also drives the TUI) never waits on decoding, tiktoken or percentiles.
+Batches wait in a queue until that thread takes the next snapshot (or DRAIN_EVENTS have
+waited), so a steady live load wakes it per snapshot, not per batch.
 Implements the Feed protocol (swarmtop/feed.py).
 """
 

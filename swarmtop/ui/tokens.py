@@ -165,7 +165,7 @@ class TokensPanel(Panel):
         s = Text("\n", end="")
         if not getattr(self.app, "single", True):
             # on the grid the tables need the room: a note is one line there, cut with an
-            # ellipsis (zoomed, 3, they are whole)
+            # ellipsis (zoomed with `3`, whole)
             lines = lines[:GRID_NOTES]
             s.no_wrap, s.overflow = True, "ellipsis"
         self.put(self.query_one("#tok-notes", TextLines), s.join(lines))
