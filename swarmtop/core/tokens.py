@@ -157,12 +157,14 @@ class TokenLedger:
     def add_calls(self, calls: list[LLMCall], start: int,
                   rates_of: Callable[[str], Rates | None]) -> tuple[int, int]:
         """The backlog path: the calls from ``calls[start]`` on whose usage is stated
-        (not estimated, not a repeat key), recorded in order in one pass; the cost is the
-        stated one, else priced with ``rates_of(model)``. Stops at the first call that needs
-        the careful path (the aggregator's ``_add_call``). Returns (where it stopped, how many
-        of the calls it took failed). The same state as ``add`` call by call: the same sums
-        in the same order; calls within one second go to the rate window's bucket directly."""
+        (not estimated, and a response key, if any, not seen before), recorded in order in
+        one pass; the cost is the stated one, else priced with ``rates_of(model)``. Stops at
+        the first call that needs the careful path (the aggregator's ``_add_call``: an
+        estimate, a repeated key). Returns (where it stopped, how many of the calls it took
+        failed). The same state as ``repeat`` and ``add`` call by call: the same sums in the
+        same order; calls within one second go to the rate window's bucket directly."""
         by_model, by_agent = self.by_model, self.by_agent
+        seen = self._seen
         models: dict[str, tuple[_Counts, Rates | None]] = {}  # model -> its bucket and rates
         rate_add = self._rate.add
         observe = self.savings.observe
@@ -176,12 +178,22 @@ class TokenLedger:
             for k in range(start, len(calls)):
                 call = calls[k]
                 i, o = call.input_tokens, call.output_tokens
-                if call.dedupe_key is not None or call.estimated or (i is None and o is None):
+                if call.estimated or (i is None and o is None):
                     return k, failed
+                key = call.dedupe_key
+                if key is not None:
+                    h = hash(key)
+                    if h in seen:
+                        return k, failed  # a response counted before: only its growth counts
                 if i is None:
                     i = 0
                 if o is None:
                     o = 0
+                cr, cw = call.cache_read_tokens, call.cache_write_tokens
+                if key is not None:  # ``repeat``'s first sight of a key, written out
+                    seen[h] = (i, o, cr, cw, call.cost_usd)
+                    if len(seen) > DEDUPE_KEYS:
+                        del seen[next(iter(seen))]
                 model = call.model
                 entry = models.get(model)
                 if entry is None:
@@ -190,7 +202,6 @@ class TokenLedger:
                 mc, rates = entry
                 agent = call.agent or "(none)"
                 ac = by_agent.get(agent) or _bucket(by_agent, agent)
-                cr, cw = call.cache_read_tokens, call.cache_write_tokens
                 cost = call.cost_usd  # a cost stated in the log wins
                 if cost is None and rates is not None:
                     cost = rates.cost(i, o, cr, cw)

@@ -106,8 +106,10 @@ def test_ledger_add_calls_stops_where_the_careful_path_is_needed() -> None:
     text = LLMCall(ts=1.0, source="f", model="m", prompt="hello")
     est = LLMCall(ts=1.0, source="f", model="m", input_tokens=1, output_tokens=1,
                   estimated=True)
-    for odd in (keyed, text, est):
+    for odd in (text, est):
         assert TokenLedger().add_calls([ok, ok, odd, ok], 0, lambda m: None) == (2, 0)
+    # a response key's first line is counted in full on the bulk path; its repeat is not
+    assert TokenLedger().add_calls([ok, keyed, ok, keyed, ok], 0, lambda m: None) == (3, 0)
 
 
 def test_patterns_add_many_equals_add() -> None:
