@@ -180,20 +180,11 @@ class TokenLedger:
                 i, o = call.input_tokens, call.output_tokens
                 if call.estimated or (i is None and o is None):
                     return k, failed
-                key = call.dedupe_key
-                if key is not None:
-                    h = hash(key)
-                    if h in seen:
-                        return k, failed  # a response counted before: only its growth counts
                 if i is None:
                     i = 0
                 if o is None:
                     o = 0
                 cr, cw = call.cache_read_tokens, call.cache_write_tokens
-                if key is not None:  # ``repeat``'s first sight of a key, written out
-                    seen[h] = (i, o, cr, cw, call.cost_usd)
-                    if len(seen) > DEDUPE_KEYS:
-                        del seen[next(iter(seen))]
                 model = call.model
                 entry = models.get(model)
                 if entry is None:
@@ -202,6 +193,18 @@ class TokenLedger:
                 mc, rates = entry
                 agent = call.agent or "(none)"
                 ac = by_agent.get(agent) or _bucket(by_agent, agent)
+                key = call.dedupe_key
+                if key is not None:
+                    h = hash(key)
+                    prior = seen.get(h)
+                    if prior is None:  # ``repeat``'s first sight of a key, written out
+                        seen[h] = (i, o, cr, cw, call.cost_usd)
+                        if len(seen) > DEDUPE_KEYS:
+                            del seen[next(iter(seen))]
+                    else:  # another line of a response counted before: only its growth
+                        self._grow_seen(h, prior, call, i, o, cr, cw, rates, mc, ac)
+                        lo = hi = 0.0  # the rate window may have a new newest bucket
+                        continue
                 cost = call.cost_usd  # a cost stated in the log wins
                 if cost is None and rates is not None:
                     cost = rates.cost(i, o, cr, cw)
@@ -243,6 +246,30 @@ class TokenLedger:
         finally:
             self.first_ts = first
         return k, failed
+
+    def _grow_seen(self, h: int, prior: _Seen, call: LLMCall, i: int, o: int, cr: int,
+                   cw: int, rates: Rates | None, mc: _Counts, ac: _Counts) -> None:
+        """A repeated response line on the bulk path: ``repeat`` with the key's hash and
+        what it holds, then what the aggregator's ``_add_call`` does with the growth (the
+        growth priced at the tier of the whole request). Not a new call, not a failure."""
+        self.duplicates += 1
+        si, so, scr, scw, sc = prior
+        di = i - si if i > si else 0
+        do = o - so if o > so else 0
+        dcr = cr - scr if cr > scr else 0
+        dcw = cw - scw if cw > scw else 0
+        cost = call.cost_usd
+        dcost = None if cost is None else max(0.0, cost - (sc or 0.0))
+        if not (di or do or dcr or dcw or dcost):
+            return
+        best = sc if cost is None else (cost if sc is None else max(cost, sc))
+        self._seen[h] = (si + di, so + do, scr + dcr, scw + dcw, best)
+        if dcost is None and rates is not None:
+            r = rates.for_request(i + cr + cw)
+            dcost = di * r.input + do * r.output + dcr * r.cache_read + dcw * r.cache_write
+        mc.grow(di, do, dcr, dcw, dcost, False)
+        ac.grow(di, do, dcr, dcw, dcost, False)
+        self._rate.add(call.ts, di + do + dcr + dcw, dcost or 0.0)
 
     def add_growth(self, call: LLMCall, grow: tuple[int, int, int, int], cost: float | None,
                    estimated: bool) -> None:

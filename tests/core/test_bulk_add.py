@@ -108,8 +108,10 @@ def test_ledger_add_calls_stops_where_the_careful_path_is_needed() -> None:
                   estimated=True)
     for odd in (text, est):
         assert TokenLedger().add_calls([ok, ok, odd, ok], 0, lambda m: None) == (2, 0)
-    # a response key's first line is counted in full on the bulk path; its repeat is not
-    assert TokenLedger().add_calls([ok, keyed, ok, keyed, ok], 0, lambda m: None) == (3, 0)
+    # response keys stay on the bulk path: the first line counts in full, a repeat its growth
+    ledger = TokenLedger()
+    assert ledger.add_calls([ok, keyed, ok, keyed, ok], 0, lambda m: None) == (5, 0)
+    assert ledger.total.calls == 4 and ledger.duplicates == 1
 
 
 def test_patterns_add_many_equals_add() -> None:
