@@ -212,12 +212,23 @@ class SwarmtopApp(App[int]):
             return
         self.tick()
         self.set_interval(self.interval, self.tick, name="swarmtop-tick")
+        # A feed that announces its snapshots (the live Runtime) is drawn as each lands, not
+        # at our own timer's next beat: the frame is up to an interval fresher, and it is
+        # drawn after the aggregator thread is done rather than while it computes. The timer
+        # then only finds the snapshot already shown (and draws the loading progress).
+        hooks = getattr(self.feed, "on_snapshot", None)
+        if isinstance(hooks, list):
+            hooks.append(self._on_feed_snapshot)
         # the feed's first snapshot lands a few ms after start(): look again soon rather than
         # a whole interval later, so the first frame with data shows promptly (a tick with no
         # new snapshot returns at once)
         for delay in FIRST_FRAME_CHECKS_S:
             if delay < self.interval:
                 self.set_timer(delay, self._first_look)
+
+    def _on_feed_snapshot(self, _snap: Snapshot) -> None:
+        if self.is_running and self.start_error is None:
+            self.tick()
 
     def _first_look(self) -> None:
         if self.last is not None or not self.is_running:
@@ -226,6 +237,9 @@ class SwarmtopApp(App[int]):
 
     async def on_unmount(self) -> None:
         self._remove_signal_handlers()
+        hooks = getattr(self.feed, "on_snapshot", None)
+        if isinstance(hooks, list) and self._on_feed_snapshot in hooks:
+            hooks.remove(self._on_feed_snapshot)
         try:
             await asyncio.wait_for(self.feed.stop(), STOP_TIMEOUT_S)
         except Exception as exc:  # a failing stop must not leave the terminal in a state

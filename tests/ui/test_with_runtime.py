@@ -64,3 +64,16 @@ async def test_real_runtime_feeds_the_panels():
         await pilot.press("q")
         await pilot.pause()
     assert source.closed  # runtime.stop() closed the sources
+
+
+async def test_each_snapshot_is_drawn_as_it_lands_not_at_the_apps_next_beat():
+    runtime = Runtime(Aggregator(), [ScriptedSource([])], interval=0.1)
+    app = SwarmtopApp(runtime, interval=3600)  # the app's own timer never beats again
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(1.0)
+        first = app.shown
+        assert first is not None
+        await pilot.pause(0.5)
+        assert app.shown is not first  # new snapshots drawn without the app's timer
+        assert app.ticks >= 5
+    assert app._on_feed_snapshot not in runtime.on_snapshot  # unhooked on the way out
