@@ -91,14 +91,18 @@ def main() -> int:
     modes = (("TUI in a 120x40 pty", True, ()),
              ("TUI, `--interval 1` (half the repaints)", True, ("--interval", "1")),
              ("headless (`--no-ui`): sources + aggregator only", False, ()))
+    cpu: dict[str, float] = {}
     for name, ui, extra in modes:
         r = measure(ui, seconds, a.rate, a.pids, warmup, extra)
+        cpu[name] = r["cpu_pct"]
         kb = f"{r['kb_per_s']:.2f} KB/s" if ui else "—"
         woken = "—" if r["wakeups_per_s"] is None else f"{r['wakeups_per_s']:.0f}/s"
         print(f"| {name} | **{r['cpu_pct']:.1f} %** | {woken} | {kb} | {r['rss_mb']:.0f} MB |")
         if not extra and ui:
             goal = target(f"TUI self CPU, {a.pids} PIDs + {a.rate:.0f} events/s, 120x40",
                           f"{r['cpu_pct']:.1f} %", "≤ 2 % of a core", r["cpu_pct"] <= 2)
+    tui, headless = cpu[modes[0][0]], cpu[modes[2][0]]
+    print(f"\nThe UI's own share (TUI minus headless, this run): {tui - headless:.1f} % of a core.")
     print(f"\nThis machine at the start: {unit:.0f} µs of CPU per sleep and wake-up of a thread "
           "(500 sleeps of 2 ms). Much of the monitor's CPU is per wake-up, so its figures move "
           "with this one; compare runs by it.")
