@@ -23,7 +23,7 @@ from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
 
-# Past this many changed regions the per-widget overlap test costs more than it saves.
+# Past this many changed regions (after stacking) the per-widget test costs more than it saves.
 _MAX_REGIONS = 64
 
 
@@ -35,8 +35,8 @@ class SparseCompositor(Compositor):
         self._changed: list[Region] | None = None
 
     def render_partial_update(self) -> Any:
-        dirty = self._dirty_regions
-        self._changed = _stack(dirty) if len(dirty) <= _MAX_REGIONS else None
+        changed = _stack(self._dirty_regions)
+        self._changed = changed if len(changed) <= _MAX_REGIONS else None
         try:
             return super().render_partial_update()
         finally:
