@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rich.cells import cell_len
 from textual._compositor import Compositor
 
@@ -28,7 +29,8 @@ def _cells(update: Any) -> dict[tuple[int, int], tuple[str, Any]]:
     return out
 
 
-async def test_partial_updates_match_textuals_compositor(monkeypatch):
+@pytest.mark.parametrize("size", [(120, 40), (200, 60)])
+async def test_partial_updates_match_textuals_compositor(monkeypatch, size):
     assert supported()
     compared: list[int] = []
     rendered = {"sparse": 0, "stock": 0}
@@ -64,7 +66,7 @@ async def test_partial_updates_match_textuals_compositor(monkeypatch):
 
     monkeypatch.setattr(SparseCompositor, "render_partial_update", both)
     app = SwarmtopApp(MovingFeed(extra_procs=10, lines_per_step=5), interval=0.1)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         assert isinstance(app.screen._compositor, SparseCompositor)
         await pilot.pause(2.0)
         await pilot.press("tab")
