@@ -24,26 +24,44 @@ def _columns(first: str) -> list[Column]:
             Column("CacheW", "cw"), Column("Cost", "cost")]
 
 
+RowCache = dict[str, tuple[object, Row]]  # name -> (what its row was made from, the row)
+MAX_CACHED_ROWS = 2_000
+
+
 def count_rows(counts: dict[str, TokenCounts], table: str = "", base: Figures | None = None,
-               pal: Palette | None = None) -> list[Row]:
+               pal: Palette | None = None, cache: RowCache | None = None) -> list[Row]:
     """Rows of a per-model/per-agent table; with a baseline, calls and cost carry their delta
-    (figures tokens.<table>.<name>.calls / .cost_usd)."""
+    (figures tokens.<table>.<name>.calls / .cost_usd). With ``cache``, a name whose counts,
+    deltas and palette are as last time gets last time's Row (most agents make no call in a
+    given half second; the table then finds the same cells at once)."""
     base = base or {}
     pal = pal or Palette()
     rows = []
     for name, c in counts.items():
+        key = f"tokens.{table}.{name}."
+        d_calls, d_cost = base.get(key + "calls"), base.get(key + "cost_usd")
+        made_of = (c, d_calls, d_cost, pal)
+        if cache is not None:
+            hit = cache.get(name)
+            if hit is not None and hit[0] == made_of:
+                rows.append(hit[1])
+                continue
         est = "~" if c.estimated else ""
         cost = fmt_usd(c.cost_usd) + ("?" if c.unpriced_calls else "")
-        key = f"tokens.{table}.{name}."
-        cells = (plain(name), with_delta(plain(fmt_num(c.calls)), base.get(key + "calls"), pal),
+        cells = (plain(name), with_delta(plain(fmt_num(c.calls)), d_calls, pal),
                  plain(est + fmt_num(c.input)),
                  plain(est + fmt_num(c.output)), plain(fmt_num(c.cache_read)),
                  plain(fmt_num(c.cache_write)),
-                 with_delta(plain(cost), base.get(key + "cost_usd"), pal))
-        rows.append(Row(key=name, cells=cells,
-                        sort=(name, c.calls, c.input, c.output, c.cache_read, c.cache_write,
-                              c.cost_usd),
-                        filter_text=name))
+                 with_delta(plain(cost), d_cost, pal))
+        row = Row(key=name, cells=cells,
+                  sort=(name, c.calls, c.input, c.output, c.cache_read, c.cache_write,
+                        c.cost_usd),
+                  filter_text=name)
+        rows.append(row)
+        if cache is not None:
+            if len(cache) >= MAX_CACHED_ROWS:
+                cache.clear()  # bounded: names come and go over a long run
+            cache[name] = (made_of, row)
     rows.sort(key=lambda r: -r.sort[6])  # natural order: most expensive first
     return rows
 
@@ -67,6 +85,7 @@ class TokensPanel(Panel):
         super().__init__()
         self.usd_per_min = History(maxlen=240, step_s=2.0)
         self.tokens_per_min = History(maxlen=240, step_s=2.0)
+        self._rows: dict[str, RowCache] = {"by_model": {}, "by_agent": {}}
 
     def compose(self) -> ComposeResult:
         for part in ("totals", "rates", "budget", "base", "notes"):
@@ -169,7 +188,7 @@ class TokensPanel(Panel):
             lines = lines[:GRID_NOTES]
             s.no_wrap, s.overflow = True, "ellipsis"
         self.put(self.query_one("#tok-notes", TextLines), s.join(lines))
-        self.query_one("#tok-models", SyncTable).set_rows(count_rows(t.by_model, "by_model",
-                                                                     base, pal))
-        self.query_one("#tok-agents", SyncTable).set_rows(count_rows(t.by_agent, "by_agent",
-                                                                     base, pal))
+        for table, counts, wid in (("by_model", t.by_model, "#tok-models"),
+                                   ("by_agent", t.by_agent, "#tok-agents")):
+            rows = count_rows(counts, table, base, pal, self._rows[table])
+            self.query_one(wid, SyncTable).set_rows(rows)

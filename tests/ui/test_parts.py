@@ -87,3 +87,23 @@ def test_three_significant_digits():
     assert fmt_mem(1.234 * 2**30) == "1.23GiB" and fmt_mem(512) == "512B" and fmt_mem(None) == "-"
     assert fmt_latency(850.4) == "850ms" and fmt_latency(2504) == "2.50s"
     assert fmt_latency(12_640) == "12.6s" and fmt_latency(None) == "-"
+
+
+def test_count_rows_reuses_the_rows_of_unchanged_names():
+    from swarmtop.snapshot import TokenCounts
+    from swarmtop.ui.text import Palette
+    from swarmtop.ui.tokens import count_rows
+
+    cache: dict = {}
+    a, b = TokenCounts(calls=3, input=100, cost_usd=0.5), TokenCounts(calls=1, input=5)
+    first = {r.key: r for r in count_rows({"a": a, "b": b}, "by_agent", None, Palette(), cache)}
+    moved = TokenCounts(calls=4, input=180, cost_usd=0.7)
+    again = {r.key: r for r in count_rows({"a": moved, "b": b}, "by_agent", None, Palette(),
+                                          cache)}
+    assert again["b"] is first["b"]  # unchanged: the same row, its cells not rebuilt
+    assert again["a"] is not first["a"] and again["a"].sort[1] == 4
+    other = Palette(good="red")  # a theme change rebuilds every row
+    assert all(r is not again[r.key] for r in count_rows({"a": moved, "b": b}, "by_agent",
+                                                          None, other, cache))
+    fresh = count_rows({"a": moved, "b": b}, "by_agent", None, Palette())  # no cache: as before
+    assert [r.cells for r in fresh] == [again["a"].cells, again["b"].cells]
