@@ -28,7 +28,7 @@ _MAX_REGIONS = 64
 
 
 class SparseCompositor(Compositor):
-    """``Compositor`` whose partial updates render only widgets overlapping a changed region."""
+    """``Compositor`` whose partial updates render only the widgets that show a changed cell."""
 
     def __init__(self) -> None:
         super().__init__()
