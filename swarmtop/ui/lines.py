@@ -95,8 +95,8 @@ class TextLines(Widget):
         """Show new content; only the lines that differ are painted again, and a layout pass
         runs only when the number of lines changes. Returns whether anything changed."""
         logical = as_lines(content)
-        if same_lines(logical, self._logical) and self._rows:
-            return False
+        if same_lines(logical, self._logical) and (self._rows or self._width <= 0):
+            return False  # unchanged (hidden or not yet laid out: nothing to measure again)
         self._logical = logical
         if not self.is_mounted or self._width <= 0:
             self._rows = []

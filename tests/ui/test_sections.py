@@ -241,3 +241,28 @@ async def test_token_tables_keep_room_on_the_grid_and_notes_are_whole_when_zoome
         await pilot.pause()
         assert app.query_one("#tok-notes").size.height > GRID_NOTES
         assert screen_text(app).count("without the cache") == 3
+
+
+async def test_a_quiet_swarm_needs_no_layout_pass(monkeypatch):
+    """Same figures tick after tick (no baseline, so the hidden baseline line is updated
+    with the same empty text): no widget may ask for a layout pass."""
+    from textual.widget import Widget
+
+    from tests.ui.fakes import MovingFeed
+
+    layouts: list[str] = []
+    refresh = Widget.refresh
+
+    def spy(self, *regions, **kw):
+        if kw.get("layout"):
+            layouts.append(self.id or type(self).__name__)
+        return refresh(self, *regions, **kw)
+
+    app = SwarmtopApp(MovingFeed(extra_procs=10, frozen=True), interval=0.1)
+    async with app.run_test(size=MEDIUM) as pilot:
+        await pilot.pause(1.0)
+        monkeypatch.setattr(Widget, "refresh", spy)
+        ticks = app.ticks
+        await pilot.pause(1.0)
+        assert app.ticks >= ticks + 5
+    assert layouts == []
