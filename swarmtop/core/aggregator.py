@@ -22,7 +22,7 @@ from swarmtop.core.prices import PriceTable
 from swarmtop.core.processes import ProcessTracker
 from swarmtop.core.signals import Inputs, silence
 from swarmtop.core.tokenizer import Tokenizer
-from swarmtop.core.tokens import TokenLedger
+from swarmtop.core.tokens import TokenLedger, growth_cost
 from swarmtop.events import (
     Event,
     FileStatus,
@@ -289,10 +289,7 @@ class Aggregator:
                 di, do, dcr, dcw, dcost = grow
                 if di or do or dcr or dcw or dcost:
                     if dcost is None and rates is not None:
-                        # the growth is priced at the tier of the whole request
-                        r = rates.for_request(i + cr + cw)
-                        dcost = di * r.input + do * r.output + dcr * r.cache_read + (
-                            dcw * r.cache_write)
+                        dcost = growth_cost(rates, i + cr + cw, di, do, dcr, dcw)
                     self.tokens.add_growth(call, (di, do, dcr, dcw), dcost, estimated)
                 return
         cost = call.cost_usd  # a cost stated in the log wins

@@ -75,6 +75,13 @@ def _bucket(table: dict[str, _Counts], key: str) -> _Counts:
 _Seen = tuple[int, int, int, int, float | None]
 
 
+def growth_cost(rates: Rates, request_input: int, i: int, o: int, cr: int, cw: int) -> float:
+    """The dollars of tokens a repeated response line adds, priced at the tier of the whole
+    request (``request_input``: its input, cache read and cache write tokens)."""
+    r = rates.for_request(request_input)
+    return i * r.input + o * r.output + cr * r.cache_read + cw * r.cache_write
+
+
 class TokenLedger:
     def __init__(self, window_s: float = 60.0, budget_usd: float | None = None) -> None:
         self.by_model: dict[str, _Counts] = {}
@@ -114,6 +121,12 @@ class TokenLedger:
             if len(self._seen) > DEDUPE_KEYS:
                 del self._seen[next(iter(self._seen))]
             return None
+        return self._growth(h, seen, i, o, cr, cw, cost)
+
+    def _growth(self, h: int, seen: _Seen, i: int, o: int, cr: int, cw: int,
+                cost: float | None) -> tuple[int, int, int, int, float | None]:
+        """A repeat of the key hashed ``h``: what it adds over ``seen`` (what was counted),
+        which is raised to match."""
         self.duplicates += 1
         si, so, scr, scw, sc = seen
         # max(0, x) written out: a backlog repeats most responses several times
@@ -202,7 +215,7 @@ class TokenLedger:
                         if len(seen) > DEDUPE_KEYS:
                             del seen[next(iter(seen))]
                     else:  # another line of a response counted before: only its growth
-                        self._grow_seen(h, prior, call, i, o, cr, cw, rates, mc, ac)
+                        self._grow_seen(h, prior, call, i, o, cr, cw, rates)
                         lo = hi = 0.0  # the rate window may have a new newest bucket
                         continue
                 cost = call.cost_usd  # a cost stated in the log wins
@@ -248,28 +261,15 @@ class TokenLedger:
         return k, failed
 
     def _grow_seen(self, h: int, prior: _Seen, call: LLMCall, i: int, o: int, cr: int,
-                   cw: int, rates: Rates | None, mc: _Counts, ac: _Counts) -> None:
+                   cw: int, rates: Rates | None) -> None:
         """A repeated response line on the bulk path: ``repeat`` with the key's hash and
-        what it holds, then what the aggregator's ``_add_call`` does with the growth (the
-        growth priced at the tier of the whole request). Not a new call, not a failure."""
-        self.duplicates += 1
-        si, so, scr, scw, sc = prior
-        di = i - si if i > si else 0
-        do = o - so if o > so else 0
-        dcr = cr - scr if cr > scr else 0
-        dcw = cw - scw if cw > scw else 0
-        cost = call.cost_usd
-        dcost = None if cost is None else max(0.0, cost - (sc or 0.0))
-        if not (di or do or dcr or dcw or dcost):
-            return
-        best = sc if cost is None else (cost if sc is None else max(cost, sc))
-        self._seen[h] = (si + di, so + do, scr + dcr, scw + dcw, best)
-        if dcost is None and rates is not None:
-            r = rates.for_request(i + cr + cw)
-            dcost = di * r.input + do * r.output + dcr * r.cache_read + dcw * r.cache_write
-        mc.grow(di, do, dcr, dcw, dcost, False)
-        ac.grow(di, do, dcr, dcw, dcost, False)
-        self._rate.add(call.ts, di + do + dcr + dcw, dcost or 0.0)
+        what it holds, then what the aggregator's ``_add_call`` does with the growth. Not a
+        new call, not a failure."""
+        di, do, dcr, dcw, dcost = self._growth(h, prior, i, o, cr, cw, call.cost_usd)
+        if di or do or dcr or dcw or dcost:
+            if dcost is None and rates is not None:
+                dcost = growth_cost(rates, i + cr + cw, di, do, dcr, dcw)
+            self.add_growth(call, (di, do, dcr, dcw), dcost, False)
 
     def add_growth(self, call: LLMCall, grow: tuple[int, int, int, int], cost: float | None,
                    estimated: bool) -> None:
