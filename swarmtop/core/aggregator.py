@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from swarmtop.core.analysis import Analyzer
+from swarmtop.core.analysis import MAX_GAP_TICKS, Analyzer
 from swarmtop.core.baseline import BaselineSettings, compare
 from swarmtop.core.config import Config
 from swarmtop.core.logtail import LogTail
@@ -137,6 +137,7 @@ class Aggregator:
         since = self.since
         inf = float("inf")
         next_tick = self._next_tick if event_time else inf
+        gap = self.analyzer.gap_s
         n = 0  # events counted here, not yet added to self.events
         max_ts, last, first = self.max_ts, self.last_event_ts, self.first_event_ts
         src: str | None = None  # the source of the previous event, its counts, and how many
@@ -161,13 +162,21 @@ class Aggregator:
                     ts = ev.ts  # samples and exits carry event time: they tick the analyzers too
                     if (ts >= next_tick and not isinstance(ev, _ARRIVAL_STAMPED)
                             and (since is None or ts >= since)):
-                        self._tick(ts)
+                        self._tick(ts, self.last_event_ts)
                         next_tick = self._next_tick = ts + self.analyzer.backlog_step_s
                     continue
                 ts = ev.ts
                 if since is not None and ts < since:
                     self.skipped_old += 1
                     continue
+                if ts >= next_tick and last is not None and ts - last > gap:
+                    # the log fell silent from `last` to this event: tick through the gap
+                    # as live ticks would have, before the event ends it
+                    self._sync(n, max_ts, last, first)
+                    n = 0
+                    self._flush(calls, tasks, logs)
+                    self._gap_ticks(last, ts)
+                    next_tick = ts  # and tick again once it is in: silence is over
                 n += 1
                 source = ev.source
                 if source is not src:
@@ -190,7 +199,7 @@ class Aggregator:
                     self._sync(n, max_ts, last, first)
                     n = 0
                     self._flush(calls, tasks, logs)
-                    self._tick(ts)
+                    self._tick(ts, last)
                     next_tick = self._next_tick = ts + self.analyzer.backlog_step_s
         finally:
             if fc is not None:
@@ -357,21 +366,35 @@ class Aggregator:
         return snap
 
     # ---- analysis -----------------------------------------------------------------------
-    def _tick(self, now: float) -> None:
+    def _gap_ticks(self, quiet_from: float, until: float) -> None:
+        """Backlog ticks through a silent stretch of log time, from ``quiet_from`` (the newest
+        event) to ``until`` (the event that ends it), so ``source.silence_s`` rises as it did
+        live: every backlog step from where a rule could act on the silence (at most
+        MAX_GAP_TICKS, spread evenly), and once at ``until``, where it is the whole gap."""
+        an = self.analyzer
+        t = max(self._next_tick, quiet_from + an.gap_s)
+        spacing = max(an.backlog_step_s, (until - t) / MAX_GAP_TICKS)
+        while t < until:
+            self._tick(t, quiet_from)
+            t += spacing
+        self._tick(until, quiet_from)
+        self._next_tick = until + an.backlog_step_s
+
+    def _tick(self, now: float, quiet_from: float | None) -> None:
         """A backlog tick (event time): alerts and trends only, reading what they read at
         the least cost (a report's backlog ticks thousands of times). A pattern with no task
         in the window adds no reading, the memory section of a tracker that has seen no
         process never changes (so it is kept), and the token figures are the few a tick reads
-        (``TokenLedger.tick_tokens``)."""
+        (``TokenLedger.tick_tokens``). Silence counts from ``quiet_from``, the newest log
+        event at ``now`` on the log's timeline (None: none yet, so no silence either)."""
         an = self.analyzer
-        last = self.last_event_at
+        last = now if quiet_from is None else quiet_from
         if (an.lean and not len(self.patterns) and not len(self.processes)
                 and "record" not in self.status_providers):
             # tokens and logs only: the readings are at most the silence (signals.compute)
             readings = {}
             if an.only.silence and self.files:
-                readings["source.silence_s"] = silence(
-                    now, last if last is not None else self.started)
+                readings["source.silence_s"] = silence(now, last)
             an.tick_tokens_only(now, readings, self.tokens.tick_tokens_per_min(now))
             return
         only = an.only
@@ -385,10 +408,8 @@ class Aggregator:
         an.tick(Inputs(
             now, self.tokens.tick_tokens(now, only.tokens),
             self.processes.section(now) if len(self.processes) else self._idle_memory,
-            patterns, window, all_tasks,
-            # before the first event, silence counts from when we started following
-            last if last is not None else self.started,
-            bool(self.files), an.cores, self.config.budget_period_s, _NO_LOADS,
+            patterns, window, all_tasks, last, bool(self.files), an.cores,
+            self.config.budget_period_s, _NO_LOADS,
             self.metrics.section(now) if an.dynamic else None,
             self._record_failed(),
         ), only)

@@ -8,10 +8,11 @@ backlog whenever its clock (event time in reports) has moved by ``step_s`` — s
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from swarmtop.core import bottlenecks, health, signals
-from swarmtop.core.alerts import AlertEngine, parse_rules
+from swarmtop.core.alerts import AlertEngine, Rule, parse_rules
 from swarmtop.core.config import Config
 from swarmtop.core.trends import TrendTracker
 from swarmtop.snapshot import Alert, AlertRecord, Bottleneck, Health, Trend
@@ -20,6 +21,19 @@ MAX_STEP_S = 15.0
 # While a backlog is read on event time, ticks come at least this far apart in log time:
 # a report of hours of logs ticks thousands of times (each a few µs: Aggregator._tick).
 BACKLOG_STEP_S = 5.0
+# A silent gap in a backlog's log time is ticked through at most this many times (plus once
+# at its end): a night without events costs a few dozen ticks, not thousands.
+MAX_GAP_TICKS = 64
+
+
+def gap_silence_s(rules: Iterable[Rule]) -> float:
+    """The shortest silence a rule on ``source.silence_s`` can act on: the lowest threshold of
+    its ``>``/``>=`` rules, 0 if one compares the other way, inf without such a rule."""
+    gap = float("inf")
+    for r in rules:
+        if r.metric == "source.silence_s":
+            gap = min(gap, max(0.0, r.threshold) if r.comparison in (">", ">=") else 0.0)
+    return gap
 
 
 def cpu_cores() -> int:
@@ -58,6 +72,9 @@ class Analyzer:
         # no rule reads a token figure or a custom metric: with no task, no process and no
         # --record seen yet, a tick's readings are at most source.silence_s (tick_tokens_only)
         self.lean = not self.only.tokens and not self.dynamic
+        # a backlog's silent gap longer than this is ticked through (Aggregator._gap_ticks):
+        # the shortest silence some rule on source.silence_s can act on (inf: no such rule)
+        self.gap_s = gap_silence_s(rules)
         self.cores = cpu_cores()
 
     def tick(self, inp: signals.Inputs, only: signals.Only = signals.ALL,

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import random
 
+import msgspec
+
 from swarmtop.core import signals
 from swarmtop.core.aggregator import Aggregator
 from swarmtop.core.alerts import AlertEngine
@@ -72,13 +74,13 @@ class ReferenceAggregator(Aggregator):
         super().__init__(config)
         self.analyzer.alerts = ReferenceEngine(self.analyzer.alerts.rules)
 
-    def _tick(self, now: float) -> None:
+    def _tick(self, now: float, quiet_from: float | None) -> None:
         # (patterns without their all-time figures, as backlog ticks always took them: the
         # rolling p99 is then figured by another route, equal to a few ulps)
-        self.analyzer.tick(self._inputs(now, self.tokens.section(now),
-                                        self.processes.section(now),
-                                        self.patterns.section(now, all_time=False),
-                                        self.metrics.section(now)))
+        inp = self._inputs(now, self.tokens.section(now), self.processes.section(now),
+                           self.patterns.section(now, all_time=False), self.metrics.section(now))
+        self.analyzer.tick(msgspec.structs.replace(
+            inp, last_event_at=now if quiet_from is None else quiet_from))
 
 
 def _events(n: int) -> list:
