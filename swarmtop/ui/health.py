@@ -13,7 +13,7 @@ from swarmtop.ui.graph import sparkline
 from swarmtop.ui.history import History
 from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
-from swarmtop.ui.text import plain
+from swarmtop.ui.text import flow, plain
 
 
 class HealthPanel(Panel, can_focus=True):
@@ -79,22 +79,30 @@ class HealthPanel(Panel, can_focus=True):
         trend.append(f"\n{word}", style=pal.band(score))
         self.put(self.query_one("#health-trend", TextLines), trend)
 
-        parts = Text(end="")
         comps = sorted(snap.health.components.items(), key=lambda kv: kv[1].score)
+        if not self.expanded:
+            # one line of "name score" pairs, broken between pairs only
+            items = [plain(name) + Text(f" {comp.score:.0f}", style=pal.band(comp.score))
+                     for name, comp in comps]
+            if comps:
+                items.append(Text("(e: why)", style=pal.muted))
+            target = self.query_one("#health-parts", TextLines)
+            self.put(target, flow(items, target.size.width))
+            return
+        parts = Text(end="")
         for i, (name, comp) in enumerate(comps):
             if i:
-                parts.append("\n" if self.expanded else "  ")
+                parts.append("\n")
             parts.append_text(plain(name))
             parts.append(f" {comp.score:.0f}", style=pal.band(comp.score))
-            if self.expanded:
-                parts.append(f" (weight {comp.weight:.2f}) ", style=pal.muted)
-                parts.append_text(plain(comp.why, pal.muted))
-        if self.expanded and snap.bottlenecks:
+            parts.append(f" (weight {comp.weight:.2f}) ", style=pal.muted)
+            parts.append_text(plain(comp.why, pal.muted))
+        if snap.bottlenecks:
             parts.append("\nbottlenecks:", style="bold")
             for b in sorted(snap.bottlenecks, key=lambda b: -b.severity)[:5]:
                 parts.append(f"\n {b.kind} {b.severity:.1f} ", style=pal.warn)
                 parts.append_text(plain(b.why))
-        if self.expanded and snap.trends:
+        if snap.trends:
             parts.append("\ntrends:", style="bold")
             for name, tr in snap.trends.items():
                 style = (pal.warn if tr.kind in ("linear", "exponential") else
@@ -103,6 +111,4 @@ class HealthPanel(Panel, can_focus=True):
                 parts.append_text(plain(name, style))
                 parts.append(" ")
                 parts.append_text(plain(describe_trend(name, tr), style))
-        if not self.expanded and comps:
-            parts.append("   (e: why)", style=pal.muted)
         self.put(self.query_one("#health-parts", TextLines), parts)

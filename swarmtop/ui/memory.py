@@ -133,8 +133,9 @@ class MemoryPanel(Panel):
             values = [pt[1] for pt in proc.history if len(pt) >= 2]
             graph.append(f"RSS of {proc.pid} ", style="bold")
             graph.append_text(plain(proc.name))
+            rate = rate_text(proc)
             graph.append(f"  now {fmt_mem(proc.rss_bytes)}  peak {fmt_mem(proc.peak_rss_bytes)}"
-                         f"  {proc.growth} {rate_text(proc)}")
+                         f"  {proc.growth}" + (f" {rate}" if rate != "-" else ""))
             if proc.time_to_limit_s is not None:
                 graph.append(f"  limit in {fmt_duration(proc.time_to_limit_s)}", style=pal.bad)
             height = 2 if self.size.height < 14 else 3

@@ -11,7 +11,7 @@ from swarmtop.snapshot import Snapshot
 from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
-from swarmtop.ui.text import clip, plain
+from swarmtop.ui.text import clip, flow, plain
 
 COLUMNS = [
     Column("File", "path", numeric=False), Column("Format", "format", numeric=False),
@@ -38,13 +38,13 @@ class SourcesPanel(Panel):
     def render_snapshot(self, snap: Snapshot) -> None:
         pal = self.palette
         src = snap.sources
-        summary = Text(end="")
-        summary.append(f"{len(src.files)} files  {fmt_num(src.lines)} lines  "
-                       f"{fmt_num(src.events)} events  ")
-        summary.append(f"{fmt_num(src.bad_lines)} bad", style=pal.warn if src.bad_lines else "")
         pids = ", ".join(str(p) for p in src.pids[:12]) + (" …" if len(src.pids) > 12 else "")
-        summary.append(f"  PIDs: {pids or 'none'}", style=pal.muted)
-        self.put(self.query_one("#src-summary", TextLines), summary)
+        items = [Text(f"{len(src.files)} files"), Text(f"{fmt_num(src.lines)} lines"),
+                 Text(f"{fmt_num(src.events)} events"),
+                 Text(f"{fmt_num(src.bad_lines)} bad", style=pal.warn if src.bad_lines else ""),
+                 Text(f"PIDs: {pids or 'none'}", style=pal.muted)]
+        target = self.query_one("#src-summary", TextLines)
+        self.put(target, flow(items, target.size.width))
 
         rows = []
         for f in src.files:

@@ -4,6 +4,7 @@ go through `plain()`: control characters become visible escapes and the result i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,6 +41,26 @@ def _plain(text: str, style: str) -> Text:
 
 
 _shared_plain = lru_cache(maxsize=SHARED_CELLS)(_plain)
+
+
+def flow(items: Sequence[Text], width: int, sep: str = "  ") -> Text:
+    """``items`` on lines of at most ``width`` cells, ``sep`` between them, broken only
+    between items, so a label and its figure ("liveness 100", "0 bad") stay on one line.
+    An item wider than a line gets a line of its own (and wraps there). ``width`` 0 (not yet
+    laid out): one line."""
+    out = Text(end="")
+    used = 0
+    for item in items:
+        n = item.cell_len
+        if used and width and used + len(sep) + n > width:
+            out.append("\n")
+            used = 0
+        elif used:
+            out.append(sep)
+            used += len(sep)
+        out.append_text(item)
+        used += n
+    return out
 
 
 def clip(text: str, width: int) -> str:

@@ -15,7 +15,7 @@ from swarmtop.ui.history import History
 from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
-from swarmtop.ui.text import Palette, bar, clip, fmt_duration, fmt_rate_usd, plain
+from swarmtop.ui.text import Palette, bar, clip, flow, fmt_duration, fmt_rate_usd, plain
 
 
 def _columns(first: str) -> list[Column]:
@@ -110,17 +110,20 @@ class TokensPanel(Panel):
         t = snap.tokens
         base = baseline_figures(snap)
         est = "~" if t.estimated else ""
-        s = Text(end="")
-        s.append(f"in {est}{fmt_num(t.input)}")
-        s.append_text(delta_mark(base.get("tokens.input"), pal))
-        s.append(f" out {est}{fmt_num(t.output)}")
-        s.append_text(delta_mark(base.get("tokens.output"), pal))
-        s.append(f" cache r/w {fmt_num(t.cache_read)}/{fmt_num(t.cache_write)} ")
-        s.append(f"total {est}{fmt_num(t.total)}", style="bold")
-        s.append_text(delta_mark(base.get("tokens.total"), pal))
-        s.append(f"  {fmt_num(t.calls)} calls", style=pal.muted)
-        s.append_text(delta_mark(base.get("tokens.calls"), pal))
-        self.put(self.query_one("#tok-totals", TextLines), s)
+        def figure(text: str, key: str, style: str = "") -> Text:
+            out = Text(text, end="")
+            out.stylize(style)  # the figure's own style, not its delta mark's
+            out.append_text(delta_mark(base.get(key), pal))
+            return out
+
+        totals = self.query_one("#tok-totals", TextLines)
+        self.put(totals, flow([
+            figure(f"in {est}{fmt_num(t.input)}", "tokens.input"),
+            figure(f"out {est}{fmt_num(t.output)}", "tokens.output"),
+            Text(f"cache r/w {fmt_num(t.cache_read)}/{fmt_num(t.cache_write)}"),
+            figure(f"total {est}{fmt_num(t.total)}", "tokens.total", "bold"),
+            figure(f"{fmt_num(t.calls)} calls", "tokens.calls", pal.muted),
+        ], totals.size.width))
 
         spark_w = max(8, min(30, (self.size.width - 44) // 2))
         s = Text(end="")

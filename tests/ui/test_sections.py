@@ -3,6 +3,8 @@ trends and resolved alerts, and baseline deltas in the Tokens and Patterns panel
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 import pytest
 from rich.text import Text
@@ -12,7 +14,7 @@ from swarmtop.ui import SwarmtopApp
 from swarmtop.ui.delta import delta_mark
 from swarmtop.ui.metrics import MetricsPanel
 from swarmtop.ui.table import SyncTable
-from swarmtop.ui.text import Palette
+from swarmtop.ui.text import Palette, flow
 from tests.ui.fakes import FakeFeed, make_snapshot, screen_text
 
 WIDE, MEDIUM, SMALL = (200, 60), (120, 40), (80, 24)
@@ -266,3 +268,25 @@ async def test_a_quiet_swarm_needs_no_layout_pass(monkeypatch):
         await pilot.pause(1.0)
         assert app.ticks >= ticks + 5
     assert layouts == []
+
+
+def test_flow_breaks_between_items_only():
+    items = [Text("memory 40"), Text("errors 82"), Text("liveness 100"), Text("(e: why)")]
+    assert flow(items, 24).plain == "memory 40  errors 82\nliveness 100  (e: why)"
+    assert flow(items, 0).plain == "memory 40  errors 82  liveness 100  (e: why)"
+    assert flow([Text("a-very-long-item"), Text("b")], 5).plain == "a-very-long-item\nb"
+    assert flow([], 10).plain == ""
+
+
+async def test_a_label_keeps_its_figure_when_the_line_wraps():
+    """At 120x40 the Health panel's scores and the Sources summary wrap; never between a
+    name and its figure (was: "liveness" at a line's end, "100" on the next)."""
+    app = make_app()
+    async with app.run_test(size=MEDIUM) as pilot:
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        for name in ("errors", "memory", "spend", "total"):
+            assert any(re.search(rf"\b{name} ~?\d+", line) for line in lines), name
+            assert not any(re.search(rf"\b{name} *│", line) for line in lines), name
+        assert any(re.search(r"\d+ bad", line) for line in lines)
+        assert not any(re.search(r"│ (bad|calls|liveness)\b", line) for line in lines)
