@@ -12,6 +12,7 @@ from swarmtop.core.prices import load_prices
 from swarmtop.export.markdown import render_markdown
 from swarmtop.export.text import render_text
 from swarmtop.snapshot import Snapshot, to_json
+from swarmtop.sources.merge import time_ordered
 from swarmtop.sources.reader import read_file
 
 EXIT_OK, EXIT_ALERT = 0, 1
@@ -28,9 +29,12 @@ def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
 
         settings = baseline_settings(config, getattr(args, "fail_on_regression", None))
         agg.baseline = (load_baseline(args.baseline, config), settings, args.baseline)
-    for path in files:
-        for batch in read_file(path, args.format, max_line=config.max_line_bytes):
-            agg.ingest(batch)
+    for path in files:  # listed in the order given, whatever order their events come in
+        agg.register_file(str(path))
+    # the files' events in time order, as they would have arrived live (sources/merge.py)
+    for batch in time_ordered(
+            files, lambda path: read_file(path, args.format, max_line=config.max_line_bytes)):
+        agg.ingest(batch)
     pids = list(getattr(args, "pid", []) or [])
     if pids:
         from swarmtop.sources.paths import SourceError

@@ -162,8 +162,7 @@ class Aggregator:
                     ts = ev.ts  # samples and exits carry event time: they tick the analyzers too
                     if (ts >= next_tick and not isinstance(ev, _ARRIVAL_STAMPED)
                             and (since is None or ts >= since)):
-                        self._tick(ts, self.last_event_ts)
-                        next_tick = self._next_tick = ts + self.analyzer.backlog_step_s
+                        next_tick = self._next_tick = ts + self._tick(ts, self.last_event_ts)
                     continue
                 ts = ev.ts
                 if since is not None and ts < since:
@@ -199,8 +198,7 @@ class Aggregator:
                     self._sync(n, max_ts, last, first)
                     n = 0
                     self._flush(calls, tasks, logs)
-                    self._tick(ts, last)
-                    next_tick = self._next_tick = ts + self.analyzer.backlog_step_s
+                    next_tick = self._next_tick = ts + self._tick(ts, last)
         finally:
             if fc is not None:
                 fc.events += fn
@@ -248,6 +246,10 @@ class Aggregator:
         self.max_ts = max_ts
         self.last_event_ts = last
         self.first_event_ts = first
+
+    def register_file(self, source: str) -> None:
+        """List ``source`` among the files now (snapshot.sources.files keeps this order)."""
+        self._file(source)
 
     def _file(self, source: str) -> _FileCounts | None:
         fc = self.files.get(source)
@@ -380,23 +382,25 @@ class Aggregator:
         self._tick(until, quiet_from)
         self._next_tick = until + an.backlog_step_s
 
-    def _tick(self, now: float, quiet_from: float | None) -> None:
+    def _tick(self, now: float, quiet_from: float | None) -> float:
         """A backlog tick (event time): alerts and trends only, reading what they read at
         the least cost (a report's backlog ticks thousands of times). A pattern with no task
         in the window adds no reading, the memory section of a tracker that has seen no
         process never changes (so it is kept), and the token figures are the few a tick reads
         (``TokenLedger.tick_tokens``). Silence counts from ``quiet_from``, the newest log
-        event at ``now`` on the log's timeline (None: none yet, so no silence either)."""
+        event at ``now`` on the log's timeline (None: none yet, so no silence either).
+        Returns the log time to the next tick: ``lean_step_s`` after a lean tick (nothing but
+        the trends can move between events then: right after an event silence is 0, and a
+        silent gap is ticked through by ``_gap_ticks``), else ``backlog_step_s``."""
         an = self.analyzer
         last = now if quiet_from is None else quiet_from
-        if (an.lean and not len(self.patterns) and not len(self.processes)
-                and "record" not in self.status_providers):
+        if self._lean():
             # tokens and logs only: the readings are at most the silence (signals.compute)
             readings = {}
             if an.only.silence and self.files:
                 readings["source.silence_s"] = silence(now, last)
             an.tick_tokens_only(now, readings, self.tokens.tick_tokens_per_min(now))
-            return
+            return an.lean_step_s
         only = an.only
         if len(self.patterns):
             patterns = self.patterns.section(now, all_time=False)
@@ -413,6 +417,12 @@ class Aggregator:
             self.metrics.section(now) if an.dynamic else None,
             self._record_failed(),
         ), only)
+        return an.backlog_step_s
+
+    def _lean(self) -> bool:
+        """Is a tick now the lean one: tokens and logs only, no rule reading a token figure?"""
+        return (self.analyzer.lean and not len(self.patterns) and not len(self.processes)
+                and "record" not in self.status_providers)
 
     def _inputs(self, now: float, tokens: Tokens, memory: Memory,
                 patterns: dict[str, PatternStats], metrics: dict[str, Any]) -> Inputs:

@@ -21,6 +21,10 @@ MAX_STEP_S = 15.0
 # While a backlog is read on event time, ticks come at least this far apart in log time:
 # a report of hours of logs ticks thousands of times (each a few µs: Aggregator._tick).
 BACKLOG_STEP_S = 5.0
+# When a backlog tick can only move the trends (no rule reads anything but the silence, no
+# task, process or --record seen: Analyzer.lean), the next one comes this much later: alerts
+# on silence are served by the gap ticks, the trend series (600 points) then span 5 h.
+LEAN_BACKLOG_STEP_S = 30.0
 # A silent gap in a backlog's log time is ticked through at most this many times (plus once
 # at its end): a night without events costs a few dozen ticks, not thousands.
 MAX_GAP_TICKS = 64
@@ -64,6 +68,7 @@ class Analyzer:
         min_for = self.alerts.min_for_s
         self.step_s = min(MAX_STEP_S, max(config.interval_s, min_for / 5 if min_for else 0.0))
         self.backlog_step_s = max(self.step_s, BACKLOG_STEP_S)
+        self.lean_step_s = max(self.backlog_step_s, LEAN_BACKLOG_STEP_S)
         self.last_tick: float | None = None
         # custom.* / gc.* metrics the rules read (computed only when some rule names them)
         self.dynamic = sorted({r.metric for r in rules if r.metric not in signals.METRICS})

@@ -74,13 +74,15 @@ class ReferenceAggregator(Aggregator):
         super().__init__(config)
         self.analyzer.alerts = ReferenceEngine(self.analyzer.alerts.rules)
 
-    def _tick(self, now: float, quiet_from: float | None) -> None:
+    def _tick(self, now: float, quiet_from: float | None) -> float:
         # (patterns without their all-time figures, as backlog ticks always took them: the
         # rolling p99 is then figured by another route, equal to a few ulps)
         inp = self._inputs(now, self.tokens.section(now), self.processes.section(now),
                            self.patterns.section(now, all_time=False), self.metrics.section(now))
         self.analyzer.tick(msgspec.structs.replace(
             inp, last_event_at=now if quiet_from is None else quiet_from))
+        an = self.analyzer
+        return an.lean_step_s if self._lean() else an.backlog_step_s
 
 
 def _events(n: int) -> list:

@@ -91,9 +91,9 @@ def test_a_long_gap_costs_a_bounded_number_of_ticks() -> None:
     ticks: list[float] = []
     tick = agg._tick
 
-    def counted(now: float, quiet_from: float | None) -> None:
+    def counted(now: float, quiet_from: float | None) -> float:
         ticks.append(now)
-        tick(now, quiet_from)
+        return tick(now, quiet_from)
 
     agg._tick = counted  # type: ignore[method-assign]
     agg.ingest(_calls([T0, T0 + 1, T0 + 36_001]))  # ten hours without an event
