@@ -137,7 +137,7 @@ class Aggregator:
         since = self.since
         inf = float("inf")
         next_tick = self._next_tick if event_time else inf
-        gap = self.analyzer.gap_s
+        gap = self.analyzer.gap_s if event_time else inf  # a silence to tick through
         n = 0  # events counted here, not yet added to self.events
         max_ts, last, first = self.max_ts, self.last_event_ts, self.first_event_ts
         src: str | None = None  # the source of the previous event, its counts, and how many
@@ -168,7 +168,7 @@ class Aggregator:
                 if since is not None and ts < since:
                     self.skipped_old += 1
                     continue
-                if ts >= next_tick and last is not None and ts - last > gap:
+                if last is not None and ts - last > gap:
                     # the log fell silent from `last` to this event: tick through the gap
                     # as live ticks would have, before the event ends it
                     self._sync(n, max_ts, last, first)

@@ -106,3 +106,13 @@ def test_no_rule_on_silence_means_no_gap_ticks() -> None:
     cfg = Config(default_alerts=False)
     assert Aggregator(cfg).analyzer.gap_s == float("inf")
     assert Aggregator(Config()).analyzer.gap_s == 120.0
+
+
+def test_a_short_silence_rule_sees_gaps_between_lean_ticks() -> None:
+    """A rule on silence shorter than the lean tick step (30 s) still fires on a 25 s gap."""
+    cfg = Config(alert_rules=({"name": "quiet", "metric": "source.silence_s",
+                               "comparison": ">", "threshold": 20},), default_alerts=False)
+    times = [T0, T0 + 1, T0 + 2] + [T0 + 27 + i for i in range(10)]  # before the next tick
+    _agg, snap = _report([_calls(times)], cfg)
+    (alert,) = [h for h in snap["alert_history"] if h["rule"] == "quiet"]
+    assert alert["peak_value"] == 25.0
