@@ -54,9 +54,13 @@ class _Stream:
                 if not isinstance(ev, _ARRIVAL_STAMPED):
                     last = ev.ts
                 keys.append(last)
+            arr = np.array(keys, dtype=float)
+            if not np.isfinite(arr).all():  # a time no decoder should give: keep its place
+                arr = _keep_place(arr, self.last_key)
+                last = float(arr[-1]) if len(arr) else last
             self.last_key = last
             self.events = batch
-            self.keys = np.array(keys)
+            self.keys = arr
             self.newest = float(self.keys.max()) if keys else float("-inf")
 
     def take(self, horizon: float) -> tuple[list[Event], np.ndarray]:
@@ -66,6 +70,18 @@ class _Stream:
         taken, keys = self.events[:n], self.keys[:n]
         self.events, self.keys = self.events[n:], self.keys[n:]
         return taken, keys
+
+
+def _keep_place(keys: np.ndarray, before: float) -> np.ndarray:
+    """Each non-finite time replaced by the finite one before it (``before`` at the start)."""
+    out = keys.copy()
+    prev = before
+    for i, k in enumerate(out):
+        if np.isfinite(k):
+            prev = k
+        else:
+            out[i] = prev
+    return out
 
 
 def by_mtime(paths: list[Path]) -> list[Path]:

@@ -120,3 +120,12 @@ def test_report_lists_files_in_the_order_given(tmp_path: Path) -> None:
                                   format="native", since=None), Config())
     assert [Path(f.path).name for f in snap.sources.files] == ["b.jsonl", "a.jsonl"]
     assert list(read_file(tmp_path / "a.jsonl"))  # (readable on its own too)
+
+
+def test_a_time_that_is_not_finite_keeps_its_place() -> None:
+    a = _stream("a", [T0, float("nan"), T0 + 2, float("inf")])
+    b = _stream("b", [T0 + 1, T0 + 3])
+    out = _merge({"a": a, "b": b})
+    assert len(out) == 8  # six calls, two file statuses
+    # nan and inf take the time of the event before them in their file
+    assert [e.source for e in out if isinstance(e, LLMCall)] == ["a", "a", "b", "a", "a", "b"]
