@@ -321,7 +321,8 @@ class SwarmtopApp(App[int]):
             s.append(str(score), style=f"bold {pal.band(score)}")
             s.append(f"  {fmt_usd(snap.tokens.cost_usd)}")
             s.append(f" ({fmt_rate_usd(snap.tokens.burn_usd_per_min)}/min)", style=pal.muted)
-            s.append(f"  RSS {fmt_mem(snap.memory.total_rss_bytes)}")
+            if snap.memory.processes:  # (no PID watched: no RSS to speak of)
+                s.append(f"  RSS {fmt_mem(snap.memory.total_rss_bytes)}")
             firing = [a for a in snap.alerts if not a.acknowledged]
             if firing:
                 crit = any(a.severity == "critical" for a in firing)

@@ -82,14 +82,18 @@ class MemoryPanel(Panel):
         pal = self.palette
         mem = snap.memory
         summary = Text(end="")
-        summary.append(f"total RSS {fmt_mem(mem.total_rss_bytes)}", style="bold")
-        alive = sum(1 for p in mem.processes if p.alive)
-        summary.append(f"  {alive} running, {len(mem.processes) - alive} exited", style=pal.muted)
-        summary.append(f"  growth {mem.growth}")
-        if mem.leak_suspected:
-            summary.append("  LEAK SUSPECTED", style=f"bold {pal.bad}")
-        if mem.limit_bytes:
-            summary.append(f"  limit {fmt_mem(mem.limit_bytes)}", style=pal.muted)
+        if not mem.processes:
+            summary.append("no processes watched (--pid PID)", style=pal.muted)
+        else:
+            summary.append(f"total RSS {fmt_mem(mem.total_rss_bytes)}", style="bold")
+            alive = sum(1 for p in mem.processes if p.alive)
+            summary.append(f"  {alive} running, {len(mem.processes) - alive} exited",
+                           style=pal.muted)
+            summary.append(f"  growth {mem.growth}")
+            if mem.leak_suspected:
+                summary.append("  LEAK SUSPECTED", style=f"bold {pal.bad}")
+            if mem.limit_bytes:
+                summary.append(f"  limit {fmt_mem(mem.limit_bytes)}", style=pal.muted)
         self.put(self.query_one("#mem-summary", TextLines), summary)
 
         rows = []

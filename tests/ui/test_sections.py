@@ -290,3 +290,17 @@ async def test_a_label_keeps_its_figure_when_the_line_wraps():
             assert not any(re.search(rf"\b{name} *│", line) for line in lines), name
         assert any(re.search(r"\d+ bad", line) for line in lines)
         assert not any(re.search(r"│ (bad|calls|liveness)\b", line) for line in lines)
+
+
+async def test_without_processes_no_rss_is_claimed():
+    """Logs only (e.g. a Claude Code directory): the header shows no "RSS 0B" and the Memory
+    panel says how to watch processes."""
+    snap = make_snapshot(0)
+    snap = msgspec.structs.replace(
+        snap, memory=msgspec.structs.replace(snap.memory, processes=[], total_rss_bytes=0))
+    app = make_app(snap)
+    async with app.run_test(size=MEDIUM) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "no processes watched (--pid PID)" in text
+        assert "RSS" not in text.splitlines()[0] and "total RSS" not in text
