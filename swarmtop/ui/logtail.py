@@ -90,8 +90,10 @@ class LogTailPanel(Panel):
         if level_rank(entry.level) < self.min_level:
             return False
         if self.filter_text:
+            # what the line shows: its text, source and level ("/error" finds ERROR lines)
             needle = self.filter_text.lower()
-            return needle in entry.text.lower() or needle in entry.source.lower()
+            return (needle in entry.text.lower() or needle in entry.source.lower()
+                    or needle in entry.level.lower())
         return True
 
     def line(self, entry: LogEntry) -> Text:

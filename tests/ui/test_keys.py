@@ -167,3 +167,14 @@ async def test_command_palette_holds_every_action():
                   "Zoom Memory", "Back", "Sort", "Acknowledge alert", "Next theme",
                   "Log level", "Freeze log tail", "Health: why", "Theme: high-contrast"):
             assert t in titles, t
+
+
+async def test_the_log_filter_finds_a_level_as_shown():
+    """`/ERROR` in the log finds the ERROR lines, whose text need not say "error"."""
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("6", "slash", *"ERROR", "enter")
+        await pilot.pause()
+        shown = [line for line in screen_text(app).splitlines() if "of the log" in line]
+        assert shown and all("ERROR" in line for line in shown)
+        assert len(shown) == 3  # lines 0, 7 and 14 of the first 20
