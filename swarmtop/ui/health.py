@@ -13,7 +13,7 @@ from swarmtop.ui.graph import sparkline
 from swarmtop.ui.history import History
 from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
-from swarmtop.ui.text import flow, plain
+from swarmtop.ui.text import Flow, plain
 
 
 class HealthPanel(Panel, can_focus=True):
@@ -86,8 +86,7 @@ class HealthPanel(Panel, can_focus=True):
                      for name, comp in comps]
             if comps:
                 items.append(Text("(e: why)", style=pal.muted))
-            target = self.query_one("#health-parts", TextLines)
-            self.put(target, flow(items, target.size.width))
+            self.put(self.query_one("#health-parts", TextLines), Flow(tuple(items)))
             return
         parts = Text(end="")
         for i, (name, comp) in enumerate(comps):

@@ -21,9 +21,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
+from swarmtop.ui.text import Flow, flow
+
 
 def as_lines(content: object) -> list[Text]:
-    """Split content (a Text or a plain string; never parsed as markup) into lines."""
+    """Split content (a Text or a plain string; never parsed as markup) into lines. A Flow
+    is one logical line here (its items joined): TextLines lays it out at its width."""
+    if isinstance(content, Flow):
+        return [flow(content.items, 0, content.sep)]
     if isinstance(content, Text):
         text = content
     else:
@@ -74,6 +79,7 @@ class TextLines(Widget):
         # each time); a resize starts over
         self._hold = hold_height
         self._logical: list[Text] = as_lines(content)
+        self._flow = content if isinstance(content, Flow) else None
         self._width = 0  # the width the display rows were made for
         self._rows: list[Text] = []  # logical lines wrapped to _width
         self._strips: dict[int, Strip] = {}
@@ -84,7 +90,10 @@ class TextLines(Widget):
             return list(self._logical)
         rows: list[Text] = []
         console = self.app.console
-        for line in self._logical:
+        lines = self._logical
+        if self._flow is not None:  # broken between items only, at this width
+            lines = as_lines(flow(self._flow.items, width, self._flow.sep))
+        for line in lines:
             if line.no_wrap or line.overflow == "ellipsis" or line.cell_len <= width:
                 rows.append(line)
             else:
@@ -98,6 +107,7 @@ class TextLines(Widget):
         if same_lines(logical, self._logical) and (self._rows or self._width <= 0):
             return False  # unchanged (hidden or not yet laid out: nothing to measure again)
         self._logical = logical
+        self._flow = content if isinstance(content, Flow) else None
         if not self.is_mounted or self._width <= 0:
             self._rows = []
             self.refresh(layout=True)

@@ -11,7 +11,7 @@ from swarmtop.snapshot import Snapshot
 from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
-from swarmtop.ui.text import clip, flow, plain
+from swarmtop.ui.text import Flow, clip, plain
 
 COLUMNS = [
     Column("File", "path", numeric=False), Column("Format", "format", numeric=False),
@@ -43,8 +43,7 @@ class SourcesPanel(Panel):
                  Text(f"{fmt_num(src.events)} events"),
                  Text(f"{fmt_num(src.bad_lines)} bad", style=pal.warn if src.bad_lines else ""),
                  Text(f"PIDs: {pids or 'none'}", style=pal.muted)]
-        target = self.query_one("#src-summary", TextLines)
-        self.put(target, flow(items, target.size.width))
+        self.put(self.query_one("#src-summary", TextLines), Flow(tuple(items)))
 
         rows = []
         for f in src.files:

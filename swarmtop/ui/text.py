@@ -63,6 +63,15 @@ def flow(items: Sequence[Text], width: int, sep: str = "  ") -> Text:
     return out
 
 
+@dataclass(frozen=True)
+class Flow:
+    """Content for a TextLines: ``items`` laid out with ``flow`` at the widget's own width
+    (known only at layout; a resize lays them out again)."""
+
+    items: tuple[Text, ...]
+    sep: str = "  "
+
+
 def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 

@@ -15,7 +15,7 @@ from swarmtop.ui.history import History
 from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
-from swarmtop.ui.text import Palette, bar, clip, flow, fmt_duration, fmt_rate_usd, plain
+from swarmtop.ui.text import Flow, Palette, bar, clip, fmt_duration, fmt_rate_usd, plain
 
 
 def _columns(first: str) -> list[Column]:
@@ -78,6 +78,8 @@ class TokensPanel(Panel):
     TokensPanel .tok-line { height: auto; }
     TokensPanel #tok-tables { height: 1fr; }
     TokensPanel #tok-tables.-stack { layout: vertical; }
+    /* stacked: the few models take their rows, the agents the rest */
+    TokensPanel #tok-tables.-stack #tok-models { height: auto; max-height: 50%; }
     TokensPanel SyncTable { width: 1fr; }
     """
 
@@ -116,14 +118,13 @@ class TokensPanel(Panel):
             out.append_text(delta_mark(base.get(key), pal))
             return out
 
-        totals = self.query_one("#tok-totals", TextLines)
-        self.put(totals, flow([
+        self.put(self.query_one("#tok-totals", TextLines), Flow((
             figure(f"in {est}{fmt_num(t.input)}", "tokens.input"),
             figure(f"out {est}{fmt_num(t.output)}", "tokens.output"),
             Text(f"cache r/w {fmt_num(t.cache_read)}/{fmt_num(t.cache_write)}"),
             figure(f"total {est}{fmt_num(t.total)}", "tokens.total", "bold"),
             figure(f"{fmt_num(t.calls)} calls", "tokens.calls", pal.muted),
-        ], totals.size.width))
+        )))
 
         spark_w = max(8, min(30, (self.size.width - 44) // 2))
         s = Text(end="")

@@ -304,3 +304,23 @@ async def test_without_processes_no_rss_is_claimed():
         text = screen_text(app)
         assert "no processes watched (--pid PID)" in text
         assert "RSS" not in text.splitlines()[0] and "total RSS" not in text
+
+
+async def test_zoomed_tokens_lay_out_again_at_the_new_width():
+    """Zooming the Tokens panel: the totals are laid out again at the wider width (no row
+    left blank from the narrower one) and the stacked model table takes only its rows."""
+    app = make_app()
+    async with app.run_test(size=MEDIUM) as pilot:
+        await pilot.pause()
+        totals = app.query_one("#tok-totals")
+        assert totals.size.height == 2  # wrapped on the grid
+        await pilot.press("3")
+        await pilot.pause()
+        app.tick()
+        await pilot.pause()
+        assert totals.size.height == 1
+        lines = screen_text(app).splitlines()
+        row = next(i for i, line in enumerate(lines) if "total " in line)
+        assert "calls" in lines[row] and "$" in lines[row + 1]  # the rates right below
+        models = app.query_one("#tok-models", SyncTable)
+        assert models.size.height == models.row_count + 1  # header and its rows, no gap
