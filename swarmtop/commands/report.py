@@ -12,8 +12,8 @@ from swarmtop.core.prices import load_prices
 from swarmtop.export.markdown import render_markdown
 from swarmtop.export.text import render_text
 from swarmtop.snapshot import Snapshot, to_json
-from swarmtop.sources.merge import time_ordered
-from swarmtop.sources.reader import read_file
+from swarmtop.sources import merge
+from swarmtop.sources.reader import CHUNK, read_file
 
 EXIT_OK, EXIT_ALERT = 0, 1
 
@@ -32,8 +32,10 @@ def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
     for path in files:  # listed in the order given, whatever order their events come in
         agg.register_file(str(path))
     # the files' events in time order, as they would have arrived live (sources/merge.py)
-    for batch in time_ordered(
-            files, lambda path: read_file(path, args.format, max_line=config.max_line_bytes)):
+    # (one file is read in the reader's own chunks; several in smaller ones, each holding one)
+    chunk = merge.CHUNK if len(files) > 1 else CHUNK
+    for batch in merge.time_ordered(files, lambda path: read_file(
+            path, args.format, max_line=config.max_line_bytes, chunk_size=chunk)):
         agg.ingest(batch)
     pids = list(getattr(args, "pid", []) or [])
     if pids:

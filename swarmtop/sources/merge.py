@@ -16,8 +16,11 @@ their place in their file: they take the time of the event before them.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterator
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -25,18 +28,20 @@ import numpy as np
 from swarmtop.events import Event, FileStatus, ParseError
 
 MAX_OPEN = 16  # files read at once (each holds its reader's chunk and one batch)
+CHUNK = 256 << 10  # bytes each of them reads at a time (a 1 MiB chunk is ~7,000 events)
 BATCH = 2000
 
-_ARRIVAL_STAMPED = (FileStatus, ParseError)
+_ARRIVAL_STAMPED = frozenset((FileStatus, ParseError))
 
 
 class _Stream:
-    __slots__ = ("batches", "events", "keys", "last_key", "newest", "done")
+    __slots__ = ("batches", "events", "keys", "pos", "last_key", "newest", "done")
 
     def __init__(self, batches: Iterator[list[Event]]) -> None:
         self.batches = batches
         self.events: list[Event] = []
         self.keys = np.empty(0)
+        self.pos = 0  # events[:pos] are handed on already
         self.last_key = float("-inf")  # the time given to an arrival-stamped event
         self.newest = float("-inf")  # the latest time buffered
         self.done = False
@@ -48,36 +53,41 @@ class _Stream:
             if batch is None:
                 self.done = True
                 return
-            keys = []
-            last = self.last_key
-            for ev in batch:
-                if not isinstance(ev, _ARRIVAL_STAMPED):
-                    last = ev.ts
-                keys.append(last)
-            arr = np.array(keys, dtype=float)
-            if not np.isfinite(arr).all():  # a time no decoder should give: keep its place
-                arr = _keep_place(arr, self.last_key)
-                last = float(arr[-1]) if len(arr) else last
-            self.last_key = last
+            if not batch:
+                continue
+            arr = np.fromiter([ev.ts for ev in batch], float, len(batch))
+            # an event stamped on arrival (or, from no decoder today, a time that is not
+            # finite) takes the time before it in its file: it keeps its place
+            stamped = not _ARRIVAL_STAMPED.isdisjoint(map(type, batch))
+            if stamped or not np.isfinite(arr).all():
+                arr = _keep_place(arr, self.last_key, batch if stamped else None)
+            self.last_key = float(arr[-1])
             self.events = batch
             self.keys = arr
-            self.newest = float(self.keys.max()) if keys else float("-inf")
+            self.newest = float(arr.max())
 
     def take(self, horizon: float) -> tuple[list[Event], np.ndarray]:
         """The buffered events up to the first one later than ``horizon``."""
-        over = self.keys > horizon
-        n = int(over.argmax()) if over.any() else len(self.events)
-        taken, keys = self.events[:n], self.keys[:n]
-        self.events, self.keys = self.events[n:], self.keys[n:]
-        return taken, keys
+        pos = self.pos
+        keys = self.keys[pos:]
+        if not len(keys) or keys[0] > horizon:
+            return [], keys[:0]
+        over = keys > horizon
+        n = int(over.argmax()) if over.any() else len(keys)
+        self.pos = pos + n
+        taken = self.events[pos:pos + n]
+        if self.pos == len(self.events):  # all gone: the next fill reads on
+            self.events, self.keys, self.pos = [], np.empty(0), 0
+        return taken, keys[:n]
 
 
-def _keep_place(keys: np.ndarray, before: float) -> np.ndarray:
-    """Each non-finite time replaced by the finite one before it (``before`` at the start)."""
+def _keep_place(keys: np.ndarray, before: float, events: list[Event] | None) -> np.ndarray:
+    """Each time that is not finite, or of an event stamped on arrival, replaced by the one
+    before it (``before`` at the start)."""
     out = keys.copy()
     prev = before
-    for i, k in enumerate(out):
-        if np.isfinite(k):
+    for i, k in enumerate(out.tolist()):
+        if math.isfinite(k) and (events is None or type(events[i]) not in _ARRIVAL_STAMPED):
             prev = k
         else:
             out[i] = prev
@@ -124,15 +134,16 @@ def time_ordered(paths: list[Path], read: Callable[[Path], Iterator[list[Event]]
                 keys.append(k)
         if parts:
             if len(parts) == 1:
-                merged = parts[0]
+                out.extend(parts[0])
             else:
-                order = np.argsort(np.concatenate(keys), kind="stable")
-                flat = [e for part in parts for e in part]
-                merged = [flat[i] for i in order.tolist()]
-            out.extend(merged)
-            while len(out) >= batch:
-                yield out[:batch]
-                out = out[batch:]
+                order = np.argsort(np.concatenate(keys), kind="stable").tolist()
+                flat = list(chain.from_iterable(parts))
+                out.extend(itemgetter(*order)(flat) if len(order) > 1 else flat)
+            if len(out) >= batch:
+                cut = len(out) - len(out) % batch
+                for i in range(0, cut, batch):
+                    yield out[i:i + batch]
+                out = out[cut:]
         for s in open_:
             s.fill()
         open_ = [s for s in open_ if s.events or not s.done]

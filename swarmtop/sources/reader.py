@@ -65,8 +65,11 @@ def read_file(
     batch_size: int = 2000,
     clock: Callable[[], float] = time.time,
     on_progress: Callable[[int], None] | None = None,
+    chunk_size: int = CHUNK,
 ) -> Iterator[list[Event]]:
-    """Yield batches of events for every complete line of ``path``, then a FileStatus."""
+    """Yield batches of events for every complete line of ``path``, then a FileStatus.
+    ``chunk_size``: bytes read at a time (a smaller one holds less while several files are
+    read at once, see sources/merge.py)."""
     source = str(path)
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed in finally, generator-friendly
@@ -90,9 +93,9 @@ def read_file(
             return
         needle = getattr(decoder, "needle", None)
         # a decoder with ``scan`` (native JSONL) takes each chunk's complete lines at once
-        if (needle or hasattr(decoder, "scan")) and max_line >= CHUNK:
+        if (needle or hasattr(decoder, "scan")) and max_line >= chunk_size:
             yield from read_sparse(f, head, decoder, needle, source, size, chosen, max_line,
-                                   batch_size, clock, on_progress)
+                                   batch_size, clock, on_progress, chunk_size)
             return
         splitter = LineSplitter(0, max_line)
         lines = 0
@@ -118,7 +121,7 @@ def read_file(
                     now = clock()
             if on_progress is not None:
                 on_progress(len(chunk))
-            chunk = f.read(CHUNK)
+            chunk = f.read(chunk_size)
         why = ""
         if splitter.pending:
             why = f"last line incomplete ({splitter.pending} bytes, no newline yet): not counted"
@@ -145,13 +148,14 @@ def read_sparse(
     batch_size: int,
     clock: Callable[[], float],
     on_progress: Callable[[int], None] | None,
+    chunk_size: int = CHUNK,
 ) -> Iterator[list[Event]]:
     """Report-mode fast path for decoders that declare a ``needle``: bytes every line they
     can use contains (Claude Code: ``"usage"``). Only lines holding the needle are cut out of
     each chunk and decoded; the others are just counted (``bytes.count``), never visited one
     by one in Python. Same results as the line-by-line path: every complete line counted once,
     a partial last line held back, a line over ``max_line`` cut and flagged. Needs
-    ``max_line >= CHUNK``: then a line longer than the limit always spans a chunk boundary,
+    ``max_line >= chunk_size``: then a line longer than the limit always spans a chunk boundary,
     so only the carried-over tail has to be watched."""
     lines = 0
     batch: list[Event] = []
@@ -173,7 +177,7 @@ def read_sparse(
                 carry += chunk[: max_line + 1 - len(carry)]
                 if len(carry) > max_line:
                     skipping = True
-            chunk = f.read(CHUNK)
+            chunk = f.read(chunk_size)
             continue
         # the line that ends at first_nl started in an earlier chunk (or at this chunk's start)
         lines += 1
@@ -208,7 +212,7 @@ def read_sparse(
         carry_start = chunk_start + last_nl + 1
         if len(carry) > max_line:
             skipping = True
-        chunk = f.read(CHUNK)
+        chunk = f.read(chunk_size)
     why = ""
     pending = pos - carry_start
     if pending:

@@ -129,3 +129,13 @@ def test_a_time_that_is_not_finite_keeps_its_place() -> None:
     assert len(out) == 8  # six calls, two file statuses
     # nan and inf take the time of the event before them in their file
     assert [e.source for e in out if isinstance(e, LLMCall)] == ["a", "a", "b", "a", "a", "b"]
+
+
+def test_batches_are_handed_on_at_most_batch_long() -> None:
+    streams = {n: _stream(n, [T0 + i * 0.5 + k * 0.1 for i in range(40)], size=25)
+               for k, n in enumerate("abc")}
+    paths = [Path(n) for n in streams]
+    batches = list(time_ordered(paths, lambda p: iter(streams[str(p)]), batch=7))
+    assert all(len(b) <= 7 for b in batches) and sum(map(len, batches)) == 123
+    calls = [e.ts for b in batches for e in b if isinstance(e, LLMCall)]
+    assert calls == sorted(calls)
