@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from itertools import islice
+from operator import itemgetter
+
+_SECOND, _AMOUNT = itemgetter(0), itemgetter(1)
 
 
 class PairRateWindow:
@@ -100,24 +104,24 @@ class PairRateWindow:
             if lo >= 0:
                 if hi > lo:  # the newest bucket then may have grown since
                     ta += buckets[hi - 1][1] - last_a
-                while hi < n and buckets[hi][0] <= now:
-                    ta += buckets[hi][1]
-                    hi += 1
-                while lo < hi and cutoff >= buckets[lo][0] + 1:
-                    ta -= buckets[lo][1]
-                    lo += 1
+                # the buckets that entered (second <= now) and those that left (cutoff >=
+                # second + 1, i.e. second <= cutoff - 1, exact below 2**53), found by bisection
+                # and summed in C: a lean backlog tick comes 30 s after the last
+                new_hi = bisect_right(buckets, now, hi, n, key=_SECOND)
+                if new_hi > hi:
+                    ta += sum(map(_AMOUNT, islice(buckets, hi, new_hi)))
+                    hi = new_hi
+                new_lo = bisect_right(buckets, cutoff - 1, lo, hi, key=_SECOND)
+                if new_lo > lo:
+                    ta -= sum(map(_AMOUNT, islice(buckets, lo, new_lo)))
+                    lo = new_lo
                 self._memo = (self._edits, now, n, self._appends, lo, hi, ta,
                               buckets[hi - 1][1] if hi > lo else 0.0)
                 return ta * 60.0 / span
         # afresh: the window is buckets[lo:hi] (kept in time order, one per second)
-        hi = n
-        while hi > 0 and buckets[hi - 1][0] > now:
-            hi -= 1
-        lo = hi
-        ta = 0.0
-        while lo > 0 and not cutoff >= buckets[lo - 1][0] + 1:
-            lo -= 1
-            ta += buckets[lo][1]
+        hi = bisect_right(buckets, now, key=_SECOND)
+        lo = bisect_right(buckets, cutoff - 1, 0, hi, key=_SECOND)
+        ta = float(sum(map(_AMOUNT, islice(buckets, lo, hi))))
         self._memo = (self._edits, now, n, self._appends, lo, hi, ta,
                       buckets[hi - 1][1] if hi > lo else 0.0)
         return ta * 60.0 / span
