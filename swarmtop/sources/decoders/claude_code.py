@@ -129,31 +129,11 @@ class ClaudeCodeDecoder:
         self._last: tuple[bytes, bytes] | None = None  # requestId, output_tokens of the last
         self._agents: dict[tuple[str | None, str | None, bool | None], str] = {}
 
-    @staticmethod
-    def _key(buf: bytes, start: int, end: int, at: int) -> tuple[bytes, bytes] | None:
-        """``requestId`` and the ``output_tokens`` figure of the line ``buf[start:end]``
-        (``at``: where its last needle starts), or None without a requestId. Both sit near the
-        end of an assistant line, so they are searched from the end."""
-        r = buf.rfind(b'"requestId":"', start, end)
-        if r < 0:
-            return None
-        q = buf.find(b'"', r + 13, end)
-        n = at + 28 if at + 28 < end else end  # the figure: up to 13 bytes, to a comma
-        c = buf.find(b",", at + 15, n)
-        return buf[r + 13 : q if q >= 0 else end - 1], buf[at + 15 : c if c >= 0 else n]
-
     def decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
-        at = line.rfind(NEEDLE)
-        if at < 0:
-            return []
-        # A content-block line repeating the previous line's response (same ``requestId``)
-        # with the same ``output_tokens`` adds nothing: skip it before parsing. Input and
-        # cache figures are fixed when a response starts; only the output count grows.
-        key = self._key(line, 0, len(line), at)
-        if key is not None and key == self._last:
-            return []
-        self._last = key
-        return self._decode(line, source, offset, now)
+        """One line (the live tailer's path): ``scan`` of it alone."""
+        out: list[Event] = []
+        self.scan(line + b"\n", 0, len(line) + 1, offset, source, now, out)
+        return out
 
     def scan(self, chunk: bytes, lo: int, hi: int, base: int, source: str, now: float,
              out: list[Event]) -> int:
@@ -165,6 +145,8 @@ class ClaudeCodeDecoder:
         record carries no call) is passed over without searching its tool output for the
         needle, and an assistant line is searched from its end, where its usage is."""
         find, rfind = chunk.find, chunk.rfind
+        decode = self._decode
+        last = self._last
         lines = 0
         pos = lo
         users: list[tuple[int, int]] = []  # user lines passed over since the last needle line
@@ -179,17 +161,30 @@ class ClaudeCodeDecoder:
                 continue
             at = rfind(NEEDLE, pos, end)
             if at >= 0:
-                key = self._key(chunk, pos, end, at)
-                # decode() on a passed-over user line holding the needle would have reset
-                # _last: look for one only when it decides (a repeat right after them)
-                if key is None or key != self._last or (users and any(
+                # A content-block line repeating the last response (same ``requestId``) with
+                # the same ``output_tokens`` adds nothing: skipped before parsing (input and
+                # cache figures are fixed when a response starts; only the output grows).
+                # Both sit near the end of an assistant line, so they are searched from it.
+                r = rfind(b'"requestId":"', pos, end)
+                if r < 0:
+                    key = None
+                else:
+                    q = find(b'"', r + 13, end)
+                    n = at + 28 if at + 28 < end else end  # the figure: up to 13 bytes
+                    c = find(b",", at + 15, n)
+                    key = (chunk[r + 13 : q if q >= 0 else end - 1],
+                           chunk[at + 15 : c if c >= 0 else n])
+                # a passed-over user line holding the needle would have been decoded and
+                # reset the key: look for one only when it decides (a repeat right after)
+                if key is None or key != last or (users and any(
                         find(NEEDLE, a, b) >= 0 for a, b in users)):
-                    self._last = key
-                    out.extend(self._decode(chunk[pos:end], source, base + pos, now))
+                    last = key
+                    out.extend(decode(chunk[pos:end], source, base + pos, now))
                 users.clear()
             pos = end + 1
         if users and any(find(NEEDLE, a, b) >= 0 for a, b in users):
-            self._last = None  # as decode() would have left it
+            last = None  # as decoding that user line would have left it
+        self._last = last
         return lines
 
     def _decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
