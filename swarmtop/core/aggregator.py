@@ -371,16 +371,23 @@ class Aggregator:
     def _gap_ticks(self, quiet_from: float, until: float) -> None:
         """Backlog ticks through a silent stretch of log time, from ``quiet_from`` (the newest
         event) to ``until`` (the event that ends it), so ``source.silence_s`` rises as it did
-        live: every backlog step from where a rule could act on the silence (at most
-        MAX_GAP_TICKS, spread evenly), and once at ``until``, where it is the whole gap."""
+        live: every backlog step from where a rule could act on the silence until its longest
+        ``for`` has passed (so it fires within a step of when it did live), then at most
+        MAX_GAP_TICKS spread evenly over the rest, and once at ``until``, where the silence is
+        the whole gap."""
         an = self.analyzer
+        step = an.backlog_step_s
         t = max(self._next_tick, quiet_from + an.gap_s)
-        spacing = max(an.backlog_step_s, (until - t) / MAX_GAP_TICKS)
+        dense_until = min(until, quiet_from + an.gap_s + an.gap_for_s + 2 * step)
+        while t < dense_until:
+            self._tick(t, quiet_from)
+            t += step
+        spacing = max(step, (until - t) / MAX_GAP_TICKS)
         while t < until:
             self._tick(t, quiet_from)
             t += spacing
         self._tick(until, quiet_from)
-        self._next_tick = until + an.backlog_step_s
+        self._next_tick = max(self._next_tick, until + step)
 
     def _tick(self, now: float, quiet_from: float | None) -> float:
         """A backlog tick (event time): alerts and trends only, reading what they read at

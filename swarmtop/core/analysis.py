@@ -30,14 +30,17 @@ LEAN_BACKLOG_STEP_S = 30.0
 MAX_GAP_TICKS = 64
 
 
-def gap_silence_s(rules: Iterable[Rule]) -> float:
-    """The shortest silence a rule on ``source.silence_s`` can act on: the lowest threshold of
-    its ``>``/``>=`` rules, 0 if one compares the other way, inf without such a rule."""
-    gap = float("inf")
-    for r in rules:
-        if r.metric == "source.silence_s":
-            gap = min(gap, max(0.0, r.threshold) if r.comparison in (">", ">=") else 0.0)
-    return gap
+def gap_silence(rules: Iterable[Rule], step_s: float) -> tuple[float, float]:
+    """What ticking through a silent gap is for: the rules on ``source.silence_s`` that a
+    long silence sets off (``>``/``>=``; one comparing the other way only holds while events
+    flow, which the tick after each event sees). Returns the shortest gap worth ticking
+    through (their lowest threshold, at least ``step_s``; inf without such a rule) and the
+    longest ``for`` among them."""
+    rising = [r for r in rules if r.metric == "source.silence_s" and r.comparison in (">", ">=")]
+    if not rising:
+        return float("inf"), 0.0
+    return (max(step_s, min(r.threshold for r in rising)),
+            max(r.for_s for r in rising))
 
 
 def cpu_cores() -> int:
@@ -79,7 +82,7 @@ class Analyzer:
         self.lean = not self.only.tokens and not self.dynamic
         # a backlog's silent gap longer than this is ticked through (Aggregator._gap_ticks):
         # the shortest silence some rule on source.silence_s can act on (inf: no such rule)
-        self.gap_s = gap_silence_s(rules)
+        self.gap_s, self.gap_for_s = gap_silence(rules, self.backlog_step_s)
         self.cores = cpu_cores()
 
     def tick(self, inp: signals.Inputs, only: signals.Only = signals.ALL,

@@ -104,7 +104,8 @@ class TextLines(Widget):
         """Show new content; only the lines that differ are painted again, and a layout pass
         runs only when the number of lines changes. Returns whether anything changed."""
         logical = as_lines(content)
-        if same_lines(logical, self._logical) and (self._rows or self._width <= 0):
+        if (same_lines(logical, self._logical) and (self._rows or self._width <= 0)
+                and isinstance(content, Flow) == (self._flow is not None)):
             return False  # unchanged (hidden or not yet laid out: nothing to measure again)
         self._logical = logical
         self._flow = content if isinstance(content, Flow) else None
