@@ -13,7 +13,7 @@ from swarmtop.export.markdown import render_markdown
 from swarmtop.export.text import render_text
 from swarmtop.snapshot import Snapshot, to_json
 from swarmtop.sources import merge
-from swarmtop.sources.reader import CHUNK, read_file
+from swarmtop.sources.reader import CHUNK, first_event_time, read_file
 
 EXIT_OK, EXIT_ALERT = 0, 1
 
@@ -34,8 +34,11 @@ def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
     # the files' events in time order, as they would have arrived live (sources/merge.py)
     # (one file is read in the reader's own chunks; several in smaller ones, each holding one)
     chunk = merge.CHUNK if len(files) > 1 else CHUNK
-    for batch in merge.time_ordered(files, lambda path: read_file(
-            path, args.format, max_line=config.max_line_bytes, chunk_size=chunk)):
+    for batch in merge.time_ordered(
+            files,
+            lambda path: read_file(path, args.format, max_line=config.max_line_bytes,
+                                   chunk_size=chunk),
+            first=lambda path: first_event_time(path, args.format)):
         agg.ingest(batch)
     pids = list(getattr(args, "pid", []) or [])
     if pids:

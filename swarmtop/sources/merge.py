@@ -3,15 +3,17 @@
 Live, the events of every followed file arrive interleaved as they happen. A report read one
 file after another would instead run the analyzers (alerts, trends, silence) on the first
 file's timeline and see the others only at its end. ``time_ordered`` merges the files'
-batches by event time with bounded memory: at most ``max_open`` files are read at once (the
-rest wait, least recently modified first: the order in which they were most likely written),
-and each holds only its current batch.
+batches by event time with bounded memory: files are opened in the order of their first
+event (read from each one's head), at most ``max_open`` at once unless more overlap in time
+(then up to ``hard_max``), and each holds only its current batch.
 
 Each file is taken to be in time order on its own (a log is written as it goes). What is
-emitted up to the *horizon* — the oldest "newest buffered event" among the files still
-being read — can no longer be preceded by anything unread; those events are sorted (stable,
-numpy) and handed on in batches. Events stamped on arrival (FileStatus, ParseError) keep
-their place in their file: they take the time of the event before them.
+emitted up to the *horizon* — the oldest "newest buffered event" among the open files — can
+no longer be preceded by anything unread: every file not yet opened starts later. Those
+events are sorted (stable, numpy) and handed on in batches. Past ``hard_max`` overlapping
+files, a file that has to wait hands its events on late (behind the timeline). Events
+stamped on arrival (FileStatus, ParseError) keep their place in their file: they take the
+time of the event before them.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 from swarmtop.events import Event, FileStatus, ParseError
 
 MAX_OPEN = 16  # files read at once (each holds its reader's chunk and one batch)
+HARD_MAX_OPEN = 64  # ... and at most this many while more of them overlap in time
 CHUNK = 256 << 10  # bytes each of them reads at a time (a 1 MiB chunk is ~7,000 events)
 BATCH = 2000
 
@@ -105,27 +108,53 @@ def by_mtime(paths: list[Path]) -> list[Path]:
     return sorted(paths, key=mtime)
 
 
+def by_first_time(paths: list[Path], first: Callable[[Path], float | None]
+                  ) -> list[tuple[float, Path]]:
+    """(first event time, path), earliest first; a file whose first time is unknown first."""
+    starts = [(-math.inf if (t := first(p)) is None or not math.isfinite(t) else t, i, p)
+              for i, p in enumerate(paths)]
+    return [(t, p) for t, _i, p in sorted(starts)]
+
+
+def _horizon(open_: list[_Stream]) -> float:
+    """Nothing unread can come before the newest buffered event of the stream whose newest is
+    oldest (a stream that is done constrains nothing)."""
+    live = [s.newest for s in open_ if not s.done]
+    return min(live) if live else math.inf
+
+
 def time_ordered(paths: list[Path], read: Callable[[Path], Iterator[list[Event]]],
-                 max_open: int = MAX_OPEN, batch: int = BATCH) -> Iterator[list[Event]]:
-    """Batches of the events of ``paths`` (each read with ``read``) in time order."""
+                 max_open: int = MAX_OPEN, batch: int = BATCH,
+                 first: Callable[[Path], float | None] | None = None,
+                 hard_max: int = HARD_MAX_OPEN) -> Iterator[list[Event]]:
+    """Batches of the events of ``paths`` (each read with ``read``) in time order.
+
+    With ``first`` (a file's first event time, from its head) files are opened in that
+    order: ``max_open`` at once, and more (up to ``hard_max``) while the next one starts
+    before everything buffered has been handed on, so no file's events come late. Without
+    it, or past ``hard_max``, files wait their turn (least recently modified first) and a
+    late one's events are handed on behind the others."""
     if len(paths) <= 1:
         for p in paths:
             yield from read(p)
         return
-    waiting = list(reversed(by_mtime(paths)))  # popped from the end
+    if first is None:
+        # (start unknown: opened in turn, never beyond max_open for it)
+        waiting = [(math.inf, p) for p in reversed(by_mtime(paths))]  # popped from the end
+    else:
+        waiting = list(reversed(by_first_time(paths, first)))
     open_: list[_Stream] = []
     out: list[Event] = []
     while waiting or open_:
-        while waiting and len(open_) < max_open:
-            s = _Stream(read(waiting.pop()))
+        while waiting and (len(open_) < max_open or (
+                len(open_) < hard_max and waiting[-1][0] <= _horizon(open_))):
+            s = _Stream(read(waiting.pop()[1]))
             s.fill()
             if not s.done or s.events:
                 open_.append(s)
-        # nothing unread can come before the newest buffered event of the stream whose newest
-        # is oldest (a stream that is done constrains nothing); that stream's whole buffer
-        # goes, so every round makes progress
-        live = [s.newest for s in open_ if not s.done]
-        horizon = min(live) if live else float("inf")
+        # the stream whose newest is oldest gives the horizon: its whole buffer goes, so
+        # every round makes progress
+        horizon = _horizon(open_)
         parts, keys = [], []
         for s in open_:
             ev, k = s.take(horizon)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -38,6 +39,30 @@ def head_lines(head: bytes, limit: int = 20) -> list[bytes]:
 
 def choose_format(fmt: str, head: bytes, path: str = "") -> str:
     return detect_format(head_lines(head), path, head) if fmt == "auto" else fmt
+
+
+def first_event_time(path: Path, fmt: str = "auto") -> float | None:
+    """The time of the first event among the complete lines of ``path``'s head (None: no
+    such event there, or the file cannot be read): where a merged report starts it."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(HEAD_BYTES)
+    except OSError:
+        return None
+    if is_binary(head):
+        return None
+    source = str(path)
+    decoder = make_decoder(choose_format(fmt, head, source))
+    if is_whole_file(decoder):
+        return None
+    now = time.time()
+    offset = 0
+    for line in head_lines(head, limit=HEAD_BYTES):
+        for ev in decoder.decode(line, source, offset, now):
+            if not isinstance(ev, FileStatus | ParseError) and math.isfinite(ev.ts):
+                return ev.ts
+        offset += len(line) + 1
+    return None
 
 
 def read_whole(f, decoder, source: str, size: int, chosen: str,  # noqa: ANN001

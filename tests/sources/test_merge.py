@@ -139,3 +139,29 @@ def test_batches_are_handed_on_at_most_batch_long() -> None:
     assert all(len(b) <= 7 for b in batches) and sum(map(len, batches)) == 123
     calls = [e.ts for b in batches for e in b if isinstance(e, LLMCall)]
     assert calls == sorted(calls)
+
+
+def test_more_overlapping_files_than_max_open_stay_in_order() -> None:
+    """20 files written at once (and a long one written last, so modified last): opened in
+    the order of their first events, as many as overlap, every event comes in time order."""
+    streams = {f"f{k}": _stream(f"f{k}", [T0 + i * 20 + k for i in range(50)], size=10)
+               for k in range(20)}
+    streams["long"] = _stream("long", [T0 - 5 + i * 50 for i in range(40)], size=40)
+    firsts = {n: next(e.ts for b in s for e in b) for n, s in streams.items()}
+    paths = [Path(n) for n in streams]
+    out = [e for b in time_ordered(paths, lambda p: iter(streams[str(p)]), max_open=4,
+                                   first=lambda p: firsts[str(p)]) for e in b]
+    ts = [e.ts for e in out if isinstance(e, LLMCall)]
+    assert len(ts) == 1040 and ts == sorted(ts)
+
+
+def test_a_merged_report_starts_each_file_at_its_first_event(tmp_path: Path) -> None:
+    from swarmtop.sources.reader import first_event_time
+
+    _write(tmp_path / "a.jsonl", [{"ts": T0 + 7, "type": "log", "text": "x"}], 1_700_000_000)
+    (tmp_path / "b.jsonl").write_text('not json\n{"ts": 1764000003, "type": "log"}\n')
+    (tmp_path / "c.bin").write_bytes(b"\x00\x01\x02")
+    assert first_event_time(tmp_path / "a.jsonl") == T0 + 7
+    assert first_event_time(tmp_path / "b.jsonl", "native") == T0 + 3  # past a bad line
+    assert first_event_time(tmp_path / "c.bin") is None
+    assert first_event_time(tmp_path / "missing.jsonl") is None
