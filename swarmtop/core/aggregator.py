@@ -371,21 +371,27 @@ class Aggregator:
     def _gap_ticks(self, quiet_from: float, until: float) -> None:
         """Backlog ticks through a silent stretch of log time, from ``quiet_from`` (the newest
         event) to ``until`` (the event that ends it), so ``source.silence_s`` rises as it did
-        live: every backlog step from where a rule could act on the silence until its longest
-        ``for`` has passed (so it fires within a step of when it did live), then at most
-        MAX_GAP_TICKS spread evenly over the rest, and once at ``until``, where the silence is
-        the whole gap."""
+        live. Silence only grows in a gap, so a rule's state can change only where it starts
+        to hold and where its ``for`` is served: a few ticks a backlog step apart at each of
+        those (it fires within a step of when it did live), at most MAX_GAP_TICKS spread
+        evenly over the rest, and once at ``until``, where the silence is the whole gap."""
         an = self.analyzer
         step = an.backlog_step_s
-        t = max(self._next_tick, quiet_from + an.gap_s)
-        dense_until = min(until, quiet_from + an.gap_s + an.gap_for_s + 2 * step)
-        while t < dense_until:
-            self._tick(t, quiet_from)
-            t += step
-        spacing = max(step, (until - t) / MAX_GAP_TICKS)
+        start = max(self._next_tick, quiet_from + an.gap_s)
+        times: set[float] = set()
+        for threshold, for_s in an.gap_marks:
+            for mark in (threshold, threshold + for_s):
+                t = quiet_from + mark
+                for k in range(3):
+                    if start <= t + k * step < until:
+                        times.add(t + k * step)
+        spacing = max(step, (until - start) / MAX_GAP_TICKS)
+        t = start
         while t < until:
-            self._tick(t, quiet_from)
+            times.add(t)
             t += spacing
+        for t in sorted(times):
+            self._tick(t, quiet_from)
         self._tick(until, quiet_from)
         self._next_tick = max(self._next_tick, until + step)
 

@@ -30,17 +30,17 @@ LEAN_BACKLOG_STEP_S = 30.0
 MAX_GAP_TICKS = 64
 
 
-def gap_silence(rules: Iterable[Rule], step_s: float) -> tuple[float, float]:
+def gap_silence(rules: Iterable[Rule], step_s: float) -> tuple[float, list[tuple[float, float]]]:
     """What ticking through a silent gap is for: the rules on ``source.silence_s`` that a
     long silence sets off (``>``/``>=``; one comparing the other way only holds while events
     flow, which the tick after each event sees). Returns the shortest gap worth ticking
-    through (their lowest threshold, at least ``step_s``; inf without such a rule) and the
-    longest ``for`` among them."""
+    through (their lowest threshold, at least ``step_s``; inf without such a rule) and each
+    one's (threshold, for): where in a gap it starts to hold and where it fires."""
     rising = [r for r in rules if r.metric == "source.silence_s" and r.comparison in (">", ">=")]
     if not rising:
-        return float("inf"), 0.0
+        return float("inf"), []
     return (max(step_s, min(r.threshold for r in rising)),
-            max(r.for_s for r in rising))
+            sorted({(r.threshold, r.for_s) for r in rising}))
 
 
 def cpu_cores() -> int:
@@ -82,7 +82,7 @@ class Analyzer:
         self.lean = not self.only.tokens and not self.dynamic
         # a backlog's silent gap longer than this is ticked through (Aggregator._gap_ticks):
         # the shortest silence some rule on source.silence_s can act on (inf: no such rule)
-        self.gap_s, self.gap_for_s = gap_silence(rules, self.backlog_step_s)
+        self.gap_s, self.gap_marks = gap_silence(rules, self.backlog_step_s)
         self.cores = cpu_cores()
 
     def tick(self, inp: signals.Inputs, only: signals.Only = signals.ALL,

@@ -136,3 +136,35 @@ def test_a_short_silence_rule_sees_gaps_between_lean_ticks() -> None:
     _agg, snap = _report([_calls(times)], cfg)
     (alert,) = [h for h in snap["alert_history"] if h["rule"] == "quiet"]
     assert alert["peak_value"] == 25.0
+
+
+def test_each_silence_rule_fires_on_time_beside_the_default() -> None:
+    """A rule with a long threshold and `for`, next to the default `stalled`: each fires
+    within a step or two of when it did live (was: the `for` window was taken from the
+    lowest threshold, so the long rule fired 500 s late)."""
+    cfg = Config(alert_rules=({"name": "long", "metric": "source.silence_s", "comparison": ">",
+                               "threshold": 3600, "for": "10m"},))
+    _agg, snap = _report([_calls([T0, T0 + 1, T0 + 1 + 43_200, T0 + 43_202])], cfg)
+    step = Aggregator(cfg).analyzer.backlog_step_s
+    by_rule = {h["rule"]: _iso_s(h["since"]) - (T0 + 1) for h in snap["alert_history"]}
+    assert 120 < by_rule["stalled"] <= 120 + 2 * step
+    assert 4200 <= by_rule["long"] <= 4200 + 3 * step
+
+
+def test_a_long_for_does_not_tick_through_every_step() -> None:
+    cfg = Config(alert_rules=({"name": "q", "metric": "source.silence_s", "comparison": ">",
+                               "threshold": 60, "for": 86_400},), default_alerts=False)
+    agg = Aggregator(cfg)
+    agg.clock = agg.event_clock
+    ticks: list[float] = []
+    tick = agg._tick
+
+    def counted(now: float, quiet_from: float | None) -> float:
+        ticks.append(now)
+        return tick(now, quiet_from)
+
+    agg._tick = counted  # type: ignore[method-assign]
+    agg.ingest(_calls([T0 + 2 * 86_400 * i for i in range(10)]))  # an event every 2 days
+    assert len(ticks) <= 10 * (analysis.MAX_GAP_TICKS + 8)
+    fired = [h for h in json.loads(to_json(agg.snapshot()))["alert_history"] if h["rule"] == "q"]
+    assert len(fired) == 9  # every gap: held 60 s, then a day
