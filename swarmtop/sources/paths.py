@@ -72,7 +72,9 @@ def list_files(spec: SourceSpec) -> list[Path]:
         for name in sorted(filenames):
             if name.startswith(".") or name.endswith(_SKIP_SUFFIXES):
                 continue
-            out.append(Path(dirpath) / name)
+            path = Path(dirpath) / name
+            if path.is_file():  # not a FIFO or socket: opening one would wait for a writer
+                out.append(path)
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from argparse import Namespace
 from pathlib import Path
 
@@ -165,3 +166,16 @@ def test_a_merged_report_starts_each_file_at_its_first_event(tmp_path: Path) -> 
     assert first_event_time(tmp_path / "b.jsonl", "native") == T0 + 3  # past a bad line
     assert first_event_time(tmp_path / "c.bin") is None
     assert first_event_time(tmp_path / "missing.jsonl") is None
+
+
+def test_a_fifo_in_a_directory_is_not_read(tmp_path: Path) -> None:
+    """Opening a FIFO waits for a writer: `report DIR` would hang on one (it did)."""
+    _write(tmp_path / "a.jsonl", [{"ts": T0, "type": "log", "text": "x"}], 1_700_000_000)
+    os.mkfifo(tmp_path / "pipe.jsonl")
+    done: list = []
+    worker = threading.Thread(daemon=True, target=lambda: done.append(build_report(
+        Namespace(sources=[str(tmp_path)], format="auto", since=None), Config())))
+    worker.start()
+    worker.join(timeout=30)  # (a regression hangs that thread, not the suite)
+    assert done, "report hung on a FIFO"
+    assert [Path(f.path).name for f in done[0].sources.files] == ["a.jsonl"]
