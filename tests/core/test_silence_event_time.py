@@ -84,8 +84,9 @@ def test_silence_does_not_depend_on_batch_boundaries() -> None:
     assert whole == single == ragged
 
 
-def test_a_long_gap_costs_a_bounded_number_of_ticks() -> None:
-    agg = Aggregator(Config())
+def _counting(config: Config) -> tuple[Aggregator, list[float]]:
+    """A report-time aggregator that records the time of every backlog tick it takes."""
+    agg = Aggregator(config)
     agg.clock = agg.event_clock
     ticks: list[float] = []
     tick = agg._tick
@@ -95,6 +96,11 @@ def test_a_long_gap_costs_a_bounded_number_of_ticks() -> None:
         return tick(now, quiet_from)
 
     agg._tick = counted  # type: ignore[method-assign]
+    return agg, ticks
+
+
+def test_a_long_gap_costs_a_bounded_number_of_ticks() -> None:
+    agg, ticks = _counting(Config())
     agg.ingest(_calls([T0, T0 + 1, T0 + 36_001]))  # ten hours without an event
     assert len(ticks) <= analysis.MAX_GAP_TICKS + 6  # (+ the dense start: 120 s, 125 s)
     assert ticks == sorted(ticks) and ticks[-1] == T0 + 36_001
@@ -154,16 +160,7 @@ def test_each_silence_rule_fires_on_time_beside_the_default() -> None:
 def test_a_long_for_does_not_tick_through_every_step() -> None:
     cfg = Config(alert_rules=({"name": "q", "metric": "source.silence_s", "comparison": ">",
                                "threshold": 60, "for": 86_400},), default_alerts=False)
-    agg = Aggregator(cfg)
-    agg.clock = agg.event_clock
-    ticks: list[float] = []
-    tick = agg._tick
-
-    def counted(now: float, quiet_from: float | None) -> float:
-        ticks.append(now)
-        return tick(now, quiet_from)
-
-    agg._tick = counted  # type: ignore[method-assign]
+    agg, ticks = _counting(cfg)
     agg.ingest(_calls([T0 + 2 * 86_400 * i for i in range(10)]))  # an event every 2 days
     assert len(ticks) <= 10 * (analysis.MAX_GAP_TICKS + 8)
     fired = [h for h in json.loads(to_json(agg.snapshot()))["alert_history"] if h["rule"] == "q"]
