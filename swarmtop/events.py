@@ -123,6 +123,10 @@ class FileStatus(_Event, frozen=True, tag="file_status"):
     size: int = 0
 
 
+# Stamped with their arrival (our clock), not with event time: they keep their place on a
+# log's timeline and never tick the analyzers (core/aggregator.py, sources/merge.py).
+ARRIVAL_STAMPED = (FileStatus, ParseError)
+
 Event = Union[  # noqa: UP007 - msgspec needs a runtime Union of tagged structs
     LLMCall, TaskEvent, MetricEvent, ProcessSample, ProcessExit, LogLine, ParseError, FileStatus,
     GcEvent,

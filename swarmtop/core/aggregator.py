@@ -24,6 +24,7 @@ from swarmtop.core.signals import Inputs, silence
 from swarmtop.core.tokenizer import Tokenizer
 from swarmtop.core.tokens import TokenLedger, growth_cost
 from swarmtop.events import (
+    ARRIVAL_STAMPED,
     Event,
     FileStatus,
     GcEvent,
@@ -39,7 +40,6 @@ from swarmtop.snapshot import FileInfo, Memory, PatternStats, Snapshot, Sources,
 from swarmtop.sources.timeparse import iso
 
 MAX_FILES = 10_000  # per-file status entries kept
-_ARRIVAL_STAMPED = (FileStatus, ParseError)  # bookkeeping: ts is arrival, not event time
 # shared, never written: what a backlog tick passes when there is nothing of the kind
 _NO_PATTERNS: dict[str, PatternStats] = {}
 _NO_LOADS: dict[str, dict[str, tuple[float, float, float]]] = {}
@@ -160,7 +160,7 @@ class Aggregator:
                     bookkeeping_of[type(ev)](ev)  # KeyError: not an event type
                     max_ts = self.max_ts
                     ts = ev.ts  # samples and exits carry event time: they tick the analyzers too
-                    if (ts >= next_tick and not isinstance(ev, _ARRIVAL_STAMPED)
+                    if (ts >= next_tick and not isinstance(ev, ARRIVAL_STAMPED)
                             and (since is None or ts >= since)):
                         next_tick = self._next_tick = ts + self._tick(ts, self.last_event_ts)
                     continue

@@ -19,7 +19,6 @@ time of the event before them.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterator
 from itertools import chain
 from operator import itemgetter
@@ -27,14 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-from swarmtop.events import Event, FileStatus, ParseError
+from swarmtop.events import ARRIVAL_STAMPED, Event
 
 MAX_OPEN = 16  # files read at once (each holds its reader's chunk and one batch)
 HARD_MAX_OPEN = 64  # ... and at most this many while more of them overlap in time
 CHUNK = 256 << 10  # bytes each of them reads at a time (a 1 MiB chunk is ~7,000 events)
 BATCH = 2000
 
-_ARRIVAL_STAMPED = frozenset((FileStatus, ParseError))
+_ARRIVAL_STAMPED = frozenset(ARRIVAL_STAMPED)  # (a set: tested against each batch's types)
 
 
 class _Stream:
@@ -97,17 +96,6 @@ def _keep_place(keys: np.ndarray, before: float, events: list[Event] | None) -> 
     return out
 
 
-def by_mtime(paths: list[Path]) -> list[Path]:
-    """Least recently modified first (a file that cannot be stat'ed keeps its place first)."""
-    def mtime(p: Path) -> float:
-        try:
-            return os.stat(p).st_mtime
-        except OSError:
-            return float("-inf")
-
-    return sorted(paths, key=mtime)
-
-
 def by_first_time(paths: list[Path], first: Callable[[Path], float | None]
                   ) -> list[tuple[float, Path]]:
     """(first event time, path), earliest first; a file whose first time is unknown first."""
@@ -132,15 +120,15 @@ def time_ordered(paths: list[Path], read: Callable[[Path], Iterator[list[Event]]
     With ``first`` (a file's first event time, from its head) files are opened in that
     order: ``max_open`` at once, and more (up to ``hard_max``) while the next one starts
     before everything buffered has been handed on, so no file's events come late. Without
-    it, or past ``hard_max``, files wait their turn (least recently modified first) and a
-    late one's events are handed on behind the others."""
+    it (in the order given), or past ``hard_max``, files wait their turn and a late one's
+    events are handed on behind the others."""
     if len(paths) <= 1:
         for p in paths:
             yield from read(p)
         return
     if first is None:
-        # (start unknown: opened in turn, never beyond max_open for it)
-        waiting = [(math.inf, p) for p in reversed(by_mtime(paths))]  # popped from the end
+        # (start unknown: opened in the order given, never beyond max_open for it)
+        waiting = [(math.inf, p) for p in reversed(paths)]  # popped from the end
     else:
         waiting = list(reversed(by_first_time(paths, first)))
     open_: list[_Stream] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from swarmtop.events import Event, FileStatus, ParseError
+from swarmtop.events import ARRIVAL_STAMPED, Event, FileStatus, ParseError
 from swarmtop.sources.decoders import detect_format, is_whole_file, make_decoder
 from swarmtop.sources.lines import LineSplitter
 
@@ -59,7 +59,7 @@ def first_event_time(path: Path, fmt: str = "auto") -> float | None:
     offset = 0
     for line in head_lines(head, limit=HEAD_BYTES):
         for ev in decoder.decode(line, source, offset, now):
-            if not isinstance(ev, FileStatus | ParseError) and math.isfinite(ev.ts):
+            if not isinstance(ev, ARRIVAL_STAMPED) and math.isfinite(ev.ts):
                 return ev.ts
         offset += len(line) + 1
     return None
