@@ -13,6 +13,7 @@ import numpy as np
 from swarmtop.events import ARRIVAL_STAMPED, Event, FileStatus, ParseError
 from swarmtop.sources.decoders import detect_format, is_whole_file, make_decoder
 from swarmtop.sources.lines import LineSplitter
+from swarmtop.sources.textbytes import BINARY_WHY, decode_around_nuls, is_binary
 
 CHUNK = 1 << 20
 HEAD_BYTES = 64 * 1024
@@ -27,14 +28,14 @@ def count_newlines(buf: bytes, start: int, end: int) -> int:
     return int(np.count_nonzero(np.frombuffer(buf, np.uint8, end - start, start) == 10))
 
 
-def is_binary(head: bytes) -> bool:
-    return b"\x00" in head[:8192]
-
-
 def head_lines(head: bytes, limit: int = 20) -> list[bytes]:
-    """Complete lines from the start of a file, for format detection."""
+    """Complete lines from the start of a file, for format detection (NUL runs, which are
+    bad lines of their own, set aside)."""
     parts = head.split(b"\n")
-    return parts[:-1][:limit] if len(parts) > 1 else []
+    lines = parts[:-1] if len(parts) > 1 else []
+    if b"\x00" in head:
+        lines = [p for line in lines for p in line.split(b"\x00") if p.strip()]
+    return lines[:limit]
 
 
 def choose_format(fmt: str, head: bytes, path: str = "") -> str:
@@ -105,7 +106,7 @@ def read_file(
         size = os.fstat(f.fileno()).st_size
         head = f.read(HEAD_BYTES)
         if is_binary(head):
-            why = "binary file (NUL bytes in its first 8 KiB): skipped"
+            why = BINARY_WHY
             yield [FileStatus(ts=clock(), source=source, state="skipped", why=why, size=size)]
             return
         chosen = choose_format(fmt, head, source)
@@ -139,7 +140,10 @@ def read_file(
                         )
                     )
                     continue
-                batch.extend(decoder.decode(line, source, offset, now))
+                if b"\x00" in line:
+                    batch.extend(decode_around_nuls(decoder.decode, line, source, offset, now))
+                else:
+                    batch.extend(decoder.decode(line, source, offset, now))
                 if len(batch) >= batch_size:
                     yield batch
                     batch = []
@@ -215,11 +219,16 @@ def read_sparse(
             ))
         else:
             line = carry + chunk[:first_nl] if carry else chunk[:first_nl]
-            if needle is None or needle in line:
+            if b"\x00" in line:
+                batch.extend(decode_around_nuls(decoder.decode, line, source, carry_start, now))
+            elif needle is None or needle in line:
                 batch.extend(decoder.decode(line, source, carry_start, now))
         skipping = False
         last_nl = chunk.rfind(b"\n")
-        if scan is not None:  # the decoder walks the chunk's complete lines itself
+        if chunk.find(b"\x00", first_nl + 1, last_nl + 1) >= 0:  # rare: one memchr to know
+            lines += _lines_with_nuls(decoder.decode, needle, chunk, first_nl + 1, last_nl + 1,
+                                      chunk_start, source, now, batch)
+        elif scan is not None:  # the decoder walks the chunk's complete lines itself
             lines += scan(chunk, first_nl + 1, last_nl + 1, chunk_start, source, now, batch)
         else:
             lines += count_newlines(chunk, first_nl + 1, last_nl + 1)
@@ -245,6 +254,25 @@ def read_sparse(
     batch.append(FileStatus(ts=clock(), source=source, format=chosen, lines=lines,
                             offset=carry_start, state="done", why=why, size=size))
     yield batch
+
+
+def _lines_with_nuls(decode, needle: bytes | None, chunk: bytes, lo: int,  # noqa: ANN001
+                     hi: int, base: int, source: str, now: float, out: list[Event]) -> int:
+    """The complete lines of ``chunk[lo:hi]`` one by one, for a chunk holding NUL bytes: each
+    NUL run is counted as a bad line (the fast paths would see it only as broken JSON, or
+    not at all), the rest decoded as ``read_sparse`` would."""
+    lines = 0
+    pos = lo
+    while pos < hi:
+        end = chunk.find(b"\n", pos, hi)
+        line = chunk[pos:end]
+        lines += 1
+        if b"\x00" in line:
+            out.extend(decode_around_nuls(decode, line, source, base + pos, now))
+        elif needle is None or needle in line:
+            out.extend(decode(line, source, base + pos, now))
+        pos = end + 1
+    return lines
 
 
 def _why(exc: OSError) -> str:

@@ -11,6 +11,7 @@ import msgspec
 
 from swarmtop.events import Event, ParseError, decode_event
 from swarmtop.sources.base import Emit
+from swarmtop.sources.decoders.common import valid_utf8
 
 HEADER_KEY = "swarmtop_record"
 BATCH = 2000
@@ -62,8 +63,8 @@ class ReplaySource:
                 if not line.endswith(b"\n"):
                     break  # a cut last line (the recorder was killed mid-write)
                 try:
-                    ev = decode_event(line)
-                except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+                    ev = decode_event(valid_utf8(line))
+                except msgspec.DecodeError as exc:
                     ev = ParseError(ts=max_ts if max_ts > -math.inf else 0.0, source=self.path,
                                     offset=offset, reason=f"bad record line: {exc}")
                 offset += len(line)

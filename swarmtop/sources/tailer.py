@@ -34,7 +34,8 @@ from swarmtop.sources.decoders import make_decoder
 from swarmtop.sources.fileid import FP_BYTES, FileKey, head_hash, key_of, read_head, related_names
 from swarmtop.sources.lines import LineSplitter
 from swarmtop.sources.paths import SourceSpec, list_files, matches
-from swarmtop.sources.reader import HEAD_BYTES, choose_format, is_binary
+from swarmtop.sources.reader import HEAD_BYTES, choose_format
+from swarmtop.sources.textbytes import BINARY_WHY, decode_around_nuls, is_binary
 from swarmtop.sources.watcher import DirWatcher
 
 CHUNK = 1 << 20  # one read
@@ -632,7 +633,7 @@ class Tailer:
             return False
         if is_binary(probe):
             tf.state = "skipped"
-            tf.why = "binary file (NUL bytes in its first 8 KiB): skipped"
+            tf.why = BINARY_WHY
             tf.format = "binary"
             self._finish_backlog(tf)
             self._close_fd(tf)
@@ -696,7 +697,10 @@ class Tailer:
                     ))
                     continue
                 try:
-                    batch.extend(decode(line, src, offset, now))
+                    if b"\x00" in line:
+                        batch.extend(decode_around_nuls(decode, line, src, offset, now))
+                    else:
+                        batch.extend(decode(line, src, offset, now))
                 except Exception as exc:  # noqa: BLE001 - a decoder bug is a bad line
                     batch.append(_decoder_failed(src, offset, now, exc, line))
                 end_ok = offset + len(line) + 1

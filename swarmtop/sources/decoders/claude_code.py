@@ -23,7 +23,7 @@ from typing import Annotated
 import msgspec
 
 from swarmtop.events import Event, LLMCall
-from swarmtop.sources.decoders.common import decode_or_bad
+from swarmtop.sources.decoders.common import decode_or_bad, valid_utf8
 
 # Every usage object has output_tokens; measured here, searching for this needle runs ~2.5x
 # faster than for '"usage"' (its rarer bytes let the search skip further).
@@ -188,10 +188,11 @@ class ClaudeCodeDecoder:
         return lines
 
     def _decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
+        line = valid_utf8(line)
         try:
             rec = _timed_decoder.decode(line)
-        except (msgspec.DecodeError, UnicodeDecodeError):
-            # a time msgspec does not take, invalid UTF-8, or a bad line: the lenient path
+        except msgspec.DecodeError:
+            # a time msgspec does not take, or a bad line: the lenient path
             rec, bad = decode_or_bad(_decoder, line, source, offset, now,
                                      "unexpected record shape")
             if rec is None:

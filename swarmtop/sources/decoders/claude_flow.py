@@ -30,6 +30,7 @@ from typing import Any
 import msgspec
 
 from swarmtop.events import Event, MetricEvent, TaskEvent
+from swarmtop.sources.decoders.common import valid_utf8
 from swarmtop.sources.timeparse import parse_ts
 
 MAX_IDS = 100_000  # per file: entry ids already emitted
@@ -100,8 +101,8 @@ class ClaudeFlowDecoder:
         if not data.strip():
             return []
         try:
-            doc = msgspec.json.decode(data)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            doc = msgspec.json.decode(valid_utf8(data))
+        except msgspec.DecodeError as exc:
             self.last_error = f"not valid JSON (being rewritten?): {exc}"
             return []
         st = self._state(source)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import msgspec
 
+from swarmtop.sources.decoders.common import valid_utf8
+
 _NATIVE_TYPES = {"llm_call", "task", "metric", "log", "gc"}
 _STREAM_TYPES = {"system", "assistant", "user", "result"}
 _CODE_TYPES = {"assistant", "user", "summary", "system", "file-history-snapshot"}
@@ -81,8 +83,8 @@ def _classify(line: bytes) -> str:
     if not stripped.startswith(b"{"):
         return "text"
     try:
-        rec = _probe.decode(stripped)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+        rec = _probe.decode(valid_utf8(stripped))
+    except msgspec.DecodeError:
         return "text"
     if rec.resourceSpans is not None:
         return "otel"

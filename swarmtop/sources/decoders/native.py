@@ -17,7 +17,7 @@ import msgspec
 import numpy as np
 
 from swarmtop.events import Event, GcEvent, LLMCall, LogLine, MetricEvent, TaskEvent
-from swarmtop.sources.decoders.common import bad_line
+from swarmtop.sources.decoders.common import bad_line, valid_utf8
 from swarmtop.sources.decoders.text import detect_level
 from swarmtop.sources.timeparse import parse_ts
 
@@ -159,8 +159,9 @@ class NativeDecoder:
         """All ``n`` lines of ``block`` decoded at once (it has passed _one_object_per_line),
         or None if any needs the line path."""
         try:
-            recs = _block_decoder.decode_lines(block)
-        except (msgspec.DecodeError, UnicodeDecodeError):  # ValidationError is a DecodeError
+            # (replacing bad bytes moves no newline, and block events carry no offsets)
+            recs = _block_decoder.decode_lines(valid_utf8(block))
+        except msgspec.DecodeError:  # ValidationError is a DecodeError
             return None
         if len(recs) != n:
             return None
@@ -173,13 +174,7 @@ class NativeDecoder:
         if not line.strip():
             return []
         try:
-            rec = _decoder.decode(line)
-        except UnicodeDecodeError:
-            # invalid UTF-8 is replaced, never fatal
-            try:
-                rec = _decoder.decode(line.decode("utf-8", errors="replace").encode())
-            except msgspec.DecodeError as exc:
-                return bad_line(source, offset, now, f"not valid JSON: {exc}", line)
+            rec = _decoder.decode(valid_utf8(line))  # invalid UTF-8 is replaced, never fatal
         except msgspec.ValidationError as exc:
             return bad_line(source, offset, now, f"wrong field type: {exc}", line)
         except msgspec.DecodeError as exc:
