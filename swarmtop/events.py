@@ -118,7 +118,9 @@ class FileStatus(_Event, frozen=True, tag="file_status"):
     format: str = "auto"
     lines: int = 0
     offset: int = 0
-    state: str = "following"  # following | rotated | deleted | skipped | done
+    # following | rotated | deleted | skipped | done | waiting (a SOURCE not there yet);
+    # "appeared" is no state but a notice: the waiting row of that SOURCE gives way
+    state: str = "following"
     why: str = ""
     size: int = 0
 

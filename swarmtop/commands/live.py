@@ -71,7 +71,8 @@ def build_plan(args: argparse.Namespace, config: Config) -> Plan:
     problems = check_pids(pids)
     if problems:
         raise SourceError("; ".join(problems))
-    specs = [parse_source(s, must_exist=True) for s in args.sources]
+    # live, a SOURCE not there yet is followed as tail -F does: listed as waiting for it
+    specs = [parse_source(s, must_exist=False) for s in args.sources]
     if args.demo:
         out = Path(tempfile.mkdtemp(prefix="swarmtop-demo-"))
         plan.cleanup.append(lambda: shutil.rmtree(out, ignore_errors=True))

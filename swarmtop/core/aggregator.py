@@ -258,6 +258,11 @@ class Aggregator:
         return fc
 
     def _on_file_status(self, ev: FileStatus) -> None:
+        if ev.state == "appeared":  # a waiting SOURCE came: its row gives way to its files
+            fc = self.files.get(ev.source)
+            if fc is not None and fc.status is not None and fc.status.state == "waiting":
+                del self.files[ev.source]
+            return
         fc = self._file(ev.source)
         if fc is not None:
             fc.status = ev

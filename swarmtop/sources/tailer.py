@@ -33,7 +33,7 @@ from swarmtop.sources.base import Emit
 from swarmtop.sources.decoders import make_decoder
 from swarmtop.sources.fileid import FP_BYTES, FileKey, head_hash, key_of, read_head, related_names
 from swarmtop.sources.lines import LineSplitter
-from swarmtop.sources.paths import SourceSpec, list_files, matches
+from swarmtop.sources.paths import SourceSpec, list_files, matches, parse_source
 from swarmtop.sources.reader import HEAD_BYTES, choose_format
 from swarmtop.sources.textbytes import BINARY_WHY, decode_around_nuls, is_binary
 from swarmtop.sources.watcher import DirWatcher
@@ -144,11 +144,14 @@ class Tailer:
         self._closed = False
         self._prog = [0, 0, 0, 0]  # bytes read, bytes total, files done, files total
         self._backlog_done = False
+        # SOURCEs that name nothing yet, like tail -F: row name (absolute) -> index in specs
+        self._waiting: dict[str, int] = {}
 
     # ---- public -------------------------------------------------------------------------
     async def run(self, emit: Emit) -> None:
         self._emit = emit
         try:
+            await self._note_waiting()
             await self.watcher.set_roots(self._roots())
             await self._initial_scan()
             self._backlog_done = True
@@ -210,6 +213,37 @@ class Tailer:
         return len(self._by_key)
 
     # ---- discovery ----------------------------------------------------------------------
+    async def _note_waiting(self) -> None:
+        """List each SOURCE that names nothing yet as waiting for it to appear."""
+        out: list[Event] = []
+        for i, spec in enumerate(self.specs):
+            if not _names_something(spec):
+                name = _row_name(spec)
+                self._waiting[name] = i
+                out.append(FileStatus(ts=self.clock(), source=name, state="waiting",
+                                      why=f"waiting for it to appear ({_what(spec)})"))
+        await self._send(out)
+
+    async def _appeared(self) -> bool:
+        """Take up the waiting SOURCEs that now name something (a path that was missing may
+        have come as a directory). True when one did, so the roots are set again."""
+        if not self._waiting:
+            return False
+        out: list[Event] = []
+        for name, i in list(self._waiting.items()):
+            spec = self.specs[i]
+            if spec.kind == "file" and os.path.exists(spec.root):
+                try:
+                    spec = self.specs[i] = _absolute(parse_source(spec.text))
+                except ValueError:
+                    continue  # unreadable: looked at again on the next re-scan
+            if _names_something(spec):
+                del self._waiting[name]
+                out.append(FileStatus(ts=self.clock(), source=name, state="appeared",
+                                      why="appeared"))
+        await self._send(out)
+        return bool(out)
+
     def _roots(self) -> dict[str, bool]:
         roots: dict[str, bool] = {}
         for spec in self.specs:
@@ -269,6 +303,8 @@ class Tailer:
                 self._finish_backlog(tf)  # read, skipped, a copy, or no complete line yet
 
     async def _look_many(self, hints: set[str]) -> None:
+        if await self._appeared():
+            await self.watcher.set_roots(self._roots())
         # known paths first: a truncation seen before its copy leaves the pre-truncation head
         # to match against; a rename's old path before the new file at that path
         known = sorted(p for p in hints if p in self._by_path)
@@ -293,6 +329,7 @@ class Tailer:
         return out
 
     async def _rescan(self) -> None:
+        await self._appeared()
         await self.watcher.set_roots(self._roots())
         listed = self._listed()
         visible = set(listed)
@@ -838,6 +875,20 @@ def _decoder_failed(src: str, offset: int, now: float, exc: Exception, data: byt
     return ParseError(ts=now, source=src, offset=offset,
                       reason=f"decoder failed: {type(exc).__name__}: {exc}"[:200],
                       excerpt=data[:200].decode("utf-8", "replace"))
+
+
+def _names_something(spec: SourceSpec) -> bool:
+    if spec.kind == "glob":
+        return bool(list_files(spec))
+    return os.path.exists(spec.root)
+
+
+def _row_name(spec: SourceSpec) -> str:
+    return spec.text if spec.kind == "glob" else str(spec.root)
+
+
+def _what(spec: SourceSpec) -> str:
+    return "no file matches yet" if spec.kind == "glob" else "no such file or directory yet"
 
 
 def _absolute(spec: SourceSpec) -> SourceSpec:

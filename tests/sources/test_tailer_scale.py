@@ -86,7 +86,10 @@ async def test_glob_follows_only_matching_files(tmp_path):
         _append(tmp_path / "skip.txt", numbered("s", 4))
         await h.settle(4)
         assert h.texts == expect("a", 4)
-        assert list(h.status) == [str(tmp_path / "a.jsonl")]
+        # (the glob, matching nothing at first, was listed as waiting until a.jsonl came)
+        assert [p for p, st in h.status.items() if st.state not in ("waiting", "appeared")] \
+            == [str(tmp_path / "a.jsonl")]
+        assert h.status[str(tmp_path / "*.jsonl")].state == "appeared"
 
 
 async def test_polling_mode_follows_appends_and_rotation(tmp_path):
