@@ -104,6 +104,43 @@ class LogLine(_Event, frozen=True, tag="log"):
     agent: str = ""
 
 
+class ToolCall(_Event, frozen=True, tag="tool_call"):
+    """A tool an agent ran: ``phase == "start"`` when it begins (in flight until its end),
+    ``"end"`` with its duration and outcome. A source that sees only the end sends only it.
+    ``summary`` is a short excerpt of its input and ``error`` of a failure's output: raw text,
+    sanitised at display."""
+
+    tool: str = ""
+    agent: str = ""
+    call_id: str = ""
+    phase: str = "end"  # start | end
+    duration_ms: float | None = None
+    ok: bool = True
+    summary: str = ""
+    error: str = ""
+
+
+class AgentInfo(_Event, frozen=True, tag="agent_info"):
+    """What a source has learnt about an agent: its identity (a name a person recognises, its
+    parent, kind, process) and evidence of its state. Empty fields say nothing; what was known
+    stays. ``turn``: "model" (a prompt or tool result handed the turn to the model: a call is
+    in flight), "user" (the model ended its turn and waits for input), "done" or "failed".
+    ``prompt_key`` (a hash of its first prompt) and ``spawn_key`` / ``spawn_name`` (of a
+    sub-agent it started) link a Claude Code sub-agent to the Task that started it."""
+
+    agent: str = ""
+    name: str = ""
+    parent: str = ""
+    agent_kind: str = ""  # its format: claude-code | native | claude-stream | otel | probe …
+    pid: int | None = None
+    cwd: str = ""
+    turn: str = ""
+    model: str = ""
+    prompt_key: str = ""
+    spawn_key: str = ""
+    spawn_name: str = ""
+
+
 class ParseError(_Event, frozen=True, tag="parse_error"):
     """A line that could not be decoded: counted and shown, never fatal."""
 
@@ -131,12 +168,12 @@ ARRIVAL_STAMPED = (FileStatus, ParseError)
 
 Event = Union[  # noqa: UP007 - msgspec needs a runtime Union of tagged structs
     LLMCall, TaskEvent, MetricEvent, ProcessSample, ProcessExit, LogLine, ParseError, FileStatus,
-    GcEvent,
+    GcEvent, ToolCall, AgentInfo,
 ]
 
 EVENT_TYPES: tuple[type, ...] = (
     LLMCall, TaskEvent, MetricEvent, ProcessSample, ProcessExit, LogLine, ParseError, FileStatus,
-    GcEvent,
+    GcEvent, ToolCall, AgentInfo,
 )
 
 _encoder = msgspec.json.Encoder()

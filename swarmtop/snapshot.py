@@ -37,6 +37,7 @@ class TokenCounts(_S):
     cost_usd: float = 0.0
     estimated: int = 0
     unpriced_calls: int = 0  # calls whose model had no price: tokens shown, cost not invented
+    errors: int = 0  # calls that failed (ok: false, an API error)
 
 
 class Saving(_S):
@@ -203,6 +204,52 @@ class Sources(_S):
     recent_bad_lines: list[BadLine] = []
 
 
+class AgentRow(_S):
+    """One agent (docs/agents.md): identity, state from evidence, and its figures."""
+
+    id: str
+    name: str = ""
+    parent: str | None = None
+    kind: str = ""
+    status: str = "idle"  # working | waiting | idle | stalled | done | failed
+    activity: str = ""  # e.g. "Bash: pytest tests/ (42 s)"; raw text, sanitise at display
+    model: str = ""
+    calls: int = 0
+    errors: int = 0
+    input: int = 0
+    output: int = 0
+    cache_read: int = 0
+    cache_write: int = 0
+    cost_usd: float = 0.0
+    burn_usd_per_min: float = 0.0
+    tokens_per_min: float = 0.0
+    context_used_pct: float | None = None
+    context_window: int | None = None
+    last_seen: str | None = None
+    idle_s: float | None = None  # seconds since its last event
+    pid: int | None = None
+    pid_match: str = ""  # "stated" (its events name the pid) | "heuristic"
+    rss_bytes: int | None = None
+    cpu_percent: float | None = None
+    tool_calls: int = 0
+    tool_errors: int = 0
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    loop: str = ""  # what it repeats, when it loops: "Bash `pytest` x6 in 10 min"
+    loop_count: int = 0  # how many times, within the loop window
+    depth: int = 0  # in the tree: 0 for a top agent
+
+
+class ToolStats(_S):
+    count: int = 0
+    errors: int = 0
+    p50_ms: float | None = None
+    p90_ms: float | None = None
+    p99_ms: float | None = None
+    max_ms: float | None = None
+    in_flight: int = 0
+
+
 class LogEntry(_S):
     ts: float
     source: str
@@ -231,6 +278,8 @@ class Snapshot(_S):
     alert_metrics: dict[str, float] = {}  # the value of every alert metric now (docs/alerts.md)
     runtime: dict[str, Any] = {}  # state of the monitor itself, e.g. {"record": {...}}
     baseline: dict[str, Any] = {}  # comparison against --baseline (docs/baselines.md)
+    agents: list[AgentRow] = []  # tree order: each agent followed by its sub-agents
+    tools: dict[str, ToolStats] = {}
 
 
 def to_dict(snapshot: Snapshot) -> dict[str, Any]:

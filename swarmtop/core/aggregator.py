@@ -12,6 +12,8 @@ from typing import Any
 
 import msgspec
 
+from swarmtop.core import agents as agent_signals
+from swarmtop.core.agents import AgentBook
 from swarmtop.core.analysis import MAX_GAP_TICKS, Analyzer
 from swarmtop.core.baseline import BaselineSettings, compare
 from swarmtop.core.config import Config
@@ -20,11 +22,12 @@ from swarmtop.core.metrics import MetricsTracker
 from swarmtop.core.patterns import PatternTracker
 from swarmtop.core.prices import PriceTable
 from swarmtop.core.processes import ProcessTracker
-from swarmtop.core.signals import Inputs, silence
+from swarmtop.core.signals import Inputs, Reading, silence
 from swarmtop.core.tokenizer import Tokenizer
 from swarmtop.core.tokens import TokenLedger, growth_cost
 from swarmtop.events import (
     ARRIVAL_STAMPED,
+    AgentInfo,
     Event,
     FileStatus,
     GcEvent,
@@ -35,8 +38,18 @@ from swarmtop.events import (
     ProcessExit,
     ProcessSample,
     TaskEvent,
+    ToolCall,
 )
-from swarmtop.snapshot import FileInfo, Memory, PatternStats, Snapshot, Sources, Tokens
+from swarmtop.snapshot import (
+    AgentRow,
+    FileInfo,
+    Memory,
+    PatternStats,
+    Snapshot,
+    Sources,
+    TokenCounts,
+    Tokens,
+)
 from swarmtop.sources.timeparse import iso
 
 MAX_FILES = 10_000  # per-file status entries kept
@@ -74,6 +87,7 @@ class Aggregator:
         self.processes = ProcessTracker(cfg.interval_s, cfg.memory_limit_bytes)
         self.logtail = LogTail(cfg.log_tail_lines)
         self.metrics = MetricsTracker(cfg.window_s)
+        self.agents = AgentBook(self.prices.context_window)
         self.files: dict[str, _FileCounts] = {}
         self.events = 0
         self.bad_lines = 0
@@ -101,6 +115,8 @@ class Aggregator:
             LogLine: self._on_log,
             MetricEvent: self.metrics.add,
             GcEvent: self.metrics.add_gc,
+            ToolCall: self.agents.add_tool,
+            AgentInfo: self.agents.add_info,
         }
         # --baseline: (base snapshot, settings, where it came from); compared at every snapshot
         self.baseline: tuple[Snapshot, BaselineSettings, str] | None = None
@@ -215,13 +231,16 @@ class Aggregator:
             run = calls.copy()
             calls.clear()
             self._add_calls(run)
+            self.agents.add_calls(run)
         if tasks:
             run = tasks.copy()
             tasks.clear()
             self.patterns.add_many(run)
+            self.agents.seen_many((t.agent, t.ts) for t in run)
         if logs:
             lines = logs.copy()
             logs.clear()
+            self.agents.seen_many((ln.agent, ln.ts) for ln in lines)
             by_level = self.logtail.by_level
             before = by_level.get("error", 0) + by_level.get("critical", 0)
             self.logtail.add_lines(lines)
@@ -323,7 +342,9 @@ class Aggregator:
         memory = self.processes.section(now)
         patterns = self.patterns.section(now)
         metrics = self.metrics.section(now)
-        analysis = self.analyzer.analyse(self._inputs(now, tokens, memory, patterns, metrics))
+        agents = self._agent_rows(now, tokens.by_agent, memory)
+        analysis = self.analyzer.analyse(self._inputs(now, tokens, memory, patterns, metrics,
+                                                      agents))
         files = []
         for path, fc in self.files.items():
             st = fc.status
@@ -366,6 +387,8 @@ class Aggregator:
             log_tail=self.logtail.lines(),
             metrics=metrics,
             runtime={name: fn() for name, fn in self.status_providers.items()},
+            agents=agents,
+            tools=self.agents.tool_stats(),
         )
         if self.baseline is not None:
             base, settings, origin = self.baseline
@@ -417,6 +440,9 @@ class Aggregator:
             readings = {}
             if an.only.silence and self.files:
                 readings["source.silence_s"] = silence(now, last)
+            agent_readings = self._tick_agent_readings(now)
+            if agent_readings:
+                readings.update(agent_readings)
             an.tick_tokens_only(now, readings, self.tokens.tick_tokens_per_min(now))
             return an.lean_step_s
         only = an.only
@@ -433,7 +459,7 @@ class Aggregator:
             patterns, window, all_tasks, last, bool(self.files), an.cores,
             self.config.budget_period_s, _NO_LOADS,
             self.metrics.section(now) if an.dynamic else None,
-            self._record_failed(),
+            self._record_failed(), self._tick_agent_readings(now),
         ), only)
         return an.backlog_step_s
 
@@ -442,8 +468,24 @@ class Aggregator:
         return (self.analyzer.lean and not len(self.patterns) and not len(self.processes)
                 and "record" not in self.status_providers)
 
+    def _agent_rows(self, now: float, by_agent: dict[str, TokenCounts],
+                    memory: Memory) -> list[AgentRow]:
+        if not self.agents.agents:
+            return []
+        procs = {p.pid: p for p in memory.processes}
+        return self.agents.rows(now, by_agent, lambda a: self.tokens.agent_rates(a, now), procs)
+
+    def _tick_agent_readings(self, now: float) -> dict[str, Reading] | None:
+        """agent.* readings on a backlog tick (only when a rule reads them)."""
+        if not self.analyzer.only.agents or not self.agents.agents:
+            return None
+        by_agent = {k: v.freeze() for k, v in self.tokens.by_agent.items()}
+        memory = self.processes.section(now) if len(self.processes) else self._idle_memory
+        return agent_signals.readings(self._agent_rows(now, by_agent, memory))
+
     def _inputs(self, now: float, tokens: Tokens, memory: Memory,
-                patterns: dict[str, PatternStats], metrics: dict[str, Any]) -> Inputs:
+                patterns: dict[str, PatternStats], metrics: dict[str, Any],
+                agents: list[AgentRow] | None = None) -> Inputs:
         """What the analyzers read at a snapshot."""
         return Inputs(
             now=now,
@@ -461,6 +503,7 @@ class Aggregator:
             agent_loads=self.patterns.agent_loads(now),
             metrics=metrics,
             record_failed=self._record_failed(),
+            agent_readings=agent_signals.readings(agents) if agents else None,
         )
 
     def _record_failed(self) -> bool | None:

@@ -109,6 +109,14 @@ DEFAULT_RULES: tuple[dict[str, Any], ...] = (
        "no events from the followed logs for {value}: swarm stalled?", "stalled"),
     _d("process.exit_code", ">", 0, "critical", 0, None,
        "{subject} exited with code {value}", "process_exit"),
+    _d("agent.loop_repeats", ">=", 5, "warning", 0, 2,
+       "agent looping: {subject}", "agent_loop"),
+    _d("agent.stalled", ">=", 1, "warning", 0, None,
+       "agent stalled: {subject}", "agent_stalled"),
+    _d("agent.context_used", ">=", 0.9, "warning", 0, 0.85,
+       "{subject} has used {value} of its context window", "context_pressure"),
+    _d("agent.spend_vs_median", ">=", 5, "warning", 120, 3,
+       "{subject} spending {value} the swarm's median $/min", "runaway_spend"),
     _d("monitor.record_failed", ">=", 1, "warning", 0, None,
        "--record stopped writing (disk full?); monitoring goes on", "record_failed"),
 )
@@ -136,6 +144,8 @@ def parse_rule(table: Mapping[str, Any], where: str) -> Rule | None:
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} (keys: "
                           f"{', '.join(sorted(RULE_KEYS))})")
+    if table.get("enabled") is False and isinstance(table.get("name"), str):
+        return None  # `{name = "agent_loop", enabled = false}` turns a default group off
     metric = table.get("metric")
     if not isinstance(metric, str) or spec(metric) is None:
         raise ConfigError(f"{where}: unknown metric {metric!r} (known: "
@@ -218,7 +228,7 @@ def fmt_value(metric: str, value: float) -> str:
         return f"{value:.0f}B"
     if unit == "usd_per_min":
         return f"${value:.4f}/min"
-    if unit in ("flag", "code"):
+    if unit in ("flag", "code", "count"):
         return f"{value:.0f}"
     if unit == "percent":
         return f"{value:.0f}%"

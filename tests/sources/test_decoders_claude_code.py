@@ -153,7 +153,8 @@ def test_bad_lines_counted_not_fatal():
 def test_message_id_alone_when_no_request_id_and_stated_cost_wins():
     d = ClaudeCodeDecoder()
     rec = _assistant("msg_x", None, "claude-sonnet-4-5", 1, 2, costUSD=0.5)
-    (call,) = d.decode(json.dumps(rec).encode(), "f", 0, 0.0)
+    (call,) = [e for e in d.decode(json.dumps(rec).encode(), "f", 0, 0.0)
+               if isinstance(e, LLMCall)]
     assert call.dedupe_key == "msg_x" and call.cost_usd == 0.5
     agg = Aggregator()
     agg.ingest([call, call])
@@ -225,13 +226,17 @@ def test_scan_passes_over_user_lines_with_the_same_events(tmp_path, monkeypatch)
 
 
 def test_repeat_after_user_line_with_needle_is_read(tmp_path, monkeypatch):
+    """A repeat right after a user line is read again only when that user line, short
+    enough to be searched for the needle, held it (its key then breaks the run of repeats);
+    a long user line is read as a user record, never searched: both paths alike."""
     sonnet = "claude-sonnet-4-5-20250929"
     a = _assistant("msg_1", "req_1", sonnet, 1, 7)
     with_needle = _user("x" * 3000)  # toolUseResult.usage holds "output_tokens"
+    short_needle = _user("x" * 30)
     without = _user("x" * 3000)
     del without["toolUseResult"]
-    for between, repeats_read in ((with_needle, 2), (without, 1)):
-        p = tmp_path / f"r{repeats_read}.jsonl"
+    for between, repeats_read in ((with_needle, 1), (short_needle, 2), (without, 1)):
+        p = tmp_path / f"r{repeats_read}-{len(json.dumps(between))}.jsonl"
         # compact, as Claude Code writes it (the repeat check reads '"requestId":"')
         lines = [json.dumps(r, separators=(",", ":")) + "\n"
                  for r in (_user("pad" * 300), a, between, a, _user("pad" * 300))]

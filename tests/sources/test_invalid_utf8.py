@@ -75,7 +75,8 @@ def test_native_line_and_block() -> None:
 
 
 def test_claude_code() -> None:
-    [ev] = ClaudeCodeDecoder().decode(CC, "s1.jsonl", 0, 1.0)
+    [ev] = [e for e in ClaudeCodeDecoder().decode(CC, "s1.jsonl", 0, 1.0)
+            if isinstance(e, LLMCall)]
     assert isinstance(ev, LLMCall)
     assert (ev.input_tokens, ev.output_tokens, ev.cache_write_tokens, ev.cache_read_tokens) == \
         (3, 7, 11, 13)

@@ -13,16 +13,28 @@ JSON parsing — inside a JSON string the quotes would be escaped, so text that 
 mentions it does not match. The report reader goes further: it hands whole chunks to
 ``scan``, which passes over user records without searching them. The rest is decoded into
 small msgspec Structs that name only the fields we read.
+
+Agents (docs/agents.md): each line also says what its agent is doing. A ``tool_use`` block
+starts a ToolCall, the ``tool_result`` with its id ends it (``is_error``: failed); a prompt or
+a tool result hands the turn to the model, a text answer or a ``turn_duration`` record hands it
+back to the user. Names come from ``custom-title`` > ``ai-title``/``agent-name`` > ``summary``
+> the first prompt, after the project (the last part of ``cwd``). A ``Task``/``Agent``
+tool_use names the sub-agent it starts (``subagent_type: description``), linked by a hash of
+its prompt (the sub-agent's first user message) and by ``toolUseResult.agentId`` when it ends.
+``toolUseResult.usage`` is a sum of the sub-agent's own calls and ``progress``
+(``agent_progress``) lines echo them: neither is counted.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
 
-from swarmtop.events import Event, LLMCall
+from swarmtop.events import AgentInfo, Event, LLMCall, ToolCall
 from swarmtop.sources.decoders.common import decode_or_bad, valid_utf8
 
 # Every usage object has output_tokens; measured here, searching for this needle runs ~2.5x
@@ -46,10 +58,21 @@ class _Usage(msgspec.Struct):
     cache_read_input_tokens: _Count | None = None
 
 
+class _Block(msgspec.Struct):
+    """A content block of an assistant message: only tool_use blocks are read further."""
+
+    type: str | None = None
+    id: str | None = None
+    name: str | None = None
+    input: msgspec.Raw = msgspec.Raw(b"null")  # (a Raw cannot be in a union with None)
+
+
 class _Message(msgspec.Struct):
     id: str | None = None
     model: str | None = None
     usage: _Usage | None = None
+    content: list[_Block] | str | None = None
+    stop_reason: str | None = None
 
 
 class _Record(msgspec.Struct):
@@ -61,10 +84,53 @@ class _Record(msgspec.Struct):
     isApiErrorMessage: bool | None = None  # noqa: N815
     requestId: str | None = None  # noqa: N815
     costUSD: float | None = None  # noqa: N815 - older Claude Code versions stated the cost
+    cwd: str | None = None
     message: _Message | None = None
 
 
 _decoder = msgspec.json.Decoder(_Record)
+
+
+class _UserBlock(msgspec.Struct):
+    type: str | None = None
+    tool_use_id: str | None = None
+    is_error: bool | None = None
+    content: msgspec.Raw = msgspec.Raw(b"null")
+    text: str | None = None
+
+
+class _UserMessage(msgspec.Struct):
+    content: str | list[_UserBlock] | None = None
+
+
+class _Other(msgspec.Struct):
+    """Any record but an assistant one: prompts, tool results, titles, turn ends."""
+
+    type: str | None = None
+    subtype: str | None = None
+    timestamp: str | None = None
+    sessionId: str | None = None  # noqa: N815
+    agentId: str | None = None  # noqa: N815
+    isSidechain: bool | None = None  # noqa: N815
+    isMeta: bool | None = None  # noqa: N815
+    cwd: str | None = None
+    message: _UserMessage | None = None
+    toolUseResult: msgspec.Raw = msgspec.Raw(b"null")  # noqa: N815 - an object, or a string
+    summary: str | None = None
+    aiTitle: str | None = None  # noqa: N815
+    customTitle: str | None = None  # noqa: N815
+    agentName: str | None = None  # noqa: N815
+
+
+_other_decoder = msgspec.json.Decoder(_Other)
+
+
+class _SpawnResult(msgspec.Struct):
+    status: str | None = None
+    agentId: str | None = None  # noqa: N815
+
+
+_spawn_decoder = msgspec.json.Decoder(_SpawnResult)
 
 
 class _TimedRecord(_Record):
@@ -121,13 +187,81 @@ def _fallback_agent(source: str) -> str:
     return name[:-6] if name.endswith(".jsonl") else name
 
 
+# names by where they come from: a better one replaces a worse one
+_TITLE_RANK = {"customTitle": 4, "aiTitle": 3, "agentName": 3, "summary": 2, "prompt": 1}
+SPAWN_TOOLS = ("Task", "Agent")
+MAX_PENDING = 10_000  # tool uses waiting for their result, per file
+# a user message that is Claude Code's own text (a slash command's echo, a reminder), not a
+# prompt the user typed
+_NOT_PROMPT = ("<command-", "<local-command-", "<system-reminder", "<bash-", "Caveat:",
+               "<task-notification")
+_SUMMARY_KEYS = ("command", "file_path", "path", "pattern", "url", "query", "description",
+                 "prompt")
+
+
+def prompt_key(text: str) -> str:
+    """What links a sub-agent to the Task that started it: a hash of the prompt."""
+    return hashlib.blake2b(text.strip().encode("utf-8", "replace"), digest_size=8).hexdigest()
+
+
+def short(text: str, width: int = 60) -> str:
+    """One line of at most ``width`` characters, white space folded."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "\u2026"
+
+
+def tool_summary(tool: str, raw: msgspec.Raw) -> tuple[str, dict]:
+    """(a short summary of a tool's input, the input) — the command, path or pattern it
+    names, else its first string."""
+    try:
+        args = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return "", {}
+    if not isinstance(args, dict):
+        return "", {}
+    for key in _SUMMARY_KEYS:
+        v = args.get(key)
+        if isinstance(v, str) and v.strip():
+            return short(v, 80), args
+    for v in args.values():
+        if isinstance(v, str) and v.strip():
+            return short(v, 80), args
+    return "", args
+
+
+def _result_text(raw: msgspec.Raw) -> str:
+    """The first line of a tool result's content (a string, or text blocks)."""
+    try:
+        content = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return ""
+    if isinstance(content, list):
+        content = next((b.get("text") for b in content
+                        if isinstance(b, dict) and isinstance(b.get("text"), str)), "")
+    return short(content, 100) if isinstance(content, str) else ""
+
+
+class _AgentState:
+    """What this file's decoder has said about one agent (so it says each thing once)."""
+
+    __slots__ = ("rank", "project", "prompted", "announced")
+
+    def __init__(self) -> None:
+        self.rank = 0
+        self.project = ""
+        self.prompted = False
+        self.announced = False
+
+
 class ClaudeCodeDecoder:
     name = "claude-code"
-    needle = NEEDLE  # lines without it cannot carry usage: readers may skip them unread
 
     def __init__(self) -> None:
         self._last: tuple[bytes, bytes] | None = None  # requestId, output_tokens of the last
         self._agents: dict[tuple[str | None, str | None, bool | None], str] = {}
+        self._states: dict[str, _AgentState] = {}
+        # tool_use id -> (tool, start, summary, agent, the sub-agent name a Task gives)
+        self._pending: OrderedDict[str, tuple[str, float, str, str, str]] = OrderedDict()
 
     def decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
         """One line (the live tailer's path): ``scan`` of it alone."""
@@ -139,32 +273,30 @@ class ClaudeCodeDecoder:
              out: list[Event]) -> int:
         """The complete lines of ``chunk[lo:hi]`` (``hi`` just after a newline; ``base`` is
         the file offset of ``chunk[0]``): their events are appended to ``out``, their number
-        returned. Same events as ``decode`` on every line holding the needle, faster: each
-        line's end is found first (memchr), a line whose leading scalar keys say
-        ``"type":"user"`` (no bracket before it, so it is the record's own type: a user
-        record carries no call) is passed over without searching its tool output for the
-        needle, and an assistant line is searched from its end, where its usage is."""
+        returned. Same events as ``decode`` on every line, faster: each line's end is found
+        first (memchr); a line holding the needle (an assistant record's usage, searched from
+        the line's end, where it is) is decoded as a call unless it repeats the last response
+        line for line; a blank line is passed over; any other line is a prompt, a tool result,
+        a title or a turn's end, read by ``_other``."""
         find, rfind = chunk.find, chunk.rfind
-        decode = self._decode
+        decode, other = self._decode, self._other
         last = self._last
         lines = 0
         pos = lo
-        users: list[tuple[int, int]] = []  # user lines passed over since the last needle line
         while pos < hi:
             end = find(b"\n", pos, hi)
             lines += 1
-            # (a short line is searched for the needle at once: cheaper than the type check)
+            # a user record states its type among its leading scalar keys: one that does is
+            # not searched for the needle through its tool output (most of a transcript)
             u = find(USER, pos, pos + USER_HEAD) if end - pos > USER_MIN else -1
             if u >= 0 and find(b"{", pos + 1, u) < 0 and find(b"[", pos + 1, u) < 0:
-                users.append((pos, end))
-                pos = end + 1
-                continue
-            at = rfind(NEEDLE, pos, end)
+                at = -1
+            else:
+                at = rfind(NEEDLE, pos, end)
             if at >= 0:
                 # A content-block line repeating the last response (same ``requestId``) with
-                # the same ``output_tokens`` adds nothing: skipped before parsing (input and
-                # cache figures are fixed when a response starts; only the output grows).
-                # Both sit near the end of an assistant line, so they are searched from it.
+                # the same ``output_tokens`` adds no tokens: skipped before parsing, unless it
+                # starts a tool or ends the turn (each content block has a line of its own).
                 r = rfind(b'"requestId":"', pos, end)
                 if r < 0:
                     key = None
@@ -174,18 +306,141 @@ class ClaudeCodeDecoder:
                     c = find(b",", at + 15, n)
                     key = (chunk[r + 13 : q if q >= 0 else end - 1],
                            chunk[at + 15 : c if c >= 0 else n])
-                # a passed-over user line holding the needle would have been decoded and
-                # reset the key: look for one only when it decides (a repeat right after)
-                if key is None or key != last or (users and any(
-                        find(NEEDLE, a, b) >= 0 for a, b in users)):
+                if (key is None or key != last or find(b'"tool_use"', pos, end) >= 0
+                        or find(b'"end_turn"', pos, end) >= 0):
                     last = key
                     out.extend(decode(chunk[pos:end], source, base + pos, now))
-                users.clear()
+            elif end > pos and not chunk[pos:end].isspace():
+                events = other(chunk[pos:end], source, base + pos, now)
+                if events:
+                    out.extend(events)
             pos = end + 1
-        if users and any(find(NEEDLE, a, b) >= 0 for a, b in users):
-            last = None  # as decoding that user line would have left it
         self._last = last
         return lines
+
+    # ---- agents -------------------------------------------------------------------------
+    def _agent(self, session: str | None, agent_id: str | None, sidechain: bool | None,
+               source: str) -> str:
+        akey = (session, agent_id, sidechain)
+        agent = self._agents.get(akey)
+        if agent is None:
+            agent = agent_name(session or _fallback_agent(source), agent_id, sidechain)
+            if len(self._agents) < 10_000:
+                self._agents[akey] = agent
+        return agent
+
+    def _state(self, agent: str, cwd: str | None, ts: float, source: str,
+               out: list[Event]) -> _AgentState:
+        """This agent's state here; the first time, what it is (kind, parent, project)."""
+        st = self._states.get(agent)
+        if st is None:
+            st = self._states[agent] = _AgentState()
+            if len(self._states) > 10_000:
+                self._states.pop(next(iter(self._states)))
+        if not st.announced:
+            st.announced = True
+            parent = agent.split("/", 1)[0] if "/" in agent else ""
+            st.project = cwd.rstrip("/").rsplit("/", 1)[-1] if cwd else ""
+            out.append(AgentInfo(ts=ts, source=source, agent=agent, parent=parent,
+                                 agent_kind="claude-code", cwd=cwd or "",
+                                 name=st.project if not parent and st.project else ""))
+        elif cwd and not st.project:
+            st.project = cwd.rstrip("/").rsplit("/", 1)[-1]
+        return st
+
+    def _named(self, st: _AgentState, agent: str, title: str, rank: int, ts: float,
+               source: str, out: list[Event], **extra: str) -> None:
+        if rank > st.rank and title.strip():
+            st.rank = rank
+            name = short(title)
+            if st.project and "/" not in agent:
+                name = f"{st.project}: {name}"
+            out.append(AgentInfo(ts=ts, source=source, agent=agent, name=name, **extra))
+        elif extra:
+            out.append(AgentInfo(ts=ts, source=source, agent=agent, **extra))
+
+    def _other(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
+        """A record that is not an assistant message: a prompt or tool results (user), a
+        title, a summary, or the end of a turn."""
+        try:
+            rec = _other_decoder.decode(valid_utf8(line))
+        except msgspec.DecodeError:
+            return []  # not a record we read (and never a call): no bad line for it
+        kind = rec.type
+        if kind == "user":
+            return self._user(rec, source, now)
+        out: list[Event] = []
+        if kind == "system" and rec.subtype == "turn_duration":
+            agent = self._agent(rec.sessionId, rec.agentId, rec.isSidechain, source)
+            ts = iso_ts(rec.timestamp, now)
+            self._state(agent, rec.cwd, ts, source, out)
+            out.append(AgentInfo(ts=ts, source=source, agent=agent, turn="user"))
+            return out
+        for field in ("customTitle", "aiTitle", "agentName", "summary"):
+            title = getattr(rec, field)
+            if isinstance(title, str) and title:
+                agent = self._agent(rec.sessionId, rec.agentId, rec.isSidechain, source)
+                ts = iso_ts(rec.timestamp, now)
+                st = self._state(agent, rec.cwd, ts, source, out)
+                self._named(st, agent, title, _TITLE_RANK[field], ts, source, out)
+                return out
+        return out
+
+    def _user(self, rec: _Other, source: str, now: float) -> list[Event]:
+        agent = self._agent(rec.sessionId, rec.agentId, rec.isSidechain, source)
+        ts = iso_ts(rec.timestamp, now)
+        out: list[Event] = []
+        st = self._state(agent, rec.cwd, ts, source, out)
+        content = rec.message.content if rec.message is not None else None
+        if isinstance(content, str):
+            self._prompt(st, agent, content, rec, ts, source, out)
+            return out
+        if not content:
+            return out
+        results = False
+        for block in content:
+            if block.type == "tool_result" and block.tool_use_id:
+                results = True
+                self._tool_end(block, rec, agent, ts, source, out)
+            elif block.type == "text" and block.text:
+                self._prompt(st, agent, block.text, rec, ts, source, out)
+                return out
+        if results:
+            out.append(AgentInfo(ts=ts, source=source, agent=agent, turn="model"))
+        return out
+
+    def _prompt(self, st: _AgentState, agent: str, text: str, rec: _Other, ts: float,
+                source: str, out: list[Event]) -> None:
+        if rec.isMeta or text.lstrip().startswith(_NOT_PROMPT):
+            return
+        extra = {"turn": "model"}
+        if not st.prompted:
+            st.prompted = True
+            extra["prompt_key"] = prompt_key(text)
+        self._named(st, agent, text, _TITLE_RANK["prompt"], ts, source, out, **extra)
+
+    def _tool_end(self, block: _UserBlock, rec: _Other, agent: str, ts: float, source: str,
+                  out: list[Event]) -> None:
+        pending = self._pending.pop(block.tool_use_id or "", None)
+        tool, start, summary, spawn_name = (pending[0], pending[1], pending[2], pending[4]) \
+            if pending is not None else ("(unknown tool)", None, "", "")
+        failed = bool(block.is_error)
+        out.append(ToolCall(
+            ts=ts, source=source, tool=tool, agent=agent, call_id=block.tool_use_id or "",
+            phase="end", duration_ms=round((ts - start) * 1000.0, 3) if start is not None
+            and ts >= start else None, ok=not failed, summary=summary,
+            error=_result_text(block.content) if failed else ""))
+        if tool in SPAWN_TOOLS:
+            try:
+                result = _spawn_decoder.decode(rec.toolUseResult)
+            except msgspec.DecodeError:  # null, or a string: the spawn failed
+                return
+            if result.agentId:
+                base = agent.split("/", 1)[0]
+                turn = "done" if result.status == "completed" else ""
+                out.append(AgentInfo(ts=ts, source=source, agent=f"{base}/{result.agentId}",
+                                     parent=agent, agent_kind="claude-code", name=spawn_name,
+                                     turn=turn))
 
     def _decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
         line = valid_utf8(line)
@@ -198,19 +453,15 @@ class ClaudeCodeDecoder:
             if rec is None:
                 return bad
         msg = rec.message
-        if rec.type != "assistant" or msg is None or msg.usage is None:
+        if rec.type != "assistant":  # e.g. a Task's result, whose toolUseResult has usage
+            return self._other(line, source, offset, now)
+        if msg is None or msg.usage is None:
             return []
         model = msg.model or "unknown"
         if model == SYNTHETIC:
             return []
         u = msg.usage
-        akey = (rec.sessionId, rec.agentId, rec.isSidechain)
-        agent = self._agents.get(akey)
-        if agent is None:
-            agent = agent_name(rec.sessionId or _fallback_agent(source), rec.agentId,
-                               rec.isSidechain)
-            if len(self._agents) < 10_000:
-                self._agents[akey] = agent
+        agent = self._agent(rec.sessionId, rec.agentId, rec.isSidechain, source)
         key = None
         if msg.id:
             key = f"{msg.id}:{rec.requestId}" if rec.requestId else msg.id
@@ -221,7 +472,7 @@ class ClaudeCodeDecoder:
             ts = iso_ts(t, now)
         else:
             ts = (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()
-        return [
+        out: list[Event] = [
             LLMCall(
                 ts=ts,
                 source=source,
@@ -236,3 +487,33 @@ class ClaudeCodeDecoder:
                 dedupe_key=key,
             )
         ]
+        if agent not in self._states or not self._states[agent].announced:
+            self._state(agent, rec.cwd, ts, source, out)
+        blocks = msg.content if isinstance(msg.content, list) else ()
+        tools = [b for b in blocks if b.type == "tool_use" and b.id]
+        for b in tools:
+            self._tool_start(b, agent, ts, source, out)
+        if not tools and msg.stop_reason in (None, "end_turn") and any(
+                b.type == "text" for b in blocks):
+            out.append(AgentInfo(ts=ts, source=source, agent=agent, turn="user"))
+        return out
+
+    def _tool_start(self, b: _Block, agent: str, ts: float, source: str,
+                    out: list[Event]) -> None:
+        tool = b.name or "(unknown tool)"
+        summary, args = tool_summary(tool, b.input)
+        spawn_name = ""
+        if b.id in self._pending:
+            return  # the same tool_use on a repeated line
+        if tool in SPAWN_TOOLS:
+            kind, what = args.get("subagent_type"), args.get("description")
+            spawn_name = short(": ".join(str(x) for x in (kind, what) if x) or tool)
+            prompt = args.get("prompt")
+            if isinstance(prompt, str) and prompt.strip():
+                out.append(AgentInfo(ts=ts, source=source, agent=agent,
+                                     spawn_key=prompt_key(prompt), spawn_name=spawn_name))
+        self._pending[b.id or ""] = (tool, ts, summary, agent, spawn_name)
+        if len(self._pending) > MAX_PENDING:
+            self._pending.popitem(last=False)
+        out.append(ToolCall(ts=ts, source=source, tool=tool, agent=agent, call_id=b.id or "",
+                            phase="start", summary=summary))

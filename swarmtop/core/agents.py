@@ -1,0 +1,388 @@
+"""Agents: who makes the calls, what each is doing now, and its own figures.
+
+Fed by every event that names an agent (calls, tools, tasks, log lines) and by ``AgentInfo``
+(identity and turn evidence). Tokens, dollars and rates per agent stay in the token ledger
+(``TokenLedger.by_agent``): this book adds identity, state, tools and the tree, and joins the
+two at snapshot time. Status rules and names: docs/agents.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Iterable
+
+import msgspec
+
+from swarmtop.core.quantiles import AllTime
+from swarmtop.core.signals import Reading
+from swarmtop.events import AgentInfo, LLMCall, ToolCall
+from swarmtop.snapshot import AgentRow, ProcessInfo, TokenCounts, ToolStats
+from swarmtop.sources.timeparse import iso
+
+MAX_AGENTS = 2000  # agents kept by id; events of more are counted under "(other)"
+MAX_TOOLS = 500
+IDLE_AFTER_S = 300.0  # waiting for input this long, or nothing at all: idle
+WORKING_FOR_S = 30.0  # an agent with no turn evidence is working while its events are fresh
+STALL_MIN_S = 120.0  # in flight and silent at least this long ...
+STALL_GAPS = 5.0  # ... and this many times its own median gap between events: stalled
+LOOP_WINDOW_S = 600.0  # repeats of one tool input (or one error) counted over this window
+GAPS = 64  # recent gaps between an agent's events, for its usual gap
+RECENT = 128  # recent tool ends per agent, for the loop signal
+IN_FLIGHT = 64  # tools in flight per agent
+STREAM = 200  # entries of an agent's activity stream (the detail view)
+SPAWNS = 10_000  # sub-agent prompts waiting for their sub-agent (or the reverse)
+
+# how much to trust a name: a later name replaces an earlier one of the same or lower rank
+RANK_ID, RANK_STATED, RANK_SPAWN = 0, 1, 2
+ASK_TOOLS = frozenset({"AskUserQuestion", "ExitPlanMode"})  # a tool that waits on the user
+
+
+class _Agent:
+    __slots__ = ("id", "name", "rank", "parent", "kind", "model", "pid", "cwd", "first_ts",
+                 "last_ts", "gaps", "latencies", "context", "context_model", "tools",
+                 "tool_errors", "in_flight", "turn", "turn_ts", "recent", "stream",
+                 "prompt_key", "order")
+
+    def __init__(self, agent_id: str) -> None:
+        self.id = agent_id
+        self.name = ""
+        self.rank = RANK_ID
+        self.parent = ""
+        self.kind = ""
+        self.model = ""
+        self.pid: int | None = None
+        self.cwd = ""
+        self.first_ts = math.inf
+        self.last_ts = -math.inf
+        self.gaps: deque[float] = deque(maxlen=GAPS)
+        self.latencies = AllTime()
+        self.context = 0  # input + cache of its latest request
+        self.context_model = ""
+        self.tools = 0
+        self.tool_errors = 0
+        self.in_flight: dict[str, tuple[str, float, str]] = {}  # call id -> tool, start, input
+        self.turn = ""  # model | user | done | failed | "" (no evidence)
+        self.turn_ts = -math.inf
+        self.recent: deque[tuple[float, str]] = deque(maxlen=RECENT)  # (ts, what repeated)
+        self.stream: deque[tuple[float, str]] = deque(maxlen=STREAM)
+        self.prompt_key = ""
+
+    def seen(self, ts: float) -> None:
+        if ts > self.last_ts:
+            if self.last_ts > -math.inf:
+                self.gaps.append(ts - self.last_ts)
+            self.last_ts = ts
+        if ts < self.first_ts:
+            self.first_ts = ts
+
+
+class _Tool:
+    __slots__ = ("count", "errors", "durations")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.errors = 0
+        self.durations = AllTime()
+
+
+class AgentBook:
+    def __init__(self, context_window: Callable[[str], int | None] = lambda m: None) -> None:
+        self.agents: dict[str, _Agent] = {}
+        self.tools: dict[str, _Tool] = {}
+        self._context_window = context_window
+        self._spawns: dict[str, tuple[str, str]] = {}  # prompt key -> (parent, name)
+        self.version = 0  # moves whenever an event changed something a row shows
+
+    # ---- events ---------------------------------------------------------------------------
+    def _agent(self, agent_id: str) -> _Agent:
+        a = self.agents.get(agent_id)
+        if a is None:
+            if len(self.agents) >= MAX_AGENTS:
+                agent_id = "(other)"
+                a = self.agents.get(agent_id)
+                if a is not None:
+                    return a
+            a = self.agents[agent_id] = _Agent(agent_id)
+        return a
+
+    def add_calls(self, calls: Iterable[LLMCall]) -> None:
+        """The calls of a batch, in order (repeated lines of one response included: they
+        only confirm what the first said)."""
+        agents = self.agents
+        for c in calls:
+            a = agents.get(c.agent or "(none)") or self._agent(c.agent or "(none)")
+            ts = c.ts
+            a.seen(ts)
+            if ts >= a.turn_ts:
+                a.model = c.model
+                a.context = (c.input_tokens or 0) + c.cache_read_tokens + c.cache_write_tokens
+                a.context_model = c.model
+            if c.latency_ms is not None and c.latency_ms >= 0:
+                a.latencies.add(c.latency_ms)
+            if not c.ok:
+                a.recent.append((ts, f"API error from {c.model}"))
+        self.version += 1
+
+    def add_tool(self, ev: ToolCall) -> None:
+        a = self._agent(ev.agent or "(none)")
+        a.seen(ev.ts)
+        self.version += 1
+        if ev.phase == "start":
+            if len(a.in_flight) < IN_FLIGHT or ev.call_id in a.in_flight:
+                a.in_flight[ev.call_id] = (ev.tool, ev.ts, ev.summary)
+            a.turn, a.turn_ts = "", ev.ts  # the model handed the turn to a tool
+            return
+        a.in_flight.pop(ev.call_id, None)
+        a.tools += 1
+        tool = self.tools.get(ev.tool)
+        if tool is None:
+            if len(self.tools) >= MAX_TOOLS:
+                return
+            tool = self.tools[ev.tool] = _Tool()
+        tool.count += 1
+        if ev.duration_ms is not None and ev.duration_ms >= 0:
+            tool.durations.add(ev.duration_ms)
+        took = f" {_secs(ev.duration_ms / 1000)}" if ev.duration_ms is not None else ""
+        what = f"{ev.tool}: {ev.summary}" if ev.summary else ev.tool
+        if ev.ok:
+            a.stream.append((ev.ts, f"{what}{took}"))
+            a.recent.append((ev.ts, f"{ev.tool} `{ev.summary}`"))
+        else:
+            tool.errors += 1
+            a.tool_errors += 1
+            a.stream.append((ev.ts, f"{what}{took} failed: {ev.error}"))
+            a.recent.append((ev.ts, f"{ev.tool} `{ev.summary}`"))
+            if ev.error:
+                a.recent.append((ev.ts, f"error `{ev.error}`"))
+
+    def add_info(self, ev: AgentInfo) -> None:
+        a = self._agent(ev.agent or "(none)")
+        self.version += 1
+        if ev.name and a.rank <= RANK_STATED:
+            a.name, a.rank = ev.name, RANK_STATED
+        if ev.parent and ev.parent != a.id:
+            a.parent = ev.parent
+        if ev.agent_kind:
+            a.kind = ev.agent_kind
+        if ev.pid is not None:
+            a.pid = ev.pid
+        if ev.cwd:
+            a.cwd = ev.cwd
+        if ev.model:
+            a.model = ev.model
+        if ev.turn and ev.ts >= a.turn_ts:
+            a.turn, a.turn_ts = ev.turn, ev.ts
+            if ev.turn in ("done", "failed"):
+                a.in_flight.clear()
+        if ev.turn:
+            a.seen(ev.ts)
+        if ev.prompt_key:
+            a.prompt_key = ev.prompt_key
+            spawn = self._spawns.get(ev.prompt_key)
+            if spawn is not None and spawn[0] in ("", a.parent):
+                a.name, a.rank = spawn[1], RANK_SPAWN
+        if ev.spawn_key:
+            self._spawned(a.id, ev.spawn_key, ev.spawn_name)
+
+    def _spawned(self, parent: str, key: str, name: str) -> None:
+        """``parent`` started a sub-agent whose first prompt hashes to ``key``."""
+        if len(self._spawns) >= SPAWNS:
+            del self._spawns[next(iter(self._spawns))]
+        self._spawns[key] = (parent, name)
+        for a in self.agents.values():  # it may have been read first
+            if a.prompt_key == key and a.parent in ("", parent) and a.id != parent:
+                a.name, a.rank = name, RANK_SPAWN
+                a.parent = a.parent or parent
+
+    def seen_many(self, items: Iterable[tuple[str, float]]) -> None:
+        """(agent, time) of task and log events: they show the agent is alive."""
+        for agent, ts in items:
+            if agent:
+                self._agent(agent).seen(ts)
+
+    # ---- figures --------------------------------------------------------------------------
+    def status(self, a: _Agent, now: float, proc: ProcessInfo | None) -> tuple[str, str]:
+        """(status, activity) of ``a`` at ``now`` from the evidence (docs/agents.md)."""
+        silent = now - a.last_ts if a.last_ts > -math.inf else math.inf
+        if a.turn == "failed":
+            return "failed", "failed"
+        if a.turn == "done":
+            return "done", "done"
+        if proc is not None and not proc.alive:
+            code = proc.exit_code
+            if code not in (None, 0):
+                return "failed", f"process exited with code {code}"
+            return "done", "process exited"
+        stall_after = max(STALL_MIN_S, STALL_GAPS * _median(a.gaps))
+        if a.in_flight:
+            tool, start, summary = max(a.in_flight.values(), key=lambda t: t[1])
+            what = f"{tool}: {summary}" if summary else tool
+            if tool in ASK_TOOLS:
+                return "waiting", f"asks the user ({_secs(now - start)})"
+            if silent > stall_after:
+                return "stalled", f"{what} ({_secs(now - start)}, no event for {_secs(silent)})"
+            return "working", f"{what} ({_secs(now - start)})"
+        if a.turn == "model":
+            model = a.model or "the model"
+            if silent > stall_after:
+                return "stalled", f"waiting on {model} ({_secs(silent)}, no reply)"
+            return "working", f"waiting on {model} ({_secs(now - a.turn_ts)})"
+        if a.turn == "user":
+            if silent > IDLE_AFTER_S:
+                return "idle", f"idle ({_secs(silent)})"
+            return "waiting", f"waiting for input ({_secs(now - a.turn_ts)})"
+        if silent <= max(WORKING_FOR_S, 3 * _median(a.gaps)):
+            return "working", ""
+        if proc is not None and proc.alive and silent > stall_after:
+            return "stalled", f"no event for {_secs(silent)} (process alive)"
+        return "idle", f"idle ({_secs(silent)})"
+
+    def loop(self, a: _Agent, now: float) -> tuple[int, str]:
+        """The most repeated tool input or error within the loop window: (times, what)."""
+        counts: dict[str, int] = {}
+        for ts, what in a.recent:
+            if now - ts <= LOOP_WINDOW_S:
+                counts[what] = counts.get(what, 0) + 1
+        if not counts:
+            return 0, ""
+        what, n = max(counts.items(), key=lambda kv: kv[1])
+        return n, what
+
+    def rows(self, now: float, by_agent: dict[str, TokenCounts],
+             rates: Callable[[str], tuple[float, float]],
+             processes: dict[int, ProcessInfo]) -> list[AgentRow]:
+        """Every agent, in tree order (an agent, then its sub-agents), joined with its token
+        counts and rates from the ledger and its process from the sampler."""
+        empty = TokenCounts()
+        rows: dict[str, AgentRow] = {}
+        for a in self.agents.values():
+            t = by_agent.get(a.id, empty)
+            tpm, burn = rates(a.id)
+            proc = processes.get(a.pid) if a.pid is not None else None
+            status, activity = self.status(a, now, proc)
+            loops, what = self.loop(a, now)
+            window = self._context_window(a.context_model) if a.context_model else None
+            p50, p99 = a.latencies.quantiles((0.5, 0.99))
+            rows[a.id] = AgentRow(
+                id=a.id, name=a.name or a.id, parent=a.parent or None, kind=a.kind,
+                status=status, activity=activity, model=a.model, calls=t.calls,
+                errors=t.errors, input=t.input, output=t.output, cache_read=t.cache_read,
+                cache_write=t.cache_write, cost_usd=t.cost_usd,
+                burn_usd_per_min=round(burn, 6), tokens_per_min=round(tpm, 3),
+                context_used_pct=(round(100.0 * a.context / window, 1)
+                                  if window and a.context else None),
+                context_window=window,
+                last_seen=iso(a.last_ts) if a.last_ts > -math.inf else None,
+                idle_s=round(max(0.0, now - a.last_ts), 1) if a.last_ts > -math.inf else None,
+                pid=a.pid, pid_match="stated" if a.pid is not None else "",
+                rss_bytes=proc.rss_bytes if proc is not None else None,
+                cpu_percent=proc.cpu_percent if proc is not None else None,
+                tool_calls=a.tools, tool_errors=a.tool_errors,
+                p50_ms=_round(p50), p99_ms=_round(p99),
+                loop=f"{what} x{loops} in {int(LOOP_WINDOW_S // 60)} min" if loops >= 2 else "",
+                loop_count=loops,
+            )
+        # siblings by when each was first seen on the log's timeline (not by arrival, which
+        # depends on how a backlog was batched), then by id
+        return _tree(rows, {a.id: (a.first_ts, a.id) for a in self.agents.values()})
+
+    def stream(self, agent_id: str) -> list[tuple[float, str]]:
+        """An agent's recent tool activity, newest first (the detail view)."""
+        a = self.agents.get(agent_id)
+        return list(reversed(a.stream)) if a is not None else []
+
+    def tool_stats(self) -> dict[str, ToolStats]:
+        in_flight: dict[str, int] = {}
+        for a in self.agents.values():
+            for tool, _, _ in a.in_flight.values():
+                in_flight[tool] = in_flight.get(tool, 0) + 1
+        out: dict[str, ToolStats] = {}
+        for name, t in sorted(self.tools.items()):
+            p50, p90, p99 = t.durations.quantiles((0.5, 0.9, 0.99))
+            out[name] = ToolStats(count=t.count, errors=t.errors, p50_ms=_round(p50),
+                                  p90_ms=_round(p90), p99_ms=_round(p99),
+                                  max_ms=_round(t.durations.max),
+                                  in_flight=in_flight.pop(name, 0))
+        for name, n in sorted(in_flight.items()):  # started, none ended yet
+            out[name] = ToolStats(in_flight=n)
+        return out
+
+
+def readings(rows: list[AgentRow]) -> dict[str, Reading]:
+    """The agent.* alert metrics (core/signals.py METRICS), worst agent as the subject."""
+    out: dict[str, Reading] = {}
+    if not rows:
+        return out
+    looping = [r for r in rows if r.loop_count]
+    if looping:
+        r = max(looping, key=lambda r: r.loop_count)
+        out["agent.loop_repeats"] = Reading(float(r.loop_count), f"{r.name}: {r.loop}")
+    stalled = [r for r in rows if r.status == "stalled"]
+    out["agent.stalled"] = Reading(1.0 if stalled else 0.0,
+                                   f"{stalled[0].name} ({stalled[0].activity})" if stalled else "")
+    ctx = [r for r in rows if r.context_used_pct is not None
+           and r.status not in ("done", "failed")]
+    if ctx:
+        r = max(ctx, key=lambda r: r.context_used_pct or 0.0)
+        out["agent.context_used"] = Reading((r.context_used_pct or 0.0) / 100.0, r.name)
+    spending = sorted(r.burn_usd_per_min for r in rows if r.burn_usd_per_min > 0)
+    if len(spending) >= 3:
+        median = spending[len(spending) // 2] if len(spending) % 2 else (
+            spending[len(spending) // 2 - 1] + spending[len(spending) // 2]) / 2
+        top = max(rows, key=lambda r: r.burn_usd_per_min)
+        if median > 0:
+            out["agent.spend_vs_median"] = Reading(top.burn_usd_per_min / median, top.name)
+    return out
+
+
+def _tree(rows: dict[str, AgentRow], order: dict[str, tuple[float, str]]) -> list[AgentRow]:
+    """Depth-first: each agent followed by its children, siblings in ``order``."""
+    children: dict[str | None, list[str]] = {}
+    for rid, r in rows.items():
+        parent = r.parent if r.parent in rows and r.parent != rid else None
+        children.setdefault(parent, []).append(rid)
+    out: list[AgentRow] = []
+    seen: set[str] = set()
+
+    def visit(rid: str, depth: int) -> None:
+        if rid in seen:
+            return
+        seen.add(rid)
+        r = rows[rid]
+        out.append(r if depth == 0 else _with_depth(r, depth))
+        for child in sorted(children.get(rid, ()), key=order.__getitem__):
+            visit(child, depth + 1)
+
+    for rid in sorted(children.get(None, ()), key=order.__getitem__):
+        visit(rid, 0)
+    for rid in rows:  # a cycle of parents: shown at the top rather than lost
+        visit(rid, 0)
+    return out
+
+
+def _with_depth(r: AgentRow, depth: int) -> AgentRow:
+    return msgspec.structs.replace(r, depth=depth)
+
+
+def _median(values: deque[float]) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    return s[len(s) // 2]
+
+
+def _round(v: float | None) -> float | None:
+    return None if v is None else round(v, 3)
+
+
+def _secs(s: float) -> str:
+    """A duration as a person reads it: 42 s, 3 m, 2 h."""
+    if not math.isfinite(s):
+        return "?"
+    s = max(0.0, s)
+    if s < 60:
+        return f"{s:.0f} s"
+    if s < 3600:
+        return f"{s / 60:.0f} m"
+    return f"{s / 3600:.1f} h"
