@@ -23,6 +23,7 @@ from swarmtop.export.fmt import fmt_usd
 from swarmtop.feed import Feed
 from swarmtop.gctune import settle_gc
 from swarmtop.snapshot import Snapshot
+from swarmtop.ui.agents import AgentsPanel, counts
 from swarmtop.ui.alerts import AlertsPanel, pick_alert
 from swarmtop.ui.compositor import SparseScreen
 from swarmtop.ui.health import HealthPanel
@@ -72,6 +73,8 @@ class SwarmtopApp(App[int]):
     #tabs { height: 1; padding: 0 1; display: none; }
     #progress { height: 1; padding: 0 1; display: none; }
     #grid { height: 1fr; }
+    #row-agents { height: 2fr; display: none; }
+    #grid.-agents #row-agents { display: block; }
     #row-a { height: 10; }
     #row-b, #row-c { height: 1fr; }
     #panel-health { width: 38; }
@@ -89,8 +92,8 @@ class SwarmtopApp(App[int]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("tab", "next_panel", "Next", priority=True),
         Binding("shift+tab", "previous_panel", "Previous", show=False, priority=True),
-        *[Binding(str(n), f"zoom({n})", "Zoom", show=n == 1, key_display="1-8")
-          for n in range(1, 9)],
+        *[Binding(str(n), f"zoom({n})", "Zoom", show=n == 1, key_display="0-8")
+          for n in range(0, 9)],
         Binding("escape", "back", "Back", show=False),
         Binding("s", "sort", "Sort"),
         Binding("a", "acknowledge", "Ack"),
@@ -111,7 +114,10 @@ class SwarmtopApp(App[int]):
         self.palette = Palette.from_variables(self.get_css_variables())
         self.panels: list[Panel] = [HealthPanel(), MemoryPanel(), TokensPanel(),
                                     PatternsPanel(), AlertsPanel(), LogTailPanel(),
-                                    SourcesPanel(), MetricsPanel()]
+                                    SourcesPanel(), MetricsPanel(), AgentsPanel()]
+        self.agents_panel = self.panels[-1]
+        self.has_agents = False  # the Agents panel is on the grid once an agent is seen
+        self.navigated = False  # the user moved between panels: agents do not take focus
         self.current = 0  # index of the current panel (focus, tab strip, single view)
         self.zoomed = False
         self.auto_zoomed = False  # zoomed by tab onto a panel the grid has no room for
@@ -136,6 +142,8 @@ class SwarmtopApp(App[int]):
         yield TextLines("", id="tabs")
         yield TextLines("", id="progress")
         with Dashboard(id="grid"):
+            with Horizontal(id="row-agents", classes="row"):
+                yield self.agents_panel
             with Horizontal(id="row-a", classes="row"):
                 yield p[0]
                 yield p[4]
@@ -156,8 +164,15 @@ class SwarmtopApp(App[int]):
         return self.zoomed or self.compact
 
     def on_grid(self, panel: Panel) -> bool:
-        """Whether the grid layout has a place for the panel (panel 8 only when wide)."""
+        """Whether the grid layout has a place for the panel (panel 8 only when wide, the
+        agents once there are some)."""
+        if panel is self.agents_panel:
+            return self.has_agents
         return self.metrics_on_grid or not isinstance(panel, MetricsPanel)
+
+    def panel_index(self, number: int) -> int:
+        """The index in ``panels`` of the panel a number key names."""
+        return next(i for i, p in enumerate(self.panels) if p.NUMBER == number)
 
     def visible_panels(self) -> list[Panel]:
         if self.single:
@@ -167,9 +182,11 @@ class SwarmtopApp(App[int]):
     def apply_layout(self) -> None:
         grid = self.query_one("#grid")
         grid.set_class(self.single, "-single")
+        grid.set_class(self.has_agents, "-agents")
         current = self.panels[self.current]
         for row in self.query(".row"):
-            row.display = not self.single or current in row.children
+            row.display = (current in row.children if self.single else
+                           self.has_agents or self.agents_panel not in row.children)
         for panel in self.panels:
             panel.display = panel is current if self.single else self.on_grid(panel)
             panel.set_class(panel is current, "-current")
@@ -296,6 +313,8 @@ class SwarmtopApp(App[int]):
 
     def show_snapshot(self, snap: Snapshot) -> None:
         self.shown = snap
+        if bool(snap.agents) != self.has_agents:
+            self._agents_changed(bool(snap.agents))
         with self.batch_update():
             self._render_status()
             for panel in self.visible_panels():
@@ -303,6 +322,20 @@ class SwarmtopApp(App[int]):
         hook, self.on_first_frame = self.on_first_frame, None
         if hook is not None:
             self.call_after_refresh(hook)
+
+    def _agents_changed(self, present: bool) -> None:
+        """Agents appeared (or all went): their panel takes (or gives back) its place, and
+        becomes the current panel unless the user has moved to another one."""
+        self.has_agents = present
+        index = self.panels.index(self.agents_panel)
+        if present and not self.navigated:
+            self.current = index
+        elif not present and self.current == index:
+            self.current = 0
+            self.zoomed = self.auto_zoomed = False
+        self.apply_layout()
+        if self.current == index:
+            self.agents_panel.focus_main()
 
     # top lines ------------------------------------------------------------------------
     def _put(self, widget_id: str, text: Text) -> None:
@@ -321,6 +354,19 @@ class SwarmtopApp(App[int]):
             s.append(str(score), style=f"bold {pal.band(score)}")
             s.append(f"  {fmt_usd(snap.tokens.cost_usd)}")
             s.append(f" ({fmt_rate_usd(snap.tokens.burn_usd_per_min)}/min)", style=pal.muted)
+            budget = snap.tokens.budget_usd
+            if budget:
+                used = snap.tokens.cost_usd / budget
+                s.append(f" of {fmt_usd(budget)} ")
+                s.append(bar(min(1.0, used), 8),
+                         style=pal.bad if used >= 1 else pal.warn if used >= 0.8 else pal.good)
+            if snap.agents:
+                c = counts(snap.agents)
+                s.append(f"  agents {len(snap.agents)}:")
+                for status, mark, style in (("working", "▶", pal.good), ("waiting", "…", ""),
+                                            ("stalled", "■", pal.bad)):
+                    if c.get(status):
+                        s.append(f" {c[status]}{mark}", style=style)
             if snap.memory.processes:  # (no PID watched: no RSS to speak of)
                 s.append(f"  RSS {fmt_mem(snap.memory.total_rss_bytes)}")
             firing = [a for a in snap.alerts if not a.acknowledged]
@@ -356,10 +402,12 @@ class SwarmtopApp(App[int]):
 
     def _render_tabs(self) -> None:
         # one space less around each label when the full strip does not fit (80 columns)
-        full = sum(len(f" {p.NUMBER} {p.TITLE} ") for p in self.panels) + 2
+        order = self.tab_order()
+        full = sum(len(f" {self.panels[i].NUMBER} {self.panels[i].TITLE} ") for i in order) + 2
         fmt = " {} {} " if full <= self.size.width else "{} {} "
         t = Text(no_wrap=True, overflow="ellipsis", end="")
-        for i, panel in enumerate(self.panels):
+        for i in order:
+            panel = self.panels[i]
             label = fmt.format(panel.NUMBER, panel.TITLE)
             t.append(label, style="reverse bold" if i == self.current else self.palette.muted)
         self._put("#tabs", t)
@@ -403,14 +451,26 @@ class SwarmtopApp(App[int]):
         else:
             self._render_status()
 
+    def tab_order(self) -> list[int]:
+        """Panel indices in number order (the agents first, once there are some)."""
+        order = sorted(range(len(self.panels)), key=lambda i: self.panels[i].NUMBER)
+        return [i for i in order if self.has_agents or self.panels[i] is not self.agents_panel]
+
+    def _step(self, by: int) -> None:
+        self.navigated = True
+        order = self.tab_order()
+        at = order.index(self.current) if self.current in order else -1
+        self.set_current(order[(at + by) % len(order)])
+
     def action_next_panel(self) -> None:
-        self.set_current(self.current + 1)
+        self._step(1)
 
     def action_previous_panel(self) -> None:
-        self.set_current(self.current - 1)
+        self._step(-1)
 
     def action_zoom(self, number: int) -> None:
-        index = number - 1
+        self.navigated = True
+        index = self.panel_index(number)
         if self.zoomed and index == self.current:
             self.zoomed = False  # the same number again toggles back
             if not self.compact and not self.on_grid(self.panels[index]):
