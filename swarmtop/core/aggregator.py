@@ -12,7 +12,8 @@ from typing import Any
 
 import msgspec
 
-from swarmtop.core.analysis import MAX_GAP_TICKS, Analyzer
+from swarmtop.core.alerts import failure_alert
+from swarmtop.core.analysis import MAX_GAP_TICKS, Analysis, Analyzer
 from swarmtop.core.baseline import BaselineSettings, compare
 from swarmtop.core.config import Config
 from swarmtop.core.logtail import LogTail
@@ -20,9 +21,10 @@ from swarmtop.core.metrics import MetricsTracker
 from swarmtop.core.patterns import PatternTracker
 from swarmtop.core.prices import PriceTable
 from swarmtop.core.processes import ProcessTracker
-from swarmtop.core.signals import Inputs, silence
+from swarmtop.core.signals import Inputs, Reading, silence
 from swarmtop.core.tokenizer import Tokenizer
 from swarmtop.core.tokens import TokenLedger, growth_cost
+from swarmtop.errorlog import Failures
 from swarmtop.events import (
     ARRIVAL_STAMPED,
     Event,
@@ -36,13 +38,28 @@ from swarmtop.events import (
     ProcessSample,
     TaskEvent,
 )
-from swarmtop.snapshot import FileInfo, Memory, PatternStats, Snapshot, Sources, Tokens
+from swarmtop.snapshot import (
+    FileInfo,
+    Health,
+    Memory,
+    PatternStats,
+    Snapshot,
+    SourceFailure,
+    Sources,
+    Tokens,
+)
 from swarmtop.sources.timeparse import iso
 
 MAX_FILES = 10_000  # per-file status entries kept
 # shared, never written: what a backlog tick passes when there is nothing of the kind
 _NO_PATTERNS: dict[str, PatternStats] = {}
 _NO_LOADS: dict[str, dict[str, tuple[float, float, float]]] = {}
+
+
+def source_failures(book: Failures) -> list[SourceFailure]:
+    """The book's entries as the snapshot's ``sources.errors``."""
+    return [SourceFailure(where=f.where, message=f.message, since=iso(f.since), count=f.count,
+                          last=iso(f.last)) for f in book.entries()]
 
 
 class _FileCounts:
@@ -62,8 +79,11 @@ class Aggregator:
         clock: Callable[[], float] = time.time,
         prices: PriceTable | None = None,
         tokenizer: Tokenizer | None = None,
+        failures: Failures | None = None,
     ) -> None:
         self.config = config or Config()
+        # failures of swarmtop itself (sources, analyzers, hooks): sources.errors, source_failed
+        self.failures = failures if failures is not None else Failures()
         self.clock = clock
         self.started = clock()
         self.prices = prices or PriceTable()
@@ -83,6 +103,7 @@ class Aggregator:
         self.error_lines = 0
         self.llm_errors = 0
         self.analyzer = Analyzer(cfg)  # alerts, trends, bottlenecks, health (core/analysis.py)
+        self._analysis: Analysis | None = None  # the last one that worked
         self.last_event_at: float | None = None  # our clock when the newest event arrived
         self._next_tick = float("-inf")
         self.max_ts = float("-inf")  # newest event time seen (samples included)
@@ -318,7 +339,12 @@ class Aggregator:
         memory = self.processes.section(now)
         patterns = self.patterns.section(now)
         metrics = self.metrics.section(now)
-        analysis = self.analyzer.analyse(self._inputs(now, tokens, memory, patterns, metrics))
+        try:
+            analysis = self.analyzer.analyse(self._inputs(now, tokens, memory, patterns, metrics))
+            self._analysis = analysis
+        except Exception as exc:  # noqa: BLE001 - the figures are still worth showing
+            self.failures.record("analyzers (alerts, trends, health)", exc)
+            analysis = self._without_analyzers()
         files = []
         for path, fc in self.files.items():
             st = fc.status
@@ -341,6 +367,8 @@ class Aggregator:
             files=files,
             pids=sorted(self.pids),
             recent_bad_lines=self.logtail.bad(),
+            errors=source_failures(self.failures),
+            log_file=self.failures.log_file,
         )
         snap = Snapshot(
             generated_at=iso(time.time()),
@@ -364,8 +392,31 @@ class Aggregator:
         )
         if self.baseline is not None:
             base, settings, origin = self.baseline
-            snap = msgspec.structs.replace(snap, baseline=compare(base, snap, settings, origin))
+            try:
+                snap = msgspec.structs.replace(snap,
+                                               baseline=compare(base, snap, settings, origin))
+            except Exception as exc:  # noqa: BLE001 - the rest of the snapshot stands
+                self.failures.record("baseline comparison", exc)
         return snap
+
+    def _without_analyzers(self) -> Analysis:
+        """What a snapshot shows when the analyzers failed: their last good results, and the
+        failure as an alert (the rules that would raise it are what failed)."""
+        last = self._analysis
+        failures = self.failures
+        alert = failure_alert(failures)
+        if last is None:
+            return Analysis(alerts=[alert], alert_history=[], alert_metrics={}, bottlenecks=[],
+                            trends={}, health=Health())
+        kept = [a for a in last.alerts if a.rule != alert.rule]
+        return Analysis(alerts=[alert, *kept], alert_history=last.alert_history,
+                        alert_metrics=last.alert_metrics, bottlenecks=last.bottlenecks,
+                        trends=last.trends, health=last.health)
+
+    def _failure_reading(self) -> Reading | None:
+        """``monitor.failures``: how many parts failed, and what (None while nothing did)."""
+        n = len(self.failures)
+        return Reading(float(n), self.failures.summary()) if n else None
 
     # ---- analysis -----------------------------------------------------------------------
     def _gap_ticks(self, quiet_from: float, until: float) -> None:
@@ -405,6 +456,13 @@ class Aggregator:
         Returns the log time to the next tick: ``lean_step_s`` after a lean tick (nothing but
         the trends can move between events then: right after an event silence is 0, and a
         silent gap is ticked through by ``_gap_ticks``), else ``backlog_step_s``."""
+        try:
+            return self._tick_analyzers(now, quiet_from)
+        except Exception as exc:  # noqa: BLE001 - a broken analyzer must not stop the reading
+            self.failures.record("analyzers (alerts, trends, health)", exc)
+            return self.analyzer.backlog_step_s
+
+    def _tick_analyzers(self, now: float, quiet_from: float | None) -> float:
         an = self.analyzer
         last = now if quiet_from is None else quiet_from
         if self._lean():
@@ -428,14 +486,14 @@ class Aggregator:
             patterns, window, all_tasks, last, bool(self.files), an.cores,
             self.config.budget_period_s, _NO_LOADS,
             self.metrics.section(now) if an.dynamic else None,
-            self._record_failed(),
+            self._record_failed(), self._failure_reading(),
         ), only)
         return an.backlog_step_s
 
     def _lean(self) -> bool:
         """Is a tick now the lean one: tokens and logs only, no rule reading a token figure?"""
         return (self.analyzer.lean and not len(self.patterns) and not len(self.processes)
-                and "record" not in self.status_providers)
+                and "record" not in self.status_providers and not len(self.failures))
 
     def _inputs(self, now: float, tokens: Tokens, memory: Memory,
                 patterns: dict[str, PatternStats], metrics: dict[str, Any]) -> Inputs:
@@ -456,6 +514,7 @@ class Aggregator:
             agent_loads=self.patterns.agent_loads(now),
             metrics=metrics,
             record_failed=self._record_failed(),
+            failures=self._failure_reading(),
         )
 
     def _record_failed(self) -> bool | None:

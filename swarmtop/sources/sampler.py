@@ -27,6 +27,10 @@ the command name (comm) comes with /proc/PID/stat at every sample, so a change c
 to notice and the name is then read again (psutil's ``name()``, which takes the full name
 from the command line when comm is cut at 15 characters); the psutil path reads the name
 again every ``name_refresh_s``.
+
+A failure of the sampler's own (a tree scan or a read that raised something unexpected) is
+counted in :meth:`status` and recorded (``errorlog.record``: the snapshot's sources.errors and
+the log file), never fatal.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 
+from swarmtop import errorlog
 from swarmtop.events import Event, ProcessExit, ProcessSample
 from swarmtop.sources import procfs
 from swarmtop.sources.base import Emit
@@ -313,9 +318,15 @@ class ProcessSampler:
         self._tree_future = None
         try:
             found = fut.result()
-        except Exception:  # a failed scan is retried at the next refresh
+        except Exception as exc:  # noqa: BLE001 - retried at the next refresh; recorded
+            self._failed("process tree scan", exc)
             return []
         return self._integrate(found)
+
+    def _failed(self, what: str, exc: BaseException, detail: str = "") -> None:
+        self.errors += 1
+        self.last_error = f"{detail}{type(exc).__name__}: {exc}"
+        errorlog.record(f"sampler: {what}", exc)
 
     def _integrate(self, found: list[_Watched]) -> list[Event]:
         events: list[Event] = []
@@ -350,9 +361,8 @@ class ProcessSampler:
                     return
                 try:
                     ev = read(w)
-                except Exception as exc:  # an unexpected failure must not stop the sweep
-                    self.errors += 1
-                    self.last_error = f"PID {w.pid}: {type(exc).__name__}: {exc}"
+                except Exception as exc:  # noqa: BLE001 - must not stop the sweep; recorded
+                    self._failed("reading a process", exc, f"PID {w.pid}: ")
                     ev = None
                 done.append((w, ev))
 
