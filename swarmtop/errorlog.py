@@ -25,6 +25,7 @@ temporary directory.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -69,11 +70,11 @@ class _FileHandler(RotatingFileHandler):
         self.setLevel(logging.WARNING)
         self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
 
-    def _open(self):  # type: ignore[no-untyped-def]  # typeshed: -> TextIOWrapper
+    def _open(self) -> io.TextIOWrapper:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         return super()._open()
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+    def handleError(self, record: logging.LogRecord) -> None:
         exc = sys.exc_info()[1]
         reason = getattr(exc, "strerror", None) or exc
         self.broken = f"cannot write {self.path}: {reason}"
