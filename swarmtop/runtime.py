@@ -7,26 +7,37 @@ event loop (which also drives the TUI) never waits on decoding, tiktoken or perc
 Batches wait in a queue until that thread takes the next snapshot (or DRAIN_EVENTS have
 waited), so a steady live load wakes it per snapshot, not per batch.
 Implements the Feed protocol (swarmtop/feed.py).
+
+Nothing that fails here is lost while Textual owns the terminal: a source whose ``run()``
+raises, a source that cannot close, a batch the aggregator could not ingest, a snapshot hook
+(an exporter) that raised, a snapshot that could not be taken — each is recorded in the
+session's book of failures (``self.failures``, the aggregator's: shown in every snapshot as
+``sources.errors`` and the ``source_failed`` alert), its traceback in the log file
+(swarmtop/errorlog.py). While the runtime runs, its book is the session's
+(``errorlog.record`` from anywhere lands in it).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-from swarmtop.core.aggregator import Aggregator
+import msgspec
+
+from swarmtop import errorlog
+from swarmtop.core.aggregator import Aggregator, source_failures
+from swarmtop.core.alerts import failure_alert
+from swarmtop.errorlog import Failures
 from swarmtop.events import Event
 from swarmtop.feed import Progress
 from swarmtop.snapshot import Snapshot
 from swarmtop.sources.base import Source
+from swarmtop.sources.timeparse import iso
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 QUEUE_BATCHES = 64  # batches in flight between sources and the aggregator: the backpressure
@@ -40,10 +51,10 @@ SnapshotHook = Callable[[Snapshot], None]
 EventHook = Callable[[list[Event]], None]
 
 
-def _report_failure(fut: Future[None]) -> None:
-    exc = fut.exception()
-    if exc is not None:
-        log.error("aggregator failed to ingest a batch", exc_info=exc)
+def _name(obj: object) -> str:
+    """A hook's or source's name for a failure entry: its class, or its function's name."""
+    qual = getattr(obj, "__qualname__", None)
+    return qual.rpartition("<locals>.")[2] if isinstance(qual, str) else type(obj).__name__
 
 
 class Runtime:
@@ -77,7 +88,11 @@ class Runtime:
         self._undrained = 0  # events appended since the last drain was handed over (loop only)
         self._started = False
         self._stopped = False
-        self.source_errors: list[str] = []
+        # failures of the session, shown in its snapshots (the aggregator's own book)
+        book = getattr(aggregator, "failures", None)
+        self.failures: Failures = book if isinstance(book, Failures) else Failures()
+        self._before: Failures | None = None  # the session book in use before start()
+        self.source_errors: list[str] = []  # "<Source> stopped: ..." (also in self.failures)
         self.ticks = 0
 
     # ---- Feed -----------------------------------------------------------------------------
@@ -85,6 +100,8 @@ class Runtime:
         if self._started:
             return
         self._started = True
+        errorlog.install(self.failures.log_path)  # warnings logged anywhere go to the file
+        self._before = errorlog.use(self.failures)
         self._queue = asyncio.Queue(QUEUE_BATCHES)
         for src in self.sources:
             self._source_tasks.append(asyncio.create_task(self._run_source(src)))
@@ -99,8 +116,10 @@ class Runtime:
             t.cancel()
         await asyncio.gather(*self._source_tasks, return_exceptions=True)
         for src in self.sources:
-            with contextlib.suppress(Exception):
+            try:
                 await src.close()
+            except Exception as exc:  # noqa: BLE001 - every source gets closed
+                self.failures.record(f"{_name(src)} (closing)", exc)
         # drain what the sources already emitted, then take the final snapshot
         if self._queue is not None:
             while not self._queue.empty():
@@ -113,8 +132,10 @@ class Runtime:
         for fn in self.on_stop:
             try:
                 fn()
-            except Exception:  # noqa: BLE001 - every closer gets its turn
-                log.exception("shutdown hook failed")
+            except Exception as exc:  # noqa: BLE001 - every closer gets its turn
+                self.failures.record(f"{_name(fn)} (at shutdown)", exc)
+        if errorlog.current() is self.failures:
+            errorlog.use(self._before)
 
     def latest(self) -> Snapshot | None:
         return self._latest
@@ -125,7 +146,8 @@ class Runtime:
     def acknowledge(self, rule: str) -> None:
         ack = getattr(self.aggregator, "acknowledge", None)
         if ack is not None:
-            self._executor.submit(self._after_drain, ack, rule)
+            self._executor.submit(self._after_drain, self._recorded, "acknowledging an alert",
+                                  ack, rule)
 
     # ---- internals ------------------------------------------------------------------------
     @property
@@ -144,9 +166,8 @@ class Runtime:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - one broken source must not stop the others
-            msg = f"{type(src).__name__} stopped: {exc}"
-            log.exception(msg)
-            self.source_errors.append(msg)
+            self.source_errors.append(f"{type(src).__name__} stopped: {exc}")
+            self.failures.record(f"{type(src).__name__} (stopped)", exc)
 
     async def _ingest(self, batch: list[Event]) -> None:
         # Queued for the aggregator thread, which takes it at the next snapshot (or drain):
@@ -160,8 +181,7 @@ class Runtime:
         if self._undrained < DRAIN_EVENTS:
             return
         self._undrained = 0
-        fut = self._executor.submit(self._drain)
-        fut.add_done_callback(_report_failure)
+        fut = self._executor.submit(self._drain)  # never raises: _drain records failures
         inflight = self._inflight
         inflight.append(fut)
         while inflight and inflight[0].done():
@@ -176,12 +196,19 @@ class Runtime:
             batch, arrived = pending.popleft()
             try:
                 self.aggregator.ingest(batch, arrived=arrived)
-            except Exception:  # noqa: BLE001 - one bad batch must not drop the ones after it
-                log.exception("aggregator failed to ingest a batch")
+            except Exception as exc:  # noqa: BLE001 - one bad batch must not drop the next
+                self.failures.record("aggregator (ingesting events)", exc)
 
     def _after_drain(self, fn: Callable[..., T], *args: object) -> T:
         self._drain()
         return fn(*args)
+
+    def _recorded(self, where: str, fn: Callable[..., object], *args: object) -> None:
+        """``fn(*args)`` with a failure recorded (for jobs whose result nobody awaits)."""
+        try:
+            fn(*args)
+        except Exception as exc:  # noqa: BLE001 - nobody waits for this job: say it here
+            self.failures.record(where, exc)
 
     async def _consume(self) -> None:
         assert self._queue is not None
@@ -196,15 +223,31 @@ class Runtime:
         """Take a snapshot now (off the event loop) and hand it to the hooks."""
         loop = asyncio.get_running_loop()
         self._undrained = 0
-        snap = await loop.run_in_executor(self._executor, self._after_drain,
-                                          self.aggregator.snapshot)
+        try:
+            snap = await loop.run_in_executor(self._executor, self._after_drain,
+                                              self.aggregator.snapshot)
+        except Exception as exc:  # noqa: BLE001 - the views keep the last one, and say why
+            self.failures.record("aggregator (taking a snapshot)", exc)
+            snap = self._fallback()
         self._latest = snap
         for hook in self.on_snapshot:
             try:
                 hook(snap)
-            except Exception:  # noqa: BLE001 - an exporter failing must not stop the monitor
-                log.exception("snapshot hook failed")
+            except Exception as exc:  # noqa: BLE001 - an exporter failing must not stop us
+                self.failures.record(f"{_name(hook)} (snapshot hook)", exc)
         return snap
+
+    def _fallback(self) -> Snapshot:
+        """The last snapshot (or an empty one) with the failures as they stand now: what the
+        views show when the aggregator could not make a snapshot."""
+        last = self._latest or Snapshot(generated_at=iso(time.time()))
+        alert = failure_alert(self.failures)
+        return msgspec.structs.replace(
+            last, generated_at=iso(time.time()),
+            alerts=[alert, *(a for a in last.alerts if a.rule != alert.rule)],
+            sources=msgspec.structs.replace(last.sources, errors=source_failures(self.failures),
+                                            log_file=self.failures.log_file),
+        )
 
     async def _tick(self) -> None:
         # monotonic schedule: tick k at start + k*interval, so ticks never drift

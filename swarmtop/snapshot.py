@@ -195,6 +195,17 @@ class BadLine(_S):
     excerpt: str = ""
 
 
+class SourceFailure(_S):
+    """A part of swarmtop that failed (a source, the sampler's tree scan, an analyzer, ...);
+    its traceback is in ``Sources.log_file``."""
+
+    where: str
+    message: str  # the latest failure's exception, one line (untrusted text)
+    since: str  # first failure, ISO-8601
+    count: int = 1
+    last: str = ""  # latest failure, ISO-8601
+
+
 class Sources(_S):
     lines: int = 0
     events: int = 0
@@ -202,6 +213,8 @@ class Sources(_S):
     files: list[FileInfo] = []
     pids: list[int] = []
     recent_bad_lines: list[BadLine] = []
+    errors: list[SourceFailure] = []  # failures of swarmtop itself, first failed first
+    log_file: str = ""  # where their tracebacks are written (swarmtop/errorlog.py)
 
 
 class AgentRow(_S):

@@ -51,3 +51,17 @@ def test_filled_snapshot_nested_keys():
     assert FILE <= set(d["sources"]["files"][0])
     for comp in d["health"]["components"].values():
         assert {"score", "weight", "why"} <= set(comp)
+
+
+def test_failures_of_swarmtop_keys():
+    """sources.errors and sources.log_file (added: schema stays 1, docs/snapshot-schema.md)."""
+    agg = Aggregator(clock=lambda: 100.0)
+    assert json.loads(to_json(agg.snapshot()))["sources"]["errors"] == []
+    agg.failures.record("sampler: process tree scan", OSError(5, "Input/output error"))
+    d = json.loads(to_json(agg.snapshot()))
+    [err] = d["sources"]["errors"]
+    assert set(err) == {"where", "message", "since", "count", "last"}
+    assert err["where"] == "sampler: process tree scan" and err["count"] == 1
+    assert d["sources"]["log_file"].endswith("/swarmtop/swarmtop.log")
+    assert d["alert_metrics"]["monitor.failures"] == 1.0
+    assert [a["rule"] for a in d["alerts"]] == ["source_failed"]

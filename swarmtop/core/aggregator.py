@@ -14,7 +14,8 @@ import msgspec
 
 from swarmtop.core import agents as agent_signals
 from swarmtop.core.agents import AgentBook
-from swarmtop.core.analysis import MAX_GAP_TICKS, Analyzer
+from swarmtop.core.alerts import failure_alert
+from swarmtop.core.analysis import MAX_GAP_TICKS, Analysis, Analyzer
 from swarmtop.core.baseline import BaselineSettings, compare
 from swarmtop.core.config import Config
 from swarmtop.core.logtail import LogTail
@@ -25,6 +26,7 @@ from swarmtop.core.processes import ProcessTracker
 from swarmtop.core.signals import Inputs, Reading, silence
 from swarmtop.core.tokenizer import Tokenizer
 from swarmtop.core.tokens import TokenLedger, growth_cost
+from swarmtop.errorlog import Failures
 from swarmtop.events import (
     ARRIVAL_STAMPED,
     AgentInfo,
@@ -43,9 +45,11 @@ from swarmtop.events import (
 from swarmtop.snapshot import (
     AgentRow,
     FileInfo,
+    Health,
     Memory,
     PatternStats,
     Snapshot,
+    SourceFailure,
     Sources,
     TokenCounts,
     Tokens,
@@ -56,6 +60,12 @@ MAX_FILES = 10_000  # per-file status entries kept
 # shared, never written: what a backlog tick passes when there is nothing of the kind
 _NO_PATTERNS: dict[str, PatternStats] = {}
 _NO_LOADS: dict[str, dict[str, tuple[float, float, float]]] = {}
+
+
+def source_failures(book: Failures) -> list[SourceFailure]:
+    """The book's entries as the snapshot's ``sources.errors``."""
+    return [SourceFailure(where=f.where, message=f.message, since=iso(f.since), count=f.count,
+                          last=iso(f.last)) for f in book.entries()]
 
 
 class _FileCounts:
@@ -75,8 +85,11 @@ class Aggregator:
         clock: Callable[[], float] = time.time,
         prices: PriceTable | None = None,
         tokenizer: Tokenizer | None = None,
+        failures: Failures | None = None,
     ) -> None:
         self.config = config or Config()
+        # failures of swarmtop itself (sources, analyzers, hooks): sources.errors, source_failed
+        self.failures = failures if failures is not None else Failures()
         self.clock = clock
         self.started = clock()
         self.prices = prices or PriceTable()
@@ -97,6 +110,7 @@ class Aggregator:
         self.error_lines = 0
         self.llm_errors = 0
         self.analyzer = Analyzer(cfg)  # alerts, trends, bottlenecks, health (core/analysis.py)
+        self._analysis: Analysis | None = None  # the last one that worked
         self.last_event_at: float | None = None  # our clock when the newest event arrived
         self._next_tick = float("-inf")
         self.max_ts = float("-inf")  # newest event time seen (samples included)
@@ -343,8 +357,13 @@ class Aggregator:
         patterns = self.patterns.section(now)
         metrics = self.metrics.section(now)
         agents = self._agent_rows(now, tokens.by_agent, memory)
-        analysis = self.analyzer.analyse(self._inputs(now, tokens, memory, patterns, metrics,
-                                                      agents))
+        try:
+            analysis = self.analyzer.analyse(self._inputs(now, tokens, memory, patterns, metrics,
+                                                          agents))
+            self._analysis = analysis
+        except Exception as exc:  # noqa: BLE001 - the figures are still worth showing
+            self.failures.record("analyzers (alerts, trends, health)", exc)
+            analysis = self._without_analyzers()
         files = []
         for path, fc in self.files.items():
             st = fc.status
@@ -367,6 +386,8 @@ class Aggregator:
             files=files,
             pids=sorted(self.pids),
             recent_bad_lines=self.logtail.bad(),
+            errors=source_failures(self.failures),
+            log_file=self.failures.log_file,
         )
         snap = Snapshot(
             generated_at=iso(time.time()),
@@ -392,8 +413,31 @@ class Aggregator:
         )
         if self.baseline is not None:
             base, settings, origin = self.baseline
-            snap = msgspec.structs.replace(snap, baseline=compare(base, snap, settings, origin))
+            try:
+                snap = msgspec.structs.replace(snap,
+                                               baseline=compare(base, snap, settings, origin))
+            except Exception as exc:  # noqa: BLE001 - the rest of the snapshot stands
+                self.failures.record("baseline comparison", exc)
         return snap
+
+    def _without_analyzers(self) -> Analysis:
+        """What a snapshot shows when the analyzers failed: their last good results, and the
+        failure as an alert (the rules that would raise it are what failed)."""
+        last = self._analysis
+        failures = self.failures
+        alert = failure_alert(failures)
+        if last is None:
+            return Analysis(alerts=[alert], alert_history=[], alert_metrics={}, bottlenecks=[],
+                            trends={}, health=Health())
+        kept = [a for a in last.alerts if a.rule != alert.rule]
+        return Analysis(alerts=[alert, *kept], alert_history=last.alert_history,
+                        alert_metrics=last.alert_metrics, bottlenecks=last.bottlenecks,
+                        trends=last.trends, health=last.health)
+
+    def _failure_reading(self) -> Reading | None:
+        """``monitor.failures``: how many parts failed, and what (None while nothing did)."""
+        n = len(self.failures)
+        return Reading(float(n), self.failures.summary()) if n else None
 
     # ---- analysis -----------------------------------------------------------------------
     def _gap_ticks(self, quiet_from: float, until: float) -> None:
@@ -433,6 +477,13 @@ class Aggregator:
         Returns the log time to the next tick: ``lean_step_s`` after a lean tick (nothing but
         the trends can move between events then: right after an event silence is 0, and a
         silent gap is ticked through by ``_gap_ticks``), else ``backlog_step_s``."""
+        try:
+            return self._tick_analyzers(now, quiet_from)
+        except Exception as exc:  # noqa: BLE001 - a broken analyzer must not stop the reading
+            self.failures.record("analyzers (alerts, trends, health)", exc)
+            return self.analyzer.backlog_step_s
+
+    def _tick_analyzers(self, now: float, quiet_from: float | None) -> float:
         an = self.analyzer
         last = now if quiet_from is None else quiet_from
         if self._lean():
@@ -459,14 +510,14 @@ class Aggregator:
             patterns, window, all_tasks, last, bool(self.files), an.cores,
             self.config.budget_period_s, _NO_LOADS,
             self.metrics.section(now) if an.dynamic else None,
-            self._record_failed(), self._tick_agent_readings(now),
+            self._record_failed(), self._tick_agent_readings(now), self._failure_reading(),
         ), only)
         return an.backlog_step_s
 
     def _lean(self) -> bool:
         """Is a tick now the lean one: tokens and logs only, no rule reading a token figure?"""
         return (self.analyzer.lean and not len(self.patterns) and not len(self.processes)
-                and "record" not in self.status_providers)
+                and "record" not in self.status_providers and not len(self.failures))
 
     def _agent_rows(self, now: float, by_agent: dict[str, TokenCounts],
                     memory: Memory) -> list[AgentRow]:
@@ -504,6 +555,7 @@ class Aggregator:
             metrics=metrics,
             record_failed=self._record_failed(),
             agent_readings=agent_signals.readings(agents) if agents else None,
+            failures=self._failure_reading(),
         )
 
     def _record_failed(self) -> bool | None:

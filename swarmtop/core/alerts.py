@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import operator
 import re
+import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 
 from swarmtop.core.config import ConfigError
 from swarmtop.core.signals import METRICS, Reading, spec
+from swarmtop.errorlog import Failures
 from swarmtop.snapshot import Alert, AlertRecord
 from swarmtop.sources.timeparse import iso
 
@@ -119,7 +121,18 @@ DEFAULT_RULES: tuple[dict[str, Any], ...] = (
        "{subject} spending {value} the swarm's median $/min", "runaway_spend"),
     _d("monitor.record_failed", ">=", 1, "warning", 0, None,
        "--record stopped writing (disk full?); monitoring goes on", "record_failed"),
+    # the subject names what failed and the log file with its traceback (errorlog.py)
+    _d("monitor.failures", ">=", 1, "warning", 0, None, "{subject}", "source_failed"),
 )
+
+
+def failure_alert(book: Failures) -> Alert:
+    """The ``source_failed`` alert made directly: for when the analyzers themselves failed
+    (or the snapshot could not be taken), so the rules could not be evaluated."""
+    found = book.entries()
+    return Alert(rule="source_failed", severity="warning", message=book.summary(),
+                 since=iso(min((f.since for f in found), default=time.time())),
+                 value=float(len(found)), threshold=1.0)
 
 
 def parse_duration(value: Any, where: str) -> float:

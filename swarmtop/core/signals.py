@@ -24,7 +24,7 @@ PRIOR_TASKS = 5.0
 
 @dataclass(frozen=True)
 class MetricSpec:
-    unit: str  # ratio | seconds | bytes | usd_per_min | tokens_per_min | flag | code
+    unit: str  # ratio | seconds | bytes | usd_per_min | tokens_per_min | flag | code | count
     meaning: str
 
 
@@ -74,6 +74,10 @@ METRICS: dict[str, MetricSpec] = {
     "agent.spend_vs_median": MetricSpec(
         "ratio", "the top agent's $/min divided by the median $/min of the agents spending "
         "(at least 3 of them); subject = the agent"),
+    "monitor.failures": MetricSpec(
+        "count", "parts of swarmtop that failed (a source stopped, the process tree scan, an "
+        "analyzer, an exporter...: snapshot sources.errors); subject = what failed and the log "
+        "file holding the tracebacks; absent while nothing failed"),
     "source.silence_s": MetricSpec(
         "seconds", "seconds since any followed log source delivered an event (by the "
         "monitor's clock; from the start before the first event); absent without log sources"),
@@ -137,6 +141,7 @@ class Only(msgspec.Struct, frozen=True):
     record: bool = True  # monitor.record_failed
     silence: bool = True  # source.silence_s
     agents: bool = True  # agent.*
+    failures: bool = True  # monitor.failures
 
     @classmethod
     def of(cls, metrics: Iterable[str], budget: bool = True) -> Only:
@@ -151,6 +156,7 @@ class Only(msgspec.Struct, frozen=True):
             record="monitor.record_failed" in ms,
             silence="source.silence_s" in ms,
             agents=any(m.startswith("agent.") for m in ms),
+            failures="monitor.failures" in ms,
         )
 
 
@@ -176,6 +182,7 @@ class Inputs(msgspec.Struct, frozen=True):
     metrics: dict[str, Any] | None = None  # the snapshot's `metrics` section, when rules need it
     record_failed: bool | None = None  # None: not recording
     agent_readings: dict[str, Reading] | None = None  # agent.* (core/agents.py readings)
+    failures: Reading | None = None  # monitor.failures (None: nothing failed)
 
 
 def smoothed_error_rate(window: tuple[int, int], all_time: tuple[int, int]) -> float | None:
@@ -217,6 +224,8 @@ def compute(inp: Inputs, dynamic: Iterable[str] = (), only: Only = ALL) -> dict[
         _tokens(inp, out)
     if only.record and inp.record_failed is not None:
         out["monitor.record_failed"] = Reading(1.0 if inp.record_failed else 0.0)
+    if only.failures and inp.failures is not None:
+        out["monitor.failures"] = inp.failures
     if only.silence and inp.follows_logs and inp.last_event_at is not None:
         out["source.silence_s"] = silence(inp.now, inp.last_event_at)
     if only.agents and inp.agent_readings:

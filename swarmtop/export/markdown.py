@@ -56,6 +56,11 @@ def render_markdown(s: Snapshot) -> str:
         out += ["", "### Alerts", ""]
         out += table(["severity", "rule", "message", "since"],
                      [[a.severity, a.rule, a.message, a.since] for a in s.alerts])
+    if s.sources.errors:
+        out += ["", "### Failures of swarmtop itself", ""]
+        out += table(["where", "message", "times", "since", "last"],
+                     [[e.where, e.message, e.count, e.since, e.last] for e in s.sources.errors])
+        out += ["", f"Tracebacks in `{cell(s.sources.log_file).replace('`', '')}`."]
     if s.bottlenecks:
         out += ["", "### Bottlenecks", ""]
         out += table(["kind", "severity", "why"],

@@ -88,4 +88,9 @@ def render_text(s: Snapshot) -> str:
     for f in src.files:
         if f.why or f.state in ("skipped", "deleted"):
             out.append(f"  {safe_text(f.path)}: {f.state} {safe_text(f.why)}")
+    for e in src.errors:
+        times = f" (x{e.count} since {e.since})" if e.count > 1 else f" ({e.since})"
+        out.append(f"FAILED   {safe_text(e.where)}: {safe_text(e.message)}{times}")
+    if src.errors:
+        out.append(f"  tracebacks in {safe_text(src.log_file)}")
     return "\n".join(out) + "\n"

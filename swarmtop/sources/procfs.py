@@ -3,9 +3,10 @@
 psutil reads six files per process for what the sampler wants (stat, statm, status, the fd
 directory, io, and stat again for ``is_running``), each through a Python file object and its
 own layers of wrappers: ≈ 80 µs a process. ``/proc/PID/stat`` alone holds the status letter,
-the parent, user+system CPU ticks, the thread count and the start time (the process's
-identity), so the fast path reads it once with ``os.open``/``os.read`` (no file object, no
-buffering layer), plus ``statm`` for RSS, the fd directory and ``/proc/PID/io``.
+the parent, user+system CPU ticks, the thread count, the start time (the process's
+identity) and the command name (``comm``, which exec() changes), so the fast path reads it
+once with ``os.open``/``os.read`` (no file object, no buffering layer), plus ``statm`` for
+RSS, the fd directory and ``/proc/PID/io``.
 
 RSS comes from ``statm`` as in psutil, not from stat's own rss field: on recent kernels (6.x,
 per-CPU RSS counters) stat reports the cheap approximate sum, measured 20-30 pages below
@@ -47,12 +48,14 @@ class Stat(NamedTuple):
     cpu_ticks: int  # utime + stime, in CLK_TCK ticks
     threads: int
     start_ticks: int  # clock ticks from boot to the process's start: its identity with the PID
+    comm: bytes = b""  # the command name (15 bytes at most): exec() changes it, not the identity
 
 
 def parse_stat(data: bytes) -> Stat:
     """One ``/proc/PID/stat`` line. The command name sits in parentheses and may itself hold
     spaces and ``)``, so the fields are counted from the *last* ``)``."""
-    rest = data[data.rindex(b")") + 2:].split()
+    end = data.rindex(b")")
+    rest = data[end + 2:].split()
     # rest[0] is field 3 of proc(5): field n is rest[n - 3]
     letter = rest[0].decode("ascii", "replace")
     return Stat(
@@ -61,6 +64,7 @@ def parse_stat(data: bytes) -> Stat:
         cpu_ticks=int(rest[11]) + int(rest[12]),
         threads=int(rest[17]),
         start_ticks=int(rest[19]),
+        comm=data[data.find(b"(") + 1:end],
     )
 
 

@@ -20,6 +20,17 @@ The tree below each ``--pid`` is re-read every ``tree_refresh_s`` (one /proc sca
 off the loop): new descendants become entries, exited ones are reported once with ProcessExit and
 kept by the core. Identity is (pid, create_time): a PID reused by a new process is a new entry,
 and a root whose PID is reused is not followed into the stranger.
+
+A process's name follows exec(), as in htop: ``swarmtop --run -- CMD`` starts a shell or a
+wrapper that execs the real program, same PID and start time, new name. On the /proc path
+the command name (comm) comes with /proc/PID/stat at every sample, so a change costs nothing
+to notice and the name is then read again (psutil's ``name()``, which takes the full name
+from the command line when comm is cut at 15 characters); the psutil path reads the name
+again every ``name_refresh_s``.
+
+A failure of the sampler's own (a tree scan or a read that raised something unexpected) is
+counted in :meth:`status` and recorded (``errorlog.record``: the snapshot's sources.errors and
+the log file), never fatal.
 """
 
 from __future__ import annotations
@@ -34,6 +45,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 
+from swarmtop import errorlog
 from swarmtop.events import Event, ProcessExit, ProcessSample
 from swarmtop.sources import procfs
 from swarmtop.sources.base import Emit
@@ -43,6 +55,7 @@ SCHEDULE_LOG = 4096  # recent ticks kept for jitter figures (bounded)
 MAX_WATCHED = 5000  # processes followed at once; more descendants are counted, not followed
 MAX_SKIPS = 3  # ticks skipped in a row before a late one is run anyway (never starve)
 HELP_AFTER_S = 0.05  # a second worker joins a sweep whose queue is not empty after this long
+NAME_REFRESH_S = 2.0  # psutil path: a process's name is read again this often (exec renames)
 
 
 def check_pids(pids: list[int]) -> list[str]:
@@ -67,7 +80,7 @@ def check_pids(pids: list[int]) -> list[str]:
 
 class _Watched:
     __slots__ = ("pid", "proc", "create_time", "root", "primed", "name", "busy", "limit",
-                 "parent", "start_ticks", "cpu_ticks", "cpu_wall")
+                 "parent", "start_ticks", "cpu_ticks", "cpu_wall", "comm", "name_at")
 
     def __init__(self, proc: psutil.Process, create_time: float, root: bool,
                  parent: int | None) -> None:
@@ -77,6 +90,8 @@ class _Watched:
         self.root = root
         self.primed = False  # the first cpu_percent() is a meaningless 0.0
         self.name = ""
+        self.comm = b""  # procfs path: the comm the name was read for (exec changes it)
+        self.name_at = 0.0  # psutil path: when the name was read (monotonic)
         self.busy = False  # a read is in flight in a worker
         self.limit: int | None = None
         self.parent = parent
@@ -135,6 +150,7 @@ class ProcessSampler:
         self.clock = clock
         self.workers = max(1, workers)
         self.help_after_s = HELP_AFTER_S
+        self.name_refresh_s = NAME_REFRESH_S
         # read /proc directly (Linux); psutil for USS, elsewhere, or when asked (tests compare)
         self.fast = procfs and not collect_uss and _procfs_available()
         self._watched: dict[int, _Watched] = {}
@@ -302,9 +318,15 @@ class ProcessSampler:
         self._tree_future = None
         try:
             found = fut.result()
-        except Exception:  # a failed scan is retried at the next refresh
+        except Exception as exc:  # noqa: BLE001 - retried at the next refresh; recorded
+            self._failed("process tree scan", exc)
             return []
         return self._integrate(found)
+
+    def _failed(self, what: str, exc: BaseException, detail: str = "") -> None:
+        self.errors += 1
+        self.last_error = f"{detail}{type(exc).__name__}: {exc}"
+        errorlog.record(f"sampler: {what}", exc)
 
     def _integrate(self, found: list[_Watched]) -> list[Event]:
         events: list[Event] = []
@@ -339,9 +361,8 @@ class ProcessSampler:
                     return
                 try:
                     ev = read(w)
-                except Exception as exc:  # an unexpected failure must not stop the sweep
-                    self.errors += 1
-                    self.last_error = f"PID {w.pid}: {type(exc).__name__}: {exc}"
+                except Exception as exc:  # noqa: BLE001 - must not stop the sweep; recorded
+                    self._failed("reading a process", exc, f"PID {w.pid}: ")
                     ev = None
                 done.append((w, ev))
 
@@ -398,6 +419,9 @@ class ProcessSampler:
             return self._read_psutil(w, cpu)
         if st.start_ticks != w.start_ticks:
             return self._exit_event(w)  # the PID now belongs to a newer process
+        if st.comm != w.comm:  # exec(): same process, another program; name read again below
+            w.comm = st.comm
+            w.name = ""
         now = time.monotonic()
         denied: list[str] = []
         cpu_percent: float | None = None
@@ -487,8 +511,10 @@ class ProcessSampler:
                     values["io_read_bytes"] = io.read_bytes  # type: ignore[attr-defined]
                     values["io_write_bytes"] = io.write_bytes  # type: ignore[attr-defined]
                 ppid = get("parent", p.ppid)
-                if not w.name:
-                    w.name = str(get("name", p.name) or "")
+                now = time.monotonic()
+                if not w.name or now - w.name_at >= self.name_refresh_s:  # exec renames
+                    w.name = str(get("name", p.name) or w.name)
+                    w.name_at = now
         except psutil.NoSuchProcess:  # ZombieProcess is caught field by field above
             return self._exit_event(w)
         if not zombie and not p.is_running():  # read-only calls do not notice PID reuse

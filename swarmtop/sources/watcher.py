@@ -5,20 +5,21 @@ added+deleted, so the watcher only says *which* paths to look at; the tailer dec
 happened from ``os.stat``. Roots that do not exist are not watched (the tailer's slow re-scan
 notices when they appear); a root deleted and recreated is watched again because the tailer
 hands the watcher the roots' current identities on every re-scan. When inotify cannot be used
-(watch limit, unsupported filesystem) the watcher falls back to polling.
+(watch limit, unsupported filesystem) the watcher falls back to polling; that, and a watcher
+that stops for good, is recorded (``errorlog.record``: the Sources panel, the snapshot's
+sources.errors and the log file), since it slows every update down.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import threading
 from collections.abc import Callable
 
 import watchfiles
 
-log = logging.getLogger(__name__)
+from swarmtop import errorlog
 
 RootKey = tuple[str, bool, int, int]  # path, recursive, dev, inode
 
@@ -79,9 +80,9 @@ class DirWatcher:
             if not self.poll:
                 self.poll = True
                 self.why = f"polling: file notifications unavailable ({exc})"
-                log.warning("swarmtop: %s", self.why)
             else:
                 self.why = f"watcher stopped ({exc}); relying on the periodic re-scan"
+            errorlog.record("file watcher", exc, message=self.why)
             self._roots = frozenset()  # makes the next set_roots() start again
 
     def _watch_thread(self, loop: asyncio.AbstractEventLoop, paths: list[str], recursive: bool,

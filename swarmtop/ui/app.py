@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -19,6 +20,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
+from swarmtop import errorlog
 from swarmtop.export.fmt import fmt_usd
 from swarmtop.feed import Feed
 from swarmtop.gctune import settle_gc
@@ -130,6 +132,7 @@ class SwarmtopApp(App[int]):
         self.start_error: BaseException | None = None
         self.exit_signal: int | None = None
         self._installed_signals: list[int] = []
+        self.leaving = False  # exit() was called: widgets may be gone before the timers stop
 
     def get_default_screen(self) -> Screen[Any]:
         # Partial updates re-render only the widgets under changed cells (ui/compositor.py).
@@ -252,7 +255,13 @@ class SwarmtopApp(App[int]):
             return  # the first snapshot is shown (the interval takes over), or we are leaving
         self.tick()
 
+    def exit(self, result: int | None = None, return_code: int = 0,
+             message: RenderableType | None = None) -> None:
+        self.leaving = True
+        super().exit(result, return_code, message)
+
     async def on_unmount(self) -> None:
+        self.leaving = True
         self._remove_signal_handlers()
         hooks = getattr(self.feed, "on_snapshot", None)
         if isinstance(hooks, list) and self._on_feed_snapshot in hooks:
@@ -260,7 +269,9 @@ class SwarmtopApp(App[int]):
         try:
             await asyncio.wait_for(self.feed.stop(), STOP_TIMEOUT_S)
         except Exception as exc:  # a failing stop must not leave the terminal in a state
-            print(f"swarmtop: stopping failed: {exc}", file=sys.stderr)
+            errorlog.record("stopping the monitor", exc)
+            print(f"swarmtop: stopping failed: {exc} (traceback in {errorlog.log_path()})",
+                  file=sys.stderr)
 
     def _install_signal_handlers(self) -> None:
         try:
@@ -292,8 +303,11 @@ class SwarmtopApp(App[int]):
     def tick(self) -> None:
         try:
             self._tick()
-        except NoMatches:
-            pass  # a timer that fired while the app was shutting down: nothing left to draw
+        except NoMatches as exc:
+            if self.leaving or not self.is_running:
+                return  # a timer that fired while the app was shutting down: nothing to draw
+            # otherwise a bug: recorded (the Sources panel and an alert show it), not fatal
+            errorlog.record("display (a widget went missing)", exc)
 
     def _tick(self) -> None:
         self.ticks += 1
@@ -385,7 +399,8 @@ class SwarmtopApp(App[int]):
         widget = self.query_one("#progress", TextLines)
         try:
             prog = self.feed.progress()
-        except Exception:
+        except Exception as exc:  # noqa: BLE001 - the dashboard goes on without the bar
+            errorlog.record("display (loading progress)", exc)
             return
         loading = not prog.done and prog.bytes_total > 0
         if widget.display != loading:

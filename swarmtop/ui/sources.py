@@ -1,7 +1,11 @@
 """Panel 7: what is being read — files with format, lines, bad lines, state and why; the
-PIDs attached; the most recent lines that could not be decoded."""
+PIDs attached; what of swarmtop itself failed (a source that stopped, the process tree scan,
+an analyzer...) and the log file with the tracebacks; the most recent lines that could not
+be decoded."""
 
 from __future__ import annotations
+
+import os
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,15 +27,21 @@ COLUMNS = [
 class SourcesPanel(Panel):
     NUMBER = 7
     TITLE = "Sources"
-    HELP = "files read (format, lines, bad lines, state) and PIDs watched; recent bad lines"
+    HELP = ("files read (format, lines, bad lines, state) and PIDs watched; failures of "
+            "swarmtop itself and its log file; recent bad lines")
 
     DEFAULT_CSS = """
     SourcesPanel #src-summary { height: auto; }
+    SourcesPanel #src-failed { height: auto; max-height: 3; display: none; }
+    SourcesPanel #src-failures { height: auto; max-height: 3; display: none; }
+    SourcesPanel.-failed #src-failed, SourcesPanel.-failed #src-failures { display: block; }
     SourcesPanel #src-bad { height: auto; max-height: 4; }
     """
 
     def compose(self) -> ComposeResult:
         yield TextLines("", id="src-summary")
+        yield TextLines("", id="src-failed")
+        yield TextLines("", id="src-failures")
         yield SyncTable(COLUMNS, natural_label="path", id="src-table")
         yield TextLines("", id="src-bad")
 
@@ -44,6 +54,10 @@ class SourcesPanel(Panel):
                  Text(f"{fmt_num(src.bad_lines)} bad", style=pal.warn if src.bad_lines else ""),
                  Text(f"PIDs: {pids or 'none'}", style=pal.muted)]
         self.put(self.query_one("#src-summary", TextLines), Flow(tuple(items)))
+        self.set_class(bool(src.errors), "-failed")  # no room taken while nothing failed
+        head, places = failed_text(snap, pal.bad, pal.muted)
+        self.put(self.query_one("#src-failed", TextLines), head)
+        self.put(self.query_one("#src-failures", TextLines), places)
 
         rows = []
         for f in src.files:
@@ -72,3 +86,34 @@ class SourcesPanel(Panel):
                 bad.append(" ")
                 bad.append_text(plain(clip(b.excerpt, 80), pal.muted))
         self.put(self.query_one("#src-bad", TextLines), bad)
+
+
+def short_path(path: str, home: str | None = None) -> str:
+    """``path`` with the home directory as ``~`` (as a shell shows it: fits a narrow panel)."""
+    home = os.path.expanduser("~") if home is None else home
+    if home and home != "/" and (path == home or path.startswith(home.rstrip("/") + "/")):
+        return "~" + path[len(home.rstrip("/")):]
+    return path
+
+
+def failed_text(snap: Snapshot, bad: str, muted: str, show: int = 3) -> tuple[Flow, Text]:
+    """What of swarmtop failed: a line naming the log file with the tracebacks (the path on
+    a line of its own when the panel is narrow, never cut), and the latest ``show`` places,
+    one line each (cut with an ellipsis). Exception text is untrusted: plain, never markup."""
+    errors = snap.sources.errors
+    places = Text(end="", no_wrap=True, overflow="ellipsis")
+    if not errors:
+        return Flow(()), places
+    n = len(errors)
+    s = "s" * (n != 1)
+    head = Flow((Text(f"{n} swarmtop failure{s}: traceback{s} in", style=f"bold {bad}"),
+                 plain(short_path(snap.sources.log_file) or "the log file", bad)), sep=" ")
+    for i, e in enumerate(sorted(errors, key=lambda e: e.last or e.since)[-show:]):
+        if i:
+            places.append("\n")
+        places.append_text(plain(clip(e.where, 40), bad))
+        if e.count > 1:
+            places.append(f" ×{fmt_num(e.count)}", style=muted)
+        places.append(" ")
+        places.append_text(plain(clip(e.message, 200), muted))
+    return head, places

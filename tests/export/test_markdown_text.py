@@ -49,3 +49,22 @@ def test_text_summary_prints_one_line_per_trend():
         "trend error_rate       flat, now 5.0%",
         "trend p99_ms           unknown (3 points; need 10 to tell a trend)",
     ]
+
+
+def test_failures_of_swarmtop_are_in_both_summaries():
+    agg = Aggregator(clock=lambda: 100.0)
+    agg.failures.record("Tailer (stopped)", RuntimeError(HOSTILE))
+    agg.failures.record("Tailer (stopped)", RuntimeError(HOSTILE))
+    snap = agg.snapshot()
+    log_file = snap.sources.log_file
+    txt = render_text(snap)
+    failed = [line for line in txt.splitlines() if line.startswith("FAILED")]
+    assert failed == [f"FAILED   Tailer (stopped): RuntimeError: evil|model^[]0;pwned^G[bold]x[/]"
+                      f" (x2 since {snap.sources.errors[0].since})"]
+    assert f"  tracebacks in {log_file}" in txt
+    assert "ALERT warning  source_failed: Tailer (stopped) failed" in txt
+    md = render_markdown(snap)
+    assert "\x1b" not in md
+    row = next(line for line in md.splitlines() if line.startswith("| Tailer (stopped)"))
+    assert "evil\\|model^[]0;pwned^G" in row and "| 2 |" in row
+    assert f"Tracebacks in `{log_file}`." in md

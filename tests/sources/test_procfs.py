@@ -48,7 +48,7 @@ def stat_line(comm: str, state: str = "S") -> bytes:
 def test_parse_stat_counts_fields_from_the_last_paren(comm):
     st = procfs.parse_stat(stat_line(comm))
     assert st == procfs.Stat(status="sleeping", ppid=77, cpu_ticks=12, threads=3,
-                             start_ticks=12345)
+                             start_ticks=12345, comm=comm.encode())
 
 
 def test_status_letters_are_psutils_words():

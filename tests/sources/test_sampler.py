@@ -276,3 +276,35 @@ async def test_one_slow_process_does_not_delay_the_others(monkeypatch, fast):
         assert s.errors == 0
     finally:
         stop(slow_child, fast_child)
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["psutil", "procfs"])
+async def test_name_follows_exec_of_a_launched_command(tmp_path, fast):
+    """`--run -- CMD` where CMD is a shell (or a wrapper) that execs the real program: the
+    same process (PID, start time) is listed under the new program's name, as htop does."""
+    go = tmp_path / "go"
+    launcher = Launcher(["sh", "-c", f"while [ ! -e '{go}' ]; do sleep 0.02; done; "
+                         f"exec '{sys.executable}' -c 'import time; time.sleep(30)'"])
+    pid = launcher.start()
+    s = ProcessSampler([pid], children=False, interval=0.1, procfs=fast)
+    s.name_refresh_s = 0.3
+    c = Collector()
+    task = asyncio.create_task(s.run(c))
+    want = psutil.Process(pid).create_time()
+    try:
+        await until(lambda: any(e.name == "sh" for e in c.samples(pid)))
+        go.touch()
+        await until(lambda: psutil.Process(pid).exe() == os.path.realpath(sys.executable))
+        expected = psutil.Process(pid).name()
+        assert expected != "sh"
+        await until(lambda: c.samples(pid)[-1].name == expected)
+    finally:
+        await stop_task(task, s)
+        await launcher.close()
+    names = [e.name for e in c.samples(pid)]
+    # sh, then the program: never back, and one process throughout (not a PID reuse)
+    assert names[: names.index(expected)] == ["sh"] * names.index(expected)
+    assert set(names[names.index(expected):]) == {expected}
+    assert all(e.create_time == pytest.approx(want) for e in c.samples(pid))
+    assert not [e for e in c.exits() if e.pid == pid and e.exit_code is None]
+    assert s.errors == 0
