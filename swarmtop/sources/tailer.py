@@ -14,10 +14,11 @@ How it decides (see docs/tailing.md):
   path), so the aggregator's "latest status per path, summed" counts every line once however the
   files were rotated.
 
-This module keeps discovery, the run loop and the lifecycle of followed files (new, renamed,
-lost, released, copies). The rest is split by job: ``tracked`` (the per-file record),
-``fileid`` (identity decisions, pure), ``tailread`` (reading and decoding), ``checkpoint``
-(``--state``) and ``tailprogress`` (start-up progress).
+This module keeps the run loop, what to look at when, and the lifecycle of followed files
+(new, renamed, lost, released, copies). The rest is split by job: ``sourceset`` (what the
+SOURCEs name and where to watch), ``tracked`` (the per-file record), ``fileid`` (identity
+decisions, pure), ``tailread`` (reading and decoding), ``checkpoint`` (``--state``) and
+``tailprogress`` (start-up progress).
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ import contextlib
 import os
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
 
 from swarmtop.events import Event, FileStatus
 from swarmtop.feed import Progress
@@ -45,11 +44,12 @@ from swarmtop.sources.fileid import (
     key_of,
     read_head,
 )
-from swarmtop.sources.paths import SourceSpec, list_files, matches, parse_source
+from swarmtop.sources.paths import SourceSpec
+from swarmtop.sources.sourceset import SourceSet
 from swarmtop.sources.tailprogress import Backlog
 from swarmtop.sources.tailread import MAX_BATCH as MAX_BATCH  # re-exported for tests
 from swarmtop.sources.tailread import TailReader, size_at_line_end
-from swarmtop.sources.tracked import APPEARED, Families, Tracked
+from swarmtop.sources.tracked import Families, Tracked
 from swarmtop.sources.watcher import DirWatcher
 
 MAX_FILES = 10_000  # identities followed at once
@@ -80,12 +80,13 @@ class Tailer:
         debounce_ms: int = 100,
         rotate_wait_s: float = 5.0,
     ) -> None:
-        self.specs = [_absolute(s) for s in specs]
+        # the state file may sit in a watched directory: it is ours, not a log
+        self._sources = SourceSet(specs, {os.path.abspath(state_file)} if state_file else set(),
+                                  clock)
+        self.specs = self._sources.specs
         self.fmt = fmt
         self.max_line = max_line
         self.state_file = state_file
-        # the state file may sit in a watched directory: it is ours, not a log
-        self._own = {os.path.abspath(state_file)} if state_file else set()
         self.from_end = from_end
         self.clock = clock
         self.rescan_s = rescan_s
@@ -99,7 +100,6 @@ class Tailer:
         self._deferred: dict[str, float] = {}  # path -> first seen (possible copy in progress)
         self._noted: dict[str, tuple[int, int] | None] = {}  # unreadable/too many: said once
         self._hints: set[str] = set()
-        self._aliases: dict[str, str] = {}  # symlink target -> the SOURCE path naming it
         self._more: set[Tracked] = set()  # files with more to read than one pass
         self._waiter: asyncio.Future[None] | None = None
         self._emit: Emit | None = None
@@ -110,15 +110,13 @@ class Tailer:
         self._backlog_done = False
         self._reader = TailReader(fmt, max_line, clock, self._send, self._status, self._backlog,
                                   self._lines)
-        # SOURCEs that name nothing yet, like tail -F: row name (absolute) -> index in specs
-        self._waiting: dict[str, int] = {}
 
     # ---- public -------------------------------------------------------------------------
     async def run(self, emit: Emit) -> None:
         self._emit = emit
         try:
-            await self._note_waiting()
-            await self.watcher.set_roots(self._roots())
+            await self._send(list(self._sources.note_waiting()))
+            await self.watcher.set_roots(self._sources.roots())
             await self._initial_scan()
             self._backlog_done = True
             loop = asyncio.get_running_loop()
@@ -178,78 +176,20 @@ class Tailer:
         return len(self._by_key)
 
     # ---- discovery ----------------------------------------------------------------------
-    async def _note_waiting(self) -> None:
-        """List each SOURCE that names nothing yet as waiting for it to appear."""
-        out: list[Event] = []
-        for i, spec in enumerate(self.specs):
-            if not _names_something(spec):
-                name = _row_name(spec)
-                self._waiting[name] = i
-                out.append(FileStatus(ts=self.clock(), source=name, state="waiting",
-                                      why=f"waiting for it to appear ({_what(spec)})"))
-        await self._send(out)
-
     async def _appeared(self) -> bool:
-        """Take up the waiting SOURCEs that now name something (a path that was missing may
-        have come as a directory). True when one did, so the roots are set again."""
-        if not self._waiting:
-            return False
-        out: list[Event] = []
-        for name, i in list(self._waiting.items()):
-            spec = self.specs[i]
-            if spec.kind == "file" and os.path.exists(spec.root):
-                try:
-                    spec = self.specs[i] = _absolute(parse_source(spec.text))
-                except ValueError:
-                    continue  # unreadable: looked at again on the next re-scan
-            if _names_something(spec):
-                del self._waiting[name]
-                out.append(FileStatus(ts=self.clock(), source=name, state=APPEARED,
-                                      why="appeared"))
-        await self._send(out)
+        """Take up the waiting SOURCEs that now name something. True when one did, so the
+        roots are set again."""
+        out = self._sources.appeared()
+        await self._send(list(out))
         return bool(out)
 
-    def _roots(self) -> dict[str, bool]:
-        roots: dict[str, bool] = {}
-        for spec in self.specs:
-            if spec.kind == "file":
-                parent = os.path.dirname(str(spec.root)) or "."
-                roots.setdefault(parent, False)
-                real = os.path.realpath(spec.root)
-                if real != str(spec.root):  # a symlinked file changes where its target lives
-                    self._aliases[real] = str(spec.root)
-                    roots.setdefault(os.path.dirname(real), False)
-            else:
-                roots[str(spec.root)] = True
-        # a directory inside a recursively watched one needs no watch of its own
-        rec = [r for r, recursive in roots.items() if recursive]
-        return {r: v for r, v in roots.items()
-                if not any(r != o and r.startswith(o.rstrip("/") + "/") for o in rec)}
-
-    def _listed(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for spec in self.specs:
-            for p in list_files(spec):
-                seen.setdefault(os.path.abspath(p), None)
-        for own in self._own:
-            seen.pop(own, None)
-        return list(seen)
-
-    def _matches(self, path: str) -> bool:
-        if path in self._own:
-            return False
-        p = Path(path)
-        return any(matches(spec, p) for spec in self.specs)
-
     def _on_paths(self, paths: set[str]) -> None:
-        if self._aliases:
-            paths = {self._aliases.get(p, p) for p in paths}
-        self._hints |= paths
+        self._hints |= self._sources.unalias(paths)
         if self._waiter is not None:
             _wake_up(self._waiter)
 
     async def _initial_scan(self) -> None:
-        paths = self._listed()
+        paths = self._sources.listed()
         sizes = []
         for p in paths:
             try:
@@ -267,7 +207,7 @@ class Tailer:
 
     async def _look_many(self, hints: set[str]) -> None:
         if await self._appeared():
-            await self.watcher.set_roots(self._roots())
+            await self.watcher.set_roots(self._sources.roots())
         # known paths first: a truncation seen before its copy leaves the pre-truncation head
         # to match against; a rename's old path before the new file at that path
         known = sorted(p for p in hints if p in self._by_path)
@@ -276,25 +216,15 @@ class Tailer:
             await self._look(p)
         for p in fresh:
             if os.path.isdir(p):
-                for sub in self._walk(p):
+                for sub in self._sources.walk(p):
                     await self._look(sub)
-            elif self._matches(p):
+            elif self._sources.matches(p):
                 await self._look(p)
-
-    def _walk(self, directory: str) -> list[str]:
-        out = []
-        for dirpath, dirnames, filenames in os.walk(directory):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                full = os.path.join(dirpath, name)
-                if self._matches(full):
-                    out.append(full)
-        return out
 
     async def _rescan(self) -> None:
         await self._appeared()
-        await self.watcher.set_roots(self._roots())
-        listed = self._listed()
+        await self.watcher.set_roots(self._sources.roots())
+        listed = self._sources.listed()
         visible = set(listed)
         for p in listed:
             await self._look(p)
@@ -577,18 +507,7 @@ class Tailer:
         occupant = self._by_path.get(src)
         if occupant is not None and occupant is not tf and tf.path is None:
             tf = occupant  # the path's entry describes the file now at that path
-        offset = tf.copy_of.ck_offset if tf.copy_of is not None else tf.splitter.committed
-        if mid_read is not None:
-            offset = mid_read
-        why = tf.why
-        if mid_read is None and tf.state != "skipped" and tf.splitter.pending and not tf.whole:
-            pend = f"last line incomplete ({tf.splitter.pending} bytes): waiting for its newline"
-            why = f"{why}; {pend}" if why else pend
-        return FileStatus(
-            ts=self.clock(), source=src, format=tf.format or "auto",
-            lines=self._lines.get(src, 0), offset=offset, state=tf.state, why=why,
-            size=max(tf.size, 0),
-        )
+        return tf.status(src, self._lines.get(src, 0), self.clock(), mid_read)
 
     async def _send(self, batch: list[Event]) -> None:
         if self._emit is not None and batch:
@@ -608,27 +527,3 @@ class Tailer:
 def _wake_up(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
-
-
-def _names_something(spec: SourceSpec) -> bool:
-    if spec.kind == "glob":
-        return bool(list_files(spec))
-    return os.path.exists(spec.root)
-
-
-def _row_name(spec: SourceSpec) -> str:
-    return spec.text if spec.kind == "glob" else str(spec.root)
-
-
-def _what(spec: SourceSpec) -> str:
-    return "no file matches yet" if spec.kind == "glob" else "no such file or directory yet"
-
-
-def _absolute(spec: SourceSpec) -> SourceSpec:
-    root = Path(os.path.abspath(spec.root))
-    text = spec.text
-    if spec.kind == "glob":
-        text = os.path.expanduser(text)
-        if not os.path.isabs(text):
-            text = os.path.join(os.getcwd(), text)
-    return replace(spec, text=text, root=root)

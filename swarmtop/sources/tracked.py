@@ -8,6 +8,7 @@ import os
 import time
 from typing import Literal
 
+from swarmtop.events import FileStatus
 from swarmtop.sources.decoders import Decoder
 from swarmtop.sources.fileid import FamilyKey, FileKey, family_key
 from swarmtop.sources.lines import LineSplitter
@@ -60,6 +61,23 @@ class Tracked:
             with contextlib.suppress(OSError):
                 os.close(self.fd)
             self.fd = None
+
+    def status(self, source: str, lines: int, ts: float, mid_read: int | None) -> FileStatus:
+        """Its FileStatus under ``source`` with ``lines`` counted there; ``mid_read`` is the
+        offset reached part-way through a read (the splitter's own figures are only settled
+        at the end of a chunk)."""
+        offset = self.copy_of.ck_offset if self.copy_of is not None else self.splitter.committed
+        if mid_read is not None:
+            offset = mid_read
+        why = self.why
+        pending = self.splitter.pending
+        if mid_read is None and self.state != "skipped" and pending and not self.whole:
+            pend = f"last line incomplete ({pending} bytes): waiting for its newline"
+            why = f"{why}; {pend}" if why else pend
+        return FileStatus(
+            ts=ts, source=source, format=self.format or "auto", lines=lines, offset=offset,
+            state=self.state, why=why, size=max(self.size, 0),
+        )
 
     def saved_offset(self) -> int:
         """Where a restart resumes it: a copy, not read itself, where its original got to."""
