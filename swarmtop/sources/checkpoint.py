@@ -4,6 +4,8 @@ Entries are keyed by identity (dev, inode) and carry a hash of the file's first 
 restart resumes a file only when it is really the same one (an inode reused by a new file has a
 different head). Writes go to a temp file in the same directory, are fsynced, then renamed over
 the old file (Vector's checkpointer): a crash leaves either the old or the new state, never half.
+
+``Resume`` answers, on start, where a file picks up from the entries a previous run saved.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass
 
+from swarmtop.sources.fileid import FP_BYTES, FileKey, head_hash, related_names
 from swarmtop.sources.paths import SourceError
 
 VERSION = 1
@@ -26,6 +29,49 @@ class Entry:
     fp: str  # head_hash of the first fp_len bytes
     offset: int  # just after the last complete line handed on
     path: str
+
+
+def entry(key: FileKey, head: bytes, offset: int, path: str) -> Entry:
+    """The entry to save for a file: its identity, a hash of its head, where it resumes."""
+    return Entry(key[0], key[1], len(head), head_hash(head), offset, path)
+
+
+class Resume:
+    """Where each file starts after a restart. Each entry is claimed at most once."""
+
+    def __init__(self, entries: list[Entry]) -> None:
+        self.entries = entries
+        self._by_key: dict[FileKey, Entry] = {(e.dev, e.ino): e for e in entries}
+        self._by_fp: dict[str, list[Entry]] = {}
+        for e in entries:
+            if e.fp_len == FP_BYTES:
+                self._by_fp.setdefault(e.fp, []).append(e)
+        self._claimed: set[FileKey] = set()
+
+    def start(self, key: FileKey, path: str, head: bytes, size: int) -> int | None:
+        """Where the file ``key`` at ``path`` (first bytes ``head``, ``size`` bytes long)
+        resumes, or None when no entry is its own: the entry of the same (dev, inode) and
+        head (from 0 if the file is now shorter than the offset: truncated), else an unclaimed
+        entry with exactly this full head under the same or a rotation-like name (copied or
+        moved while we were not running)."""
+        if not self.entries:
+            return None
+        own = self._by_key.get(key)
+        if own is not None and key not in self._claimed:
+            if len(head) >= own.fp_len and head_hash(head[: own.fp_len]) == own.fp:
+                self._claimed.add(key)
+                return own.offset if own.offset <= size else 0
+        if len(head) < FP_BYTES:
+            return None
+        h = head_hash(head)
+        for e in self._by_fp.get(h, ()):
+            ek = (e.dev, e.ino)
+            if ek in self._claimed or e.fp_len != FP_BYTES or e.fp != h:
+                continue
+            if os.path.basename(e.path) == os.path.basename(path) or related_names(e.path, path):
+                self._claimed.add(ek)
+                return min(e.offset, size)
+        return None
 
 
 class StateError(SourceError):

@@ -11,7 +11,14 @@ from pathlib import Path
 import numpy as np
 
 from swarmtop.events import ARRIVAL_STAMPED, Event, FileStatus, ParseError
-from swarmtop.sources.decoders import detect_format, is_whole_file, make_decoder
+from swarmtop.sources.decoders import (
+    LineDecoder,
+    WholeFileDecoder,
+    detect_format,
+    is_whole_file,
+    line_decoder,
+    make_decoder,
+)
 from swarmtop.sources.lines import LineSplitter
 from swarmtop.sources.textbytes import BINARY_WHY, decode_around_nuls, is_binary
 
@@ -53,9 +60,10 @@ def first_event_time(path: Path, fmt: str = "auto") -> float | None:
     if is_binary(head):
         return None
     source = str(path)
-    decoder = make_decoder(choose_format(fmt, head, source))
-    if is_whole_file(decoder):
+    any_decoder = make_decoder(choose_format(fmt, head, source))
+    if is_whole_file(any_decoder):
         return None
+    decoder = line_decoder(any_decoder)
     now = time.time()
     offset = 0
     for line in head_lines(head, limit=HEAD_BYTES):
@@ -66,8 +74,8 @@ def first_event_time(path: Path, fmt: str = "auto") -> float | None:
     return None
 
 
-def read_whole(f, decoder, source: str, size: int, chosen: str,  # noqa: ANN001
-               now: float) -> list[Event]:
+def read_whole(f, decoder: WholeFileDecoder, source: str, size: int,  # noqa: ANN001
+               chosen: str, now: float) -> list[Event]:
     """Whole-file decoders (claude-flow metrics): the document at once, then a FileStatus."""
     if size > MAX_WHOLE_FILE:
         why = f"whole-file JSON of {size} bytes is over the {MAX_WHOLE_FILE} byte limit: skipped"
@@ -110,15 +118,17 @@ def read_file(
             yield [FileStatus(ts=clock(), source=source, state="skipped", why=why, size=size)]
             return
         chosen = choose_format(fmt, head, source)
-        decoder = make_decoder(chosen)
-        if is_whole_file(decoder):
-            events = read_whole(f, decoder, source, size, chosen, clock())
+        any_decoder = make_decoder(chosen)
+        if is_whole_file(any_decoder):
+            events = read_whole(f, any_decoder, source, size, chosen, clock())
             if on_progress is not None:
                 on_progress(size)
             yield events
             return
+        decoder = line_decoder(any_decoder)
+        # optional attributes of a line decoder (see LineDecoder): a ``needle`` lets lines be
+        # skipped unread, a ``scan`` (ChunkScanner, native JSONL) takes each chunk's lines at once
         needle = getattr(decoder, "needle", None)
-        # a decoder with ``scan`` (native JSONL) takes each chunk's complete lines at once
         if (needle or hasattr(decoder, "scan")) and max_line >= chunk_size:
             yield from read_sparse(f, head, decoder, needle, source, size, chosen, max_line,
                                    batch_size, clock, on_progress, chunk_size)
@@ -168,7 +178,7 @@ def read_file(
 def read_sparse(
     f,  # noqa: ANN001 - a binary file positioned after ``head``
     head: bytes,
-    decoder,  # noqa: ANN001 - a line decoder with a ``needle`` or a ``scan``, or both
+    decoder: LineDecoder,  # with a ``needle`` or a ``scan`` (ChunkScanner), or both
     needle: bytes | None,
     source: str,
     size: int,
@@ -189,7 +199,7 @@ def read_sparse(
     lines = 0
     batch: list[Event] = []
     now = clock()
-    scan = getattr(decoder, "scan", None)  # optional: (chunk, lo, hi, base, source, now, out)
+    scan = getattr(decoder, "scan", None)  # optional: ChunkScanner.scan
     carry = b""  # incomplete last line so far (at most max_line bytes kept)
     carry_start = 0  # file offset of carry[0]
     skipping = False  # inside an over-long line: discard up to its newline

@@ -13,6 +13,12 @@ How it decides (see docs/tailing.md):
 - Lines are counted per *path* they were read under (``FileStatus.lines`` is cumulative for that
   path), so the aggregator's "latest status per path, summed" counts every line once however the
   files were rotated.
+
+This module keeps the run loop, what to look at when, and the lifecycle of followed files
+(new, renamed, lost, released, copies). The rest is split by job: ``sourceset`` (what the
+SOURCEs name and where to watch), ``tracked`` (the per-file record), ``fileid`` (identity
+decisions, pure), ``tailread`` (reading and decoding), ``checkpoint`` (``--state``) and
+``tailprogress`` (start-up progress).
 """
 
 from __future__ import annotations
@@ -20,72 +26,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import stat as stat_mod
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
 
-from swarmtop.events import Event, FileStatus, ParseError
+from swarmtop.events import Event, FileStatus
 from swarmtop.feed import Progress
 from swarmtop.sources import checkpoint
 from swarmtop.sources.base import Emit
-from swarmtop.sources.decoders import make_decoder
-from swarmtop.sources.fileid import FP_BYTES, FileKey, head_hash, key_of, read_head, related_names
-from swarmtop.sources.lines import LineSplitter
-from swarmtop.sources.paths import SourceSpec, list_files, matches, parse_source
-from swarmtop.sources.reader import HEAD_BYTES, choose_format
-from swarmtop.sources.textbytes import BINARY_WHY, decode_around_nuls, is_binary
+from swarmtop.sources.fileid import (
+    Change,
+    FileKey,
+    Relation,
+    changed_since,
+    content_change,
+    copy_relation,
+    is_regular,
+    key_of,
+    read_head,
+)
+from swarmtop.sources.paths import SourceSpec
+from swarmtop.sources.sourceset import SourceSet
+from swarmtop.sources.tailprogress import Backlog
+from swarmtop.sources.tailread import MAX_BATCH as MAX_BATCH  # re-exported for tests
+from swarmtop.sources.tailread import TailReader, size_at_line_end
+from swarmtop.sources.tracked import Families, Tracked
 from swarmtop.sources.watcher import DirWatcher
 
-CHUNK = 1 << 20  # one read
-MAX_BATCH = 2000  # events per emit
-SLICE_S = 0.005  # longest stretch of decoding before the loop gets a turn
-PASS_BYTES = 16 << 20  # per file per pass; the rest next pass, so other files get a turn
-WHOLE_FILE_CAP = 64 << 20
 MAX_FILES = 10_000  # identities followed at once
 MAX_OPEN = 256  # descriptors kept open on visible, idle files (orphans always keep theirs)
 DEFER_S = 2.0  # how long a file that looks like a copy in progress may wait
-TRUNC_MEMORY_S = 60.0  # how long the pre-truncation head is remembered for copy matching
 CHECKPOINT_EVERY_S = 5.0
 POLL_CHECK_S = 0.25  # polling mode: stat followed files this often (notify's poller is coarse)
-
-
-class _Tracked:
-    """One followed identity (dev, inode)."""
-
-    __slots__ = (
-        "key", "path", "report", "fd", "splitter", "decoder", "format", "head", "state", "why",
-        "ck_offset", "copy_of", "copies", "mtime", "size", "last_active", "idle_since",
-        "prev_head", "prev_committed", "prev_at", "whole", "whole_sig", "backlog_left",
-        "in_backlog",
-    )
-
-    def __init__(self, key: FileKey, path: str, fd: int | None, start: int, max_line: int) -> None:
-        self.key = key
-        self.path: str | None = path  # where it is visible now; None once renamed away/deleted
-        self.report = path  # the path its lines are counted under
-        self.fd = fd
-        self.splitter = LineSplitter(start, max_line)
-        self.decoder: object | None = None
-        self.format: str | None = None
-        self.head = b""  # first bytes, up to FP_BYTES
-        self.state = "following"
-        self.why = ""
-        self.ck_offset = start  # end of the last complete line handed on (checkpointed)
-        self.copy_of: _Tracked | None = None
-        self.copies: list[_Tracked] = []
-        self.mtime = -1
-        self.size = -1
-        self.last_active = time.monotonic()
-        self.idle_since = time.monotonic()
-        self.prev_head = b""
-        self.prev_committed = 0
-        self.prev_at = 0.0
-        self.whole = False
-        self.whole_sig: tuple[int, int, int] | None = None
-        self.backlog_left = 0
-        self.in_backlog = False
 
 
 class Tailer:
@@ -109,50 +80,43 @@ class Tailer:
         debounce_ms: int = 100,
         rotate_wait_s: float = 5.0,
     ) -> None:
-        self.specs = [_absolute(s) for s in specs]
+        # the state file may sit in a watched directory: it is ours, not a log
+        self._sources = SourceSet(specs, {os.path.abspath(state_file)} if state_file else set(),
+                                  clock)
+        self.specs = self._sources.specs
         self.fmt = fmt
         self.max_line = max_line
         self.state_file = state_file
-        # the state file may sit in a watched directory: it is ours, not a log
-        self._own = {os.path.abspath(state_file)} if state_file else set()
         self.from_end = from_end
         self.clock = clock
         self.rescan_s = rescan_s
         self.rotate_wait_s = rotate_wait_s
         self.watcher = DirWatcher(self._on_paths, poll=poll, debounce_ms=debounce_ms)
-        self._by_key: dict[FileKey, _Tracked] = {}
-        self._by_path: dict[str, _Tracked] = {}
-        self._orphans: set[_Tracked] = set()
+        self._by_key: dict[FileKey, Tracked] = {}
+        self._by_path: dict[str, Tracked] = {}
+        self._orphans: set[Tracked] = set()
         self._lines: dict[str, int] = {}  # path -> complete lines read under it
-        self._whole_decoders: dict[str, object] = {}  # whole-file decoders live per path
-        self._families: dict[tuple[str, str], set[_Tracked]] = {}  # rotation-name groups
+        self._families = Families()  # rotation-name groups
         self._deferred: dict[str, float] = {}  # path -> first seen (possible copy in progress)
         self._noted: dict[str, tuple[int, int] | None] = {}  # unreadable/too many: said once
         self._hints: set[str] = set()
-        self._aliases: dict[str, str] = {}  # symlink target -> the SOURCE path naming it
-        self._more: set[_Tracked] = set()  # files with more to read than one pass
+        self._more: set[Tracked] = set()  # files with more to read than one pass
         self._waiter: asyncio.Future[None] | None = None
         self._emit: Emit | None = None
-        self._entries = checkpoint.load(state_file) if state_file else []
-        self._entry_by_key = {(e.dev, e.ino): e for e in self._entries}
-        self._entry_by_fp: dict[str, list[checkpoint.Entry]] = {}
-        for e in self._entries:
-            if e.fp_len == FP_BYTES:
-                self._entry_by_fp.setdefault(e.fp, []).append(e)
-        self._claimed: set[tuple[int, int]] = set()
+        self._resume = checkpoint.Resume(checkpoint.load(state_file) if state_file else [])
         self._dirty = False
         self._closed = False
-        self._prog = [0, 0, 0, 0]  # bytes read, bytes total, files done, files total
+        self._backlog = Backlog()
         self._backlog_done = False
-        # SOURCEs that name nothing yet, like tail -F: row name (absolute) -> index in specs
-        self._waiting: dict[str, int] = {}
+        self._reader = TailReader(fmt, max_line, clock, self._send, self._status, self._backlog,
+                                  self._lines)
 
     # ---- public -------------------------------------------------------------------------
     async def run(self, emit: Emit) -> None:
         self._emit = emit
         try:
-            await self._note_waiting()
-            await self.watcher.set_roots(self._roots())
+            await self._send(list(self._sources.note_waiting()))
+            await self.watcher.set_roots(self._sources.roots())
             await self._initial_scan()
             self._backlog_done = True
             loop = asyncio.get_running_loop()
@@ -203,108 +167,47 @@ class Tailer:
         await self.watcher.stop()
         self._save_checkpoint(force=True)
         for tf in list(self._by_key.values()):
-            self._close_fd(tf)
+            tf.close_fd()
 
     def progress(self) -> Progress:
-        read, total, done, files = self._prog
-        return Progress(min(read, total), total, min(done, files), files)
+        return self._backlog.progress()
 
     def files_followed(self) -> int:
         return len(self._by_key)
 
     # ---- discovery ----------------------------------------------------------------------
-    async def _note_waiting(self) -> None:
-        """List each SOURCE that names nothing yet as waiting for it to appear."""
-        out: list[Event] = []
-        for i, spec in enumerate(self.specs):
-            if not _names_something(spec):
-                name = _row_name(spec)
-                self._waiting[name] = i
-                out.append(FileStatus(ts=self.clock(), source=name, state="waiting",
-                                      why=f"waiting for it to appear ({_what(spec)})"))
-        await self._send(out)
-
     async def _appeared(self) -> bool:
-        """Take up the waiting SOURCEs that now name something (a path that was missing may
-        have come as a directory). True when one did, so the roots are set again."""
-        if not self._waiting:
-            return False
-        out: list[Event] = []
-        for name, i in list(self._waiting.items()):
-            spec = self.specs[i]
-            if spec.kind == "file" and os.path.exists(spec.root):
-                try:
-                    spec = self.specs[i] = _absolute(parse_source(spec.text))
-                except ValueError:
-                    continue  # unreadable: looked at again on the next re-scan
-            if _names_something(spec):
-                del self._waiting[name]
-                out.append(FileStatus(ts=self.clock(), source=name, state="appeared",
-                                      why="appeared"))
-        await self._send(out)
+        """Take up the waiting SOURCEs that now name something. True when one did, so the
+        roots are set again."""
+        out = self._sources.appeared()
+        await self._send(list(out))
         return bool(out)
 
-    def _roots(self) -> dict[str, bool]:
-        roots: dict[str, bool] = {}
-        for spec in self.specs:
-            if spec.kind == "file":
-                parent = os.path.dirname(str(spec.root)) or "."
-                roots.setdefault(parent, False)
-                real = os.path.realpath(spec.root)
-                if real != str(spec.root):  # a symlinked file changes where its target lives
-                    self._aliases[real] = str(spec.root)
-                    roots.setdefault(os.path.dirname(real), False)
-            else:
-                roots[str(spec.root)] = True
-        # a directory inside a recursively watched one needs no watch of its own
-        rec = [r for r, recursive in roots.items() if recursive]
-        return {r: v for r, v in roots.items()
-                if not any(r != o and r.startswith(o.rstrip("/") + "/") for o in rec)}
-
-    def _listed(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for spec in self.specs:
-            for p in list_files(spec):
-                seen.setdefault(os.path.abspath(p), None)
-        for own in self._own:
-            seen.pop(own, None)
-        return list(seen)
-
-    def _matches(self, path: str) -> bool:
-        if path in self._own:
-            return False
-        p = Path(path)
-        return any(matches(spec, p) for spec in self.specs)
-
     def _on_paths(self, paths: set[str]) -> None:
-        if self._aliases:
-            paths = {self._aliases.get(p, p) for p in paths}
-        self._hints |= paths
+        self._hints |= self._sources.unalias(paths)
         if self._waiter is not None:
             _wake_up(self._waiter)
 
     async def _initial_scan(self) -> None:
-        paths = self._listed()
+        paths = self._sources.listed()
         sizes = []
         for p in paths:
             try:
                 sizes.append(os.stat(p).st_size)
             except OSError:
                 sizes.append(0)
-        self._prog[1] = sum(sizes)
-        self._prog[3] = len(paths)
+        self._backlog.plan(sizes)
         for p, size in zip(paths, sizes, strict=True):
             await self._look(p, initial=True)
             tf = self._by_path.get(p)
             if tf is None:  # vanished, unreadable or waiting: nothing to load
-                self._prog[0] += size
-                self._prog[2] += 1
+                self._backlog.passed(size)
             elif tf not in self._more:
-                self._finish_backlog(tf)  # read, skipped, a copy, or no complete line yet
+                self._backlog.finish(tf)  # read, skipped, a copy, or no complete line yet
 
     async def _look_many(self, hints: set[str]) -> None:
         if await self._appeared():
-            await self.watcher.set_roots(self._roots())
+            await self.watcher.set_roots(self._sources.roots())
         # known paths first: a truncation seen before its copy leaves the pre-truncation head
         # to match against; a rename's old path before the new file at that path
         known = sorted(p for p in hints if p in self._by_path)
@@ -313,25 +216,15 @@ class Tailer:
             await self._look(p)
         for p in fresh:
             if os.path.isdir(p):
-                for sub in self._walk(p):
+                for sub in self._sources.walk(p):
                     await self._look(sub)
-            elif self._matches(p):
+            elif self._sources.matches(p):
                 await self._look(p)
-
-    def _walk(self, directory: str) -> list[str]:
-        out = []
-        for dirpath, dirnames, filenames in os.walk(directory):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                full = os.path.join(dirpath, name)
-                if self._matches(full):
-                    out.append(full)
-        return out
 
     async def _rescan(self) -> None:
         await self._appeared()
-        await self.watcher.set_roots(self._roots())
-        listed = self._listed()
+        await self.watcher.set_roots(self._sources.roots())
+        listed = self._sources.listed()
         visible = set(listed)
         for p in listed:
             await self._look(p)
@@ -352,7 +245,7 @@ class Tailer:
             except OSError:
                 await self._look(path)
                 continue
-            if key_of(st) != tf.key or st.st_size != tf.size or st.st_mtime_ns != tf.mtime:
+            if key_of(st) != tf.key or changed_since(st, tf.size, tf.mtime):
                 await self._look(path)
 
     # ---- one path -----------------------------------------------------------------------
@@ -368,7 +261,7 @@ class Tailer:
         except OSError:
             st = None
         cur = self._by_path.get(path)
-        if st is None or not stat_mod.S_ISREG(st.st_mode):
+        if st is None or not is_regular(st):
             if cur is not None:
                 await self._lose_path(cur)
             self._deferred.pop(path, None)
@@ -385,10 +278,10 @@ class Tailer:
             await self._adopt(tf, path)
         if tf.state == "skipped" or tf.copy_of is not None:
             return
-        if st.st_size != tf.size or st.st_mtime_ns != tf.mtime or tf.format is None:
+        if changed_since(st, tf.size, tf.mtime) or tf.format is None:
             await self._read(tf)
 
-    async def _new(self, path: str, st: os.stat_result, initial: bool) -> _Tracked | None:
+    async def _new(self, path: str, st: os.stat_result, initial: bool) -> Tracked | None:
         key = key_of(st)
         if len(self._by_key) >= MAX_FILES:
             await self._note(path, key, f"not followed: already following {MAX_FILES} files")
@@ -406,34 +299,32 @@ class Tailer:
             return None
         size = fst.st_size
         head = read_head(fd)
-        start = self._resume(key, path, fd, head, size)
-        link: _Tracked | None = None
-        after_trunc: _Tracked | None = None
+        start = self._resume.start(key, path, head, size)
+        link: Tracked | None = None
+        after_trunc: Tracked | None = None
         if start is None:
-            kind, orig = self._copy_relation(path, head)
-            if kind == "defer":
+            match = copy_relation(path, head, self._families.of(path), time.monotonic())
+            if match.relation is Relation.DEFER:
                 first = self._deferred.setdefault(path, time.monotonic())
                 if time.monotonic() - first < DEFER_S:
                     os.close(fd)
                     return None
-            elif kind == "linked":
-                link = orig
-            elif kind == "after_trunc":
-                after_trunc = orig
-            start = self._size_at_line_end(fd, size) if (initial and self.from_end) else 0
+            elif match.relation is Relation.LINKED:
+                link = match.original
+            elif match.relation is Relation.AFTER_TRUNC:
+                after_trunc = match.original
+            start = size_at_line_end(fd, size) if (initial and self.from_end) else 0
             if after_trunc is not None:
                 start = min(after_trunc.prev_committed, size)
         self._deferred.pop(path, None)
         self._noted.pop(path, None)
-        tf = _Tracked(key, path, fd, start, self.max_line)
+        tf = Tracked(key, path, fd, start, self.max_line)
         tf.head = head  # the head is the identity even when reading starts later
         if initial:
-            tf.backlog_left = max(0, size - start)
-            tf.in_backlog = True
-            self._prog[0] += min(start, size)  # skipped by --from-end or a checkpoint
+            self._backlog.begin(tf, size, start)  # bytes before start: --from-end, a checkpoint
         self._by_key[key] = tf
         self._by_path[path] = tf
-        self._family(path).add(tf)
+        self._families.add(tf)
         self._lines.setdefault(path, 0)
         self._dirty = True
         if link is not None:
@@ -446,84 +337,17 @@ class Tailer:
                       f"read from byte {start}")
         return tf
 
-    def _resume(self, key: FileKey, path: str, fd: int, head: bytes, size: int) -> int | None:
-        """Where a checkpoint says to start this file, or None when it has no entry."""
-        if not self._entries:
-            return None
-        entry = self._entry_by_key.get(key)
-        if entry is not None and key not in self._claimed:
-            if len(head) >= entry.fp_len and head_hash(head[: entry.fp_len]) == entry.fp:
-                self._claimed.add(key)
-                return entry.offset if entry.offset <= size else 0
-        if len(head) < FP_BYTES:
-            return None
-        h = head_hash(head)
-        for e in self._entry_by_fp.get(h, ()):  # moved or copied while we were not running
-            ek = (e.dev, e.ino)
-            if ek in self._claimed or e.fp_len != FP_BYTES or e.fp != h:
-                continue
-            if os.path.basename(e.path) == os.path.basename(path) or related_names(e.path, path):
-                self._claimed.add(ek)
-                return min(e.offset, size)
-        return None
-
-    def _copy_relation(self, path: str, head: bytes) -> tuple[str, _Tracked | None]:
-        """Is a new file at ``path`` a copy of a followed file (copytruncate)?"""
-        best: tuple[str, _Tracked | None] = ("", None)
-        for tf in self._family(path):
-            if tf.whole or tf.copy_of is not None or not related_names(tf.report, path):
-                continue
-            recent = tf.prev_head and time.monotonic() - tf.prev_at < TRUNC_MEMORY_S
-            if recent and head.startswith(tf.prev_head):
-                return ("after_trunc", tf)
-            if tf.head and head.startswith(tf.head):
-                best = ("linked", tf)
-            elif (recent and tf.prev_head.startswith(head)) or (
-                tf.head and tf.head.startswith(head)
-            ):
-                if not best[0]:
-                    best = ("defer", tf)  # a copy still being written, or an empty new file
-        return best
-
-    def _family(self, path: str) -> set[_Tracked]:
-        """Files whose names could be rotations of each other: same directory, same name up
-        to the first dot (``app.log``, ``app.log.1``, ``app.1.log``)."""
-        fam = (os.path.dirname(path), os.path.basename(path).split(".", 1)[0])
-        found = self._families.get(fam)
-        if found is None:
-            found = self._families[fam] = set()
-        return found
-
-    def _leave_family(self, tf: _Tracked) -> None:
-        fam = self._family(tf.report)
-        fam.discard(tf)
-        if not fam:
-            del self._families[(os.path.dirname(tf.report),
-                                os.path.basename(tf.report).split(".", 1)[0])]
-
-    @staticmethod
-    def _size_at_line_end(fd: int, size: int) -> int:
-        """--from-end starts after the last complete line, so a line being written completes."""
-        if size == 0:
-            return 0
-        back = min(size, 64 * 1024)
-        tail = os.pread(fd, back, size - back)
-        nl = tail.rfind(b"\n")
-        if nl < 0:
-            return size if back < size else 0
-        return size - back + nl + 1
-
-    async def _adopt(self, tf: _Tracked, path: str) -> None:
+    async def _adopt(self, tf: Tracked, path: str) -> None:
         """A followed file seen at a new path inside the watched set (renamed)."""
         old = tf.path
         was = tf.report
         self._orphans.discard(tf)
         if old is not None and self._by_path.get(old) is tf:
             del self._by_path[old]
-        self._leave_family(tf)
+        self._families.leave(tf)
         tf.path = path
         tf.report = path
-        self._family(path).add(tf)
+        self._families.add(tf)
         if tf.state != "skipped":
             tf.state = "following"
         tf.why = f"renamed from {was}"
@@ -541,7 +365,7 @@ class Tailer:
             out.append(self._status(tf))  # the new name is listed even before it grows
         await self._send(out)
 
-    async def _lose_path(self, tf: _Tracked) -> None:
+    async def _lose_path(self, tf: Tracked) -> None:
         """``tf`` is no longer at its path: read it to its end, keep it until idle."""
         if tf.path is not None and self._by_path.get(tf.path) is tf:
             del self._by_path[tf.path]
@@ -560,25 +384,25 @@ class Tailer:
         tf.idle_since = time.monotonic()
         await self._read(tf, force_status=True)
 
-    async def _release(self, tf: _Tracked) -> None:
+    async def _release(self, tf: Tracked) -> None:
         self._orphans.discard(tf)
         self._more.discard(tf)
         if self._by_key.get(tf.key) is tf:
             del self._by_key[tf.key]
         if tf.path is not None and self._by_path.get(tf.path) is tf:
             del self._by_path[tf.path]
-        self._leave_family(tf)
+        self._families.leave(tf)
         if tf.copy_of is not None:
             with contextlib.suppress(ValueError):
                 tf.copy_of.copies.remove(tf)
             tf.copy_of = None
         self._unlink_copies(tf, tf.splitter.committed, "original gone")
-        self._close_fd(tf)
+        tf.close_fd()
         self._dirty = True
         if tf.report not in self._by_path and tf.state != "skipped":
             await self._send([self._status(tf)])
 
-    def _unlink_copies(self, tf: _Tracked, offset: int, reason: str) -> None:
+    def _unlink_copies(self, tf: Tracked, offset: int, reason: str) -> None:
         """The original was truncated or is gone: its copies now hold the only record of the
         lines past ``offset``; read them from there."""
         for c in tf.copies:
@@ -602,7 +426,7 @@ class Tailer:
         await self._send([FileStatus(ts=self.clock(), source=path, state="skipped", why=why)])
 
     # ---- reading ------------------------------------------------------------------------
-    def _open(self, tf: _Tracked) -> int | None:
+    def _open(self, tf: Tracked) -> int | None:
         if tf.fd is not None:
             return tf.fd
         if tf.path is None:
@@ -618,12 +442,6 @@ class Tailer:
         tf.fd = fd
         return fd
 
-    def _close_fd(self, tf: _Tracked) -> None:
-        if tf.fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(tf.fd)
-            tf.fd = None
-
     def _limit_open(self) -> None:
         visible = [t for t in self._by_key.values()
                    if t.fd is not None and t.path is not None and t not in self._more]
@@ -631,9 +449,9 @@ class Tailer:
             return
         visible.sort(key=lambda t: t.last_active)
         for t in visible[: len(visible) - MAX_OPEN]:
-            self._close_fd(t)  # reopened by path when it changes
+            t.close_fd()  # reopened by path when it changes
 
-    async def _read(self, tf: _Tracked, force_status: bool = False) -> None:
+    async def _read(self, tf: Tracked, force_status: bool = False) -> None:
         fd = self._open(tf)
         if fd is None:
             if force_status:
@@ -645,54 +463,33 @@ class Tailer:
             return
         tf.mtime = st.st_mtime_ns
         tf.size = st.st_size
-        if tf.format is None and not await self._choose_format(tf, fd, st.st_size):
+        if tf.format is None and not await self._reader.choose_format(tf, fd):
             if force_status:
                 await self._send([self._status(tf)])
             return
         if tf.state == "skipped" or tf.copy_of is not None:
             return
         if tf.whole:
-            await self._read_whole(tf, fd, st)
+            await self._reader.read_whole(tf, fd, st)
             return
         head = read_head(fd)
-        if st.st_size < tf.splitter.pos:
+        change = content_change(st.st_size, tf.splitter.pos, head, tf.head)
+        if change is Change.TRUNCATED:
             self._restart(tf, "truncated: read again from the start")
-        elif not head.startswith(tf.head[: len(head)]):
+        elif change is Change.REWRITTEN:
             self._restart(tf, "rewritten from the start (its first bytes changed): read again")
         if len(head) > len(tf.head):
             tf.head = head
             self._dirty = True
-        await self._read_lines(tf, fd, force_status)
+        got, more = await self._reader.read_lines(tf, fd, force_status)
+        if more:
+            self._more.add(tf)  # run() reads it again before sleeping
+        if got:
+            self._dirty = True
+        if tf not in self._more:
+            self._backlog.finish(tf)
 
-    async def _choose_format(self, tf: _Tracked, fd: int, size: int) -> bool:
-        probe = os.pread(fd, HEAD_BYTES, 0)
-        if not probe:
-            return False
-        if is_binary(probe):
-            tf.state = "skipped"
-            tf.why = BINARY_WHY
-            tf.format = "binary"
-            self._finish_backlog(tf)
-            self._close_fd(tf)
-            await self._send([self._status(tf)])
-            return False
-        if b"\n" not in probe and len(probe) < HEAD_BYTES:
-            return False  # no complete line to judge the format by yet
-        fmt = choose_format(self.fmt, probe)
-        try:
-            decoder = make_decoder(fmt)
-        except ValueError as exc:
-            tf.state, tf.why, tf.format = "skipped", str(exc), fmt
-            await self._send([self._status(tf)])
-            return False
-        tf.format = fmt
-        if getattr(decoder, "whole_file", False):
-            tf.whole = True
-            decoder = self._whole_decoders.setdefault(tf.report, decoder)
-        tf.decoder = decoder
-        return True
-
-    def _restart(self, tf: _Tracked, why: str) -> None:
+    def _restart(self, tf: Tracked, why: str) -> None:
         tf.prev_head = tf.head
         tf.prev_committed = tf.splitter.committed
         tf.prev_at = time.monotonic()
@@ -703,145 +500,14 @@ class Tailer:
         tf.why = why
         self._dirty = True
 
-    async def _read_lines(self, tf: _Tracked, fd: int, force_status: bool) -> None:
-        splitter = tf.splitter
-        decode = tf.decoder.decode  # type: ignore[union-attr]
-        src = tf.report
-        max_line = self.max_line
-        batch: list[Event] = []
-        now = self.clock()
-        budget = PASS_BYTES
-        lines = 0
-        end_ok = tf.ck_offset
-        got = 0
-        slice_start = time.perf_counter()
-        while budget > 0:
-            try:
-                chunk = os.pread(fd, min(CHUNK, budget), splitter.pos)
-            except OSError:
-                break
-            if not chunk:
-                break
-            budget -= len(chunk)
-            got += len(chunk)
-            for offset, line, cut in splitter.feed(chunk):
-                lines += 1
-                if cut:
-                    batch.append(ParseError(
-                        ts=now, source=src, offset=offset,
-                        reason=f"line longer than {max_line} bytes: cut",
-                        excerpt=line[:200].decode("utf-8", "replace"),
-                    ))
-                    continue
-                try:
-                    if b"\x00" in line:
-                        batch.extend(decode_around_nuls(decode, line, src, offset, now))
-                    else:
-                        batch.extend(decode(line, src, offset, now))
-                except Exception as exc:  # noqa: BLE001 - a decoder bug is a bad line
-                    batch.append(_decoder_failed(src, offset, now, exc, line))
-                end_ok = offset + len(line) + 1
-                if len(batch) >= MAX_BATCH or (
-                    not lines & 255 and time.perf_counter() - slice_start > SLICE_S
-                ):
-                    self._lines[src] = self._lines.get(src, 0) + lines
-                    lines = 0
-                    batch.append(self._status(tf, end_ok))  # counts keep up during a backlog
-                    await self._send(batch)
-                    # delivered: checkpoint it before the next await can be cancelled
-                    tf.ck_offset = end_ok
-                    batch = []
-                    await asyncio.sleep(0)  # a put that did not wait never yielded
-                    now = self.clock()
-                    slice_start = time.perf_counter()
-            end_ok = splitter.committed
-            self._count_backlog(tf, len(chunk))
-            if len(chunk) == CHUNK:
-                await asyncio.sleep(0)
-        if budget <= 0:
-            self._more.add(tf)  # run() reads it again before sleeping
-        self._lines[src] = self._lines.get(src, 0) + lines
-        now_m = time.monotonic()
-        if got:
-            tf.last_active = now_m
-            tf.idle_since = now_m
-        if got or force_status or batch:
-            batch.append(self._status(tf))
-            await self._send(batch)
-        tf.ck_offset = end_ok
-        if got:
-            self._dirty = True
-        if not self._more or tf not in self._more:
-            self._finish_backlog(tf)
-
-    async def _read_whole(self, tf: _Tracked, fd: int, st: os.stat_result) -> None:
-        """Whole-file formats (a JSON document rewritten in place): re-read it on each change
-        and let the decoder say which events are new."""
-        sig = (st.st_ino, st.st_size, st.st_mtime_ns)
-        if sig == tf.whole_sig:
-            return
-        tf.whole_sig = sig
-        if st.st_size > WHOLE_FILE_CAP:
-            tf.why = f"larger than {WHOLE_FILE_CAP >> 20} MiB: whole-file format not re-read"
-            await self._send([self._status(tf)])
-            return
-        parts = []
-        pos = 0
-        while True:
-            chunk = os.pread(fd, CHUNK, pos)
-            if not chunk:
-                break
-            parts.append(chunk)
-            pos += len(chunk)
-            if len(chunk) == CHUNK:
-                await asyncio.sleep(0)
-        data = b"".join(parts)
-        tf.splitter.reset(len(data))
-        tf.ck_offset = len(data)
-        self._lines[tf.report] = data.count(b"\n")  # lines of the current version
-        try:
-            events = tf.decoder.decode_file(data, tf.report, self.clock())  # type: ignore[union-attr]
-        except Exception as exc:  # noqa: BLE001 - a decoder bug is a bad file, not a crash
-            events = [_decoder_failed(tf.report, 0, self.clock(), exc, data)]
-        self._count_backlog(tf, len(data))
-        self._finish_backlog(tf)
-        tf.last_active = tf.idle_since = time.monotonic()
-        for i in range(0, len(events), MAX_BATCH):
-            await self._send(list(events[i : i + MAX_BATCH]))
-        await self._send([self._status(tf)])
-
-    def _count_backlog(self, tf: _Tracked, n: int) -> None:
-        if tf.backlog_left:
-            take = min(n, tf.backlog_left)
-            tf.backlog_left -= take
-            self._prog[0] += take
-
-    def _finish_backlog(self, tf: _Tracked) -> None:
-        if tf.in_backlog:
-            self._prog[0] += tf.backlog_left
-            tf.backlog_left = 0
-            tf.in_backlog = False
-            self._prog[2] += 1
-
-    def _status(self, tf: _Tracked, mid_read: int | None = None) -> FileStatus:
+    def _status(self, tf: Tracked, mid_read: int | None = None) -> FileStatus:
         """The status of ``tf``'s path; ``mid_read`` is the offset reached part-way through a
         read (the splitter's own figures are only settled at the end of a chunk)."""
         src = tf.report
         occupant = self._by_path.get(src)
         if occupant is not None and occupant is not tf and tf.path is None:
             tf = occupant  # the path's entry describes the file now at that path
-        offset = tf.copy_of.ck_offset if tf.copy_of is not None else tf.splitter.committed
-        if mid_read is not None:
-            offset = mid_read
-        why = tf.why
-        if mid_read is None and tf.state != "skipped" and tf.splitter.pending and not tf.whole:
-            pend = f"last line incomplete ({tf.splitter.pending} bytes): waiting for its newline"
-            why = f"{why}; {pend}" if why else pend
-        return FileStatus(
-            ts=self.clock(), source=src, format=tf.format or "auto",
-            lines=self._lines.get(src, 0), offset=offset, state=tf.state, why=why,
-            size=max(tf.size, 0),
-        )
+        return tf.status(src, self._lines.get(src, 0), self.clock(), mid_read)
 
     async def _send(self, batch: list[Event]) -> None:
         if self._emit is not None and batch:
@@ -851,51 +517,13 @@ class Tailer:
     def _save_checkpoint(self, force: bool = False) -> None:
         if not self.state_file or not (self._dirty or force):
             return
-        entries = []
-        for tf in self._by_key.values():
-            if tf.state == "skipped" or tf.whole:
-                continue
-            head = tf.head
-            offset = tf.ck_offset
-            if tf.copy_of is not None:
-                offset = min(tf.copy_of.ck_offset, max(tf.size, 0))
-            entries.append(checkpoint.Entry(
-                tf.key[0], tf.key[1], len(head), head_hash(head), offset, tf.report,
-            ))
-        checkpoint.save(self.state_file, entries)
+        checkpoint.save(self.state_file, [
+            checkpoint.entry(tf.key, tf.head, tf.saved_offset(), tf.report)
+            for tf in self._by_key.values() if tf.state != "skipped" and not tf.whole
+        ])
         self._dirty = False
 
 
 def _wake_up(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
-
-
-def _decoder_failed(src: str, offset: int, now: float, exc: Exception, data: bytes) -> ParseError:
-    return ParseError(ts=now, source=src, offset=offset,
-                      reason=f"decoder failed: {type(exc).__name__}: {exc}"[:200],
-                      excerpt=data[:200].decode("utf-8", "replace"))
-
-
-def _names_something(spec: SourceSpec) -> bool:
-    if spec.kind == "glob":
-        return bool(list_files(spec))
-    return os.path.exists(spec.root)
-
-
-def _row_name(spec: SourceSpec) -> str:
-    return spec.text if spec.kind == "glob" else str(spec.root)
-
-
-def _what(spec: SourceSpec) -> str:
-    return "no file matches yet" if spec.kind == "glob" else "no such file or directory yet"
-
-
-def _absolute(spec: SourceSpec) -> SourceSpec:
-    root = Path(os.path.abspath(spec.root))
-    text = spec.text
-    if spec.kind == "glob":
-        text = os.path.expanduser(text)
-        if not os.path.isabs(text):
-            text = os.path.join(os.getcwd(), text)
-    return replace(spec, text=text, root=root)

@@ -1,16 +1,17 @@
 """Decoders turn one line (bytes, without its newline) into events. Chosen per file.
 
-Two kinds share the registry:
+Two kinds share the registry (``Decoder`` is either):
 
-- line decoders: ``decode(line, source, offset, now) -> list[Event]``;
-- whole-file decoders (``whole_file = True``, e.g. claude-flow metrics rewritten in place):
-  ``decode_file(data, source, now) -> list[Event]`` returning only what is new since the
-  previous call for that source. Readers check ``is_whole_file(decoder)``.
+- line decoders (``LineDecoder``): ``decode(line, source, offset, now) -> list[Event]``;
+- whole-file decoders (``WholeFileDecoder``, ``whole_file = True``, e.g. claude-flow metrics
+  rewritten in place): ``decode_file(data, source, now) -> list[Event]`` returning only what is
+  new since the previous call for that source. Readers check ``is_whole_file(decoder)``.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeGuard, cast
 
 from swarmtop.events import Event
 from swarmtop.sources.decoders.claude_code import ClaudeCodeDecoder
@@ -22,20 +23,38 @@ from swarmtop.sources.decoders.text import TextDecoder
 
 
 class LineDecoder(Protocol):
+    """Decodes one line at a time. Optional, looked up with ``getattr`` by the report reader:
+
+    - ``needle: bytes`` — bytes every line it can use contains; lines without it may be
+      counted and never decoded (claude-code: ``"usage"``);
+    - ``scan`` — see ``ChunkScanner``: takes a chunk's complete lines at once.
+    """
+
     name: str
 
     def decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]: ...
 
 
+class ChunkScanner(Protocol):
+    """A line decoder's optional fast path: decode the complete lines of ``chunk[lo:hi]``
+    (file offset of ``chunk[0]`` is ``base``) into ``out``, return how many lines there were.
+    Same events as ``decode`` on each line."""
+
+    def scan(self, chunk: bytes, lo: int, hi: int, base: int, source: str, now: float,
+             out: list[Event]) -> int: ...
+
+
 class WholeFileDecoder(Protocol):
     name: str
     whole_file: bool  # True
-    last_error: str
+    last_error: str  # why the last decode_file found nothing ("" when it was fine)
 
     def decode_file(self, data: bytes, source: str, now: float) -> list[Event]: ...
 
 
-DECODERS: dict[str, type] = {
+Decoder = LineDecoder | WholeFileDecoder
+
+DECODERS: dict[str, Callable[[], Decoder]] = {
     "native": NativeDecoder,
     "claude-code": ClaudeCodeDecoder,
     "claude-stream": ClaudeStreamDecoder,
@@ -47,15 +66,22 @@ DECODERS: dict[str, type] = {
 FORMATS = ("auto", "native", "claude-code", "claude-stream", "claude-flow", "otel", "text")
 
 
-def make_decoder(fmt: str) -> LineDecoder | WholeFileDecoder:
+def make_decoder(fmt: str) -> Decoder:
     try:
         return DECODERS[fmt]()
     except KeyError:
         raise ValueError(f"no decoder for format {fmt!r}") from None
 
 
-def is_whole_file(decoder: object) -> bool:
-    return bool(getattr(decoder, "whole_file", False))
+def is_whole_file(decoder: Decoder) -> TypeGuard[WholeFileDecoder]:
+    """A whole-file decoder: its class sets ``whole_file = True``."""
+    return bool(getattr(type(decoder), "whole_file", False))
+
+
+def line_decoder(decoder: Decoder) -> LineDecoder:
+    """``decoder`` as a line decoder, once ``is_whole_file`` said it is not one (a
+    ``TypeGuard`` narrows only the branch where it holds)."""
+    return cast(LineDecoder, decoder)
 
 
 def detect_format(head: list[bytes], path: str = "", head_bytes: bytes = b"") -> str:
