@@ -69,8 +69,11 @@ class _Agent:
         self.prompt_key = ""
 
     def seen(self, ts: float) -> None:
+        """An event at ``ts`` (called before the event changes the agent's state): the gap
+        since the last one counts toward its usual gap only if it was busy meanwhile (a call
+        or a tool in flight), so time spent waiting on a person never stretches it."""
         if ts > self.last_ts:
-            if self.last_ts > -math.inf:
+            if self.last_ts > -math.inf and (self.turn == "model" or self.in_flight):
                 self.gaps.append(ts - self.last_ts)
             self.last_ts = ts
         if ts < self.first_ts:
@@ -129,9 +132,12 @@ class AgentBook:
         a.seen(ev.ts)
         self.version += 1
         if ev.phase == "start":
+            if a.turn in ("done", "failed") and ev.ts <= a.turn_ts:
+                return  # older than its end (files of one swarm read one after another)
             if len(a.in_flight) < IN_FLIGHT or ev.call_id in a.in_flight:
                 a.in_flight[ev.call_id] = (ev.tool, ev.ts, ev.summary)
-            a.turn, a.turn_ts = "", ev.ts  # the model handed the turn to a tool
+            if ev.ts >= a.turn_ts:
+                a.turn, a.turn_ts = "", ev.ts  # the model handed the turn to a tool
             return
         a.in_flight.pop(ev.call_id, None)
         a.tools += 1
@@ -159,6 +165,8 @@ class AgentBook:
     def add_info(self, ev: AgentInfo) -> None:
         a = self._agent(ev.agent or "(none)")
         self.version += 1
+        if ev.turn:
+            a.seen(ev.ts)
         if ev.name and a.rank <= RANK_STATED:
             a.name, a.rank = ev.name, RANK_STATED
         if ev.parent and ev.parent != a.id:
@@ -175,8 +183,6 @@ class AgentBook:
             a.turn, a.turn_ts = ev.turn, ev.ts
             if ev.turn in ("done", "failed"):
                 a.in_flight.clear()
-        if ev.turn:
-            a.seen(ev.ts)
         if ev.prompt_key:
             a.prompt_key = ev.prompt_key
             spawn = self._spawns.get(ev.prompt_key)
@@ -369,7 +375,7 @@ def _median(values: deque[float]) -> float:
     if not values:
         return 0.0
     s = sorted(values)
-    return s[len(s) // 2]
+    return s[(len(s) - 1) // 2]  # the lower median: one long wait does not set the bar
 
 
 def _round(v: float | None) -> float | None:

@@ -38,6 +38,22 @@ def render_markdown(s: Snapshot) -> str:
     if t.savings:
         out += ["", "Savings:", ""]
         out += [f"- {cell(sv.strategy)}: {fmt_usd(sv.usd)} — {cell(sv.why)}" for sv in t.savings]
+    if s.agents:
+        out += ["", "### Agents", ""]
+        out += table(["agent", "status", "model", "calls", "errors", "tokens", "cost",
+                      "$/min", "context", "tools", "doing"],
+                     [["\u2003" * min(a.depth, 6) + a.name, a.status, a.model, a.calls,
+                       a.errors + a.tool_errors,
+                       fmt_num(a.input + a.output + a.cache_read + a.cache_write),
+                       fmt_usd(a.cost_usd), fmt_usd(a.burn_usd_per_min),
+                       f"{a.context_used_pct:.0f}%" if a.context_used_pct is not None else "",
+                       a.tool_calls, a.activity] for a in s.agents])
+    if s.tools:
+        out += ["", "### Tools", ""]
+        out += table(["tool", "count", "errors", "p50", "p90", "p99", "max"],
+                     [[n, tl.count, tl.errors, fmt_ms(tl.p50_ms), fmt_ms(tl.p90_ms),
+                       fmt_ms(tl.p99_ms), fmt_ms(tl.max_ms)]
+                      for n, tl in sorted(s.tools.items(), key=lambda kv: -kv[1].count)])
     seen = {k: p for k, p in s.patterns.items() if p.count}
     if seen:
         out += ["", "### Pattern latency", ""]

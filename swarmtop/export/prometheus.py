@@ -95,10 +95,52 @@ class SnapshotCollector:
         for sev, n in counts.items():
             firing.add_metric([sev], n)
         yield firing
+        yield from _agent_families(s)
         yield CounterMetricFamily("swarmtop_lines", "Complete log lines read",
                                   value=s.sources.lines)
         yield CounterMetricFamily("swarmtop_bad_lines", "Log lines that could not be decoded",
                                   value=s.sources.bad_lines)
+
+
+TOP_AGENTS = 50  # per-agent series for the costliest agents; the rest sum into agent="other"
+AGENT_STATUSES = ("working", "waiting", "idle", "stalled", "done", "failed")
+
+
+def _agent_families(s: Snapshot) -> Iterator[Metric]:
+    """Per-agent series, capped (a swarm of thousands must not blow up Prometheus): the top
+    TOP_AGENTS agents by cost by id, the others summed as agent="other"."""
+    cost = CounterMetricFamily("swarmtop_agent_cost_usd", "Cost in USD by agent",
+                               labels=["agent", "name"])
+    calls = CounterMetricFamily("swarmtop_agent_llm_calls", "LLM calls by agent",
+                                labels=["agent", "name"])
+    tokens = CounterMetricFamily("swarmtop_agent_tokens", "Tokens by agent (all four kinds)",
+                                 labels=["agent", "name"])
+    burn = GaugeMetricFamily("swarmtop_agent_burn_usd_per_minute", "Agent spend rate",
+                             labels=["agent", "name"])
+    ctx = GaugeMetricFamily("swarmtop_agent_context_used_ratio",
+                            "Share of its context window an agent's latest request used",
+                            labels=["agent", "name"])
+    status = GaugeMetricFamily("swarmtop_agents", "Agents by status", labels=["status"])
+    ranked = sorted(s.agents, key=lambda a: -a.cost_usd)
+    rest = ranked[TOP_AGENTS:]
+    for a in ranked[:TOP_AGENTS]:
+        labels = [a.id, a.name]
+        cost.add_metric(labels, a.cost_usd)
+        calls.add_metric(labels, a.calls)
+        tokens.add_metric(labels, a.input + a.output + a.cache_read + a.cache_write)
+        burn.add_metric(labels, a.burn_usd_per_min)
+        if a.context_used_pct is not None:
+            ctx.add_metric(labels, a.context_used_pct / 100.0)
+    if rest:
+        labels = ["other", f"{len(rest)} more agents"]
+        cost.add_metric(labels, sum(a.cost_usd for a in rest))
+        calls.add_metric(labels, sum(a.calls for a in rest))
+        tokens.add_metric(labels, sum(a.input + a.output + a.cache_read + a.cache_write
+                                      for a in rest))
+        burn.add_metric(labels, sum(a.burn_usd_per_min for a in rest))
+    for st in AGENT_STATUSES:
+        status.add_metric([st], sum(1 for a in s.agents if a.status == st))
+    yield from (cost, calls, tokens, burn, ctx, status)
 
 
 def _le(seconds: float | None) -> str:

@@ -42,6 +42,22 @@ def render_text(s: Snapshot) -> str:
         )
     for sv in t.savings:
         out.append(f"  save {fmt_usd(sv.usd)} by {sv.strategy}: {safe_text(sv.why)}")
+    if s.agents:
+        out.append(f"agents   {len(s.agents)}: " + ", ".join(
+            f"{n} {st}" for st, n in _status_counts(s).items()))
+        for a in s.agents:
+            name = ("  " * min(a.depth, 6) + safe_text(a.name))[:40]
+            ctx = f"{a.context_used_pct:.0f}%" if a.context_used_pct is not None else "-"
+            out.append(
+                f"  {name:<40} {a.status:<8} calls {a.calls:>5}  err {a.errors + a.tool_errors:>3}"
+                f"  {fmt_usd(a.cost_usd):>9}  {fmt_usd(a.burn_usd_per_min)}/min  ctx {ctx:>4}"
+                f"  tools {a.tool_calls:>4}  {safe_text(a.activity)[:50]}")
+    if s.tools:
+        out.append("tool            count  errors     p50      p90      p99      max")
+        for name, tl in sorted(s.tools.items(), key=lambda kv: -kv[1].count)[:15]:
+            out.append(f"  {safe_text(name)[:12]:<12} {tl.count:>6} {tl.errors:>7} "
+                       f"{fmt_ms(tl.p50_ms):>8} {fmt_ms(tl.p90_ms):>8} {fmt_ms(tl.p99_ms):>8} "
+                       f"{fmt_ms(tl.max_ms):>8}")
     seen = {k: p for k, p in s.patterns.items() if p.count}
     if seen:
         out.append("pattern        count  errors     p50      p90      p99      max   target")
@@ -94,3 +110,10 @@ def render_text(s: Snapshot) -> str:
     if src.errors:
         out.append(f"  tracebacks in {safe_text(src.log_file)}")
     return "\n".join(out) + "\n"
+
+
+def _status_counts(s: Snapshot) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for a in s.agents:
+        out[a.status] = out.get(a.status, 0) + 1
+    return out

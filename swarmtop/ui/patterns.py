@@ -1,5 +1,7 @@
-"""Panel 4: per-pattern task latency — count, errors, p50/p90/p99 over the rolling window
-and all time, against the target; a pattern over its target is highlighted and marked !."""
+"""Panel 4: the work — per-pattern task latency (count, errors, p50/p90/p99 over the rolling
+window and all time, against the target; a pattern over its target is highlighted and marked
+!) and, beside it, per-tool latency from the agents' tool calls. Only the kinds seen show: the
+cognitive patterns with their targets appear once a log uses them."""
 
 from __future__ import annotations
 
@@ -49,7 +51,8 @@ class PatternsPanel(Panel):
         rows = []
         over = 0
         window = 60.0
-        for name, p in snap.patterns.items():
+        used = any(p.count or p.window_count for p in snap.patterns.values())
+        for name, p in (snap.patterns.items() if used else ()):
             window = p.window_s
             hot = over_target(p)
             over += hot
@@ -72,9 +75,29 @@ class PatternsPanel(Panel):
                                   p.window_p99_ms, p.target_ms, int(hot), p.p50_ms, p.p90_ms,
                                   p.p99_ms),
                             filter_text=name))
+        patterns = len(rows)
+        for name, t in sorted(snap.tools.items(), key=lambda kv: -kv[1].count):
+            err_style = pal.bad if t.count and t.errors / t.count >= 0.05 else ""
+            label = f"tool {name}" + (f" ({t.in_flight} running)" if t.in_flight else "")
+            cells = (
+                plain(label), plain(fmt_num(t.count)), plain(fmt_num(t.errors), err_style),
+                plain("-", pal.muted), plain("-", pal.muted), plain("-", pal.muted),
+                plain("", pal.muted), plain(""),
+                plain(fmt_latency(t.p50_ms), pal.muted), plain(fmt_latency(t.p90_ms), pal.muted),
+                plain(fmt_latency(t.p99_ms), pal.muted),
+            )
+            rows.append(Row(key=f"tool:{name}", cells=cells,
+                            sort=(label, t.count, t.errors, None, None, None, None, 0,
+                                  t.p50_ms, t.p90_ms, t.p99_ms),
+                            filter_text=label))
         summary = Text(end="")
-        summary.append(f"{len(rows)} patterns", style="bold")
-        summary.append(f"  window {window:.0f}s", style=pal.muted)
+        if not rows:
+            summary.append("no tasks or tool calls seen yet", style=pal.muted)
+        else:
+            summary.append(f"{patterns} patterns", style="bold")
+            if snap.tools:
+                summary.append(f"  {len(snap.tools)} tools", style="bold")
+            summary.append(f"  window {window:.0f}s", style=pal.muted)
         if over:
             summary.append(f"  {over} over target", style=f"bold {pal.bad}")
         if base:

@@ -262,6 +262,25 @@ class ClaudeCodeDecoder:
         self._states: dict[str, _AgentState] = {}
         # tool_use id -> (tool, start, summary, agent, the sub-agent name a Task gives)
         self._pending: OrderedDict[str, tuple[str, float, str, str, str]] = OrderedDict()
+        # the newest time a record of this file stated: a record without one (titles,
+        # summaries) takes it, never the time it was read (which would put "now" at today
+        # for last month's transcripts); before any, such events wait for the first time
+        self._file_ts: float | None = None
+        self._untimed: list[AgentInfo] = []
+
+    def _time(self, text: str | None, now: float) -> float | None:
+        """A record's time: its own, else the file's newest, else None (not known yet)."""
+        if text:
+            ts = iso_ts(text, now)
+            if self._file_ts is None or ts > self._file_ts:
+                self._file_ts = ts
+            return ts
+        return self._file_ts
+
+    def _flush_untimed(self, ts: float, out: list[Event]) -> None:
+        if self._untimed:
+            out.extend(msgspec.structs.replace(ev, ts=ts) for ev in self._untimed)
+            self._untimed.clear()
 
     def decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
         """One line (the live tailer's path): ``scan`` of it alone."""
@@ -372,7 +391,9 @@ class ClaudeCodeDecoder:
         out: list[Event] = []
         if kind == "system" and rec.subtype == "turn_duration":
             agent = self._agent(rec.sessionId, rec.agentId, rec.isSidechain, source)
-            ts = iso_ts(rec.timestamp, now)
+            ts = self._time(rec.timestamp, now)
+            if ts is None:
+                return out
             self._state(agent, rec.cwd, ts, source, out)
             out.append(AgentInfo(ts=ts, source=source, agent=agent, turn="user"))
             return out
@@ -380,16 +401,21 @@ class ClaudeCodeDecoder:
             title = getattr(rec, field)
             if isinstance(title, str) and title:
                 agent = self._agent(rec.sessionId, rec.agentId, rec.isSidechain, source)
-                ts = iso_ts(rec.timestamp, now)
-                st = self._state(agent, rec.cwd, ts, source, out)
-                self._named(st, agent, title, _TITLE_RANK[field], ts, source, out)
+                ts = self._time(rec.timestamp, now)
+                st = self._state(agent, rec.cwd, ts or 0.0, source, out)
+                self._named(st, agent, title, _TITLE_RANK[field], ts or 0.0, source, out)
+                if ts is None:  # no time known yet: these wait for the first record that has one
+                    self._untimed.extend(e for e in out if isinstance(e, AgentInfo))
+                    return [e for e in out if not isinstance(e, AgentInfo)]
                 return out
         return out
 
     def _user(self, rec: _Other, source: str, now: float) -> list[Event]:
         agent = self._agent(rec.sessionId, rec.agentId, rec.isSidechain, source)
-        ts = iso_ts(rec.timestamp, now)
+        stated = self._time(rec.timestamp, now)
+        ts = now if stated is None else stated
         out: list[Event] = []
+        self._flush_untimed(ts, out)
         st = self._state(agent, rec.cwd, ts, source, out)
         content = rec.message.content if rec.message is not None else None
         if isinstance(content, str):
@@ -467,11 +493,13 @@ class ClaudeCodeDecoder:
             key = f"{msg.id}:{rec.requestId}" if rec.requestId else msg.id
         t = rec.timestamp
         if t is None:
-            ts = now
+            ts = now if self._file_ts is None else self._file_ts
         elif type(t) is str:
             ts = iso_ts(t, now)
         else:
             ts = (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()
+        if t is not None and (self._file_ts is None or ts > self._file_ts):
+            self._file_ts = ts
         out: list[Event] = [
             LLMCall(
                 ts=ts,
@@ -487,6 +515,7 @@ class ClaudeCodeDecoder:
                 dedupe_key=key,
             )
         ]
+        self._flush_untimed(ts, out)
         if agent not in self._states or not self._states[agent].announced:
             self._state(agent, rec.cwd, ts, source, out)
         blocks = msg.content if isinstance(msg.content, list) else ()
