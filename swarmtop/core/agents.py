@@ -26,6 +26,8 @@ IDLE_AFTER_S = 300.0  # waiting for input this long, or nothing at all: idle
 WORKING_FOR_S = 30.0  # an agent with no turn evidence is working while its events are fresh
 STALL_MIN_S = 120.0  # in flight and silent at least this long ...
 STALL_GAPS = 5.0  # ... and this many times its own median gap between events: stalled
+# with no live process known, silence this long is a session left behind, not a stall
+GONE_AFTER_S = 3600.0
 LOOP_WINDOW_S = 600.0  # repeats of one tool input (or one error) counted over this window
 GAPS = 64  # recent gaps between an agent's events, for its usual gap
 RECENT = 128  # recent tool ends per agent, for the loop signal
@@ -42,7 +44,7 @@ class _Agent:
     __slots__ = ("id", "name", "rank", "parent", "kind", "model", "pid", "cwd", "first_ts",
                  "last_ts", "gaps", "latencies", "context", "context_model", "tools",
                  "tool_errors", "in_flight", "turn", "turn_ts", "recent", "stream",
-                 "prompt_key", "order")
+                 "prompt_key", "version", "_loop", "_gap")
 
     def __init__(self, agent_id: str) -> None:
         self.id = agent_id
@@ -67,11 +69,15 @@ class _Agent:
         self.recent: deque[tuple[float, str]] = deque(maxlen=RECENT)  # (ts, what repeated)
         self.stream: deque[tuple[float, str]] = deque(maxlen=STREAM)
         self.prompt_key = ""
+        self.version = 0  # moves with every event of it: what the caches below are keyed on
+        self._loop: tuple[int, float, int, str] = (-1, 0.0, 0, "")  # version, until, n, what
+        self._gap: tuple[int, float] = (-1, 0.0)  # version, median busy gap
 
     def seen(self, ts: float) -> None:
         """An event at ``ts`` (called before the event changes the agent's state): the gap
         since the last one counts toward its usual gap only if it was busy meanwhile (a call
         or a tool in flight), so time spent waiting on a person never stretches it."""
+        self.version += 1
         if ts > self.last_ts:
             if self.last_ts > -math.inf and (self.turn == "model" or self.in_flight):
                 self.gaps.append(ts - self.last_ts)
@@ -139,7 +145,9 @@ class AgentBook:
             if ev.ts >= a.turn_ts:
                 a.turn, a.turn_ts = "", ev.ts  # the model handed the turn to a tool
             return
-        a.in_flight.pop(ev.call_id, None)
+        if a.in_flight.pop(ev.call_id, None) is not None and not a.in_flight \
+                and ev.ts >= a.turn_ts and a.turn not in ("done", "failed"):
+            a.turn, a.turn_ts = "model", ev.ts  # its results go back to the model
         a.tools += 1
         tool = self.tools.get(ev.tool)
         if tool is None:
@@ -165,6 +173,7 @@ class AgentBook:
     def add_info(self, ev: AgentInfo) -> None:
         a = self._agent(ev.agent or "(none)")
         self.version += 1
+        a.version += 1
         if ev.turn:
             a.seen(ev.ts)
         if ev.name and a.rank <= RANK_STATED:
@@ -220,17 +229,22 @@ class AgentBook:
             if code not in (None, 0):
                 return "failed", f"process exited with code {code}"
             return "done", "process exited"
-        stall_after = max(STALL_MIN_S, STALL_GAPS * _median(a.gaps))
+        stall_after = max(STALL_MIN_S, STALL_GAPS * self._usual_gap(a))
+        gone = silent > GONE_AFTER_S and (proc is None or not proc.alive)
         if a.in_flight:
-            tool, start, summary = max(a.in_flight.values(), key=lambda t: t[1])
+            tool, start, summary = next(reversed(a.in_flight.values()))  # the newest started
             what = f"{tool}: {summary}" if summary else tool
             if tool in ASK_TOOLS:
                 return "waiting", f"asks the user ({_secs(now - start)})"
+            if gone:
+                return "idle", f"quiet for {_secs(silent)} with {tool} unfinished"
             if silent > stall_after:
                 return "stalled", f"{what} ({_secs(now - start)}, no event for {_secs(silent)})"
             return "working", f"{what} ({_secs(now - start)})"
         if a.turn == "model":
             model = a.model or "the model"
+            if gone:
+                return "idle", f"quiet for {_secs(silent)}, no reply from {model}"
             if silent > stall_after:
                 return "stalled", f"waiting on {model} ({_secs(silent)}, no reply)"
             return "working", f"waiting on {model} ({_secs(now - a.turn_ts)})"
@@ -238,22 +252,60 @@ class AgentBook:
             if silent > IDLE_AFTER_S:
                 return "idle", f"idle ({_secs(silent)})"
             return "waiting", f"waiting for input ({_secs(now - a.turn_ts)})"
-        if silent <= max(WORKING_FOR_S, 3 * _median(a.gaps)):
+        if silent <= max(WORKING_FOR_S, 3 * self._usual_gap(a)):
             return "working", ""
         if proc is not None and proc.alive and silent > stall_after:
             return "stalled", f"no event for {_secs(silent)} (process alive)"
         return "idle", f"idle ({_secs(silent)})"
 
-    def loop(self, a: _Agent, now: float) -> tuple[int, str]:
-        """The most repeated tool input or error within the loop window: (times, what)."""
+    @staticmethod
+    def _usual_gap(a: _Agent) -> float:
+        """Its median busy gap, kept until its next event."""
+        if a._gap[0] != a.version:
+            a._gap = (a.version, _median(a.gaps))
+        return a._gap[1]
+
+    @staticmethod
+    def loop(a: _Agent, now: float) -> tuple[int, str]:
+        """The most repeated tool input or error within the loop window: (times, what).
+        Kept until its next event or until the oldest repeat counted leaves the window."""
+        version, until, n, what = a._loop
+        if version == a.version and now < until:
+            return n, what
         counts: dict[str, int] = {}
-        for ts, what in a.recent:
+        first: dict[str, float] = {}
+        for ts, item in a.recent:
             if now - ts <= LOOP_WINDOW_S:
-                counts[what] = counts.get(what, 0) + 1
-        if not counts:
-            return 0, ""
-        what, n = max(counts.items(), key=lambda kv: kv[1])
+                counts[item] = counts.get(item, 0) + 1
+                first.setdefault(item, ts)
+        if counts:
+            what, n = max(counts.items(), key=lambda kv: kv[1])
+            until = min(first.values()) + LOOP_WINDOW_S
+        else:
+            what, n, until = "", 0, math.inf
+        a._loop = (a.version, until, n, what)
         return n, what
+
+    def context_pct(self, a: _Agent) -> tuple[float | None, int | None]:
+        """(share of its context window its latest request used, in %, the window)."""
+        window = self._context_window(a.context_model) if a.context_model else None
+        return (round(100.0 * a.context / window, 1) if window and a.context else None), window
+
+    def tick_readings(self, now: float, burn: Callable[[str], float],
+                      processes: dict[int, ProcessInfo]) -> dict[str, Reading]:
+        """The agent.* readings without building the rows (a backlog ticks thousands of
+        times): the same per-agent figures as ``rows``, through the same functions, and the
+        same ``readings`` over them; $/min only of agents that called within the window."""
+        items = []
+        recent = now - 60.0
+        for a in self.agents.values():
+            proc = processes.get(a.pid) if a.pid is not None else None
+            status, activity = self.status(a, now, proc)
+            n, what = self.loop(a, now)
+            ctx, _ = self.context_pct(a)
+            items.append(_Figures(a.name or a.id, status, activity, n if n >= 2 else 0, what,
+                                  ctx, burn(a.id) if a.last_ts >= recent else 0.0))
+        return _readings(items)
 
     def rows(self, now: float, by_agent: dict[str, TokenCounts],
              rates: Callable[[str], tuple[float, float]],
@@ -268,7 +320,7 @@ class AgentBook:
             proc = processes.get(a.pid) if a.pid is not None else None
             status, activity = self.status(a, now, proc)
             loops, what = self.loop(a, now)
-            window = self._context_window(a.context_model) if a.context_model else None
+            ctx, window = self.context_pct(a)
             p50, p99 = a.latencies.quantiles((0.5, 0.99))
             rows[a.id] = AgentRow(
                 id=a.id, name=a.name or a.id, parent=a.parent or None, kind=a.kind,
@@ -276,9 +328,7 @@ class AgentBook:
                 errors=t.errors, input=t.input, output=t.output, cache_read=t.cache_read,
                 cache_write=t.cache_write, cost_usd=t.cost_usd,
                 burn_usd_per_min=round(burn, 6), tokens_per_min=round(tpm, 3),
-                context_used_pct=(round(100.0 * a.context / window, 1)
-                                  if window and a.context else None),
-                context_window=window,
+                context_used_pct=ctx, context_window=window,
                 last_seen=iso(a.last_ts) if a.last_ts > -math.inf else None,
                 idle_s=round(max(0.0, now - a.last_ts), 1) if a.last_ts > -math.inf else None,
                 pid=a.pid, pid_match="stated" if a.pid is not None else "",
@@ -286,8 +336,7 @@ class AgentBook:
                 cpu_percent=proc.cpu_percent if proc is not None else None,
                 tool_calls=a.tools, tool_errors=a.tool_errors,
                 p50_ms=_round(p50), p99_ms=_round(p99),
-                loop=f"{what} x{loops} in {int(LOOP_WINDOW_S // 60)} min" if loops >= 2 else "",
-                loop_count=loops,
+                loop=what if loops >= 2 else "", loop_count=loops if loops >= 2 else 0,
             )
         # siblings by when each was first seen on the log's timeline (not by arrival, which
         # depends on how a backlog was batched), then by id
@@ -315,30 +364,48 @@ class AgentBook:
         return out
 
 
+class _Figures(msgspec.Struct, array_like=True):
+    """What the agent.* readings read of one agent (a row, or the book on a backlog tick)."""
+
+    name: str
+    status: str
+    activity: str
+    loop_count: int
+    loop: str
+    context_pct: float | None
+    burn: float
+
+
 def readings(rows: list[AgentRow]) -> dict[str, Reading]:
-    """The agent.* alert metrics (core/signals.py METRICS), worst agent as the subject."""
+    """The agent.* alert metrics (core/signals.py METRICS) of a snapshot's rows."""
+    return _readings([_Figures(r.name, r.status, r.activity, r.loop_count, r.loop,
+                               r.context_used_pct, r.burn_usd_per_min) for r in rows])
+
+
+def _readings(items: list[_Figures]) -> dict[str, Reading]:
+    """Worst agent as the subject of each."""
     out: dict[str, Reading] = {}
-    if not rows:
+    if not items:
         return out
-    looping = [r for r in rows if r.loop_count]
+    looping = [r for r in items if r.loop_count]
     if looping:
         r = max(looping, key=lambda r: r.loop_count)
-        out["agent.loop_repeats"] = Reading(float(r.loop_count), f"{r.name}: {r.loop}")
-    stalled = [r for r in rows if r.status == "stalled"]
+        what = f"{r.loop} x{r.loop_count} in {int(LOOP_WINDOW_S // 60)} min"
+        out["agent.loop_repeats"] = Reading(float(r.loop_count), f"{r.name}: {what}")
+    stalled = [r for r in items if r.status == "stalled"]
     out["agent.stalled"] = Reading(1.0 if stalled else 0.0,
                                    f"{stalled[0].name} ({stalled[0].activity})" if stalled else "")
-    ctx = [r for r in rows if r.context_used_pct is not None
-           and r.status not in ("done", "failed")]
+    ctx = [r for r in items if r.context_pct is not None and r.status not in ("done", "failed")]
     if ctx:
-        r = max(ctx, key=lambda r: r.context_used_pct or 0.0)
-        out["agent.context_used"] = Reading((r.context_used_pct or 0.0) / 100.0, r.name)
-    spending = sorted(r.burn_usd_per_min for r in rows if r.burn_usd_per_min > 0)
+        r = max(ctx, key=lambda r: r.context_pct or 0.0)
+        out["agent.context_used"] = Reading((r.context_pct or 0.0) / 100.0, r.name)
+    spending = sorted(r.burn for r in items if r.burn > 0)
     if len(spending) >= 3:
         median = spending[len(spending) // 2] if len(spending) % 2 else (
             spending[len(spending) // 2 - 1] + spending[len(spending) // 2]) / 2
-        top = max(rows, key=lambda r: r.burn_usd_per_min)
+        top = max(items, key=lambda r: r.burn)
         if median > 0:
-            out["agent.spend_vs_median"] = Reading(top.burn_usd_per_min / median, top.name)
+            out["agent.spend_vs_median"] = Reading(top.burn / median, top.name)
     return out
 
 

@@ -530,9 +530,9 @@ class Aggregator:
         """agent.* readings on a backlog tick (only when a rule reads them)."""
         if not self.analyzer.only.agents or not self.agents.agents:
             return None
-        by_agent = {k: v.freeze() for k, v in self.tokens.by_agent.items()}
         memory = self.processes.section(now) if len(self.processes) else self._idle_memory
-        return agent_signals.readings(self._agent_rows(now, by_agent, memory))
+        return self.agents.tick_readings(now, lambda a: self.tokens.agent_rates(a, now)[1],
+                                         {p.pid: p for p in memory.processes})
 
     def _inputs(self, now: float, tokens: Tokens, memory: Memory,
                 patterns: dict[str, PatternStats], metrics: dict[str, Any],

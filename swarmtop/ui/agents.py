@@ -95,7 +95,7 @@ class AgentsPanel(Panel):
                          pal.warn if ctx is not None and ctx >= 75 else dim)
             activity = safe_text(a.activity)
             if a.loop_count >= 5:
-                activity = f"LOOP {safe_text(a.loop)}"
+                activity = f"LOOP {safe_text(a.loop)} x{a.loop_count}"
             cells = (
                 plain(STATUS_MARK.get(a.status, a.status), status_style),
                 plain(name, dim), plain(short_model(a.model), dim),
@@ -141,6 +141,6 @@ class AgentsPanel(Panel):
                 detail.append(f"  context {sig3(a.context_window)}", style=pal.muted)
             if a.loop:
                 detail.append("  repeats ")
-                detail.append_text(plain(clip(safe_text(a.loop), 80),
+                detail.append_text(plain(clip(f"{safe_text(a.loop)} x{a.loop_count} in 10 min", 80),
                                          pal.bad if a.loop_count >= 5 else pal.warn))
         self.put(self.query_one("#agents-detail", TextLines), detail)

@@ -429,6 +429,8 @@ class SwarmtopApp(App[int]):
 
     # focus follows the panel ------------------------------------------------------------
     def on_descendant_focus(self, event: object) -> None:
+        if not self.screen_stack:
+            return  # a focus event delivered while the app tears its screens down
         focused = self.focused
         for i, panel in enumerate(self.panels):
             if focused is panel or (focused is not None and panel in focused.ancestors):

@@ -46,6 +46,7 @@ USER = b'"type":"user"'
 USER_HEAD = 512
 USER_MIN = 2048  # bytes: a line shorter than this is searched for the needle at once
 SYNTHETIC = "<synthetic>"
+TOOL_USE = b'"type":"tool_use"'  # a tool_use block, as Claude Code writes it (compact JSON)
 
 
 _Count = Annotated[int, msgspec.Meta(ge=0)]  # a negative token count is a bad line
@@ -325,7 +326,7 @@ class ClaudeCodeDecoder:
                     c = find(b",", at + 15, n)
                     key = (chunk[r + 13 : q if q >= 0 else end - 1],
                            chunk[at + 15 : c if c >= 0 else n])
-                if (key is None or key != last or find(b'"tool_use"', pos, end) >= 0
+                if (key is None or key != last or find(TOOL_USE, pos, end) >= 0
                         or find(b'"end_turn"', pos, end) >= 0):
                     last = key
                     out.extend(decode(chunk[pos:end], source, base + pos, now))
@@ -423,16 +424,12 @@ class ClaudeCodeDecoder:
             return out
         if not content:
             return out
-        results = False
-        for block in content:
+        for block in content:  # (the last tool result hands the turn back: core/agents.py)
             if block.type == "tool_result" and block.tool_use_id:
-                results = True
                 self._tool_end(block, rec, agent, ts, source, out)
             elif block.type == "text" and block.text:
                 self._prompt(st, agent, block.text, rec, ts, source, out)
                 return out
-        if results:
-            out.append(AgentInfo(ts=ts, source=source, agent=agent, turn="model"))
         return out
 
     def _prompt(self, st: _AgentState, agent: str, text: str, rec: _Other, ts: float,
@@ -450,6 +447,8 @@ class ClaudeCodeDecoder:
         pending = self._pending.pop(block.tool_use_id or "", None)
         tool, start, summary, spawn_name = (pending[0], pending[1], pending[2], pending[4]) \
             if pending is not None else ("(unknown tool)", None, "", "")
+        if pending is not None:
+            agent = pending[3]  # the agent whose tool_use it answers
         failed = bool(block.is_error)
         out.append(ToolCall(
             ts=ts, source=source, tool=tool, agent=agent, call_id=block.tool_use_id or "",
