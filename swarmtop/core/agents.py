@@ -44,7 +44,7 @@ class _Agent:
     __slots__ = ("id", "name", "rank", "parent", "kind", "model", "pid", "cwd", "first_ts",
                  "last_ts", "gaps", "latencies", "context", "context_model", "tools",
                  "tool_errors", "in_flight", "turn", "turn_ts", "recent", "stream",
-                 "prompt_key", "version", "_loop", "_gap")
+                 "prompt_key", "version", "_loop", "_gap", "call_ts")
 
     def __init__(self, agent_id: str) -> None:
         self.id = agent_id
@@ -60,6 +60,7 @@ class _Agent:
         self.gaps: deque[float] = deque(maxlen=GAPS)
         self.latencies = AllTime()
         self.context = 0  # input + cache of its latest request
+        self.call_ts = -math.inf  # the time of that request
         self.context_model = ""
         self.tools = 0
         self.tool_errors = 0
@@ -123,7 +124,10 @@ class AgentBook:
             a = agents.get(c.agent or "(none)") or self._agent(c.agent or "(none)")
             ts = c.ts
             a.seen(ts)
-            if ts >= a.turn_ts:
+            # the latest call by its own time (calls of a batch are recorded after its other
+            # events: core/aggregator.py _flush)
+            if ts >= a.call_ts:
+                a.call_ts = ts
                 a.model = c.model
                 a.context = (c.input_tokens or 0) + c.cache_read_tokens + c.cache_write_tokens
                 a.context_model = c.model
@@ -219,6 +223,8 @@ class AgentBook:
     # ---- figures --------------------------------------------------------------------------
     def status(self, a: _Agent, now: float, proc: ProcessInfo | None) -> tuple[str, str]:
         """(status, activity) of ``a`` at ``now`` from the evidence (docs/agents.md)."""
+        if a.last_ts == -math.inf and not a.turn:
+            return "idle", ""  # named, nothing done yet
         silent = now - a.last_ts if a.last_ts > -math.inf else math.inf
         if a.turn == "failed":
             return "failed", "failed"

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from swarmtop import probe
 from swarmtop.demo import workers
-from swarmtop.demo.catalog import PATTERN_AGENTS, PATTERNS
+from swarmtop.demo.catalog import AGENTS, PATTERN_AGENTS, PATTERNS
 from swarmtop.demo.plan import Call, TaskPlan, plan_task
 
 DEFAULT_RATE = 20.0  # events per second, all processes together
@@ -35,6 +35,12 @@ THREAD_AGENTS = frozenset({"tester"})  # these run their (blocking) tasks in the
 SAWTOOTH_CHUNK = 256 * 1024  # main process: grows by this every 0.5 s ...
 SAWTOOTH_MAX = 12 * 1024 * 1024  # ... and drops its cache at this size
 LOGGER = "swarmtop.demo"
+# two sub-agents that go wrong, so a newcomer sees both agent signals (docs/demo.md): one
+# runs the same failing test again and again (agent_loop within ~30 s), one waits forever on
+# a fetch (working, then stalled once 120 s pass without an event)
+LOOPER, STALLER = "fixer", "scraper"
+LOOP_CMD = "pytest tests/test_flaky.py -x"
+LOOP_EVERY_S = 5.0
 DRAIN_S = 1.0  # on stop, tasks in flight get this long to finish before they are cancelled
 
 log = logging.getLogger(LOGGER)
@@ -127,8 +133,13 @@ class Swarm:
             except (NotImplementedError, RuntimeError):  # not the main thread / no signals
                 pass
         log.info("swarm started: %d lanes, seed %d, pid %d", self.lanes, self.seed, os.getpid())
+        probe.agent("planner", name="planner")  # the tree: every other agent is its sub-agent
+        for name in (*AGENTS, "indexer", LOOPER, STALLER):  # (the indexer: a worker process)
+            if name != "planner":
+                probe.agent(name, name=name, parent="planner")
         jobs = [asyncio.create_task(self.lane(PATTERNS[i % len(PATTERNS)], i))
                 for i in range(self.lanes)]
+        jobs += [asyncio.create_task(self.looper()), asyncio.create_task(self.staller())]
         jobs.append(asyncio.create_task(self.ambient()))
         timeout = None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
         try:
@@ -209,6 +220,27 @@ class Swarm:
     def _sleep(self, seconds: float) -> None:
         if self.thread_stop.wait(seconds):
             raise Shutdown
+
+    async def looper(self) -> None:
+        """A sub-agent stuck on a failing test: the same command, the same error."""
+        rng = random.Random(self.seed * 13 + 1)
+        while not self.stopping.is_set():
+            probe.llm_call("claude-haiku-4-5", rng.randint(1500, 2500), rng.randint(40, 90),
+                           cache_read_tokens=rng.randint(8000, 12000),
+                           latency_ms=round(rng.uniform(400, 900), 1), agent=LOOPER)
+            try:
+                async with probe.tool("bash", LOOP_CMD, agent=LOOPER):
+                    await asyncio.sleep(rng.uniform(0.8, 1.5))
+                    raise RuntimeError("FAILED tests/test_flaky.py::test_race - AssertionError")
+            except RuntimeError:
+                pass
+            await asyncio.sleep(LOOP_EVERY_S)
+
+    async def staller(self) -> None:
+        """A sub-agent that makes one call, starts a fetch and never hears back."""
+        probe.llm_call("gpt-4o-mini", 1200, 80, latency_ms=650.0, agent=STALLER)
+        async with probe.tool("web_fetch", "https://example.invalid/slow", agent=STALLER):
+            await self.stopping.wait()
 
     # ---- background: gauges and the memory sawtooth ---------------------------------------
     async def ambient(self) -> None:

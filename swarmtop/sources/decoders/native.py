@@ -16,7 +16,16 @@ from typing import Annotated, Union
 import msgspec
 import numpy as np
 
-from swarmtop.events import Event, GcEvent, LLMCall, LogLine, MetricEvent, TaskEvent
+from swarmtop.events import (
+    AgentInfo,
+    Event,
+    GcEvent,
+    LLMCall,
+    LogLine,
+    MetricEvent,
+    TaskEvent,
+    ToolCall,
+)
 from swarmtop.sources.decoders.common import bad_line, valid_utf8
 from swarmtop.sources.decoders.text import detect_level
 from swarmtop.sources.timeparse import parse_ts
@@ -60,10 +69,20 @@ class NativeRecord(msgspec.Struct, gc=False):
     uncollectable: int | None = None
     max_ms: _Num = None
     pid: int | None = None
+    # the agent tree (any record): its parent, its session, its process (pid above)
+    parent_agent: str | None = None
+    session: str | None = None
+    # tool (and agent: name)
+    tool: str | None = None
+    input: str | None = None
+    error: str | None = None
+    call_id: str | None = None
 
 
 _decoder = msgspec.json.Decoder(NativeRecord)
-_TYPES = ("llm_call", "task", "metric", "log", "gc")
+_TYPES = ("llm_call", "task", "metric", "log", "gc", "tool", "agent")
+AGENT_STATES = {"done": "done", "failed": "failed", "error": "failed", "working": "model",
+                "waiting": "user"}
 
 # ---- the block path's record types ----------------------------------------------------------
 # One Struct per record type, tagged on "type", with every field of NativeRecord (so a wrong
@@ -94,8 +113,11 @@ _TaskRec = _record_type("task", pattern=(str, _REQUIRED), duration_ms=(_NonNegNu
 _MetricRec = _record_type("metric", name=(str, _REQUIRED), value=(float, _REQUIRED))
 _LogRec = _record_type("log")
 _GcRec = _record_type("gc")
+_ToolRec = _record_type("tool", tool=(str, _REQUIRED),
+                        duration_ms=(_NonNegNum | None, None))
+_AgentRec = _record_type("agent", agent=(str, _REQUIRED))
 _block_decoder = msgspec.json.Decoder(
-    Union[_LLMRec, _TaskRec, _MetricRec, _LogRec, _GcRec]  # noqa: UP007 - a runtime Union
+    Union[_LLMRec, _TaskRec, _MetricRec, _LogRec, _GcRec, _ToolRec, _AgentRec]  # noqa: UP007
 )
 RUN_LINES = 256  # after a block fails whole, it is retried in runs of this many lines
 
@@ -115,6 +137,28 @@ class NativeDecoder:
 
     def __init__(self) -> None:
         self._levels: dict[str, str] = {}  # level as written -> normalised (bounded)
+        # agent -> (parent, session, pid) last said: an AgentInfo only when that changes
+        self._tree: dict[str, tuple[str | None, str | None, int | None]] = {}
+
+    def _placed(self, rec: NativeRecord, ts: float, source: str) -> list[Event]:
+        """AgentInfo for a record that places its agent (parent_agent, session, pid), the
+        first time or when that changed; a session is the parent of an agent without one."""
+        agent = rec.agent
+        pid = rec.pid  # (a gc record's pid is its process's, not an agent's: never passed)
+        where = (rec.parent_agent, rec.session, pid)
+        if not agent or self._tree.get(agent) == where:
+            return []
+        if len(self._tree) < 10_000:
+            self._tree[agent] = where
+        out: list[Event] = []
+        parent = rec.parent_agent or rec.session or ""
+        if rec.session and not rec.parent_agent and rec.session not in self._tree:
+            self._tree[rec.session] = (None, None, None)
+            out.append(AgentInfo(ts=ts, source=source, agent=rec.session, name=rec.session,
+                                 agent_kind="native"))
+        out.append(AgentInfo(ts=ts, source=source, agent=agent, parent=parent,
+                             agent_kind="native", pid=pid))
+        return out
 
     def decode_block(self, block: bytes, source: str, offset: int,
                      now: float) -> tuple[list[Event], int]:
@@ -188,6 +232,9 @@ class NativeDecoder:
         if ts is None:
             return bad_line(source, offset, now, f"unreadable \"ts\": {rec.ts!r}", line)
         agent = rec.agent or ""
+        placed = self._placed(rec, ts, source) if kind == "agent" or (
+            rec.parent_agent is not None or rec.session is not None
+            or (rec.pid is not None and kind != "gc")) else []
         try:
             if kind == "llm_call":
                 if rec.model is None:
@@ -204,6 +251,7 @@ class NativeDecoder:
                         source, offset, now, "llm_call without token counts or text", line
                     )
                 return [
+                    *placed,
                     LLMCall(
                         ts=ts,
                         source=source,
@@ -230,6 +278,7 @@ class NativeDecoder:
                 if rec.duration_ms is not None and rec.duration_ms < 0:
                     return bad_line(source, offset, now, "duration_ms is negative", line)
                 return [
+                    *placed,
                     TaskEvent(
                         ts=ts,
                         source=source,
@@ -247,6 +296,7 @@ class NativeDecoder:
                 if rec.name is None or rec.value is None:
                     return bad_line(source, offset, now, 'metric without "name" or "value"', line)
                 return [
+                    *placed,
                     MetricEvent(
                         ts=ts,
                         source=source,
@@ -259,10 +309,20 @@ class NativeDecoder:
                 ]
             if kind == "gc":
                 return [_gc_event(rec, ts, source)]
+            if kind == "tool":
+                if not rec.tool:
+                    return bad_line(source, offset, now, 'tool without "tool"', line)
+                if rec.duration_ms is not None and rec.duration_ms < 0:
+                    return bad_line(source, offset, now, "duration_ms is negative", line)
+                return [*placed, _tool_event(rec, ts, source)]
+            if kind == "agent":
+                if not rec.agent:
+                    return bad_line(source, offset, now, 'agent record without "agent"', line)
+                return [*placed, _agent_event(rec, ts, source)]
             # log
             text = rec.message if rec.message is not None else ""
             level = _norm_level(rec.level) if rec.level else detect_level(text)
-            return [LogLine(ts=ts, source=source, level=level, text=text, agent=agent)]
+            return [*placed, LogLine(ts=ts, source=source, level=level, text=text, agent=agent)]
         except ValueError as exc:
             return bad_line(source, offset, now, str(exc), line)
 
@@ -280,6 +340,9 @@ class NativeDecoder:
                 if ts is None:
                     raise _Fallback
             kind = type(rec)
+            if (rec.parent_agent is not None or rec.session is not None or (
+                    rec.pid is not None and kind is not _GcRec)) and kind is not _AgentRec:
+                out += self._placed(rec, ts, source)
             if kind is _LLMRec:
                 i, o = rec.input_tokens, rec.output_tokens
                 has_usage = i is not None or o is not None
@@ -323,6 +386,11 @@ class NativeDecoder:
             elif kind is _MetricRec:
                 append(MetricEvent(ts, source, rec.name, rec.value, rec.unit or "",  # positional
                                    rec.agent or "", rec.metric_kind or "gauge"))
+            elif kind is _ToolRec:
+                append(_tool_event(rec, ts, source))
+            elif kind is _AgentRec:
+                out += self._placed(rec, ts, source)
+                append(_agent_event(rec, ts, source))
             else:
                 try:
                     append(_gc_event(rec, ts, source))
@@ -353,6 +421,22 @@ def _one_object_per_line(block: bytes) -> int:
         if not (ends == 125).all():
             return 0
     return int(nl.size)
+
+
+def _tool_event(rec: NativeRecord, ts: float, source: str) -> ToolCall:
+    phase = "start" if rec.phase == "start" else "end"
+    return ToolCall(ts=ts, source=source, tool=rec.tool or "", agent=rec.agent or "",
+                    call_id=rec.call_id or "", phase=phase,
+                    duration_ms=float(rec.duration_ms) if rec.duration_ms is not None else None,
+                    ok=rec.ok if rec.ok is not None else rec.status in (None, "ok"),
+                    summary=rec.input or "", error=rec.error or "")
+
+
+def _agent_event(rec: NativeRecord, ts: float, source: str) -> AgentInfo:
+    """An ``agent`` record: its name, and a state it states (done, failed, working...)."""
+    return AgentInfo(ts=ts, source=source, agent=rec.agent or "", name=rec.name or "",
+                     agent_kind="native", turn=AGENT_STATES.get(rec.status or "", ""),
+                     model=rec.model or "")
 
 
 def _gc_event(rec: NativeRecord, ts: float, source: str) -> GcEvent:
