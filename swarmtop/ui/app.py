@@ -24,10 +24,12 @@ from swarmtop import errorlog
 from swarmtop.export.fmt import fmt_usd
 from swarmtop.feed import Feed
 from swarmtop.gctune import settle_gc
+from swarmtop.sanitize import safe_text
 from swarmtop.snapshot import Snapshot
 from swarmtop.ui.agents import AgentsPanel, counts
 from swarmtop.ui.alerts import AlertsPanel, pick_alert
 from swarmtop.ui.compositor import SparseScreen
+from swarmtop.ui.confirm import Confirm
 from swarmtop.ui.health import HealthPanel
 from swarmtop.ui.help import HelpScreen
 from swarmtop.ui.lines import TextLines
@@ -37,7 +39,8 @@ from swarmtop.ui.metrics import MetricsPanel
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.patterns import PatternsPanel
 from swarmtop.ui.sources import SourcesPanel
-from swarmtop.ui.text import Palette, bar, fmt_mem, fmt_rate_usd, fmt_uptime
+from swarmtop.ui.table import SyncTable
+from swarmtop.ui.text import Palette, bar, clip, fmt_mem, fmt_rate_usd, fmt_uptime, plain
 from swarmtop.ui.themes import ThemeSet, UnknownTheme, load_themes, resolve_theme
 from swarmtop.ui.tokens import TokensPanel
 
@@ -99,6 +102,7 @@ class SwarmtopApp(App[int]):
         Binding("escape", "back", "Back", show=False),
         Binding("s", "sort", "Sort"),
         Binding("a", "acknowledge", "Ack"),
+        Binding("k", "kill", "Kill", show=False),
         Binding("t", "next_theme", "Theme"),
     ]
 
@@ -538,6 +542,53 @@ class SwarmtopApp(App[int]):
             target.set_filter("")
         bar_.remove_class("-open")
         target.focus_main()
+
+    def action_kill(self) -> None:
+        """htop's F9 for agents: SIGTERM to the selected agent's process, after y/N; only a
+        live process that swarmtop watches (its pid is in the Memory panel)."""
+        snap = self.shown or self.last
+        if snap is None:
+            return
+        if self.panels[self.current] is not self.agents_panel:
+            self.notify("k ends an agent's process: select it in the Agents panel (0)",
+                        severity="warning", timeout=4)
+            return
+        key = self.agents_panel.query_one(SyncTable).selected_key
+        agent = next((a for a in snap.agents if a.id == key), None)
+        proc = None if agent is None or agent.pid is None else next(
+            (p for p in snap.memory.processes if p.pid == agent.pid and p.alive), None)
+        if agent is None or proc is None:
+            self.notify("this agent's process is not one swarmtop watches: nothing to end",
+                        severity="warning", timeout=4)
+            return
+        question = Text("Send SIGTERM to ")
+        question.append_text(plain(f"pid {proc.pid} ({safe_text(proc.name)})", "bold"))
+        question.append(", the process of agent ")
+        question.append_text(plain(clip(safe_text(agent.name), 40), "bold"))
+        question.append("?")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._terminate(proc.pid, proc.create_time)
+
+        self.push_screen(Confirm(question), answered)
+
+    def _terminate(self, pid: int, create_time: float) -> None:
+        import psutil
+
+        try:
+            p = psutil.Process(pid)
+            if create_time and abs(p.create_time() - create_time) > 1.0:
+                self.notify(f"pid {pid} is now another process: not signalled",
+                            severity="warning")
+                return
+            p.terminate()
+        except psutil.NoSuchProcess:
+            self.notify(f"pid {pid} has already exited")
+        except psutil.AccessDenied:
+            self.notify(f"not allowed to signal pid {pid}", severity="error")
+        else:
+            self.notify(f"SIGTERM sent to pid {pid}")
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -11,7 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 PANELS_HELP = (
-    "Panels: 1 Health · 2 Memory · 3 Tokens · 4 Patterns · 5 Alerts · 6 Log · 7 Sources · "
+    "Panels: 0 Agents (once an agent is seen; k ends the selected agent's process after y/N) · "
+    "1 Health · 2 Memory · 3 Tokens · 4 Patterns · 5 Alerts · 6 Log · 7 Sources · "
     "8 Metrics (in the grid from 160 columns; else tab or 8 shows it alone). "
     "~ marks token counts estimated with tiktoken; ? a model without a price; "
     "! a pattern over its p99 target; LEAK a process whose memory keeps growing; "
