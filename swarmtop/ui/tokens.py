@@ -29,7 +29,8 @@ MAX_CACHED_ROWS = 2_000
 
 
 def count_rows(counts: dict[str, TokenCounts], table: str = "", base: Figures | None = None,
-               pal: Palette | None = None, cache: RowCache | None = None) -> list[Row]:
+               pal: Palette | None = None, cache: RowCache | None = None,
+               names: dict[str, str] | None = None) -> list[Row]:
     """Rows of a per-model/per-agent table; with a baseline, calls and cost carry their delta
     (figures tokens.<table>.<name>.calls / .cost_usd). With ``cache``, a name whose counts,
     deltas and palette are as last time gets last time's Row (most agents make no call in a
@@ -40,7 +41,8 @@ def count_rows(counts: dict[str, TokenCounts], table: str = "", base: Figures | 
     for name, c in counts.items():
         key = f"tokens.{table}.{name}."
         d_calls, d_cost = base.get(key + "calls"), base.get(key + "cost_usd")
-        made_of = (c, d_calls, d_cost, pal)
+        label = names.get(name, name) if names else name  # an agent's name, not its UUID
+        made_of = (c, d_calls, d_cost, pal, label)
         if cache is not None:
             hit = cache.get(name)
             if hit is not None and hit[0] == made_of:
@@ -48,7 +50,7 @@ def count_rows(counts: dict[str, TokenCounts], table: str = "", base: Figures | 
                 continue
         est = "~" if c.estimated else ""
         cost = fmt_usd(c.cost_usd) + ("?" if c.unpriced_calls else "")
-        cells = (plain(name), with_delta(plain(fmt_num(c.calls)), d_calls, pal),
+        cells = (plain(label), with_delta(plain(fmt_num(c.calls)), d_calls, pal),
                  plain(est + fmt_num(c.input)),
                  plain(est + fmt_num(c.output)), plain(fmt_num(c.cache_read)),
                  plain(fmt_num(c.cache_write)),
@@ -56,7 +58,7 @@ def count_rows(counts: dict[str, TokenCounts], table: str = "", base: Figures | 
         row = Row(key=name, cells=cells,
                   sort=(name, c.calls, c.input, c.output, c.cache_read, c.cache_write,
                         c.cost_usd),
-                  filter_text=name)
+                  filter_text=f"{label} {name}")
         rows.append(row)
         if cache is not None:
             if len(cache) >= MAX_CACHED_ROWS:
@@ -194,5 +196,6 @@ class TokensPanel(Panel):
         self.put(self.query_one("#tok-notes", TextLines), s.join(lines))
         for table, counts, wid in (("by_model", t.by_model, "#tok-models"),
                                    ("by_agent", t.by_agent, "#tok-agents")):
-            rows = count_rows(counts, table, base, pal, self._rows[table])
+            names = {a.id: a.name for a in snap.agents} if table == "by_agent" else None
+            rows = count_rows(counts, table, base, pal, self._rows[table], names)
             self.query_one(wid, SyncTable).set_rows(rows)
