@@ -87,6 +87,17 @@ class LineSplitter:
         self._skipping = True
         self._skip_start = self._buf_start
 
+    def flush(self) -> tuple[int, bytes, bool] | None:
+        """The held last line, as ``feed`` yields lines, for a file whose end is its end (a
+        report); None when there is none. The splitter is then at the end."""
+        if not self.pending:
+            return None
+        start, line, cut = self.committed, bytes(self._buf), self._skipping
+        self._buf.clear()
+        self._skipping = False
+        self._buf_start = self.pos
+        return start, line, cut
+
     def reset(self, start: int = 0) -> None:
         self._buf.clear()
         self._buf_start = start

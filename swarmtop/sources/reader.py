@@ -162,8 +162,17 @@ def read_file(
                 on_progress(len(chunk))
             chunk = f.read(chunk_size)
         why = ""
-        if splitter.pending:
-            why = f"last line incomplete ({splitter.pending} bytes, no newline yet): not counted"
+        last = splitter.flush()  # at report time a file's end is its end
+        if last is not None:
+            offset, line, cut = last
+            lines += 1
+            why = LAST_LINE_WHY
+            if cut:
+                batch.append(_cut(source, offset, now, max_line, line))
+            elif b"\x00" in line:
+                batch.extend(decode_around_nuls(decoder.decode, line, source, offset, now))
+            else:
+                batch.extend(decoder.decode(line, source, offset, now))
         batch.append(
             FileStatus(
                 ts=clock(), source=source, format=chosen, lines=lines,
@@ -258,12 +267,28 @@ def read_sparse(
             skipping = True
         chunk = f.read(chunk_size)
     why = ""
-    pending = pos - carry_start
-    if pending:
-        why = f"last line incomplete ({pending} bytes, no newline yet): not counted"
+    if pos > carry_start:  # at report time a file's end is its end: its last line is read
+        lines += 1
+        why = LAST_LINE_WHY
+        if skipping or len(carry) > max_line:
+            batch.append(_cut(source, carry_start, now, max_line, carry))
+        elif b"\x00" in carry:
+            batch.extend(decode_around_nuls(decoder.decode, carry, source, carry_start, now))
+        elif needle is None or needle in carry:
+            batch.extend(decoder.decode(carry, source, carry_start, now))
+        carry_start = pos
     batch.append(FileStatus(ts=clock(), source=source, format=chosen, lines=lines,
                             offset=carry_start, state="done", why=why, size=size))
     yield batch
+
+
+LAST_LINE_WHY = "last line had no newline: read as it is (a report reads files to their end)"
+
+
+def _cut(source: str, offset: int, now: float, max_line: int, line: bytes) -> ParseError:
+    return ParseError(ts=now, source=source, offset=offset,
+                      reason=f"line longer than {max_line} bytes: cut",
+                      excerpt=line[:200].decode("utf-8", "replace"))
 
 
 def _lines_with_nuls(decode, needle: bytes | None, chunk: bytes, lo: int,  # noqa: ANN001

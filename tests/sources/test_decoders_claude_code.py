@@ -90,12 +90,14 @@ def test_totals_dedupe_growth_synthetic_subagents(tmp_path):
     assert set(t.by_agent) == {SESSION, f"{SESSION}/sidechain", f"{SESSION}/a1"}
     assert t.by_agent[f"{SESSION}/a1"].calls == 1
     assert "<synthetic>" not in t.by_model
-    assert snap.sources.bad_lines == 0  # the cut last line is held, not an error
+    # a report reads a file to its end: the last line, cut mid-write, is read as it is (a bad
+    # line); live, it would wait for its newline (tests/sources/test_tailer_lines.py)
+    assert snap.sources.bad_lines == 1
     files = {Path(f.path).name: f for f in snap.sources.files}
     main = files[f"{SESSION}.jsonl"]
     assert main.format == "claude-code"
-    assert main.lines == 8
-    assert "incomplete" in main.why
+    assert main.lines == 9
+    assert "no newline" in main.why
 
 
 def test_priced_per_call_with_cache_rates(tmp_path):

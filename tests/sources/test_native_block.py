@@ -134,6 +134,22 @@ def test_reader_block_path_matches_the_line_by_line_path(tmp_path, monkeypatch):
     cut = [e for e in block if isinstance(e, ParseError) and "cut" in e.reason]
     assert len(cut) == 4
     status = block[-1]
-    assert isinstance(status, FileStatus) and status.lines == len(lines)
-    assert "incomplete" in status.why
+    # (a report reads a file to its end: the last line, without its newline, is read as it
+    # is — here a cut record, so a bad line)
+    assert isinstance(status, FileStatus) and status.lines == len(lines) + 1
+    assert "no newline" in status.why
+    assert block[-2].offset == p.stat().st_size - len(b'{"type": "log", "message": "partial')
     assert sum(isinstance(e, LogLine) for e in block) > 10
+
+
+def test_a_report_reads_the_last_line_without_its_newline(tmp_path, monkeypatch):
+    """A capture saved with `$(cmd)` loses its final newline: at report time a file's end is
+    its end, so the last record counts, on the block path and the line path alike."""
+    p = tmp_path / "cap.jsonl"
+    last = b'{"type": "llm_call", "model": "m", "input_tokens": 7, "output_tokens": 3}'
+    p.write_bytes(b'{"type": "log", "message": "first"}\n' + last)
+    for chunk, max_line in ((256, 600), (4096, 600)):
+        events = _read(p, monkeypatch, chunk=chunk, max_line=max_line)
+        calls = [e for e in events if type(e).__name__ == "LLMCall"]
+        assert [c.input_tokens for c in calls] == [7]
+        assert events[-1].lines == 2 and events[-1].offset == p.stat().st_size

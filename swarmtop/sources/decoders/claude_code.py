@@ -382,10 +382,10 @@ class ClaudeCodeDecoder:
     def _other(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
         """A record that is not an assistant message: a prompt or tool results (user), a
         title, a summary, or the end of a turn."""
-        try:
-            rec = _other_decoder.decode(valid_utf8(line))
-        except msgspec.DecodeError:
-            return []  # not a record we read (and never a call): no bad line for it
+        rec, bad = decode_or_bad(_other_decoder, line, source, offset, now,
+                                 "unexpected record shape")
+        if rec is None:
+            return bad
         kind = rec.type
         if kind == "user":
             return self._user(rec, source, now)
