@@ -17,11 +17,44 @@ from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
 from swarmtop.ui.text import Flow, clip, plain
 
+# the figures first, so a narrow panel still shows them; the path after them, relative to
+# what the files share and elided in its middle (a sub-agent's file stays told apart from its
+# session's: the file name is kept)
 COLUMNS = [
-    Column("File", "path", numeric=False), Column("Format", "format", numeric=False),
     Column("Lines", "lines"), Column("Events", "events"), Column("Bad", "bad"),
-    Column("State", "state", numeric=False), Column("Why", "why", numeric=False),
+    Column("State", "state", numeric=False), Column("File", "path", numeric=False),
+    Column("Format", "format", numeric=False), Column("Why", "why", numeric=False),
 ]
+PATH_WIDTH = 48
+
+
+def shown_paths(paths: list[str], width: int = PATH_WIDTH) -> dict[str, str]:
+    """Each path relative to the directory all of them share, elided in the middle to
+    ``width`` characters, the file name kept whole as far as it fits."""
+    files = [p for p in paths if os.path.isabs(p)]
+    base = ""
+    if len(files) > 1:
+        try:
+            base = os.path.commonpath(files)
+        except ValueError:
+            base = ""
+    elif files:
+        base = os.path.dirname(files[0])
+    out = {}
+    for p in paths:
+        rel = os.path.relpath(p, base) if base and p.startswith(base) and p != base else p
+        out[p] = middle(rel, width)
+    return out
+
+
+def middle(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    head, _, name = text.rpartition("/")
+    if len(name) + 2 >= width:
+        return "…" + name[-(width - 1):]
+    keep = width - len(name) - 2
+    return f"{head[: keep]}…/{name}"
 
 
 class SourcesPanel(Panel):
@@ -60,15 +93,16 @@ class SourcesPanel(Panel):
         self.put(self.query_one("#src-failures", TextLines), places)
 
         rows = []
+        shown = shown_paths([f.path for f in src.files])
         for f in src.files:
             state_style = (pal.good if f.state == "following" else
                            pal.bad if f.state in ("deleted", "skipped") else pal.warn)
-            cells = (plain(f.path), plain(f.format), plain(fmt_num(f.lines)),
-                     plain(fmt_num(f.events)),
+            cells = (plain(fmt_num(f.lines)), plain(fmt_num(f.events)),
                      plain(fmt_num(f.bad_lines), pal.warn if f.bad_lines else ""),
-                     plain(f.state, state_style), plain(f.why, pal.muted))
+                     plain(f.state, state_style), plain(shown[f.path]), plain(f.format),
+                     plain(f.why, pal.muted))
             rows.append(Row(key=f.path, cells=cells,
-                            sort=(f.path, f.format, f.lines, f.events, f.bad_lines, f.state,
+                            sort=(f.lines, f.events, f.bad_lines, f.state, f.path, f.format,
                                   f.why),
                             filter_text=f"{f.path} {f.format} {f.state}"))
         self.query_one(SyncTable).set_rows(rows)
