@@ -140,6 +140,8 @@ def _dispatch(argv: list[str]) -> int:
             from swarmtop.commands.report import run_report
 
             args = build_report_parser().parse_args(argv[1:])
+            if not args.sources and not args.pid:
+                args.sources = _agent_sessions()
             if args.fail_on_regression is not None and not args.baseline:
                 raise UsageError("--fail-on-regression needs --baseline BASE")
             return run_report(args, load_settings(args))
@@ -161,9 +163,23 @@ def _dispatch(argv: list[str]) -> int:
         if (args.duration or args.json) and not args.no_ui:
             raise UsageError("--duration and --json go with --no-ui")
         if not (args.sources or args.pid or args.run or args.demo):
-            raise UsageError("nothing to watch: give a SOURCE, --pid PID, --run -- CMD, or --demo")
+            args.sources = _agent_sessions()
         from swarmtop.commands.live import run_live
 
         return run_live(args, load_settings(args))
     except SourceError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _agent_sessions() -> list[str]:
+    """No SOURCE: the agent sessions on this machine (sources/discover.py), said on stderr
+    before the screen starts; none found is "nothing to watch"."""
+    from swarmtop.sources.discover import agent_session_dirs, describe
+
+    found = agent_session_dirs()
+    if not found:
+        raise UsageError("nothing to watch: give a SOURCE, --pid PID, --run -- CMD, or --demo "
+                         "(no agent sessions found in ~/.claude/projects or "
+                         "$CLAUDE_CONFIG_DIR/projects)")
+    print(f"swarmtop: watching {describe(found)}", file=sys.stderr)
+    return [str(path) for _, path in found]

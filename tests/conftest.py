@@ -44,6 +44,8 @@ def run_cli(*args: str, timeout: float = 60, **kwargs) -> subprocess.CompletedPr
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("SWARMTOP_CONFIG", "")
     env["HOME"] = kwargs.pop("home", env.get("HOME", "/tmp"))
+    for name in kwargs.pop("env_drop", ()):
+        env.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "swarmtop", *args],
         capture_output=True, text=True, timeout=timeout, env=env, **kwargs,

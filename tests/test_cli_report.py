@@ -71,8 +71,9 @@ def test_report_glob(tmp_path):
     (["report", "/tmp", "--since", "whenever"], "--since"),
     ([], "nothing to watch"),
 ])
-def test_usage_errors_exit_2_with_one_line(args, needle):
-    r = run_cli(*args)
+def test_usage_errors_exit_2_with_one_line(args, needle, tmp_path):
+    # a home without agent sessions: no SOURCE is then "nothing to watch"
+    r = run_cli(*args, home=str(tmp_path), env_drop=("CLAUDE_CONFIG_DIR",))
     assert r.returncode == 2
     assert needle in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1

@@ -1,0 +1,39 @@
+"""Where the agent CLIs on this machine keep their sessions: what `swarmtop` watches (and
+`swarmtop report` reads) when given no SOURCE. Only formats swarmtop decodes are listed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def agent_session_dirs(env: Mapping[str, str] | None = None,
+                       home: Path | None = None) -> list[tuple[str, Path]]:
+    """(tool, directory) for each session store that exists, in a stable order:
+    Claude Code's ``$CLAUDE_CONFIG_DIR/projects`` (a comma-separated list is allowed, as
+    Claude Code and ccusage read it), else ``~/.config/claude/projects`` and
+    ``~/.claude/projects``."""
+    env = os.environ if env is None else env
+    home = Path.home() if home is None else home
+    candidates: list[tuple[str, Path]] = []
+    configured = env.get("CLAUDE_CONFIG_DIR", "")
+    if configured.strip():
+        for part in configured.split(","):
+            if part.strip():
+                candidates.append(("Claude Code", Path(part.strip()).expanduser() / "projects"))
+    else:
+        candidates += [("Claude Code", home / ".config" / "claude" / "projects"),
+                       ("Claude Code", home / ".claude" / "projects")]
+    seen: set[str] = set()
+    out = []
+    for tool, path in candidates:
+        key = os.path.realpath(path)
+        if path.is_dir() and key not in seen:
+            seen.add(key)
+            out.append((tool, path))
+    return out
+
+
+def describe(found: list[tuple[str, Path]]) -> str:
+    return ", ".join(f"{tool} sessions in {path}" for tool, path in found)
