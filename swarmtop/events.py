@@ -37,6 +37,8 @@ class LLMCall(_Event, frozen=True, tag="llm_call"):
     completion: str | None = None
     # Claude Code repeats one response's usage on every content-block line: dedupe on this.
     dedupe_key: str | None = None
+    # of cache_write_tokens, the 1-hour cache writes (priced at 2x input, not 1.25x)
+    cache_write_1h_tokens: int = 0
 
 
 class TaskEvent(_Event, frozen=True, tag="task"):

@@ -343,7 +343,7 @@ class Aggregator:
                 return
         cost = call.cost_usd  # a cost stated in the log wins
         if cost is None and rates is not None:
-            cost = rates.cost(i, o, cr, cw)
+            cost = rates.cost(i, o, cr, cw, call.cache_write_1h_tokens)
         if not call.ok:
             self.llm_errors += 1
         self.tokens.add(call, i, o, estimated, cost, rates)

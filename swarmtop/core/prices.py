@@ -28,6 +28,7 @@ from swarmtop.core.config import Config, ConfigError
 
 _FIELDS = ("input", "output", "cache_read", "cache_write")
 MAX_MODELS = 2_000  # distinct model names whose rates are cached
+ONE_HOUR_WRITE = 2.0  # a 1-hour cache write costs this many times the input rate (Anthropic)
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,16 @@ class Rates:
                 return rates
         return self
 
-    def cost(self, i: int, o: int, cr: int, cw: int) -> float:
+    def cost(self, i: int, o: int, cr: int, cw: int, cw_1h: int = 0) -> float:
+        """``cw_1h``: how many of the ``cw`` cache writes are 1-hour ones (Anthropic's
+        ``cache_creation.ephemeral_1h_input_tokens``), which cost 2x the input rate where a
+        5-minute write costs the cache-write rate (1.25x) — neither price source has a 1-hour
+        rate of its own."""
         r = self.for_request(i + cr + cw) if self.tiers else self
-        return i * r.input + o * r.output + cr * r.cache_read + cw * r.cache_write
+        cost = i * r.input + o * r.output + cr * r.cache_read + cw * r.cache_write
+        if cw_1h:
+            cost += min(cw_1h, cw) * (ONE_HOUR_WRITE * r.input - r.cache_write)
+        return cost
 
 
 @dataclass

@@ -242,7 +242,7 @@ class TokenLedger:
                         continue
                 cost = call.cost_usd  # a cost stated in the log wins
                 if cost is None and rates is not None:
-                    cost = rates.cost(i, o, cr, cw)
+                    cost = rates.cost(i, o, cr, cw, call.cache_write_1h_tokens)
                 if not call.ok:
                     failed += 1
                     mc.errors += 1

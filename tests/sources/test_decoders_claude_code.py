@@ -250,3 +250,19 @@ def test_repeat_after_user_line_with_needle_is_read(tmp_path, monkeypatch):
             calls = [e for e in fast if isinstance(e, LLMCall)]
             assert len(calls) == repeats_read, chunk
             assert len(calls) == len([e for e in slow if isinstance(e, LLMCall)])
+
+
+def test_one_hour_cache_writes_cost_twice_the_input_rate():
+    """usage.cache_creation splits the writes by lifetime (Claude Code transcripts since
+    mid-2025: {"ephemeral_5m_input_tokens": .., "ephemeral_1h_input_tokens": ..}); a 1-hour
+    write costs 2x the input rate, a 5-minute one 1.25x (Anthropic's pricing)."""
+    rec = _assistant("msg_h", "req_h", "claude-sonnet-4-5-20250929", 0, 0, 0, 3000)
+    rec["message"]["usage"]["cache_creation"] = {"ephemeral_5m_input_tokens": 1000,
+                                                 "ephemeral_1h_input_tokens": 2000}
+    calls = [e for e in ClaudeCodeDecoder().decode(json.dumps(rec).encode(), "f", 0, 0.0)
+             if isinstance(e, LLMCall)]
+    assert calls[0].cache_write_1h_tokens == 2000
+    agg = Aggregator()
+    agg.ingest(calls)
+    # $3/M input: 1000 x 3.75e-6 + 2000 x 6e-6
+    assert abs(agg.snapshot().tokens.cost_usd - (1000 * 3.75e-6 + 2000 * 6e-6)) < 1e-9

@@ -52,11 +52,16 @@ TOOL_USE = b'"type":"tool_use"'  # a tool_use block, as Claude Code writes it (c
 _Count = Annotated[int, msgspec.Meta(ge=0)]  # a negative token count is a bad line
 
 
+class _CacheCreation(msgspec.Struct):
+    ephemeral_1h_input_tokens: _Count | None = None
+
+
 class _Usage(msgspec.Struct):
     input_tokens: _Count | None = None
     output_tokens: _Count | None = None
     cache_creation_input_tokens: _Count | None = None
     cache_read_input_tokens: _Count | None = None
+    cache_creation: _CacheCreation | None = None  # the split by cache lifetime
 
 
 class _Block(msgspec.Struct):
@@ -512,6 +517,8 @@ class ClaudeCodeDecoder:
                 cost_usd=rec.costUSD,
                 ok=not rec.isApiErrorMessage,
                 dedupe_key=key,
+                cache_write_1h_tokens=(u.cache_creation.ephemeral_1h_input_tokens or 0)
+                if u.cache_creation is not None else 0,
             )
         ]
         self._flush_untimed(ts, out)
