@@ -149,7 +149,9 @@ def test_bad_lines_counted_not_fatal():
     latin = json.dumps(_assistant("m2", "r2", "claude-sonnet-4-5", 5, 1)).encode()
     latin = latin.replace(b"here", b"h\xe9re")  # invalid UTF-8 is replaced, never fatal
     assert isinstance(d.decode(latin, "f", 0, 0.0)[0], LLMCall)
-    assert d.decode(b"not json and no needle", "f", 0, 0.0) == []
+    # every line is read now (prompts, tool results, titles): one that is no JSON is counted
+    [bad] = d.decode(b"not json and no needle", "f", 3, 0.0)
+    assert isinstance(bad, ParseError) and bad.offset == 3
 
 
 def test_message_id_alone_when_no_request_id_and_stated_cost_wins():
