@@ -51,10 +51,17 @@ def test_counted_once_when_result_matches_stream():
     assert (t.input, t.output, t.cache_read, t.cache_write) == (20, 80, 200, 10)
 
 
-def test_result_adds_what_the_stream_under_reported():
+def test_result_adds_what_the_stream_under_reported_to_the_same_call():
+    """A capture of one API call (num_turns: 1, shape of a real `claude -p --output-format
+    stream-json --verbose` run) is one call: the result line's top-up is growth of the last
+    response (its key), not a second call."""
     calls = _run(_lines(INIT, _asst("m1", 5), _result(10, 60, 100, 5)))
-    assert [c.output_tokens for c in calls] == [5, 55]
-    assert calls[1].input_tokens == 0 and calls[1].cost_usd is None
+    assert [c.output_tokens for c in calls] == [5, 60]
+    assert [c.dedupe_key for c in calls] == ["m1", "m1"] and calls[1].cost_usd is None
+    agg = Aggregator()
+    agg.ingest(calls)
+    t = agg.snapshot().tokens
+    assert t.calls == 1 and (t.input, t.output, t.cache_read, t.cache_write) == (10, 60, 100, 5)
 
 
 def test_result_alone_is_the_call_with_its_stated_cost():

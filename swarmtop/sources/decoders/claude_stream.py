@@ -40,11 +40,13 @@ _TYPES = (b'"assistant"', b'"result"', b'"system"')
 
 
 class _Session:
-    __slots__ = ("model", "input", "output", "cache_read", "cache_write", "calls")
+    __slots__ = ("model", "input", "output", "cache_read", "cache_write", "calls", "last")
 
     def __init__(self) -> None:
         self.model = "unknown"
         self.input = self.output = self.cache_read = self.cache_write = self.calls = 0
+        # the last response counted: (message id, model, agent, its four figures)
+        self.last: tuple[str, str, str, tuple[int, int, int, int]] | None = None
 
 
 class ClaudeStreamDecoder:
@@ -101,6 +103,8 @@ class ClaudeStreamDecoder:
         s.cache_write += cw
         s.calls += 1
         agent = f"{sid}/{rec.parent_tool_use_id}" if rec.parent_tool_use_id else sid
+        if msg.id:
+            s.last = (msg.id, msg.model or "unknown", agent, (i, o, cr, cw))
         return [LLMCall(ts=now, source=source, model=msg.model or "unknown", agent=agent,
                         input_tokens=i, output_tokens=o, cache_read_tokens=cr,
                         cache_write_tokens=cw, dedupe_key=msg.id)]
@@ -122,6 +126,15 @@ class ClaudeStreamDecoder:
                 max(0, cw - s.cache_write))
         if not any(rest):
             return []
+        if s.last is not None:
+            # what the stream under-reported belongs to the responses already counted, not to
+            # a call of its own (a one-call capture is one call): it is counted as growth of
+            # the last response, under its key
+            mid, model, agent, (li, lo, lcr, lcw) = s.last
+            return [LLMCall(ts=now, source=source, model=model, agent=agent,
+                            input_tokens=li + rest[0], output_tokens=lo + rest[1],
+                            cache_read_tokens=lcr + rest[2], cache_write_tokens=lcw + rest[3],
+                            ok=ok, dedupe_key=mid)]
         return [LLMCall(ts=now, source=source, model=s.model, agent=sid, input_tokens=rest[0],
                         output_tokens=rest[1], cache_read_tokens=rest[2],
                         cache_write_tokens=rest[3], ok=ok)]
