@@ -191,7 +191,7 @@ class ClaudeCodeDecoder:
         line = valid_utf8(line)
         try:
             rec = _timed_decoder.decode(line)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             # a time msgspec does not take, or a bad line: the lenient path
             rec, bad = decode_or_bad(_decoder, line, source, offset, now,
                                      "unexpected record shape")

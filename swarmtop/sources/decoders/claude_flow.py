@@ -30,7 +30,7 @@ from typing import Any
 import msgspec
 
 from swarmtop.events import Event, MetricEvent, TaskEvent
-from swarmtop.sources.decoders.common import valid_utf8
+from swarmtop.sources.decoders.common import TOO_DEEP, valid_utf8
 from swarmtop.sources.timeparse import parse_ts
 
 MAX_IDS = 100_000  # per file: entry ids already emitted
@@ -104,6 +104,9 @@ class ClaudeFlowDecoder:
             doc = msgspec.json.decode(valid_utf8(data))
         except msgspec.DecodeError as exc:
             self.last_error = f"not valid JSON (being rewritten?): {exc}"
+            return []
+        except RecursionError:
+            self.last_error = TOO_DEEP
             return []
         st = self._state(source)
         if isinstance(doc, list):

@@ -8,6 +8,10 @@ import msgspec
 
 from swarmtop.events import Event, ParseError
 
+# msgspec decodes nested arrays and objects recursively: a line nested deeper than the stack
+# allows (10,000 "[") raises RecursionError, which is no DecodeError. It is a bad line too.
+TOO_DEEP = "not valid JSON: nested too deeply to decode"
+
 
 def bad_line(source: str, offset: int, now: float, reason: str, line: bytes) -> list[Event]:
     excerpt = line[:200].decode("utf-8", errors="replace")
@@ -42,3 +46,5 @@ def decode_or_bad(decoder: msgspec.json.Decoder, line: bytes, source: str, offse
         return None, bad_line(source, offset, now, f"{shape}: {exc}", line)
     except msgspec.DecodeError as exc:
         return None, bad_line(source, offset, now, f"not valid JSON: {exc}", line)
+    except RecursionError:
+        return None, bad_line(source, offset, now, TOO_DEEP, line)

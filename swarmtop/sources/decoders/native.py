@@ -17,7 +17,7 @@ import msgspec
 import numpy as np
 
 from swarmtop.events import Event, GcEvent, LLMCall, LogLine, MetricEvent, TaskEvent
-from swarmtop.sources.decoders.common import bad_line, valid_utf8
+from swarmtop.sources.decoders.common import TOO_DEEP, bad_line, valid_utf8
 from swarmtop.sources.decoders.text import detect_level
 from swarmtop.sources.timeparse import parse_ts
 
@@ -161,7 +161,7 @@ class NativeDecoder:
         try:
             # (replacing bad bytes moves no newline, and block events carry no offsets)
             recs = _block_decoder.decode_lines(valid_utf8(block))
-        except msgspec.DecodeError:  # ValidationError is a DecodeError
+        except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
             return None
         if len(recs) != n:
             return None
@@ -179,6 +179,8 @@ class NativeDecoder:
             return bad_line(source, offset, now, f"wrong field type: {exc}", line)
         except msgspec.DecodeError as exc:
             return bad_line(source, offset, now, f"not valid JSON: {exc}", line)
+        except RecursionError:
+            return bad_line(source, offset, now, TOO_DEEP, line)
         kind = rec.type
         if kind not in _TYPES:
             return bad_line(source, offset, now, f"unknown or missing \"type\": {kind!r}", line)
