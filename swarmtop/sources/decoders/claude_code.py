@@ -18,12 +18,11 @@ small msgspec Structs that name only the fields we read.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
 
 import msgspec
 
 from swarmtop.events import Event, LLMCall
-from swarmtop.sources.decoders.common import decode_or_bad, valid_utf8
+from swarmtop.sources.decoders.common import MAX_TS, MIN_TS, Amount, Count, decode_or_bad, valid_utf8
 
 # Every usage object has output_tokens; measured here, searching for this needle runs ~2.5x
 # faster than for '"usage"' (its rarer bytes let the search skip further).
@@ -36,7 +35,7 @@ USER_MIN = 2048  # bytes: a line shorter than this is searched for the needle at
 SYNTHETIC = "<synthetic>"
 
 
-_Count = Annotated[int, msgspec.Meta(ge=0)]  # a negative token count is a bad line
+_Count = Count  # a negative (or absurdly large: common.MAX_COUNT) token count is a bad line
 
 
 class _Usage(msgspec.Struct):
@@ -60,7 +59,7 @@ class _Record(msgspec.Struct):
     isSidechain: bool | None = None  # noqa: N815
     isApiErrorMessage: bool | None = None  # noqa: N815
     requestId: str | None = None  # noqa: N815
-    costUSD: float | None = None  # noqa: N815 - older Claude Code versions stated the cost
+    costUSD: Amount | None = None  # noqa: N815 - older Claude Code versions stated the cost
     message: _Message | None = None
 
 
@@ -221,6 +220,8 @@ class ClaudeCodeDecoder:
             ts = iso_ts(t, now)
         else:
             ts = (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()
+        if not MIN_TS <= ts <= MAX_TS:  # year 1 at +23:59: no time a calendar shows
+            ts = now
         return [
             LLMCall(
                 ts=ts,
