@@ -176,7 +176,8 @@ class ClaudeFlowDecoder:
 
     def _benchmark(self, doc: dict, st: _FileState, source: str, now: float) -> list[Event]:
         strategies: dict[str, str] = {}
-        for t in doc.get("tasks") or []:
+        tasks = doc.get("tasks")
+        for t in tasks if isinstance(tasks, list) else ():  # ("tasks": 1e308 raised TypeError)
             if isinstance(t, dict) and t.get("id") is not None:
                 strategies[str(t["id"])] = str(t.get("strategy") or "").rsplit(".", 1)[-1].lower()
         config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
