@@ -30,12 +30,18 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from datetime import UTC, datetime
-from typing import Annotated
 
 import msgspec
 
 from swarmtop.events import AgentInfo, Event, LLMCall, ToolCall
-from swarmtop.sources.decoders.common import decode_or_bad, valid_utf8
+from swarmtop.sources.decoders.common import (
+    MAX_TS,
+    MIN_TS,
+    Amount,
+    Count,
+    decode_or_bad,
+    valid_utf8,
+)
 
 # Every usage object has output_tokens; measured here, searching for this needle runs ~2.5x
 # faster than for '"usage"' (its rarer bytes let the search skip further).
@@ -49,7 +55,7 @@ SYNTHETIC = "<synthetic>"
 TOOL_USE = b'"type":"tool_use"'  # a tool_use block, as Claude Code writes it (compact JSON)
 
 
-_Count = Annotated[int, msgspec.Meta(ge=0)]  # a negative token count is a bad line
+_Count = Count  # a negative (or absurdly large: common.MAX_COUNT) token count is a bad line
 
 
 class _CacheCreation(msgspec.Struct):
@@ -89,7 +95,7 @@ class _Record(msgspec.Struct):
     isSidechain: bool | None = None  # noqa: N815
     isApiErrorMessage: bool | None = None  # noqa: N815
     requestId: str | None = None  # noqa: N815
-    costUSD: float | None = None  # noqa: N815 - older Claude Code versions stated the cost
+    costUSD: Amount | None = None  # noqa: N815 - older Claude Code versions stated the cost
     cwd: str | None = None
     message: _Message | None = None
 
@@ -476,7 +482,7 @@ class ClaudeCodeDecoder:
         line = valid_utf8(line)
         try:
             rec = _timed_decoder.decode(line)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             # a time msgspec does not take, or a bad line: the lenient path
             rec, bad = decode_or_bad(_decoder, line, source, offset, now,
                                      "unexpected record shape")
@@ -502,6 +508,8 @@ class ClaudeCodeDecoder:
             ts = iso_ts(t, now)
         else:
             ts = (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()
+        if not MIN_TS <= ts <= MAX_TS:  # year 1 at +23:59: no time a calendar shows
+            ts = now
         if t is not None and (self._file_ts is None or ts > self._file_ts):
             self._file_ts = ts
         out: list[Event] = [

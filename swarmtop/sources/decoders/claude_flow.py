@@ -30,8 +30,7 @@ from typing import Any
 import msgspec
 
 from swarmtop.events import Event, MetricEvent, TaskEvent
-from swarmtop.sources.decoders.common import valid_utf8
-from swarmtop.sources.timeparse import parse_ts
+from swarmtop.sources.decoders.common import MAX_FIGURE, TOO_DEEP, event_time, valid_utf8
 
 MAX_IDS = 100_000  # per file: entry ids already emitted
 MAX_VALUES = 500  # per file: last value of each numeric field
@@ -63,7 +62,8 @@ class _FileState:
 def _num(v: Any) -> float | None:
     if isinstance(v, bool) or not isinstance(v, int | float):
         return None
-    return float(v)
+    # (a figure beyond common.MAX_FIGURE, or an integer of 400 digits no float holds: none)
+    return float(v) if -MAX_FIGURE <= v <= MAX_FIGURE else None
 
 
 def _status(v: Any) -> str:
@@ -76,7 +76,7 @@ def _status(v: Any) -> str:
 
 
 def _iso_or(v: Any, default: float) -> float:
-    ts = parse_ts(v) if isinstance(v, str | int | float) and not isinstance(v, bool) else None
+    ts = event_time(v) if isinstance(v, str | int | float) and not isinstance(v, bool) else None
     return ts if ts is not None else default
 
 
@@ -104,6 +104,9 @@ class ClaudeFlowDecoder:
             doc = msgspec.json.decode(valid_utf8(data))
         except msgspec.DecodeError as exc:
             self.last_error = f"not valid JSON (being rewritten?): {exc}"
+            return []
+        except RecursionError:
+            self.last_error = TOO_DEEP
             return []
         st = self._state(source)
         if isinstance(doc, list):
@@ -173,7 +176,8 @@ class ClaudeFlowDecoder:
 
     def _benchmark(self, doc: dict, st: _FileState, source: str, now: float) -> list[Event]:
         strategies: dict[str, str] = {}
-        for t in doc.get("tasks") or []:
+        tasks = doc.get("tasks")
+        for t in tasks if isinstance(tasks, list) else ():  # ("tasks": 1e308 raised TypeError)
             if isinstance(t, dict) and t.get("id") is not None:
                 strategies[str(t["id"])] = str(t.get("strategy") or "").rsplit(".", 1)[-1].lower()
         config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
@@ -190,14 +194,15 @@ class ClaudeFlowDecoder:
                                                               dict) else {}
             secs = _num(perf.get("execution_time"))
             if secs is None:
-                start, end = parse_ts(r.get("started_at")), parse_ts(r.get("completed_at"))
+                start, end = event_time(r.get("started_at")), event_time(r.get("completed_at"))
                 secs = end - start if start is not None and end is not None else None
+            ms = secs * 1000.0 if secs is not None else None
             task_id = str(r.get("task_id") or key)
             agent = str(r.get("agent_id") or "")
             out.append(TaskEvent(
                 ts=ts, source=source, task_id=task_id, agent=agent,
                 pattern=strategies.get(task_id) or default_pattern, phase="end",
-                duration_ms=max(0.0, secs * 1000.0) if secs is not None else None,
+                duration_ms=max(0.0, ms) if ms is not None and ms <= MAX_FIGURE else None,
                 status=_status(r.get("status")),
             ))
             usage = r.get("resource_usage") if isinstance(r.get("resource_usage"), dict) else {}

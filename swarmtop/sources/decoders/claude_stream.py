@@ -16,7 +16,7 @@ import msgspec
 
 from swarmtop.events import Event, LLMCall
 from swarmtop.sources.decoders.claude_code import SYNTHETIC, _Message, _Usage
-from swarmtop.sources.decoders.common import decode_or_bad
+from swarmtop.sources.decoders.common import Amount, decode_or_bad
 
 _MAX_SESSIONS = 10_000
 _MAX_IDS = 100_000
@@ -30,9 +30,9 @@ class _Record(msgspec.Struct):
     model: str | None = None  # system/init
     message: _Message | None = None
     usage: _Usage | None = None  # result
-    total_cost_usd: float | None = None
+    total_cost_usd: Amount | None = None  # (a negative cost or duration is a bad line)
     is_error: bool | None = None
-    duration_api_ms: float | None = None
+    duration_api_ms: Amount | None = None
 
 
 _decoder = msgspec.json.Decoder(_Record)

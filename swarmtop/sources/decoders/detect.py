@@ -84,7 +84,7 @@ def _classify(line: bytes) -> str:
         return "text"
     try:
         rec = _probe.decode(valid_utf8(stripped))
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # RecursionError: nested too deeply
         return "text"
     if rec.resourceSpans is not None:
         return "otel"

@@ -11,7 +11,7 @@ bad line is still counted and worded exactly as ``decode`` words it.
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Union
 
 import msgspec
 import numpy as np
@@ -26,11 +26,19 @@ from swarmtop.events import (
     TaskEvent,
     ToolCall,
 )
-from swarmtop.sources.decoders.common import bad_line, valid_utf8
+from swarmtop.sources.decoders.common import (
+    MAX_COUNT,
+    TOO_DEEP,
+    Amount,
+    Count,
+    Figure,
+    bad_line,
+    event_time,
+    valid_utf8,
+)
 from swarmtop.sources.decoders.text import detect_level
-from swarmtop.sources.timeparse import parse_ts
 
-_Num = int | float | None
+_Num = Figure | None  # (1e400, a 400-digit integer, 1e300: a wrong field type, common.py)
 
 
 class NativeRecord(msgspec.Struct, gc=False):
@@ -87,10 +95,11 @@ AGENT_STATES = {"done": "done", "failed": "failed", "error": "failed", "working"
 # ---- the block path's record types ----------------------------------------------------------
 # One Struct per record type, tagged on "type", with every field of NativeRecord (so a wrong
 # type in any field fails here as it does there). Fields the line path checks in Python are
-# narrowed so msgspec rejects what the line path would flag: a required "model", non-negative
-# token counts. A rejected block is redone line by line, which words the reason.
-_NonNeg = Annotated[int, msgspec.Meta(ge=0)]
-_NonNegNum = Annotated[float, msgspec.Meta(ge=0)]
+# narrowed so msgspec rejects what the line path would flag: a required "model", token counts
+# within common.MAX_COUNT, non-negative latency, cost and duration. A rejected block is redone
+# line by line, which words the reason.
+_NonNeg = Count
+_NonNegNum = Amount
 
 
 def _record_type(tag: str, **narrowed: tuple[object, object]) -> type:
@@ -107,10 +116,10 @@ _REQUIRED = msgspec.NODEFAULT
 _LLMRec = _record_type(
     "llm_call", model=(str, _REQUIRED), input_tokens=(_NonNeg | None, None),
     output_tokens=(_NonNeg | None, None), cache_read_tokens=(_NonNeg | None, None),
-    cache_write_tokens=(_NonNeg | None, None), latency_ms=(float | None, None),
-    cost_usd=(float | None, None))
+    cache_write_tokens=(_NonNeg | None, None), latency_ms=(_NonNegNum | None, None),
+    cost_usd=(_NonNegNum | None, None))
 _TaskRec = _record_type("task", pattern=(str, _REQUIRED), duration_ms=(_NonNegNum | None, None))
-_MetricRec = _record_type("metric", name=(str, _REQUIRED), value=(float, _REQUIRED))
+_MetricRec = _record_type("metric", name=(str, _REQUIRED), value=(Figure, _REQUIRED))
 _LogRec = _record_type("log")
 _GcRec = _record_type("gc")
 _ToolRec = _record_type("tool", tool=(str, _REQUIRED),
@@ -126,9 +135,11 @@ class _Fallback(Exception):
     """A record the block path does not take: its run is redone line by line."""
 
 
-def _nonneg(value: int | None, name: str) -> int | None:
+def _count(value: int | None, name: str) -> int | None:
     if value is not None and value < 0:
         raise ValueError(f"{name} is negative")
+    if value is not None and value > MAX_COUNT:
+        raise ValueError(f"{name} is over {MAX_COUNT}: no count")
     return value
 
 
@@ -205,7 +216,7 @@ class NativeDecoder:
         try:
             # (replacing bad bytes moves no newline, and block events carry no offsets)
             recs = _block_decoder.decode_lines(valid_utf8(block))
-        except msgspec.DecodeError:  # ValidationError is a DecodeError
+        except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
             return None
         if len(recs) != n:
             return None
@@ -223,12 +234,14 @@ class NativeDecoder:
             return bad_line(source, offset, now, f"wrong field type: {exc}", line)
         except msgspec.DecodeError as exc:
             return bad_line(source, offset, now, f"not valid JSON: {exc}", line)
+        except RecursionError:
+            return bad_line(source, offset, now, TOO_DEEP, line)
         kind = rec.type
         if kind not in _TYPES:
             return bad_line(source, offset, now, f"unknown or missing \"type\": {kind!r}", line)
         ts = rec.ts
         if type(ts) is not float or not 1e8 < ts < 1e11:  # the common case needs no parsing
-            ts = parse_ts(ts) if ts is not None else now
+            ts = event_time(ts) if ts is not None else now
         if ts is None:
             return bad_line(source, offset, now, f"unreadable \"ts\": {rec.ts!r}", line)
         agent = rec.agent or ""
@@ -242,10 +255,14 @@ class NativeDecoder:
                 i, o = rec.input_tokens, rec.output_tokens
                 cr, cw = rec.cache_read_tokens or 0, rec.cache_write_tokens or 0
                 has_usage = i is not None or o is not None
-                if (i or 0) < 0 or (o or 0) < 0 or cr < 0 or cw < 0:  # raises, naming it
+                if not (0 <= (i or 0) <= MAX_COUNT and 0 <= (o or 0) <= MAX_COUNT
+                        and 0 <= cr <= MAX_COUNT and 0 <= cw <= MAX_COUNT):  # raises, naming it
                     for value, name in ((i, "input_tokens"), (o, "output_tokens"),
                                         (cr, "cache_read_tokens"), (cw, "cache_write_tokens")):
-                        _nonneg(value, name)
+                        _count(value, name)
+                if (rec.latency_ms or 0) < 0 or (rec.cost_usd or 0) < 0:
+                    name = "latency_ms" if (rec.latency_ms or 0) < 0 else "cost_usd"
+                    return bad_line(source, offset, now, f"{name} is negative", line)
                 if not has_usage and rec.prompt is None and rec.completion is None:
                     return bad_line(
                         source, offset, now, "llm_call without token counts or text", line
@@ -336,7 +353,7 @@ class NativeDecoder:
         for rec in recs:
             ts = rec.ts
             if type(ts) is not float or not 1e8 < ts < 1e11:  # the common case needs no parsing
-                ts = parse_ts(ts) if ts is not None else now
+                ts = event_time(ts) if ts is not None else now
                 if ts is None:
                     raise _Fallback
             kind = type(rec)
@@ -442,6 +459,11 @@ def _agent_event(rec: NativeRecord, ts: float, source: str) -> AgentInfo:
 def _gc_event(rec: NativeRecord, ts: float, source: str) -> GcEvent:
     if rec.duration_ms is None or rec.duration_ms < 0:
         raise ValueError('gc without a non-negative "duration_ms"')
+    if rec.max_ms is not None and rec.max_ms < 0:
+        raise ValueError("max_ms is negative")
+    for value in (rec.collections, rec.collected, rec.uncollectable):
+        if value is not None and value > MAX_COUNT:
+            raise ValueError(f"gc count over {MAX_COUNT}: no count")
     gen = rec.generation if rec.generation is not None else 0
     return GcEvent(
         ts=ts,

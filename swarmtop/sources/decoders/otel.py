@@ -11,10 +11,12 @@ cached parts are subtracted. Agent = ``gen_ai.agent.name``, else the resource's
 
 from __future__ import annotations
 
+import math
+
 import msgspec
 
 from swarmtop.events import Event, LLMCall
-from swarmtop.sources.decoders.common import decode_or_bad
+from swarmtop.sources.decoders.common import MAX_COUNT, MAX_TS, bad_line, decode_or_bad
 
 
 class _AnyValue(msgspec.Struct):
@@ -88,16 +90,22 @@ def _attrs(kvs: list[_KeyValue]) -> dict[str, str | int | float | bool | None]:
     return {kv.key: _value(kv.value) for kv in kvs}
 
 
+class _Absurd(ValueError):
+    """A token count no count can be (inf, 1e300): the line is a bad line."""
+
+
 def _int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return max(0, int(value))
     if isinstance(value, str):
         try:
-            return max(0, int(float(value)))
+            value = float(value)
         except ValueError:
             return None
+    if isinstance(value, int | float):
+        if not (isinstance(value, int) or math.isfinite(value)) or value > MAX_COUNT:
+            raise _Absurd(f"token count {value!r} is over {MAX_COUNT}: no count")
+        return max(0, int(value))
     return None
 
 
@@ -109,14 +117,18 @@ def _first(attrs: dict, keys: tuple[str, ...]) -> int | None:
     return None
 
 
+_MAX_NANOS = int(MAX_TS) * 10**9
+
+
 def _nanos(value: int | str | None) -> int | None:
+    """A span time; None when missing, unreadable or no time a calendar shows."""
     if value is None:
         return None
     try:
         n = int(value)
     except ValueError:
         return None
-    return n if n > 0 else None
+    return n if 0 < n <= _MAX_NANOS else None
 
 
 class OtelDecoder:
@@ -129,15 +141,18 @@ class OtelDecoder:
         if export is None:
             return bad
         out: list[Event] = []
-        for rs in export.resourceSpans:
-            service = None
-            if rs.resource is not None:
-                service = _attrs(rs.resource.attributes).get("service.name")
-            for ss in rs.scopeSpans:
-                for span in ss.spans:
-                    call = self._call(span, service, source, now)
-                    if call is not None:
-                        out.append(call)
+        try:
+            for rs in export.resourceSpans:
+                service = None
+                if rs.resource is not None:
+                    service = _attrs(rs.resource.attributes).get("service.name")
+                for ss in rs.scopeSpans:
+                    for span in ss.spans:
+                        call = self._call(span, service, source, now)
+                        if call is not None:
+                            out.append(call)
+        except _Absurd as exc:
+            return bad_line(source, offset, now, str(exc), line)
         return out
 
     def _call(self, span: _Span, service: object, source: str, now: float) -> LLMCall | None:
