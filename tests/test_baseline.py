@@ -136,3 +136,17 @@ def test_bad_baselines_exit_2(tmp_path):
     assert r.returncode == 2 and "not a swarmtop snapshot" in r.stderr
     r = run_cli("report", str(log), "--fail-on-regression", "5")
     assert r.returncode == 2 and "needs --baseline" in r.stderr
+
+
+def test_agents_compared_by_name_across_runs() -> None:
+    """A session's id differs between runs; its agents' names (a Task's description) do not."""
+    from swarmtop.core.baseline import figures
+    from swarmtop.snapshot import AgentRow, Snapshot
+
+    base = Snapshot(agents=[AgentRow(id="s1/a1", name="Explore: find flaky", cost_usd=1.0,
+                                     calls=10, tool_errors=2)])
+    new = Snapshot(agents=[AgentRow(id="s9/a7", name="Explore: find flaky", cost_usd=1.5,
+                                    calls=12, errors=1)])
+    got = {f.name: (f.base, f.new) for f in figures(base, new)}
+    assert got["agents.Explore: find flaky.cost_usd"] == (1.0, 1.5)
+    assert got["agents.Explore: find flaky.errors"] == (2.0, 1.0)

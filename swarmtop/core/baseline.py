@@ -89,6 +89,13 @@ def figures(base: Snapshot, new: Snapshot) -> list[Figure]:
                 n.input + n.output + n.cache_read + n.cache_write, L)
             add(f"tokens.{table}.{key}.cost_usd", b.cost_usd, n.cost_usd, L)
             add(f"tokens.{table}.{key}.calls", b.calls, n.calls, L)
+    # agents by name (a session's id differs between runs; its name, a sub-agent's Task, not)
+    bag, nag = _agents_by_name(base), _agents_by_name(new)
+    for name in sorted(set(bag) & set(nag)):
+        (bc, bcalls, berr), (nc, ncalls, nerr) = bag[name], nag[name]
+        add(f"agents.{name}.cost_usd", bc, nc, L)
+        add(f"agents.{name}.calls", bcalls, ncalls, L)
+        add(f"agents.{name}.errors", berr, nerr, L)
     (btasks, bfailed), (ntasks, nfailed) = _totals(base), _totals(new)
     if btasks and ntasks:
         add("tasks.count", btasks, ntasks, H)
@@ -116,6 +123,18 @@ def figures(base: Snapshot, new: Snapshot) -> list[Figure]:
     for name in sorted(set(bproc) & set(nproc)):
         add(f"memory.{name}.peak_rss_bytes", bproc[name][0], nproc[name][0], L)
         add(f"memory.{name}.growth_bytes_per_s", bproc[name][1], nproc[name][1], L)
+    return out
+
+
+def _agents_by_name(s: Snapshot) -> dict[str, tuple[float, int, int]]:
+    """(cost, calls, errors + failed tool calls) summed per agent name, for agents whose name
+    is not their id (those are compared under tokens.by_agent already)."""
+    out: dict[str, tuple[float, int, int]] = {}
+    for a in s.agents:
+        if a.name == a.id:
+            continue
+        c, n, e = out.get(a.name, (0.0, 0, 0))
+        out[a.name] = (c + a.cost_usd, n + a.calls, e + a.errors + a.tool_errors)
     return out
 
 
