@@ -177,7 +177,7 @@ class ProcessTracker:
         if s.rss is None:
             return
         p.peak = max(p.peak, s.rss)
-        if s.status != "zombie":  # exited, not reaped: its RSS 0 is no point of its growth
+        if s.rss:  # 0: no address space left (exiting, a zombie): no point of its growth
             p.series.append(s.ts, float(s.rss))
         self._total += s.rss - self._rss.get(key, 0)
         self._rss[key] = s.rss
