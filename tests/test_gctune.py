@@ -7,6 +7,7 @@ import sys
 
 from swarmtop.ui import SwarmtopApp
 from tests.ui.fakes import MovingFeed
+from tests.ui.waiting import wait_until
 
 
 def test_settle_gc_freezes_the_startup_heap_and_raises_the_young_threshold():
@@ -32,8 +33,9 @@ async def test_the_dashboard_calls_its_first_frame_hook_once_after_data_is_shown
     app = SwarmtopApp(MovingFeed(), interval=0.1,
                       on_first_frame=lambda: calls.append(app.shown is not None))
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if calls and app.ticks > 5:
-                break
+        # data shown, then a few more frames in which a second call would show
+        await wait_until(pilot, lambda: calls and app.ticks > 5, what="the hook and five ticks")
+        ticks = app.ticks
+        await wait_until(pilot, lambda: app.ticks >= ticks + 3, what="three more ticks")
+        await pilot.pause()
     assert calls == [True]

@@ -5,6 +5,8 @@ chunks, and 'when the newest event arrived' is its arrival, not its ingest."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 
 from swarmtop import runtime as rt
 from swarmtop.core.aggregator import Aggregator
@@ -30,6 +32,18 @@ class Gate:
         pass
 
 
+async def _until(cond: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Wait for ``cond`` with a deadline generous for a loaded machine (never a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, f"{what}: not within {timeout:g} s"
+        await asyncio.sleep(0.01)
+
+
+async def _first_snapshot(runtime: rt.Runtime) -> None:
+    await _until(lambda: runtime.ticks >= 1, "the first snapshot (taken at start)")
+
+
 async def _settle(runtime: rt.Runtime) -> None:
     for _ in range(20):  # let the consumer move the queue along
         await asyncio.sleep(0)
@@ -40,7 +54,7 @@ async def test_events_wait_for_the_snapshot_and_all_reach_it():
     runtime = rt.Runtime(agg, [gate], interval=3600)  # no periodic snapshots in this test
     await runtime.start()
     try:
-        await asyncio.sleep(0.05)  # the first snapshot (at start) is taken
+        await _first_snapshot(runtime)
         for k in range(5):
             gate.queue.put_nowait(_lines(10, 10 * k))
         await _settle(runtime)
@@ -60,14 +74,12 @@ async def test_a_backlog_is_ingested_in_chunks_without_a_snapshot(monkeypatch):
     runtime = rt.Runtime(agg, [gate], interval=3600)
     await runtime.start()
     try:
-        await asyncio.sleep(0.05)
+        await _first_snapshot(runtime)
         for k in range(30):
             gate.queue.put_nowait(_lines(50, 50 * k))
-        for _ in range(100):
-            await asyncio.sleep(0.01)
-            if agg.events >= 1400:
-                break
-        assert agg.events >= 1400  # drained on the way, not at the next snapshot (an hour)
+        # drained on the way, not at the next snapshot (an hour away)
+        await _until(lambda: agg.events >= 1400, "1400 of 1500 events ingested")
+        assert runtime.ticks == 1
         assert len(runtime._pending) <= 2
     finally:
         await runtime.stop()
@@ -80,7 +92,7 @@ async def test_the_final_snapshot_at_stop_has_everything():
     runtime = rt.Runtime(agg, [gate], interval=3600,
                          on_snapshot=[lambda s: seen.append(s.sources.events)])
     await runtime.start()
-    await asyncio.sleep(0.05)
+    await _first_snapshot(runtime)
     gate.queue.put_nowait(_lines(7))
     await _settle(runtime)
     await runtime.stop()

@@ -177,7 +177,8 @@ class ProcessTracker:
         if s.rss is None:
             return
         p.peak = max(p.peak, s.rss)
-        p.series.append(s.ts, float(s.rss))
+        if s.rss:  # 0: no address space left (exiting, a zombie): no point of its growth
+            p.series.append(s.ts, float(s.rss))
         self._total += s.rss - self._rss.get(key, 0)
         self._rss[key] = s.rss
         self.peak_total = max(self.peak_total, self._total)

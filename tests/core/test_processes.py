@@ -168,3 +168,27 @@ def test_snapshot_history_is_capped_across_many_processes():
     assert all(len(p.history) == 100 for p in mem.processes)  # 20,000 points shared out
     assert len(mem.history) <= procmod.SNAPSHOT_POINTS
     assert len(to_json(Snapshot(memory=mem), indent=0)) < 1_500_000
+
+
+@pytest.mark.parametrize("status", ["zombie", "running"])
+def test_an_exiting_reading_is_no_point_of_the_growth(status):
+    """Exiting, or exited and not yet reaped: RSS reads 0 because the address space went with
+    the exit, not because the process gave its memory back (still "running" for a moment in
+    the kernel's exit path, then "zombie"). The total drops, but the process's growth stays
+    what it did while it ran (was: a steady leak called stable, for a late drop to 0 -- the
+    headless --run test's child, sampled in that moment on a loaded machine)."""
+    t = ProcessTracker(0.2)
+    for k in range(30):
+        t.add_sample(sample(10, 100.0 + 0.2 * k, int(20 * MB + 8 * MB * 0.2 * k)))
+    t.add_sample(sample(10, 106.0, 0, status=status))
+    mem = t.section(106.0)
+    (p,) = mem.processes
+    assert (p.status, p.rss_bytes, mem.total_rss_bytes) == (status, 0, 0)
+    t.add_exit(ProcessExit(ts=106.1, source="pid:10", pid=10, create_time=1.0, exit_code=4))
+    mem = t.section(106.2)
+    (p,) = mem.processes
+    assert (p.alive, p.exit_code, mem.total_rss_bytes) == (False, 4, 0)
+    assert p.growth == "linear", p.growth_why
+    assert p.growth_bytes_per_s == pytest.approx(8 * MB, rel=0.01)
+    assert p.peak_rss_bytes == int(20 * MB + 8 * MB * 0.2 * 29)
+    assert all(v > 0 for _, v in p.history)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+from swarmtop.export.record import FLUSH_S
 from tests.conftest import ROOT, run_cli
 
 
@@ -26,15 +27,21 @@ def test_sighup_mid_run_then_replay(tmp_path):
          "--interval", "0.2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
+    def until(cond, what: str) -> None:
+        deadline = time.monotonic() + 60  # start-up on a loaded machine takes its time
+        while not cond():
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, f"{what}: not within 60 s"
+            time.sleep(0.1)
+
     try:
-        time.sleep(2.0)
+        until(rec.exists, "the record file opened")
+        # a batch is flushed once FLUSH_S have passed since the recorder opened its file (or
+        # the last flush): the lines appended after that arrive in one that is
+        time.sleep(FLUSH_S + 0.2)
         with open(log, "a") as f:  # the swarm keeps writing while we watch
             f.write("\n".join(lines[200:]) + "\n")
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if rec.exists() and rec.read_bytes().count(b'"llm_call"') >= 300:
-                break
-            time.sleep(0.2)
+        until(lambda: rec.read_bytes().count(b'"llm_call"') >= 300, "300 calls recorded")
         proc.send_signal(signal.SIGHUP)
         out, err = proc.communicate(timeout=20)
     finally:

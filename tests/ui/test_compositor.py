@@ -12,6 +12,7 @@ from textual._compositor import Compositor
 from swarmtop.ui.app import SwarmtopApp
 from swarmtop.ui.compositor import SparseCompositor, supported
 from tests.ui.fakes import MovingFeed
+from tests.ui.waiting import wait_until
 
 
 def _cells(update: Any) -> dict[tuple[int, int], tuple[str, Any]]:
@@ -68,14 +69,20 @@ async def test_partial_updates_match_textuals_compositor(monkeypatch, size):
     app = SwarmtopApp(MovingFeed(extra_procs=10, lines_per_step=5), interval=0.1)
     async with app.run_test(size=size) as pilot:
         assert isinstance(app.screen._compositor, SparseCompositor)
-        await pilot.pause(2.0)
-        await pilot.press("tab")
-        await pilot.pause(0.5)
-        await pilot.press("slash", "e", "r")  # the filter box over the log tail
-        await pilot.pause(0.5)
-        await pilot.press("escape", "2")  # and a zoomed panel
-        await pilot.pause(0.5)
-    assert len(compared) >= 5 and sum(compared) > 1000
+        # each step waits for updates compared, not for a stretch of wall time: a loaded
+        # machine draws fewer frames per second
+        await wait_until(pilot, lambda: len(compared) >= 5 and sum(compared) > 1000,
+                         what="five partial updates compared")
+
+        async def updates_after(*keys: str) -> None:
+            seen = len(compared)
+            await pilot.press(*keys)
+            await wait_until(pilot, lambda: len(compared) >= seen + 3,
+                             what=f"partial updates after {keys}")
+
+        await updates_after("tab")
+        await updates_after("slash", "e", "r")  # the filter box over the log tail
+        await updates_after("escape", "2")  # and a zoomed panel
     assert rendered["sparse"] < rendered["stock"] * 0.5  # the point of it
 
 

@@ -16,6 +16,7 @@ from swarmtop.ui.metrics import MetricsPanel
 from swarmtop.ui.table import SyncTable
 from swarmtop.ui.text import Palette, flow
 from tests.ui.fakes import FakeFeed, make_snapshot, screen_text
+from tests.ui.waiting import wait_until
 
 WIDE, MEDIUM, SMALL = (200, 60), (120, 40), (80, 24)
 
@@ -262,11 +263,15 @@ async def test_a_quiet_swarm_needs_no_layout_pass(monkeypatch):
 
     app = SwarmtopApp(MovingFeed(extra_procs=10, frozen=True), interval=0.1)
     async with app.run_test(size=MEDIUM) as pilot:
-        await pilot.pause(1.0)
+        # start-up may lay out; ten ticks in (a second at 0.1 s, longer on a loaded machine)
+        # the figures are settled
+        await wait_until(pilot, lambda: app.shown is not None and app.ticks >= 10,
+                         what="ten ticks")
+        await pilot.pause()
         monkeypatch.setattr(Widget, "refresh", spy)
         ticks = app.ticks
-        await pilot.pause(1.0)
-        assert app.ticks >= ticks + 5
+        await wait_until(pilot, lambda: app.ticks >= ticks + 5, what="five more ticks")
+        await pilot.pause()
     assert layouts == []
 
 

@@ -13,6 +13,7 @@ from swarmtop.runtime import Runtime
 from swarmtop.sources.sampler import ProcessSampler
 from swarmtop.ui import SwarmtopApp
 from tests.ui.fakes import screen_text
+from tests.ui.waiting import wait_until
 
 
 class ScriptedSource:
@@ -31,15 +32,14 @@ class ScriptedSource:
         self.closed = True
 
 
-async def _wait_for(pilot, app, text: str, seconds: float = 30) -> str:
-    deadline = time.monotonic() + seconds
-    shown = ""
-    while time.monotonic() < deadline:
-        await pilot.pause(0.1)
-        shown = screen_text(app)
-        if text in shown:
-            return shown
-    raise AssertionError(f"{text!r} not on screen after {seconds}s:\n{shown}")
+async def _wait_for(pilot, app, text: str) -> str:
+    """The screen once it shows ``text``."""
+    def shown() -> str | None:
+        screen = screen_text(app)
+        return screen if text in screen else None
+
+    return await wait_until(pilot, shown,
+                            what=lambda: f"{text!r} not on screen:\n{screen_text(app)}")
 
 
 async def test_real_runtime_feeds_the_panels():
@@ -70,10 +70,14 @@ async def test_each_snapshot_is_drawn_as_it_lands_not_at_the_apps_next_beat():
     runtime = Runtime(Aggregator(), [ScriptedSource([])], interval=0.1)
     app = SwarmtopApp(runtime, interval=3600)  # the app's own timer never beats again
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(1.0)
-        first = app.shown
-        assert first is not None
-        await pilot.pause(0.5)
-        assert app.shown is not first  # new snapshots drawn without the app's timer
-        assert app.ticks >= 5
+        first = await wait_until(pilot, lambda: app.shown, what="a first snapshot drawn")
+        # new snapshots drawn without the app's timer (its first-frame looks stop once one is
+        # shown): only the runtime's hook can draw the next ones
+        drawn = {id(first)}
+
+        def three_more_drawn() -> bool:
+            drawn.add(id(app.shown))
+            return len(drawn) >= 4
+
+        await wait_until(pilot, three_more_drawn, what="three more snapshots drawn")
     assert app._on_feed_snapshot not in runtime.on_snapshot  # unhooked on the way out
