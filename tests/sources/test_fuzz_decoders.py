@@ -77,7 +77,7 @@ NOW = 1_700_000_000.0
 SRC = "fuzz.jsonl"
 LINE_FORMATS = ("native", "claude-code", "claude-stream", "otel", "text")
 # SWARMTOP_FUZZ_EXAMPLES=5000 pytest tests/sources/test_fuzz_decoders.py: a longer hunt
-FUZZ = settings(max_examples=int(os.environ.get("SWARMTOP_FUZZ_EXAMPLES", "60")), deadline=None,
+FUZZ = settings(max_examples=int(os.environ.get("SWARMTOP_FUZZ_EXAMPLES", "40")), deadline=None,
                 derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
