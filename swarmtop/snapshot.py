@@ -251,6 +251,7 @@ class AgentRow(_S):
     loop: str = ""  # what it repeats, when it loops: "Bash `pytest` x6 in 10 min"
     loop_count: int = 0  # how many times, within the loop window
     depth: int = 0  # in the tree: 0 for a top agent
+    recent: list[tuple[float, str]] = []  # its latest tool calls, newest first: [ts, text]
 
 
 class ToolStats(_S):

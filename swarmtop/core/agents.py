@@ -31,6 +31,7 @@ GONE_AFTER_S = 3600.0
 LOOP_WINDOW_S = 600.0  # repeats of one tool input (or one error) counted over this window
 GAPS = 64  # recent gaps between an agent's events, for its usual gap
 RECENT = 128  # recent tool ends per agent, for the loop signal
+SHOWN = 20  # of the activity stream, in each snapshot's row
 IN_FLIGHT = 64  # tools in flight per agent
 STREAM = 200  # entries of an agent's activity stream (the detail view)
 SPAWNS = 10_000  # sub-agent prompts waiting for their sub-agent (or the reverse)
@@ -343,6 +344,7 @@ class AgentBook:
                 tool_calls=a.tools, tool_errors=a.tool_errors,
                 p50_ms=_round(p50), p99_ms=_round(p99),
                 loop=what if loops >= 2 else "", loop_count=loops if loops >= 2 else 0,
+                recent=[a.stream[-k] for k in range(1, min(SHOWN, len(a.stream)) + 1)],
             )
         # siblings by when each was first seen on the log's timeline (not by arrival, which
         # depends on how a backlog was batched), then by id

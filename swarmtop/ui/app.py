@@ -26,6 +26,7 @@ from swarmtop.feed import Feed
 from swarmtop.gctune import settle_gc
 from swarmtop.sanitize import safe_text
 from swarmtop.snapshot import Snapshot
+from swarmtop.ui.agent_detail import AgentScreen
 from swarmtop.ui.agents import AgentsPanel, counts
 from swarmtop.ui.alerts import AlertsPanel, pick_alert
 from swarmtop.ui.compositor import SparseScreen
@@ -103,6 +104,7 @@ class SwarmtopApp(App[int]):
         Binding("s", "sort", "Sort"),
         Binding("a", "acknowledge", "Ack"),
         Binding("k", "kill", "Kill", show=False),
+        Binding("enter", "open_agent", "Details", show=False),
         Binding("t", "next_theme", "Theme"),
     ]
 
@@ -542,6 +544,17 @@ class SwarmtopApp(App[int]):
             target.set_filter("")
         bar_.remove_class("-open")
         target.focus_main()
+
+    def action_open_agent(self) -> None:
+        """enter on an agent: its details and latest tool calls (esc goes back)."""
+        snap = self.shown or self.last
+        if snap is None or self.panels[self.current] is not self.agents_panel:
+            return
+        key = self.agents_panel.query_one(SyncTable).selected_key
+        agent = next((a for a in snap.agents if a.id == key), None)
+        if agent is not None:
+            children = [a for a in snap.agents if a.parent == agent.id]
+            self.push_screen(AgentScreen(agent, children))
 
     def action_kill(self) -> None:
         """htop's F9 for agents: SIGTERM to the selected agent's process, after y/N; only a

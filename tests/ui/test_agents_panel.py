@@ -69,3 +69,21 @@ async def test_hostile_agent_names_are_text(tmp_path: Path) -> None:
         text = screen_text(app)
         assert "[bold red]x[/]" in text and "\x1b" not in text
         assert app.is_running
+
+
+async def test_enter_opens_an_agent_and_esc_goes_back(tmp_path: Path) -> None:
+    from swarmtop.ui.agent_detail import AgentScreen
+
+    app = SwarmtopApp(FakeFeed(snapshots=[_snap(tmp_path)]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        await pilot.press("down", "enter")  # the Explore sub-agent
+        await pilot.pause()
+        assert isinstance(app.screen, AgentScreen)
+        text = screen_text(app)
+        assert "Explore: find flaky tests" in text and "latest tool calls" in text
+        assert ct.LOOP_CMD in text and "failed" in text and "repeats" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, AgentScreen)
