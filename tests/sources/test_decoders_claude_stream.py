@@ -35,7 +35,8 @@ def _result(i: int, o: int, cr: int, cw: int, cost: float = 0.42) -> dict:
 
 def _run(lines: list[bytes]) -> list[LLMCall]:
     d = ClaudeStreamDecoder()
-    return [e for n, line in enumerate(lines) for e in d.decode(line, "s.jsonl", n, 0.0)]
+    return [e for n, line in enumerate(lines) for e in d.decode(line, "s.jsonl", n, 0.0)
+            if isinstance(e, LLMCall)]
 
 
 def test_counted_once_when_result_matches_stream():
@@ -78,3 +79,29 @@ def test_detected_and_read(tmp_path):
     events = [e for b in read_file(p) for e in b]
     assert sum(isinstance(e, LLMCall) for e in events) == 1
     assert events[-1].format == "claude-stream"
+
+
+def test_tool_use_and_its_result_are_a_tool_call_of_the_agent():
+    """`claude -p --output-format stream-json --verbose` writes the assistant's tool_use
+    blocks and a `user` line with the tool_result (shape of real captures): one tool call of
+    the session, or of the sub-agent whose parent_tool_use_id it carries."""
+    from swarmtop.events import AgentInfo, ToolCall
+
+    asst = _asst("m1", 5)
+    asst["message"]["content"] = [{"type": "tool_use", "id": "toolu_9", "name": "Bash",
+                                   "input": {"command": "ls -la"}}]
+    res = {"type": "user", "session_id": "S", "parent_tool_use_id": None,
+           "message": {"role": "user", "content": [{"type": "tool_result",
+                                                    "tool_use_id": "toolu_9",
+                                                    "content": "no such dir", "is_error": True}]}}
+    d = ClaudeStreamDecoder()
+    events = [e for n, line in enumerate(_lines(INIT, asst, res))
+              for e in d.decode(line, "s.jsonl", n, 0.0)]
+    tools = [e for e in events if isinstance(e, ToolCall)]
+    assert [(t.phase, t.tool, t.summary, t.ok, t.agent) for t in tools] == [
+        ("start", "Bash", "ls -la", True, "S"), ("end", "Bash", "ls -la", False, "S")]
+    assert any(isinstance(e, AgentInfo) and e.agent_kind == "claude-stream" for e in events)
+    agg = Aggregator()
+    agg.ingest(events)
+    [row] = agg.snapshot().agents
+    assert row.tool_calls == 1 and row.tool_errors == 1 and row.calls == 1

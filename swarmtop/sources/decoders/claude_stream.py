@@ -14,8 +14,14 @@ from collections import OrderedDict
 
 import msgspec
 
-from swarmtop.events import Event, LLMCall
-from swarmtop.sources.decoders.claude_code import SYNTHETIC, _Message, _Usage
+from swarmtop.events import AgentInfo, Event, LLMCall, ToolCall
+from swarmtop.sources.decoders.claude_code import (
+    SYNTHETIC,
+    _Message,
+    _Usage,
+    _UserMessage,
+    tool_summary,
+)
 from swarmtop.sources.decoders.common import Amount, decode_or_bad
 
 _MAX_SESSIONS = 10_000
@@ -35,8 +41,16 @@ class _Record(msgspec.Struct):
     duration_api_ms: Amount | None = None
 
 
+class _UserRecord(msgspec.Struct):
+    type: str | None = None
+    session_id: str | None = None
+    parent_tool_use_id: str | None = None
+    message: _UserMessage | None = None
+
+
 _decoder = msgspec.json.Decoder(_Record)
-_TYPES = (b'"assistant"', b'"result"', b'"system"')
+_user_decoder = msgspec.json.Decoder(_UserRecord)
+_TYPES = (b'"assistant"', b'"result"', b'"system"', b'"user"')
 
 
 class _Session:
@@ -55,6 +69,10 @@ class ClaudeStreamDecoder:
     def __init__(self) -> None:
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
         self._seen: OrderedDict[str, None] = OrderedDict()
+        # tool_use id -> (tool, summary, agent): its tool_result ends it (stream-json lines
+        # carry no time, so a tool call's duration is not known)
+        self._tools: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
+        self._agents: set[str] = set()
 
     def _session(self, sid: str) -> _Session:
         s = self._sessions.get(sid)
@@ -67,6 +85,8 @@ class ClaudeStreamDecoder:
     def decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
         if not any(t in line for t in _TYPES):
             return []
+        if b'"tool_result"' in line:
+            return self._tool_results(line, source, offset, now)
         rec, bad = decode_or_bad(_decoder, line, source, offset, now, "unexpected record shape")
         if rec is None:
             return bad
@@ -105,9 +125,40 @@ class ClaudeStreamDecoder:
         agent = f"{sid}/{rec.parent_tool_use_id}" if rec.parent_tool_use_id else sid
         if msg.id:
             s.last = (msg.id, msg.model or "unknown", agent, (i, o, cr, cw))
-        return [LLMCall(ts=now, source=source, model=msg.model or "unknown", agent=agent,
-                        input_tokens=i, output_tokens=o, cache_read_tokens=cr,
-                        cache_write_tokens=cw, dedupe_key=msg.id)]
+        out: list[Event] = []
+        if agent not in self._agents and len(self._agents) < _MAX_SESSIONS:
+            self._agents.add(agent)
+            out.append(AgentInfo(ts=now, source=source, agent=agent,
+                                 parent=sid if agent != sid else "", agent_kind="claude-stream"))
+        out.append(LLMCall(ts=now, source=source, model=msg.model or "unknown", agent=agent,
+                           input_tokens=i, output_tokens=o, cache_read_tokens=cr,
+                           cache_write_tokens=cw, dedupe_key=msg.id))
+        for b in msg.content if isinstance(msg.content, list) else ():
+            if b.type == "tool_use" and b.id and b.id not in self._tools:
+                summary, _ = tool_summary(b.name or "", b.input)
+                self._tools[b.id] = (b.name or "(unknown tool)", summary, agent)
+                if len(self._tools) > _MAX_IDS:
+                    self._tools.popitem(last=False)
+                out.append(ToolCall(ts=now, source=source, tool=b.name or "(unknown tool)",
+                                    agent=agent, call_id=b.id, phase="start", summary=summary))
+        return out
+
+    def _tool_results(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
+        rec, bad = decode_or_bad(_user_decoder, line, source, offset, now,
+                                 "unexpected record shape")
+        if rec is None:
+            return bad
+        content = rec.message.content if rec.message is not None else None
+        out: list[Event] = []
+        for block in content if isinstance(content, list) else ():
+            if block.type != "tool_result" or not block.tool_use_id:
+                continue
+            tool, summary, agent = self._tools.pop(block.tool_use_id, (
+                "(unknown tool)", "", rec.session_id or "(no session)"))
+            out.append(ToolCall(ts=now, source=source, tool=tool, agent=agent,
+                                call_id=block.tool_use_id, phase="end", ok=not block.is_error,
+                                summary=summary))
+        return out
 
     def _result(self, rec: _Record, sid: str, source: str, now: float) -> list[Event]:
         u = rec.usage
