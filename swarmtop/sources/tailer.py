@@ -28,6 +28,7 @@ import contextlib
 import os
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 from swarmtop.events import Event, FileStatus
 from swarmtop.feed import Progress
@@ -191,13 +192,20 @@ class Tailer:
     async def _initial_scan(self) -> None:
         paths = self._sources.listed()
         sizes = []
-        for p in paths:
+        order = []  # files with an entry of their own first, linked copies after originals
+        for i, p in enumerate(paths):
             try:
-                sizes.append(os.stat(p).st_size)
+                st = os.stat(p)
             except OSError:
                 sizes.append(0)
+                order.append((2, i))
+                continue
+            sizes.append(st.st_size)
+            rank = self._resume.start_order(key_of(st))
+            order.append((2 if rank is None else rank, i))
         self._backlog.plan(sizes)
-        for p, size in zip(paths, sizes, strict=True):
+        for _, i in sorted(order):
+            p, size = paths[i], sizes[i]
             await self._look(p, initial=True)
             tf = self._by_path.get(p)
             if tf is None:  # vanished, unreadable or waiting: nothing to load
@@ -276,7 +284,14 @@ class Tailer:
                 return
         elif tf.path != path:
             await self._adopt(tf, path)
-        if tf.state == "skipped" or tf.copy_of is not None:
+        if tf.copy_of is not None:  # not read; its size is saved with the checkpoint
+            if st.st_size != tf.size:
+                tf.size = st.st_size
+                self._dirty = True
+            return
+        if tf.state == "skipped":
+            if tf.format == "binary" and changed_since(st, tf.size, tf.mtime):
+                await self._recheck_binary(tf, st)
             return
         if changed_since(st, tf.size, tf.mtime) or tf.format is None:
             await self._read(tf)
@@ -292,50 +307,88 @@ class Tailer:
             why = "permission denied" if isinstance(exc, PermissionError) else str(exc.strerror)
             await self._note(path, key, why)
             return None
-        fst = os.fstat(fd)
-        if key_of(fst) != key:  # replaced between stat and open: look again next time
+        try:  # the descriptor is ours until a Tracked holds it
+            plan = self._plan_new(path, key, fd, initial)
+        except BaseException:
             os.close(fd)
-            self._on_paths({path})
+            raise
+        if plan is None:
+            os.close(fd)
             return None
-        size = fst.st_size
-        head = read_head(fd)
-        start = self._resume.start(key, path, head, size)
-        link: Tracked | None = None
-        after_trunc: Tracked | None = None
-        if start is None:
-            match = copy_relation(path, head, self._families.of(path), time.monotonic())
-            if match.relation is Relation.DEFER:
-                first = self._deferred.setdefault(path, time.monotonic())
-                if time.monotonic() - first < DEFER_S:
-                    os.close(fd)
-                    return None
-            elif match.relation is Relation.LINKED:
-                link = match.original
-            elif match.relation is Relation.AFTER_TRUNC:
-                after_trunc = match.original
-            start = size_at_line_end(fd, size) if (initial and self.from_end) else 0
-            if after_trunc is not None:
-                start = min(after_trunc.prev_committed, size)
         self._deferred.pop(path, None)
         self._noted.pop(path, None)
-        tf = Tracked(key, path, fd, start, self.max_line)
-        tf.head = head  # the head is the identity even when reading starts later
-        if initial:
-            self._backlog.begin(tf, size, start)  # bytes before start: --from-end, a checkpoint
+        tf = Tracked(key, path, fd, plan.start, self.max_line)
+        tf.head = plan.head  # the head is the identity even when reading starts later
+        tf.why = plan.why
+        if initial:  # bytes before start (--from-end, a checkpoint) count as read
+            self._backlog.begin(tf, plan.size, plan.start)
         self._by_key[key] = tf
         self._by_path[path] = tf
         self._families.add(tf)
         self._lines.setdefault(path, 0)
         self._dirty = True
+        link = plan.link
         if link is not None:
             tf.copy_of = link
+            tf.size = plan.size  # saved with the checkpoint: how much of the copy is covered
             link.copies.append(tf)
-            tf.why = f"copy of {link.report} (same first bytes): not read again"
             await self._send([self._status(tf)])
-        elif after_trunc is not None:
-            tf.why = (f"copy of {after_trunc.report} made before it was truncated: "
-                      f"read from byte {start}")
         return tf
+
+    def _plan_new(self, path: str, key: FileKey, fd: int, initial: bool) -> _NewPlan | None:
+        """How a new file at ``path``, open as ``fd``, is taken up: where it starts, whether it
+        is a linked copy. None when it is not taken up now (replaced since the stat, or maybe a
+        copy still being written). May raise OSError; it neither closes nor keeps ``fd``."""
+        fst = os.fstat(fd)
+        if key_of(fst) != key:  # replaced between stat and open: look again next time
+            self._on_paths({path})
+            return None
+        size = fst.st_size
+        head = read_head(fd)
+        claim = self._resume.claim(key, path, head, size)
+        if claim is not None:
+            return self._plan_resumed(claim, size, head)
+        match = copy_relation(path, head, self._families.of(path), time.monotonic())
+        if match.relation is Relation.DEFER:
+            first = self._deferred.setdefault(path, time.monotonic())
+            if time.monotonic() - first < DEFER_S:
+                return None
+        start = size_at_line_end(fd, size) if (initial and self.from_end) else 0
+        if match.relation is Relation.LINKED and match.original is not None:
+            orig = match.original
+            return _NewPlan(size, head, start, orig,
+                            f"copy of {orig.report} (same first bytes): not read again")
+        if match.relation is Relation.AFTER_TRUNC and match.original is not None:
+            orig = match.original
+            start = min(orig.prev_committed, size)
+            return _NewPlan(size, head, start, None,
+                            f"copy of {orig.report} made before it was truncated: "
+                            f"read from byte {start}")
+        return _NewPlan(size, head, start, None, "")
+
+    def _plan_resumed(self, claim: checkpoint.Claim, size: int, head: bytes) -> _NewPlan:
+        """A file that takes up a saved entry. A copy that was linked to its original when the
+        entry was saved is linked again if that original resumed intact (it holds all the copy
+        holds and is read on from its own offset); otherwise the copy is read from the offset
+        the original had reached (docs/tailing.md, "Copies across restarts")."""
+        start = claim.offset
+        orig_key = claim.entry.copy_of
+        if orig_key is None or not claim.intact:
+            return _NewPlan(size, head, start, None, "")
+        resumed = self._resume.resumed.get(orig_key)
+        orig = self._by_key.get(resumed) if resumed is not None else None
+        if orig is not None and orig.copy_of is None and not orig.whole:
+            if not orig.prev_at:
+                return _NewPlan(size, head, start, orig,
+                                f"copy of {orig.report} (same first bytes): not read again")
+            start = min(orig.prev_committed, size)  # truncated since it resumed
+            return _NewPlan(size, head, start, None,
+                            f"copy of {orig.report} made before it was truncated: "
+                            f"read from byte {start}")
+        was = self._resume.path_of(orig_key) or "its original"
+        return _NewPlan(size, head, start, None,
+                        f"copy of {was}, truncated or gone since the last run: "
+                        f"read from byte {start}")
 
     async def _adopt(self, tf: Tracked, path: str) -> None:
         """A followed file seen at a new path inside the watched set (renamed)."""
@@ -435,7 +488,12 @@ class Tailer:
             fd = os.open(tf.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except OSError:
             return None
-        if key_of(os.fstat(fd)) != tf.key:
+        try:
+            same = key_of(os.fstat(fd)) == tf.key
+        except OSError:  # tried again at the next look
+            os.close(fd)
+            return None
+        if not same:
             os.close(fd)
             self._on_paths({tf.path})
             return None
@@ -489,6 +547,32 @@ class Tailer:
         if tf not in self._more:
             self._backlog.finish(tf)
 
+    async def _recheck_binary(self, tf: Tracked, st: os.stat_result) -> None:
+        """A skipped binary file changed. Appended to, it stays skipped; truncated (shorter
+        than when it was judged) or its first bytes rewritten, it is judged again from byte 0
+        and read if it is text now."""
+        fd = self._open(tf)
+        if fd is None:
+            return
+        head = read_head(fd)
+        change = content_change(st.st_size, tf.size, head, tf.head)
+        if change is Change.NONE:
+            tf.size, tf.mtime = st.st_size, st.st_mtime_ns
+            if len(head) > len(tf.head):
+                tf.head = head
+            tf.close_fd()  # a skipped file holds no descriptor
+            return
+        tf.state = "following"
+        tf.format = None
+        tf.decoder = None
+        tf.splitter.reset(0)
+        tf.ck_offset = 0
+        tf.head = head
+        tf.why = ("truncated" if change is Change.TRUNCATED else "its first bytes rewritten") + (
+            " since it was skipped as binary: checked again")
+        self._dirty = True
+        await self._read(tf, force_status=True)
+
     def _restart(self, tf: Tracked, why: str) -> None:
         tf.prev_head = tf.head
         tf.prev_committed = tf.splitter.committed
@@ -517,11 +601,36 @@ class Tailer:
     def _save_checkpoint(self, force: bool = False) -> None:
         if not self.state_file or not (self._dirty or force):
             return
-        checkpoint.save(self.state_file, [
-            checkpoint.entry(tf.key, tf.head, tf.saved_offset(), tf.report)
-            for tf in self._by_key.values() if tf.state != "skipped" and not tf.whole
-        ])
+        entries = []
+        for tf in self._by_key.values():
+            if tf.state == "skipped" or tf.whole:
+                continue
+            orig = tf.copy_of
+            if orig is not None:
+                self._refresh_size(tf)  # a linked copy is never read: its size is looked up
+            entries.append(checkpoint.entry(tf.key, tf.head, tf.saved_offset(), tf.report,
+                                            orig.key if orig is not None else None))
+        checkpoint.save(self.state_file, entries)
         self._dirty = False
+
+    def _refresh_size(self, tf: Tracked) -> None:
+        with contextlib.suppress(OSError):
+            if tf.fd is not None:
+                tf.size = os.fstat(tf.fd).st_size
+            elif tf.path is not None:
+                st = os.stat(tf.path)
+                if key_of(st) == tf.key:
+                    tf.size = st.st_size
+
+
+class _NewPlan(NamedTuple):
+    """How a new file is taken up (``Tailer._plan_new``)."""
+
+    size: int
+    head: bytes
+    start: int  # where reading starts
+    link: Tracked | None  # a copy, not read while this original lives
+    why: str
 
 
 def _wake_up(waiter: asyncio.Future[None]) -> None:

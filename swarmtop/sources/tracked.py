@@ -80,7 +80,10 @@ class Tracked:
         )
 
     def saved_offset(self) -> int:
-        """Where a restart resumes it: a copy, not read itself, where its original got to."""
+        """Where a restart resumes it. A linked copy, not read itself: where its original got
+        to, capped at the copy's size (``size`` is kept current for copies). That is where the
+        copy is read from if its original does not resume intact; if it does, the copy is
+        linked again and not read (the entry also names the original)."""
         if self.copy_of is not None:
             return min(self.copy_of.ck_offset, max(self.size, 0))
         return self.ck_offset
