@@ -83,7 +83,8 @@ def test_claude_code() -> None:
 
 
 def test_claude_stream() -> None:
-    [ev] = ClaudeStreamDecoder().decode(STREAM, "c.jsonl", 0, 1.0)
+    [ev] = [e for e in ClaudeStreamDecoder().decode(STREAM, "c.jsonl", 0, 1.0)
+            if isinstance(e, LLMCall)]
     assert isinstance(ev, LLMCall) and (ev.input_tokens, ev.output_tokens) == (5, 9)
 
 
