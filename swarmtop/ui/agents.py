@@ -24,6 +24,7 @@ COLUMNS = [
     Column("p99", "p99"), Column("RSS", "rss"), Column("CPU%", "cpu"),
     Column("Seen", "seen", numeric=False),
 ]
+ACTIVITY_WIDTH = 34  # the "Doing" cell: the figures after it stay in view at 100 columns
 # working first, then what needs a look, then the quiet ones
 STATUS_ORDER = {"working": 0, "stalled": 1, "failed": 2, "waiting": 3, "idle": 4, "done": 5}
 STATUS_MARK = {"working": "▶ working", "stalled": "■ stalled", "failed": "✗ failed",
@@ -99,7 +100,7 @@ class AgentsPanel(Panel):
             cells = (
                 plain(STATUS_MARK.get(a.status, a.status), status_style),
                 plain(name, dim), plain(short_model(a.model), dim),
-                plain(clip(activity, 60), pal.bad if a.loop_count >= 5 else dim),
+                plain(clip(activity, ACTIVITY_WIDTH), pal.bad if a.loop_count >= 5 else dim),
                 plain(fmt_usd(a.cost_usd), dim),
                 plain(fmt_rate_usd(a.burn_usd_per_min) if a.burn_usd_per_min else "-", dim),
                 plain(sig3(a.tokens_per_min) if a.tokens_per_min else "-", dim),
