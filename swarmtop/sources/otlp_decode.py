@@ -7,7 +7,7 @@ from __future__ import annotations
 import zlib
 
 from swarmtop.sources import otlp_json, otlp_pb
-from swarmtop.sources.otlp_model import Batch
+from swarmtop.sources.otlp_model import MAX_ITEMS, Batch
 
 PROTOBUF, JSON = "protobuf", "json"
 
@@ -57,7 +57,7 @@ def gunzip(body: bytes, limit: int) -> bytes:
 
 
 def decode_body(signal: str, body: bytes, content_type: str, encoding: str = "",
-                max_decompressed: int = 64 << 20) -> Batch:
+                max_decompressed: int = 64 << 20, max_items: int = MAX_ITEMS) -> Batch:
     kind = content_kind(content_type)
     if kind is None:
         raise Rejected(415, "unsupported content type",
@@ -69,8 +69,8 @@ def decode_body(signal: str, body: bytes, content_type: str, encoding: str = "",
         raise Rejected(415, "unsupported content encoding", enc[:100])
     try:
         if kind == PROTOBUF:
-            return otlp_pb.parse(signal, body)
-        return otlp_json.parse(signal, body)
+            return otlp_pb.parse(signal, body, max_items)
+        return otlp_json.parse(signal, body, max_items)
     except (otlp_pb.BadProtobuf, otlp_json.BadJson) as exc:
         raise Rejected(400, "malformed body", str(exc)[:300]) from None
 

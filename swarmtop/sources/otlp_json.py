@@ -15,7 +15,7 @@ import base64
 
 import msgspec
 
-from swarmtop.sources.otlp_model import Attrs, Batch, LogRecord, Point, Resource, Span
+from swarmtop.sources.otlp_model import MAX_ITEMS, Attrs, Batch, Budget, LogRecord, Point, Resource, Span
 
 MAX_VALUE_DEPTH = 16
 
@@ -230,23 +230,28 @@ def decode(data: bytes) -> Export:
         raise BadJson("JSON nested too deep") from None
 
 
-def batches(export: Export) -> list[Batch]:
-    """The signals an export holds, each as a Batch (a file line may mix them)."""
+def batches(export: Export, limit: int = MAX_ITEMS) -> list[Batch]:
+    """The signals an export holds, each as a Batch (a file line may mix them); at most
+    ``limit`` items of each."""
     out: list[Batch] = []
     if export.resourceSpans is not None:
-        out.append(Batch("traces", [_spans(rs) for rs in export.resourceSpans]))
+        b = Budget(limit)
+        out.append(Batch("traces", [_spans(rs, b) for rs in export.resourceSpans], b.dropped))
     if export.resourceLogs is not None:
-        out.append(Batch("logs", [_logs(rl) for rl in export.resourceLogs]))
+        b = Budget(limit)
+        out.append(Batch("logs", [_logs(rl, b) for rl in export.resourceLogs], b.dropped))
     if export.resourceMetrics is not None:
-        out.append(Batch("metrics", [_metrics(rm) for rm in export.resourceMetrics]))
+        b = Budget(limit)
+        out.append(Batch("metrics", [_metrics(rm, b) for rm in export.resourceMetrics],
+                         b.dropped))
     return out
 
 
-def parse(signal: str, data: bytes) -> Batch:
+def parse(signal: str, data: bytes, limit: int = MAX_ITEMS) -> Batch:
     """A request body of ``signal`` (the receiver); raises :class:`BadJson`. An empty object
     is a valid, empty request, as in protobuf."""
     export = decode(data)
-    for b in batches(export):
+    for b in batches(export, limit):
         if b.signal == signal:
             return b
     return Batch(signal, [])
@@ -256,11 +261,13 @@ def _res_attrs(r: _Resource | None) -> Attrs:
     return attrs(r.attributes) if r is not None else {}
 
 
-def _spans(rs: _ResourceSpans) -> Resource:
+def _spans(rs: _ResourceSpans, budget: Budget) -> Resource:
     res = Resource(_res_attrs(rs.resource))
     out = res.spans
     for ss in rs.scopeSpans:
         for s in ss.spans:
+            if not budget.take():
+                continue
             st = s.status
             out.append(Span(
                 trace_id=_hex_id(s.traceId), span_id=_hex_id(s.spanId),
@@ -273,11 +280,13 @@ def _spans(rs: _ResourceSpans) -> Resource:
     return res
 
 
-def _logs(rl: _ResourceLogs) -> Resource:
+def _logs(rl: _ResourceLogs, budget: Budget) -> Resource:
     res = Resource(_res_attrs(rl.resource))
     out = res.logs
     for sl in rl.scopeLogs:
         for r in sl.logRecords:
+            if not budget.take():
+                continue
             out.append(LogRecord(
                 time_ns=_int(r.timeUnixNano), observed_ns=_int(r.observedTimeUnixNano),
                 event_name=r.eventName, body=any_value(r.body), attrs=attrs(r.attributes),
@@ -286,7 +295,7 @@ def _logs(rl: _ResourceLogs) -> Resource:
     return res
 
 
-def _metrics(rm: _ResourceMetrics) -> Resource:
+def _metrics(rm: _ResourceMetrics, budget: Budget) -> Resource:
     res = Resource(_res_attrs(rm.resource))
     out = res.points
     for sm in rm.scopeMetrics:
@@ -296,6 +305,8 @@ def _metrics(rm: _ResourceMetrics) -> Resource:
                     continue
                 delta = _int(data.aggregationTemporality) == 1
                 for p in data.dataPoints:
+                    if not budget.take():
+                        continue
                     value = _double(p.asDouble) if p.asDouble is not None else (
                         float(_int(p.asInt)) if p.asInt is not None else None)
                     out.append(Point(metric=m.name, unit=m.unit, kind=kind, value=value,
@@ -308,6 +319,8 @@ def _metrics(rm: _ResourceMetrics) -> Resource:
                     continue
                 delta = _int(other.aggregationTemporality) == 1
                 for q in other.dataPoints:
+                    if not budget.take():
+                        continue
                     out.append(Point(metric=m.name, unit=m.unit, kind=kind, value=None,
                                      time_ns=_int(q.timeUnixNano), attrs=attrs(q.attributes),
                                      delta=delta))

@@ -77,6 +77,7 @@ class Batch:
 
     signal: str
     resources: list[Resource]
+    dropped: int = 0  # items over the per-request limit: not read, refused (partial success)
 
     def items(self) -> int:
         if self.signal == "traces":
@@ -87,6 +88,24 @@ class Batch:
 
 
 SIGNALS = ("traces", "logs", "metrics")
+MAX_ITEMS = 50_000  # items read from one request; the rest are refused (partial success)
+
+
+class Budget:
+    """How many more items a request may hand over (``take`` is False past it, counted)."""
+
+    __slots__ = ("left", "dropped")
+
+    def __init__(self, limit: int = MAX_ITEMS) -> None:
+        self.left = limit
+        self.dropped = 0
+
+    def take(self) -> bool:
+        if self.left > 0:
+            self.left -= 1
+            return True
+        self.dropped += 1
+        return False
 ITEM_NAMES = {"traces": "spans", "logs": "log_records", "metrics": "data_points"}
 
 

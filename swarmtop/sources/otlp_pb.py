@@ -22,7 +22,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
-from swarmtop.sources.otlp_model import Attrs, Batch, LogRecord, Point, Resource, Span
+from swarmtop.sources.otlp_model import MAX_ITEMS, Attrs, Batch, Budget, LogRecord, Point, Resource, Span
 
 MAX_VALUE_DEPTH = 16  # nested arrays/kvlists in one attribute value read this deep
 
@@ -65,29 +65,34 @@ def attrs(kvs: Any) -> Attrs:
     return {kv.key: any_value(kv.value) for kv in kvs}
 
 
-def parse(signal: str, body: bytes) -> Batch:
+def parse(signal: str, body: bytes, limit: int = MAX_ITEMS) -> Batch:
     """``body`` (protobuf) as a Batch of ``signal``; raises :class:`BadProtobuf`."""
     msg = REQUESTS[signal]()
     try:
         msg.ParseFromString(body)
     except (DecodeError, RecursionError, ValueError) as exc:
-        raise BadProtobuf(f"not a protobuf Export{signal.title()}ServiceRequest: {exc}") from None
-    return from_message(signal, msg)
+        raise BadProtobuf(f"not a protobuf {REQUESTS[signal].__name__}: {exc}") from None
+    return from_message(signal, msg, limit)
 
 
-def from_message(signal: str, msg: Any) -> Batch:
+def from_message(signal: str, msg: Any, limit: int = MAX_ITEMS) -> Batch:
+    b = Budget(limit)
     if signal == "traces":
-        return Batch("traces", [_spans(rs) for rs in msg.resource_spans])
-    if signal == "logs":
-        return Batch("logs", [_logs(rl) for rl in msg.resource_logs])
-    return Batch("metrics", [_metrics(rm) for rm in msg.resource_metrics])
+        res = [_spans(rs, b) for rs in msg.resource_spans]
+    elif signal == "logs":
+        res = [_logs(rl, b) for rl in msg.resource_logs]
+    else:
+        res = [_metrics(rm, b) for rm in msg.resource_metrics]
+    return Batch(signal, res, b.dropped)
 
 
-def _spans(rs: Any) -> Resource:
+def _spans(rs: Any, budget: Budget) -> Resource:
     res = Resource(attrs(rs.resource.attributes))
     out = res.spans
     for ss in rs.scope_spans:
         for s in ss.spans:
+            if not budget.take():
+                continue
             out.append(Span(
                 trace_id=s.trace_id.hex(), span_id=s.span_id.hex(),
                 parent_id=s.parent_span_id.hex(), name=s.name,
@@ -98,14 +103,17 @@ def _spans(rs: Any) -> Resource:
     return res
 
 
-def _logs(rl: Any) -> Resource:
+def _logs(rl: Any, budget: Budget) -> Resource:
     res = Resource(attrs(rl.resource.attributes))
     out = res.logs
     for sl in rl.scope_logs:
         for r in sl.log_records:
+            if not budget.take():
+                continue
             out.append(LogRecord(
                 time_ns=r.time_unix_nano, observed_ns=r.observed_time_unix_nano,
-                event_name=r.event_name, body=any_value(r.body) if r.HasField("body") else None,
+                event_name=getattr(r, "event_name", ""),  # proto >= 1.5 has it
+                body=any_value(r.body) if r.HasField("body") else None,
                 attrs=attrs(r.attributes), severity=r.severity_text,
                 trace_id=r.trace_id.hex(), span_id=r.span_id.hex(),
             ))
@@ -115,7 +123,7 @@ def _logs(rl: Any) -> Resource:
 _DELTA = 1  # AGGREGATION_TEMPORALITY_DELTA
 
 
-def _metrics(rm: Any) -> Resource:
+def _metrics(rm: Any, budget: Budget) -> Resource:
     res = Resource(attrs(rm.resource.attributes))
     out = res.points
     for sm in rm.scope_metrics:
@@ -126,6 +134,8 @@ def _metrics(rm: Any) -> Resource:
             data = getattr(m, kind)
             delta = getattr(data, "aggregation_temporality", 0) == _DELTA
             for p in data.data_points:
+                if not budget.take():
+                    continue
                 value: float | None = None
                 if kind in ("sum", "gauge"):
                     which = p.WhichOneof("value")
