@@ -161,12 +161,13 @@ class OtlpReceiver:
         # (events, whether they are a request's: its place among the max_inflight)
         self._queue: asyncio.Queue[tuple[list[Event], bool]] | None = None
         self._server: asyncio.base_events.Server | None = None
+        self._emit: Emit | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._lingering: set[asyncio.StreamWriter] = set()  # closing after an early answer
         self._inflight = 0
         self._lock = threading.Lock()  # the counters: written on the loop, read by snapshots
         self._state = "listening"
-        self._why = ""
+        self.why = ""  # what it is for, shown with it (e.g. "--run child's OTLP endpoint")
         self._requests = 0
         self._accepted = {name: 0 for name in ITEM_NAMES.values()}
         self._rejected = {name: 0 for name in ITEM_NAMES.values()}
@@ -193,6 +194,7 @@ class OtlpReceiver:
     # ---- Source -----------------------------------------------------------------------------
     async def run(self, emit: Emit) -> None:
         self._queue = asyncio.Queue()
+        self._emit = emit
         await emit([FileStatus(ts=self.clock(), source=self.source, format="otlp",
                                state="following", why=f"OTLP/HTTP receiver on {self.endpoint}")])
         self._server = await asyncio.start_server(self._connection, sock=self._sock,
@@ -223,6 +225,11 @@ class OtlpReceiver:
         else:
             self._sock.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        # what was accepted (answered 200) and not handed on yet still goes in
+        while self._queue is not None and not self._queue.empty() and self._emit is not None:
+            batch, _ = self._queue.get_nowait()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._emit(batch), 2.0)
 
     def status(self) -> ReceiverInfo:
         with self._lock:
@@ -231,7 +238,7 @@ class OtlpReceiver:
                 requests=self._requests, accepted=dict(self._accepted),
                 rejected=dict(self._rejected), rejections=dict(self._rejections),
                 last_rejection=self._last_rejection, events=self._events, bytes=self._bytes,
-                connections=len(self._writers), senders=list(self._senders), why=self._why,
+                connections=len(self._writers), senders=list(self._senders), why=self.why,
             )
 
     # ---- connections ------------------------------------------------------------------------
