@@ -94,7 +94,7 @@ def build_plan(args: argparse.Namespace, config: Config) -> Plan:
             if receiver is None:  # the child's own, on a free loopback port
                 receiver = _receiver(plan, "127.0.0.1:0")
             env, added, kept = otel_env(receiver.endpoint)
-            receiver.why = (f"--run child's OTLP endpoint ({len(added)} OTEL variables set"
+            receiver.why = (f"--run child's OTLP endpoint ({len(added)} variables set"
                             + (f"; yours kept: {', '.join(kept)}" if kept else "") + ")")
         launcher = Launcher(args.command, env=env)
         plan.launched = launcher

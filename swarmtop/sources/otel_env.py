@@ -4,8 +4,8 @@ already is left as it is (their choice wins, e.g. their own collector's endpoint
 
 Short export intervals, so a live view is live: spans every second (the SDKs' batch processors
 wait 5 s by default), log records every second (Claude Code: 5 s), metrics every 10 s (60 s).
-Claude Code needs ``CLAUDE_CODE_ENABLE_TELEMETRY=1`` and an explicit protocol; Codex and the
-Gemini CLI read their own settings files instead (docs/otel.md).
+Claude Code needs ``CLAUDE_CODE_ENABLE_TELEMETRY=1`` and an explicit protocol; the Gemini CLI
+reads ``GEMINI_TELEMETRY_*``; Codex reads only its ``config.toml`` (docs/otel.md).
 """
 
 from __future__ import annotations
@@ -26,11 +26,19 @@ OTEL_DEFAULTS = (
 )
 
 
+GEMINI = (
+    ("GEMINI_TELEMETRY_ENABLED", "true"),
+    ("GEMINI_TELEMETRY_TARGET", "local"),
+    ("GEMINI_TELEMETRY_OTLP_PROTOCOL", "http"),
+)
+
+
 def otel_env(endpoint: str, base: Mapping[str, str] | None = None
              ) -> tuple[dict[str, str], list[str], list[str]]:
     """(the child's environment, the variables set, those kept as the user had them)."""
     env = dict(os.environ if base is None else base)
-    wanted = (("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint), *OTEL_DEFAULTS)
+    wanted = (("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint), *OTEL_DEFAULTS,
+              ("GEMINI_TELEMETRY_OTLP_ENDPOINT", endpoint), *GEMINI)
     added: list[str] = []
     kept: list[str] = []
     for key, value in wanted:
