@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import msgspec
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
+from swarmtop import errorlog
 from swarmtop.events import Event, FileStatus, ParseError
 from swarmtop.snapshot import ReceiverInfo
 from swarmtop.sources import otlp_http
@@ -104,7 +105,8 @@ def _status_class() -> type:
 
 
 _Status = _status_class()
-_GRPC_CODE = {400: 3, 404: 5, 405: 12, 408: 4, 413: 8, 415: 3, 431: 8, 501: 12, 503: 14}
+_GRPC_CODE = {400: 3, 404: 5, 405: 12, 408: 4, 413: 8, 415: 3, 431: 8, 500: 13, 501: 12,
+              503: 14}
 
 
 def _error_body(status: int, message: str, kind: str | None) -> tuple[bytes, str]:
@@ -272,6 +274,8 @@ class OtlpReceiver:
                     return
         except (ConnectionError, OSError):
             return
+        except Exception as exc:  # noqa: BLE001 - recorded (never printed over the TUI)
+            errorlog.record("OTLP receiver (a connection)", exc)
         finally:
             if writer in self._lingering:
                 self._lingering.discard(writer)
@@ -365,6 +369,13 @@ class OtlpReceiver:
             await self._answer_error(writer, exc.status, exc.reason, exc.detail, kind,
                                      keep_alive=req.keep_alive and exc.status != 413)
             return req.keep_alive and exc.status != 413
+        except (ConnectionError, OSError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug of ours: recorded, answered, go on
+            errorlog.record("OTLP receiver (mapping a request)", exc)
+            await self._answer_error(writer, 500, "internal error", type(exc).__name__, kind,
+                                     keep_alive=False)
+            return False
         finally:
             if not handed_on:
                 self._inflight -= 1

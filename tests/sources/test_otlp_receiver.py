@@ -355,3 +355,21 @@ async def test_status_snapshot_is_plain_and_closes(rx: Harness) -> None:
     assert st.address == f"127.0.0.1:{rx.r.port}" and st.state == "listening"
     await rx.until(lambda: rx.events)  # the FileStatus that lists it among the sources
     assert rx.events[0].format == "otlp"
+
+
+async def test_a_bug_in_the_mapping_is_recorded_answered_500_and_survived(rx: Harness,
+                                                                           monkeypatch) -> None:
+    from swarmtop import errorlog
+    from swarmtop.errorlog import Failures
+
+    book = Failures()
+    errorlog.use(book)
+
+    def broken(*a, **k):
+        raise RuntimeError("mapping bug")
+
+    monkeypatch.setattr(rx.r._mapper, "map", broken)
+    assert status_of(await raw(rx.r, post("/v1/traces", line(issue_3995())))) == 500
+    assert [f.where for f in book.entries()] == ["OTLP receiver (mapping a request)"]
+    monkeypatch.undo()
+    assert status_of(await raw(rx.r, post("/v1/traces", line(issue_3995())))) == 200
