@@ -156,7 +156,9 @@ class OtlpReceiver:
         self.host, self.port = host, int(bound[1])
         shown = f"[{host}]" if ":" in host else host
         self.address = f"{shown}:{self.port}"
-        self.endpoint = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else shown}:{self.port}"
+        # what a client on this machine connects to (a wildcard bind is reached on loopback)
+        local = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, shown)
+        self.endpoint = f"http://{local}:{self.port}"
         self.source = f"otlp://{self.address}"
         self._mapper = OtlpMapper()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="swarmtop-otlp")
