@@ -179,3 +179,42 @@ def test_span_ids_and_names() -> None:
     trace = "0af7651916cd43dd8448eb211c80319c"
     assert keys == {f"{trace}:{CHAT1}", f"{trace}:{CHAT2}"}
     assert AGENT and TOOL
+
+
+def _to_protobuf(doc: dict, signal: str) -> bytes:
+    """The same request in protobuf: OTLP/JSON's hex ids become bytes (proto3 JSON wants
+    base64), then json_format builds the generated message."""
+    import base64
+    import copy
+
+    from google.protobuf import json_format
+
+    from swarmtop.sources.otlp_pb import REQUESTS
+
+    d = copy.deepcopy(doc)
+    stack: list = [d]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in ("traceId", "spanId", "parentSpanId") and isinstance(v, str):
+                    node[k] = base64.b64encode(bytes.fromhex(v)).decode()
+                else:
+                    stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return json_format.ParseDict(d, REQUESTS[signal](), ignore_unknown_fields=True) \
+        .SerializeToString()
+
+
+def test_protobuf_and_json_tell_the_same_story() -> None:
+    from swarmtop.sources import otlp_pb
+    from tests.sources.otlpjson import log, logs
+
+    for doc, signal in ((issue_3995(), "traces"),
+                        (logs([log({"event.name": "api_request", "session.id": "s",
+                                    "model": "m", "input_tokens": 3, "cost_usd": 0.5})]),
+                         "logs")):
+        from_json = OtlpMapper().map(otlp_json.parse(signal, line(doc)), "x", 0.0)
+        from_pb = OtlpMapper().map(otlp_pb.parse(signal, _to_protobuf(doc, signal)), "x", 0.0)
+        assert from_json == from_pb and from_json
