@@ -62,6 +62,11 @@ def build_live_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", metavar="FILE", help="append every event to FILE (JSONL)")
     p.add_argument("--state", metavar="FILE", help="checkpoint file offsets here; resume on restart")
     p.add_argument("--prometheus", metavar="HOST:PORT", help="serve /metrics (host defaults to 127.0.0.1)")
+    p.add_argument("--otlp", metavar="HOST:PORT",
+                   help="receive OTLP/HTTP (traces, logs, metrics) on PORT (conventionally 4318; "
+                   "host defaults to 127.0.0.1)")
+    p.add_argument("--no-otel-env", action="store_true",
+                   help="with --run: do not point the command's OpenTelemetry exporters at swarmtop")
     p.add_argument("--from-end", action="store_true", help="start at the end of existing files")
     p.add_argument("--poll", action="store_true", help="poll files instead of inotify (NFS, containers)")
     p.add_argument("--no-ui", action="store_true", help="run headless")
@@ -162,7 +167,9 @@ def _dispatch(argv: list[str]) -> int:
             raise UsageError("arguments after '--' are only taken with --run")
         if (args.duration or args.json) and not args.no_ui:
             raise UsageError("--duration and --json go with --no-ui")
-        if not (args.sources or args.pid or args.run or args.demo):
+        if args.no_otel_env and not args.run:
+            raise UsageError("--no-otel-env goes with --run")
+        if not (args.sources or args.pid or args.run or args.demo or args.otlp):
             args.sources = _agent_sessions()
         from swarmtop.commands.live import run_live
 
@@ -178,7 +185,8 @@ def _agent_sessions() -> list[str]:
 
     found = agent_session_dirs()
     if not found:
-        raise UsageError("nothing to watch: give a SOURCE, --pid PID, --run -- CMD, or --demo "
+        raise UsageError("nothing to watch: give a SOURCE, --pid PID, --run -- CMD, --otlp PORT "
+                         "or --demo "
                          "(no agent sessions found in ~/.claude/projects or "
                          "$CLAUDE_CONFIG_DIR/projects)")
     print(f"swarmtop: watching {describe(found)}", file=sys.stderr)

@@ -206,6 +206,26 @@ class SourceFailure(_S):
     last: str = ""  # latest failure, ISO-8601
 
 
+class ReceiverInfo(_S):
+    """A network receiver (``--otlp``): where it listens and what it took and refused. Counts
+    are since it started; ``senders`` and ``last_rejection`` come from the network: untrusted
+    text, sanitise at display."""
+
+    kind: str = "otlp-http"
+    address: str = ""  # host:port it listens on
+    state: str = "listening"  # listening | stopped | failed
+    requests: int = 0  # HTTP requests answered, whatever the answer
+    accepted: dict[str, int] = {}  # items taken: spans, log_records, data_points
+    rejected: dict[str, int] = {}  # items refused within accepted requests (partial success)
+    rejections: dict[str, int] = {}  # requests refused, by "<status> <reason>"
+    last_rejection: str = ""  # the latest refusal, with its detail
+    events: int = 0  # events made of what was accepted
+    bytes: int = 0  # request bodies received, as sent (compressed)
+    connections: int = 0  # open now
+    senders: list[str] = []  # service.name of the resources that sent, first seen first
+    why: str = ""
+
+
 class Sources(_S):
     lines: int = 0
     events: int = 0
@@ -215,6 +235,7 @@ class Sources(_S):
     recent_bad_lines: list[BadLine] = []
     errors: list[SourceFailure] = []  # failures of swarmtop itself, first failed first
     log_file: str = ""  # where their tracebacks are written (swarmtop/errorlog.py)
+    receivers: list[ReceiverInfo] = []  # network receivers (--otlp)
 
 
 class AgentRow(_S):

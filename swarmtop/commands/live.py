@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from swarmtop.commands.common import since_cutoff
 from swarmtop.core.aggregator import Aggregator
@@ -22,9 +23,12 @@ from swarmtop.export.text import render_text
 from swarmtop.feed import Progress
 from swarmtop.gctune import settle_gc
 from swarmtop.runtime import Runtime
-from swarmtop.snapshot import Snapshot, to_json
+from swarmtop.snapshot import ReceiverInfo, Snapshot, to_json
 from swarmtop.sources.base import Source
 from swarmtop.sources.paths import SourceError, parse_source
+
+if TYPE_CHECKING:
+    from swarmtop.sources.otlp_receiver import OtlpReceiver
 
 EXIT_OK, EXIT_ALERT, EXIT_USAGE = 0, 1, 2
 
@@ -38,6 +42,7 @@ class Plan:
     progress: object | None = None
     launched: object | None = None  # the --run / --demo child, when there is one
     status: dict[str, Callable[[], dict[str, object]]] = field(default_factory=dict)
+    receivers: list[Callable[[], ReceiverInfo]] = field(default_factory=list)  # --otlp
 
 
 def _start_demo(plan: Plan, out: Path) -> int:
@@ -78,10 +83,20 @@ def build_plan(args: argparse.Namespace, config: Config) -> Plan:
         plan.cleanup.append(lambda: shutil.rmtree(out, ignore_errors=True))
         pids.append(_start_demo(plan, out))
         specs.append(parse_source(str(out)))
+    receiver = _receiver(plan, args.otlp) if getattr(args, "otlp", None) else None
     if args.run:
         from swarmtop.sources.launcher import Launcher
 
-        launcher = Launcher(args.command)
+        env = None
+        if not getattr(args, "no_otel_env", False):
+            from swarmtop.sources.otel_env import otel_env
+
+            if receiver is None:  # the child's own, on a free loopback port
+                receiver = _receiver(plan, "127.0.0.1:0")
+            env, added, kept = otel_env(receiver.endpoint)
+            receiver.why = (f"--run child's OTLP endpoint ({len(added)} variables set"
+                            + (f"; yours kept: {', '.join(kept)}" if kept else "") + ")")
+        launcher = Launcher(args.command, env=env)
         plan.launched = launcher
         plan.sources.append(launcher)
         pids.append(launcher.start())
@@ -98,6 +113,21 @@ def build_plan(args: argparse.Namespace, config: Config) -> Plan:
         plan.sources.append(sampler)
         plan.status["sampler"] = sampler.status
     return plan
+
+
+def _receiver(plan: Plan, address: str) -> OtlpReceiver:
+    """An OTLP/HTTP receiver bound now (so its port is known before a --run child starts)."""
+    from swarmtop.sources.otlp_receiver import OtlpReceiver, parse_address
+
+    host, port = parse_address(address)
+    try:
+        receiver = OtlpReceiver(host, port)
+    except OSError as exc:
+        raise SourceError(f"cannot listen for OTLP on {address}: {exc.strerror or exc} "
+                          "(is the port in use?)") from None
+    plan.sources.append(receiver)
+    plan.receivers.append(receiver.status)
+    return receiver
 
 
 def _cleanup(plan: Plan) -> None:
@@ -119,6 +149,7 @@ def make_runtime(args: argparse.Namespace, config: Config, plan: Plan) -> Runtim
     runtime = Runtime(agg, plan.sources, interval=config.interval_s,
                       progress=plan.progress)  # type: ignore[arg-type]
     agg.status_providers.update(plan.status)
+    agg.receivers.extend(plan.receivers)
     if getattr(args, "record", None):
         from swarmtop.export.record import Recorder
 

@@ -48,6 +48,7 @@ from swarmtop.snapshot import (
     Health,
     Memory,
     PatternStats,
+    ReceiverInfo,
     Snapshot,
     SourceFailure,
     Sources,
@@ -135,6 +136,8 @@ class Aggregator:
         # --baseline: (base snapshot, settings, where it came from); compared at every snapshot
         self.baseline: tuple[Snapshot, BaselineSettings, str] | None = None
         self.status_providers: dict[str, Callable[[], dict[str, object]]] = {}
+        # network receivers' own state (--otlp), for snapshot.sources.receivers
+        self.receivers: list[Callable[[], ReceiverInfo]] = []
         self._idle_memory = self.processes.section(0.0)  # no process seen (backlog ticks)
 
     def event_clock(self) -> float:
@@ -388,6 +391,7 @@ class Aggregator:
             recent_bad_lines=self.logtail.bad(),
             errors=source_failures(self.failures),
             log_file=self.failures.log_file,
+            receivers=[fn() for fn in self.receivers],
         )
         snap = Snapshot(
             generated_at=iso(time.time()),

@@ -1,5 +1,6 @@
 """Panel 7: what is being read — files with format, lines, bad lines, state and why; the
-PIDs attached; what of swarmtop itself failed (a source that stopped, the process tree scan,
+PIDs attached; the network receivers (--otlp: address, requests, items accepted and refused
+with the reasons, who sent); what of swarmtop itself failed (a source that stopped, the process tree scan,
 an analyzer...) and the log file with the tracebacks; the most recent lines that could not
 be decoded."""
 
@@ -11,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 
 from swarmtop.export.fmt import fmt_num
-from swarmtop.snapshot import Snapshot
+from swarmtop.snapshot import ReceiverInfo, Snapshot
 from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
@@ -60,11 +61,14 @@ def middle(text: str, width: int) -> str:
 class SourcesPanel(Panel):
     NUMBER = 7
     TITLE = "Sources"
-    HELP = ("files read (format, lines, bad lines, state) and PIDs watched; failures of "
-            "swarmtop itself and its log file; recent bad lines")
+    HELP = ("files read (format, lines, bad lines, state) and PIDs watched; OTLP receivers "
+            "(requests, items accepted and refused, senders); failures of swarmtop itself and "
+            "its log file; recent bad lines")
 
     DEFAULT_CSS = """
     SourcesPanel #src-summary { height: auto; }
+    SourcesPanel #src-receivers { height: auto; max-height: 6; display: none; }
+    SourcesPanel.-receivers #src-receivers { display: block; }
     SourcesPanel #src-failed { height: auto; max-height: 3; display: none; }
     SourcesPanel #src-failures { height: auto; max-height: 3; display: none; }
     SourcesPanel.-failed #src-failed, SourcesPanel.-failed #src-failures { display: block; }
@@ -73,6 +77,7 @@ class SourcesPanel(Panel):
 
     def compose(self) -> ComposeResult:
         yield TextLines("", id="src-summary")
+        yield TextLines("", id="src-receivers")
         yield TextLines("", id="src-failed")
         yield TextLines("", id="src-failures")
         yield SyncTable(COLUMNS, natural_label="path", id="src-table")
@@ -87,6 +92,9 @@ class SourcesPanel(Panel):
                  Text(f"{fmt_num(src.bad_lines)} bad", style=pal.warn if src.bad_lines else ""),
                  Text(f"PIDs: {pids or 'none'}", style=pal.muted)]
         self.put(self.query_one("#src-summary", TextLines), Flow(tuple(items)))
+        self.set_class(bool(src.receivers), "-receivers")  # no room taken without one
+        self.put(self.query_one("#src-receivers", TextLines),
+                 receivers_text(src.receivers, pal.good, pal.warn, pal.muted))
         self.set_class(bool(src.errors), "-failed")  # no room taken while nothing failed
         head, places = failed_text(snap, pal.bad, pal.muted)
         self.put(self.query_one("#src-failed", TextLines), head)
@@ -120,6 +128,40 @@ class SourcesPanel(Panel):
                 bad.append(" ")
                 bad.append_text(plain(clip(b.excerpt, 80), pal.muted))
         self.put(self.query_one("#src-bad", TextLines), bad)
+
+
+_ITEMS = (("spans", "spans"), ("log_records", "log records"), ("data_points", "data points"))
+
+
+def receivers_text(receivers: list[ReceiverInfo], good: str, warn: str, muted: str,
+                   show: int = 3) -> Flow:
+    """Each receiver: where, what it took, what it refused and why (the reasons by count), who
+    sent, the latest refusal; laid out at the panel's width, broken between items. Senders
+    and refusal details came from the network: plain text, never markup."""
+    items: list[Text] = []
+    for r in receivers:
+        head = Text("OTLP ", style="bold", end="")
+        head.append_text(plain(r.address))
+        head.append(f" {r.state}", style=good if r.state == "listening" else warn)
+        items.append(head)
+        took = ", ".join(f"{fmt_num(r.accepted.get(k, 0))} {label}" for k, label in _ITEMS
+                         if r.accepted.get(k))
+        items.append(Text(f"{fmt_num(r.requests)} requests: {took or 'nothing yet'}", end=""))
+        refused = sum(r.rejections.values())
+        if refused:
+            reasons = sorted(r.rejections.items(), key=lambda kv: -kv[1])[:show]
+            items.append(plain(f"refused {fmt_num(refused)} ("
+                               + ", ".join(f"{k} ×{fmt_num(n)}" for k, n in reasons) + ")", warn))
+        if sum(r.rejected.values()):
+            items.append(plain(f"{fmt_num(sum(r.rejected.values()))} items refused", warn))
+        if r.senders:
+            more = f" +{len(r.senders) - show}" if len(r.senders) > show else ""
+            items.append(plain("from " + clip(", ".join(r.senders[:show]), 60) + more, muted))
+        if r.why:
+            items.append(plain(clip(r.why, 100), muted))
+        if r.last_rejection:
+            items.append(plain("last refused: " + clip(r.last_rejection, 160), muted))
+    return Flow(tuple(items))
 
 
 def short_path(path: str, home: str | None = None) -> str:

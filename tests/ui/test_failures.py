@@ -134,3 +134,32 @@ async def test_a_missing_widget_is_recorded_unless_the_app_is_leaving(monkeypatc
         app.tick()  # shutting down: widgets go before timers stop, nothing to record
         await asyncio.sleep(0)
     assert book.entries()[0].count == 1
+
+
+async def test_sources_panel_shows_the_otlp_receiver_and_its_refusals():
+    from swarmtop.snapshot import ReceiverInfo
+
+    rx = ReceiverInfo(address="127.0.0.1:4318", requests=12,
+                      accepted={"spans": 340, "log_records": 20, "data_points": 0},
+                      rejections={"400 malformed body": 2, "408 slow client": 1},
+                      last_rejection="400 malformed body: " + HOSTILE[0] + HOSTILE[2],
+                      senders=["claude-code", "[red]svc[/red]"])
+    snap = make_snapshot(0)
+    snap = msgspec.structs.replace(snap, sources=msgspec.structs.replace(snap.sources,
+                                                                         receivers=[rx]))
+    app = SwarmtopApp(FakeFeed(snapshots=[snap]), interval=3600)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "OTLP 127.0.0.1:4318 listening" in text
+        assert "12 requests: 340 spans, 20 log records" in text
+        assert "refused 3 (400 malformed body ×2, 408 slow client ×1)" in text
+        assert "from claude-code, [red]svc[/red]" in text  # network text shown literally
+        assert "last refused: 400 malformed body: [bold]not bold[/bold]^[]0;" in text
+
+
+async def test_no_receiver_no_receiver_line():
+    app = SwarmtopApp(FakeFeed(snapshots=[make_snapshot(0)]), interval=3600)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert app.query_one("#src-receivers").size.height == 0

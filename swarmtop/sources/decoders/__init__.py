@@ -18,7 +18,7 @@ from swarmtop.sources.decoders.claude_code import ClaudeCodeDecoder
 from swarmtop.sources.decoders.claude_flow import ClaudeFlowDecoder
 from swarmtop.sources.decoders.claude_stream import ClaudeStreamDecoder
 from swarmtop.sources.decoders.native import NativeDecoder
-from swarmtop.sources.decoders.otel import OtelDecoder
+from swarmtop.sources.decoders.otel import OtelDecoder, OtelDocumentDecoder
 from swarmtop.sources.decoders.text import TextDecoder
 
 
@@ -60,10 +60,12 @@ DECODERS: dict[str, Callable[[], Decoder]] = {
     "claude-stream": ClaudeStreamDecoder,
     "claude-flow": ClaudeFlowDecoder,
     "otel": OtelDecoder,
+    "otel-doc": OtelDocumentDecoder,
     "text": TextDecoder,
 }
 
-FORMATS = ("auto", "native", "claude-code", "claude-stream", "claude-flow", "otel", "text")
+FORMATS = ("auto", "native", "claude-code", "claude-stream", "claude-flow", "otel", "otel-doc",
+           "text")
 
 
 def make_decoder(fmt: str) -> Decoder:

@@ -3,6 +3,8 @@ and first bytes). Each line votes; the structured format with most votes wins.""
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 
 from swarmtop.sources.decoders.common import valid_utf8
@@ -18,10 +20,16 @@ class _Probe(msgspec.Struct):
     session_id: str | None = None  # stream-json
     uuid: str | None = None
     resourceSpans: list | None = None  # noqa: N815 - OTLP/JSON
+    resourceLogs: list | None = None  # noqa: N815
+    resourceMetrics: list | None = None  # noqa: N815
     leafUuid: str | None = None  # noqa: N815 - transcript summary lines
 
 
 _probe = msgspec.json.Decoder(_Probe)
+
+# a pretty-printed OTLP/JSON document: "{" alone on its first line, then an export's key
+_OTLP_DOCUMENT = re.compile(rb'\A\s*\{[ \t]*\r?\n\s*"resource(Spans|Logs|Metrics)"\s*:')
+_OTLP_KEYS = (b'"resourceSpans"', b'"resourceLogs"', b'"resourceMetrics"')
 
 # claude-flow whole-file JSON: recognised by its markers in the first bytes
 _FLOW_MARKERS = (b'"results"', b'"performance_metrics"', b'"resource_usage"',
@@ -29,6 +37,8 @@ _FLOW_MARKERS = (b'"results"', b'"performance_metrics"', b'"resource_usage"',
 
 
 def detect(head: list[bytes], path: str = "", head_bytes: bytes = b"") -> str:
+    if _OTLP_DOCUMENT.match(head_bytes or b"\n".join(head[:2])):
+        return "otel-doc"
     if _is_flow(path, head_bytes, head):
         return "claude-flow"
     norm = path.replace("\\", "/")
@@ -69,7 +79,7 @@ def _sniff(head_bytes: bytes) -> str:
     """No complete line yet (a first line longer than the head): look for telltale keys."""
     if not head_bytes.lstrip().startswith(b"{"):
         return "text"
-    if b'"resourceSpans"' in head_bytes:
+    if any(k in head_bytes for k in _OTLP_KEYS):
         return "otel"
     if b'"session_id"' in head_bytes and b'"type"' in head_bytes:
         return "claude-stream"
@@ -86,7 +96,8 @@ def _classify(line: bytes) -> str:
         rec = _probe.decode(valid_utf8(stripped))
     except (msgspec.DecodeError, RecursionError):  # RecursionError: nested too deeply
         return "text"
-    if rec.resourceSpans is not None:
+    if (rec.resourceSpans is not None or rec.resourceLogs is not None
+            or rec.resourceMetrics is not None):
         return "otel"
     if rec.type in _NATIVE_TYPES:
         return "native"

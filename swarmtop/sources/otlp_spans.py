@@ -1,0 +1,371 @@
+"""GenAI spans (OpenTelemetry semantic conventions, and OpenInference) into events.
+
+What a span is (``classify``):
+
+- a **call**: ``gen_ai.operation.name`` (or the first word of the span name) is chat,
+  text_completion, generate_content or embeddings; OpenInference kind LLM or EMBEDDING; or any
+  span that states token usage. → ``LLMCall``: model from ``gen_ai.response.model`` else
+  ``gen_ai.request.model`` (``llm.model_name``); tokens from ``gen_ai.usage.*`` (legacy
+  ``prompt_tokens``/``completion_tokens``, OpenInference ``llm.token_count.*``), where swarmtop's
+  input = input_tokens − cache_read − cache_creation (the convention's input includes the
+  cache); latency = the span's duration; ok unless status ERROR or ``error.type``; a stated
+  ``gen_ai.usage.cost`` wins over the price table.
+- an **agent**: ``invoke_agent`` (OpenInference AGENT). → ``AgentInfo`` (kind "otel", parent =
+  the enclosing agent) and a ``TaskEvent`` (pattern "agent", duration, status). Identity =
+  ``gen_ai.agent.id``, else ``gen_ai.agent.name``, else the name after "invoke_agent ".
+- a **tool**: ``execute_tool`` (OpenInference TOOL). → ``ToolCall(phase="end")``.
+
+Every span belongs to the agent of its nearest agent ancestor, else to the agent it names
+itself (``gen_ai.agent.*``), else to its resource's ``service.name``.
+
+**Usage is counted at the leaves only.** An ``invoke_agent`` span may carry the sum of its
+children's usage (pydantic-ai issue #3995), and two instrumentations may nest a chat span in a
+chat span: a span's usage counts only when no span below it states usage or is a call. Deciding
+that needs the tree, so a whole request (or file line) is mapped at once: spans are grouped by
+trace, linked to their parents, and the spans seen before are remembered (bounded), because
+exporters send a span when it *ends*: children, which end first, often arrive in an earlier
+request than their parent. A parent that arrives before a child (an unfinished child) is counted
+before the child is known: that is the one case counted twice.
+
+A span seen before (the same trace and span id: an exporter retrying a request that timed out)
+is not mapped again. Spans of the agent CLIs' own services (Claude Code, Codex, Gemini CLI) are
+counted but not mapped: their log events (``otlp_logs``) carry the same calls.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from swarmtop.events import AgentInfo, Event, LLMCall, TaskEvent, ToolCall
+from swarmtop.sources.otlp_model import (
+    STATUS_ERROR,
+    Attrs,
+    Batch,
+    Span,
+    as_float,
+    as_int,
+    as_str,
+)
+
+MEMORY = 50_000  # spans remembered (parent, agent) for the requests that follow
+MAX_DEPTH = 64  # parents followed up from one span
+SUMMARY_CHARS = 200
+
+CALL_OPS = frozenset({"chat", "text_completion", "generate_content", "embeddings", "completion",
+                      "generate"})
+AGENT_OPS = frozenset({"invoke_agent"})
+TOOL_OPS = frozenset({"execute_tool"})
+_OI_KIND = {"LLM": "call", "EMBEDDING": "call", "AGENT": "agent", "TOOL": "tool"}
+
+INPUT = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt")
+OUTPUT = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
+          "llm.token_count.completion")
+CACHE_READ = ("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
+              "llm.token_count.prompt_details.cache_read")
+CACHE_WRITE = ("gen_ai.usage.cache_creation.input_tokens",
+               "gen_ai.usage.cache_creation_input_tokens",
+               "llm.token_count.prompt_details.cache_write")
+COST = ("gen_ai.usage.cost", "llm.cost.total")
+MODEL = ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name")
+
+# service.name of the agent CLIs, whose log events are their calls (otlp_logs)
+CLI_SERVICE_PREFIXES = ("claude-code", "claude_code", "codex", "gemini-cli", "gemini_cli")
+
+
+def first(attrs: Attrs, keys: tuple[str, ...]) -> object:
+    for k in keys:
+        v = attrs.get(k)
+        if v is not None and v != "":
+            return v
+    return None
+
+
+def first_int(attrs: Attrs, keys: tuple[str, ...]) -> int | None:
+    for k in keys:
+        v = as_int(attrs.get(k))
+        if v is not None:
+            return v
+    return None
+
+
+def is_cli_service(service: str) -> bool:
+    return service.lower().startswith(CLI_SERVICE_PREFIXES)
+
+
+def classify(span: Span) -> str:
+    """call | agent | tool | other."""
+    a = span.attrs
+    op = a.get("gen_ai.operation.name")
+    if not isinstance(op, str) or not op:
+        # by name: "{op} {model}", or a bare "{op}" with GenAI attributes (a span merely
+        # called "chat" is not a model call)
+        parts = span.name.split(" ", 1)
+        op = parts[0] if len(parts) == 2 or any(k.startswith("gen_ai.") for k in a) else ""
+    if op in AGENT_OPS:
+        return "agent"
+    if op in TOOL_OPS:
+        return "tool"
+    if op in CALL_OPS:
+        return "call"
+    kind = a.get("openinference.span.kind")
+    if isinstance(kind, str) and kind.upper() in _OI_KIND:
+        return _OI_KIND[kind.upper()]
+    if has_usage(a):
+        return "call"
+    return "other"
+
+
+def has_usage(attrs: Attrs) -> bool:
+    return first_int(attrs, INPUT) is not None or first_int(attrs, OUTPUT) is not None
+
+
+def agent_identity(span: Span) -> tuple[str, str]:
+    """(id, name) an agent span states for itself."""
+    a = span.attrs
+    name = as_str(a.get("gen_ai.agent.name")) or as_str(a.get("agent.name"))
+    ident = as_str(a.get("gen_ai.agent.id")) or name
+    if not ident:
+        rest = span.name.split(" ", 1)
+        ident = rest[1].strip() if len(rest) == 2 and rest[0] in AGENT_OPS else ""
+    return ident, name or ident
+
+
+def stated_agent(attrs: Attrs) -> str:
+    """The agent a non-agent span names itself, if it does."""
+    return as_str(attrs.get("gen_ai.agent.id")) or as_str(attrs.get("gen_ai.agent.name"))
+
+
+def _failed(span: Span) -> bool:
+    return span.status_code == STATUS_ERROR or span.attrs.get("error.type") not in (None, "")
+
+
+def _clip(text: str, n: int = SUMMARY_CHARS) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@dataclass(slots=True)
+class _Node:
+    span: Span
+    key: tuple[str, str] | None
+    parent: tuple[str, str] | None
+    service: str
+    kind: str
+    usage: bool
+    identity: str = ""  # its own, when it is an agent
+
+
+@dataclass(slots=True)
+class _Known:
+    """A span of an earlier request, as much as its descendants need."""
+
+    parent: tuple[str, str] | None
+    identity: str  # when it is an agent
+
+
+class SpanMapper:
+    """Maps the spans of export requests to events, one request at a time, remembering what
+    the next requests need (bounded). Not thread-safe: one mapper per source, used by one
+    thread at a time."""
+
+    def __init__(self, memory: int = MEMORY) -> None:
+        self.memory = memory
+        self._seen: OrderedDict[tuple[str, str], _Known] = OrderedDict()
+        self._below: OrderedDict[tuple[str, str], None] = OrderedDict()  # usage below these
+        # agents whose enclosing agent was not known yet, by the topmost unknown span above
+        self._orphans: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
+        self.skipped_repeats = 0  # spans seen before (an exporter's retry), not mapped again
+
+    # ---- the batch --------------------------------------------------------------------------
+    def map(self, batch: Batch, source: str, now: float) -> list[Event]:
+        nodes: dict[tuple[str, str], _Node] = {}
+        loose: list[_Node] = []  # spans without ids: mapped, never linked
+        for res in batch.resources:
+            service = res.service
+            if is_cli_service(service):
+                continue
+            for span in res.spans:
+                key = (span.trace_id, span.span_id) if span.trace_id and span.span_id else None
+                if key is not None and (key in self._seen or key in nodes):
+                    self.skipped_repeats += 1
+                    continue
+                parent = (span.trace_id, span.parent_id) if key and span.parent_id else None
+                node = _Node(span, key, parent, service, classify(span), has_usage(span.attrs))
+                if node.kind == "agent":
+                    node.identity = agent_identity(span)[0] or service or "(otel agent)"
+                if key is None:
+                    loose.append(node)
+                else:
+                    nodes[key] = node
+        for node in nodes.values():
+            if node.kind == "call" or node.usage or node.key in self._below:
+                self._mark_above(node.parent, nodes)
+        enclosing: dict[tuple[str, str] | None, tuple[str, tuple[str, str] | None]] = {}
+        out: list[Event] = []
+        for node in [*nodes.values(), *loose]:
+            agent, top = self._enclosing(node.parent, nodes, enclosing)
+            out.extend(self._events(node, agent, top, source, now))
+        for key, node in nodes.items():
+            self._remember(key, _Known(node.parent, node.identity))
+        for key, node in nodes.items():
+            if key in self._orphans:
+                out.extend(self._adopt(node, nodes, enclosing, source))
+        out.sort(key=lambda e: e.ts)
+        return out
+
+    def _mark_above(self, key: tuple[str, str] | None, nodes: dict[tuple[str, str], _Node]) -> None:
+        """Usage lies below ``key`` and every span above it (as far as they are known)."""
+        for _ in range(MAX_DEPTH):
+            if key is None:
+                return
+            self._below[key] = None
+            self._below.move_to_end(key)
+            if len(self._below) > self.memory:
+                self._below.popitem(last=False)
+            node = nodes.get(key)
+            if node is not None:
+                key = node.parent
+                continue
+            known = self._seen.get(key)
+            key = known.parent if known is not None else None
+
+    def _enclosing(self, key: tuple[str, str] | None, nodes: dict[tuple[str, str], _Node],
+                   memo: dict) -> tuple[str, tuple[str, str] | None]:
+        """(agent id of the nearest agent at or above ``key``, or ""; the topmost unknown span
+        the walk stopped at, or None when it reached a root or an agent)."""
+        path: list[tuple[str, str] | None] = []
+        result: tuple[str, tuple[str, str] | None] = ("", None)
+        for _ in range(MAX_DEPTH):
+            if key is None:
+                break
+            if key in memo:
+                result = memo[key]
+                break
+            path.append(key)
+            node = nodes.get(key)
+            if node is not None:
+                if node.kind == "agent":
+                    result = (node.identity, None)
+                    break
+                key = node.parent
+                continue
+            known = self._seen.get(key)
+            if known is None:
+                result = ("", key)  # not seen (yet): its agent is unknown
+                break
+            if known.identity:
+                result = (known.identity, None)
+                break
+            key = known.parent
+        for k in path:
+            memo[k] = result
+        return result
+
+    def _remember(self, key: tuple[str, str], known: _Known) -> None:
+        self._seen[key] = known
+        if len(self._seen) > self.memory:
+            self._seen.popitem(last=False)
+
+    def _adopt(self, node: _Node, nodes: dict[tuple[str, str], _Node], memo: dict,
+               source: str) -> list[Event]:
+        """Agents below ``node`` that arrived before it (sub-agents end first) learn their
+        parent agent now: ``node`` itself, or the agent above it; when the spans above it are
+        not known yet either, they wait for the topmost of those."""
+        assert node.key is not None
+        waiting = self._orphans.pop(node.key, [])
+        if node.kind == "agent":
+            parent, top = node.identity, None
+        else:
+            parent, top = self._enclosing(node.parent, nodes, memo)
+        if top is not None:
+            for a in waiting:
+                self._orphan(top, a)
+            return []
+        if not parent:
+            return []  # they are top-level agents
+        ts = node.span.end_ns / 1e9 if node.span.end_ns else 0.0
+        return [AgentInfo(ts=ts, source=source, agent=a, parent=parent, agent_kind="otel")
+                for a in waiting if a != parent]
+
+    def _orphan(self, top: tuple[str, str], agent: str) -> None:
+        lst = self._orphans.get(top)
+        if lst is None:
+            lst = self._orphans[top] = []
+            if len(self._orphans) > self.memory:
+                self._orphans.popitem(last=False)
+        if agent not in lst and len(lst) < 1000:
+            lst.append(agent)
+
+    # ---- one span ---------------------------------------------------------------------------
+    def _events(self, node: _Node, enclosing: str, top: tuple[str, str] | None, source: str,
+                now: float) -> list[Event]:
+        span = node.span
+        start, end = span.start_ns, span.end_ns
+        ts = (end or start) / 1e9 if (end or start) else now
+        duration = (end - start) / 1e6 if start and end and end >= start else None
+        failed = _failed(span)
+        out: list[Event] = []
+        if node.kind == "agent":
+            ident, name = agent_identity(span)
+            ident = node.identity
+            if top is not None:
+                self._orphan(top, ident)  # its parent agent may come later
+            model = as_str(first(span.attrs, MODEL))
+            out.append(AgentInfo(ts=ts, source=source, agent=ident, name=name or ident,
+                                 parent=enclosing if enclosing != ident else "",
+                                 agent_kind="otel", model=model))
+            out.append(TaskEvent(ts=ts, source=source, task_id=span.span_id, agent=ident,
+                                 pattern="agent", phase="end", duration_ms=duration,
+                                 status="error" if failed else "ok"))
+            agent = ident
+        else:
+            agent = enclosing or stated_agent(span.attrs)
+            agent = agent or node.service or "(otel)"
+        if node.kind == "tool":
+            out.append(self._tool(span, agent, ts, duration, failed, source))
+        counts = node.kind == "call" or (node.usage and node.kind != "tool")
+        if counts and (node.key is None or node.key not in self._below):
+            out.append(self._call(span, agent, ts, duration, failed, source))
+        return out
+
+    def _call(self, span: Span, agent: str, ts: float, duration: float | None, failed: bool,
+              source: str) -> LLMCall:
+        a = span.attrs
+        total_in = first_int(a, INPUT) or 0
+        cr = first_int(a, CACHE_READ) or 0
+        cw = first_int(a, CACHE_WRITE) or 0
+        model = as_str(first(a, MODEL))
+        if not model:
+            parts = span.name.split(" ", 1)
+            model = parts[1].strip() if len(parts) == 2 and parts[0] in CALL_OPS else ""
+        cost = None
+        for k in COST:
+            cost = as_float(a.get(k))
+            if cost is not None:
+                break
+        key = f"{span.trace_id}:{span.span_id}" if span.trace_id and span.span_id else None
+        return LLMCall(
+            ts=ts, source=source, model=model or "unknown", agent=agent,
+            input_tokens=max(0, total_in - cr - cw), output_tokens=first_int(a, OUTPUT) or 0,
+            cache_read_tokens=cr, cache_write_tokens=cw, latency_ms=duration,
+            cost_usd=cost if cost is not None and cost >= 0 else None, ok=not failed,
+            dedupe_key=key,
+        )
+
+    def _tool(self, span: Span, agent: str, ts: float, duration: float | None, failed: bool,
+              source: str) -> ToolCall:
+        a = span.attrs
+        tool = as_str(a.get("gen_ai.tool.name")) or as_str(a.get("tool.name"))
+        if not tool:
+            parts = span.name.split(" ", 1)
+            tool = parts[1].strip() if len(parts) == 2 and parts[0] in TOOL_OPS else span.name
+        args = as_str(a.get("gen_ai.tool.call.arguments")) or as_str(a.get("tool.parameters")) \
+            or as_str(a.get("input.value"))
+        error = ""
+        if failed:
+            error = span.status_message or as_str(a.get("error.type")) or "error"
+        return ToolCall(
+            ts=ts, source=source, tool=tool or "tool", agent=agent,
+            call_id=as_str(a.get("gen_ai.tool.call.id")) or span.span_id, phase="end",
+            duration_ms=duration, ok=not failed, summary=_clip(args), error=_clip(error),
+        )

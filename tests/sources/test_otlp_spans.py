@@ -1,0 +1,220 @@
+"""GenAI spans → events: leaf usage only, agents and their tree, tools, the conventions'
+variants (legacy keys, OpenInference), and requests that split a trace."""
+
+from __future__ import annotations
+
+from swarmtop.events import AgentInfo, LLMCall, TaskEvent, ToolCall
+from swarmtop.sources import otlp_json
+from swarmtop.sources.decoders.otel import OtelDecoder
+from swarmtop.sources.otlp_map import OtlpMapper
+from tests.sources.otlpjson import (
+    AGENT,
+    CHAT1,
+    CHAT2,
+    TOOL,
+    issue_3995,
+    line,
+    span,
+    traces,
+)
+
+
+def _map(*docs: dict, mapper: OtlpMapper | None = None) -> list:
+    mapper = mapper or OtlpMapper()
+    out: list = []
+    for doc in docs:
+        for batch in otlp_json.batches(otlp_json.decode(line(doc))):
+            out.extend(mapper.map(batch, "otlp", 0.0))
+    return out
+
+
+def _calls(events: list) -> list[LLMCall]:
+    return [e for e in events if isinstance(e, LLMCall)]
+
+
+def test_issue_3995_agent_usage_is_not_counted_again() -> None:
+    events = OtelDecoder().decode(line(issue_3995()), "f.jsonl", 0, 0.0)
+    calls = _calls(events)
+    assert len(calls) == 2
+    assert sum(c.input_tokens or 0 for c in calls) == 113
+    assert sum(c.output_tokens or 0 for c in calls) == 11
+    assert {c.agent for c in calls} == {"weather_agent"}
+    assert all(c.model == "gpt-4o" for c in calls)
+    assert calls[0].latency_ms == 390.0
+    [info] = [e for e in events if isinstance(e, AgentInfo)]
+    assert (info.agent, info.name, info.parent, info.agent_kind) == (
+        "weather_agent", "weather_agent", "", "otel")
+    [task] = [e for e in events if isinstance(e, TaskEvent)]
+    assert (task.pattern, task.agent, task.duration_ms, task.status) == (
+        "agent", "weather_agent", 1000.0, "ok")
+    [tool] = [e for e in events if isinstance(e, ToolCall)]
+    assert (tool.tool, tool.agent, tool.phase, tool.duration_ms, tool.ok) == (
+        "get_weather", "weather_agent", "end", 50.0, True)
+
+
+def test_children_in_an_earlier_request_than_their_agent() -> None:
+    """Exporters send a span when it ends: the chats come first, the agent span later."""
+    doc = issue_3995()
+    spans = doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    first, second = traces(spans[:3], "weather-app"), traces(spans[3:], "weather-app")
+    mapper = OtlpMapper()
+    events = _map(first, mapper=mapper) + _map(second, mapper=mapper)
+    calls = _calls(events)
+    assert len(calls) == 2 and sum(c.input_tokens or 0 for c in calls) == 113
+    # the calls arrived before their agent was known: counted under the service
+    assert {c.agent for c in calls} == {"weather-app"}
+
+
+def test_an_agent_with_no_call_below_counts_its_own_usage() -> None:
+    events = _map(traces([span(AGENT, "invoke_agent solo", {
+        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.id": "asst_1",
+        "gen_ai.agent.name": "solo", "gen_ai.request.model": "gpt-4o-mini",
+        "gen_ai.usage.input_tokens": 30, "gen_ai.usage.output_tokens": 4})]))
+    [call] = _calls(events)
+    assert (call.agent, call.input_tokens, call.output_tokens) == ("asst_1", 30, 4)
+    [info] = [e for e in events if isinstance(e, AgentInfo)]
+    assert (info.agent, info.name, info.model) == ("asst_1", "solo", "gpt-4o-mini")
+
+
+def test_nested_chat_spans_count_once() -> None:
+    """Two instrumentations (a framework's and the client library's) nest chat in chat."""
+    usage = {"gen_ai.usage.input_tokens": 10, "gen_ai.usage.output_tokens": 2}
+    events = _map(traces([
+        span("b000000000000002", "chat gpt-4o", usage, parent="b000000000000001"),
+        span("b000000000000001", "chat gpt-4o", {"gen_ai.operation.name": "chat", **usage}),
+    ]))
+    [call] = _calls(events)
+    assert call.dedupe_key.endswith(":b000000000000002")
+
+
+def test_sub_agents_nest_and_spans_take_the_nearest_agent() -> None:
+    outer, tool, inner, chat = ("d000000000000001", "d000000000000002", "d000000000000003",
+                                "d000000000000004")
+    events = _map(traces([
+        span(chat, "chat claude-sonnet-4-5", {"gen_ai.usage.input_tokens": 100,
+                                              "gen_ai.usage.cache_read.input_tokens": 60,
+                                              "gen_ai.usage.cache_creation.input_tokens": 30,
+                                              "gen_ai.usage.output_tokens": 7,
+                                              "gen_ai.response.model": "claude-sonnet-4-5"},
+             parent=inner),
+        span(inner, "invoke_agent math", {"gen_ai.agent.name": "math"}, parent=tool),
+        span(tool, "execute_tool ask_math", {}, parent=outer, error=True, message="boom"),
+        span(outer, "invoke_agent research", {"gen_ai.agent.name": "research"}),
+    ]))
+    [call] = _calls(events)
+    assert call.agent == "math"
+    assert (call.input_tokens, call.cache_read_tokens, call.cache_write_tokens) == (10, 60, 30)
+    infos = {e.agent: e for e in events if isinstance(e, AgentInfo)}
+    assert infos["math"].parent == "research" and infos["research"].parent == ""
+    [t] = [e for e in events if isinstance(e, ToolCall)]
+    assert (t.tool, t.agent, t.ok, t.error) == ("ask_math", "research", False, "boom")
+    tasks = {e.agent: e.status for e in events if isinstance(e, TaskEvent)}
+    assert tasks == {"math": "ok", "research": "ok"}
+
+
+def test_a_sub_agent_learns_its_parent_when_the_parent_arrives_later() -> None:
+    outer, inner = "e000000000000001", "e000000000000002"
+    mapper = OtlpMapper()
+    first = _map(traces([span(inner, "invoke_agent child", {}, parent=outer)]), mapper=mapper)
+    assert [e.parent for e in first if isinstance(e, AgentInfo)] == [""]
+    later = _map(traces([span(outer, "invoke_agent boss", {})]), mapper=mapper)
+    linked = [e for e in later if isinstance(e, AgentInfo) and e.agent == "child"]
+    assert [e.parent for e in linked] == ["boss"]
+
+
+def test_errors_costs_and_legacy_keys() -> None:
+    events = _map(traces([
+        span("a100000000000001", "text_completion davinci", {
+            "gen_ai.usage.prompt_tokens": 9, "gen_ai.usage.completion_tokens": 3,
+            "gen_ai.usage.cost": 0.25, "error.type": "timeout"}),
+        span("a100000000000002", "chat", {"gen_ai.request.model": "m1"}, error=True),
+    ]))
+    a, b = _calls(events)
+    assert (a.model, a.input_tokens, a.output_tokens, a.cost_usd, a.ok) == (
+        "davinci", 9, 3, 0.25, False)
+    assert (b.model, b.input_tokens, b.ok) == ("m1", 0, False)
+
+
+def test_openinference_spans() -> None:
+    events = _map(traces([
+        span("a200000000000001", "ChatCompletion", {
+            "openinference.span.kind": "LLM", "llm.model_name": "gpt-4o",
+            "llm.token_count.prompt": 50, "llm.token_count.completion": 5,
+            "llm.token_count.prompt_details.cache_read": 20}, parent="a200000000000003"),
+        span("a200000000000002", "search", {"openinference.span.kind": "TOOL",
+                                            "tool.name": "web_search",
+                                            "input.value": "{\"q\": \"x\"}"},
+             parent="a200000000000003"),
+        span("a200000000000003", "Planner", {"openinference.span.kind": "AGENT",
+                                             "agent.name": "planner",
+                                             "llm.token_count.prompt": 50}),
+    ]))
+    [call] = _calls(events)
+    assert (call.model, call.input_tokens, call.cache_read_tokens, call.agent) == (
+        "gpt-4o", 30, 20, "planner")
+    [tool] = [e for e in events if isinstance(e, ToolCall)]
+    assert (tool.tool, tool.summary, tool.agent) == ("web_search", '{"q": "x"}', "planner")
+
+
+def test_a_retried_request_is_not_counted_twice() -> None:
+    mapper = OtlpMapper()
+    first = _map(issue_3995(), mapper=mapper)
+    again = _map(issue_3995(), mapper=mapper)
+    assert len(_calls(first)) == 2 and again == []
+    assert mapper.repeats == 4
+
+
+def test_spans_without_genai_are_ignored_and_cli_spans_left_to_their_logs() -> None:
+    plain = _map(traces([span("a300000000000001", "GET /", {"http.method": "GET"}),
+                         span("a300000000000002", "chat", {"http.route": "/chat"})]))
+    assert plain == []
+    cli = _map(traces([span("a300000000000003", "claude_code.llm_request", {
+        "gen_ai.usage.input_tokens": 5})], service="claude-code"))
+    assert cli == []
+
+
+def test_span_ids_and_names() -> None:
+    events = _map(issue_3995())
+    keys = {c.dedupe_key for c in _calls(events)}
+    trace = "0af7651916cd43dd8448eb211c80319c"
+    assert keys == {f"{trace}:{CHAT1}", f"{trace}:{CHAT2}"}
+    assert AGENT and TOOL
+
+
+def _to_protobuf(doc: dict, signal: str) -> bytes:
+    """The same request in protobuf: OTLP/JSON's hex ids become bytes (proto3 JSON wants
+    base64), then json_format builds the generated message."""
+    import base64
+    import copy
+
+    from google.protobuf import json_format
+
+    from swarmtop.sources.otlp_pb import REQUESTS
+
+    d = copy.deepcopy(doc)
+    stack: list = [d]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in ("traceId", "spanId", "parentSpanId") and isinstance(v, str):
+                    node[k] = base64.b64encode(bytes.fromhex(v)).decode()
+                else:
+                    stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return json_format.ParseDict(d, REQUESTS[signal](), ignore_unknown_fields=True) \
+        .SerializeToString()
+
+
+def test_protobuf_and_json_tell_the_same_story() -> None:
+    from swarmtop.sources import otlp_pb
+    from tests.sources.otlpjson import log, logs
+
+    for doc, signal in ((issue_3995(), "traces"),
+                        (logs([log({"event.name": "api_request", "session.id": "s",
+                                    "model": "m", "input_tokens": 3, "cost_usd": 0.5})]),
+                         "logs")):
+        from_json = OtlpMapper().map(otlp_json.parse(signal, line(doc)), "x", 0.0)
+        from_pb = OtlpMapper().map(otlp_pb.parse(signal, _to_protobuf(doc, signal)), "x", 0.0)
+        assert from_json == from_pb and from_json
