@@ -45,7 +45,7 @@ class _Agent:
     __slots__ = ("id", "name", "rank", "parent", "kind", "model", "pid", "cwd", "first_ts",
                  "last_ts", "gaps", "latencies", "context", "context_model", "tools",
                  "tool_errors", "in_flight", "turn", "turn_ts", "recent", "stream",
-                 "prompt_key", "version", "_loop", "_gap", "call_ts")
+                 "prompt_key", "version", "_loop", "_gap", "call_ts", "repeats")
 
     def __init__(self, agent_id: str) -> None:
         self.id = agent_id
@@ -74,6 +74,7 @@ class _Agent:
         self.version = 0  # moves with every event of it: what the caches below are keyed on
         self._loop: tuple[int, float, int, str] = (-1, 0.0, 0, "")  # version, until, n, what
         self._gap: tuple[int, float] = (-1, 0.0)  # version, median busy gap
+        self.repeats = 0  # entries ever added to ``recent``: what the loop cache is keyed on
 
     def seen(self, ts: float) -> None:
         """An event at ``ts`` (called before the event changes the agent's state): the gap
@@ -136,6 +137,7 @@ class AgentBook:
                 a.latencies.add(c.latency_ms)
             if not c.ok:
                 a.recent.append((ts, f"API error from {c.model}"))
+                a.repeats += 1
         self.version += 1
 
     def add_tool(self, ev: ToolCall) -> None:
@@ -167,11 +169,13 @@ class AgentBook:
         if ev.ok:
             a.stream.append((ev.ts, f"{what}{took}"))
             a.recent.append((ev.ts, f"{ev.tool} `{ev.summary}`"))
+            a.repeats += 1
         else:
             tool.errors += 1
             a.tool_errors += 1
             a.stream.append((ev.ts, f"{what}{took} failed: {ev.error}"))
             a.recent.append((ev.ts, f"{ev.tool} `{ev.summary}`"))
+            a.repeats += 1
             if ev.error:
                 a.recent.append((ev.ts, f"error `{ev.error}`"))
 
@@ -275,9 +279,10 @@ class AgentBook:
     @staticmethod
     def loop(a: _Agent, now: float) -> tuple[int, str]:
         """The most repeated tool input or error within the loop window: (times, what).
-        Kept until its next event or until the oldest repeat counted leaves the window."""
+        Kept until the next entry of ``recent`` or until the oldest one counted leaves the
+        window (a backlog asks at every tick)."""
         version, until, n, what = a._loop
-        if version == a.version and now < until:
+        if version == a.repeats and now < until:
             return n, what
         counts: dict[str, int] = {}
         first: dict[str, float] = {}
@@ -290,7 +295,7 @@ class AgentBook:
             until = min(first.values()) + LOOP_WINDOW_S
         else:
             what, n, until = "", 0, math.inf
-        a._loop = (a.version, until, n, what)
+        a._loop = (a.repeats, until, n, what)
         return n, what
 
     def context_pct(self, a: _Agent) -> tuple[float | None, int | None]:
