@@ -256,9 +256,12 @@ def _result_text(raw: msgspec.Raw) -> str:
 class _AgentState:
     """What this file's decoder has said about one agent (so it says each thing once)."""
 
-    __slots__ = ("rank", "project", "prompted", "announced")
+    __slots__ = ("rank", "project", "prompted", "announced", "answered")
 
     def __init__(self) -> None:
+        # the model's turn ended (a text answer) and nothing since: a further text line of the
+        # same turn says nothing new (one AgentInfo a turn, not one a content block)
+        self.answered = False
         self.rank = 0
         self.project = ""
         self.prompted = False
@@ -435,6 +438,7 @@ class ClaudeCodeDecoder:
             return out
         if not content:
             return out
+        st.answered = False  # whatever the user line says, the turn is the model's again
         for block in content:  # (the last tool result hands the turn back: core/agents.py)
             if block.type == "tool_result" and block.tool_use_id:
                 self._tool_end(block, rec, agent, ts, source, out)
@@ -447,6 +451,7 @@ class ClaudeCodeDecoder:
                 source: str, out: list[Event]) -> None:
         if rec.isMeta or text.lstrip().startswith(_NOT_PROMPT):
             return
+        st.answered = False
         extra = {"turn": "model"}
         if not st.prompted:
             st.prompted = True
@@ -534,11 +539,16 @@ class ClaudeCodeDecoder:
             self._state(agent, rec.cwd, ts, source, out)
         blocks = msg.content if isinstance(msg.content, list) else ()
         tools = [b for b in blocks if b.type == "tool_use" and b.id]
+        st = self._states.get(agent)
         for b in tools:
             self._tool_start(b, agent, ts, source, out)
-        if not tools and msg.stop_reason in (None, "end_turn") and any(
-                b.type == "text" for b in blocks):
+        if tools and st is not None:
+            st.answered = False
+        elif not tools and msg.stop_reason in (None, "end_turn") and any(
+                b.type == "text" for b in blocks) and not (st is not None and st.answered):
             out.append(AgentInfo(ts=ts, source=source, agent=agent, turn="user"))
+            if st is not None:
+                st.answered = True
         return out
 
     def _tool_start(self, b: _Block, agent: str, ts: float, source: str,
