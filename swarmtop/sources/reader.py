@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from swarmtop.events import ARRIVAL_STAMPED, Event, FileStatus, ParseError
+from swarmtop.events import ARRIVAL_STAMPED, Event, FileStatus
 from swarmtop.sources.decoders import (
     LineDecoder,
     WholeFileDecoder,
@@ -20,7 +20,7 @@ from swarmtop.sources.decoders import (
     make_decoder,
 )
 from swarmtop.sources.lines import LineSplitter
-from swarmtop.sources.textbytes import BINARY_WHY, decode_around_nuls, is_binary
+from swarmtop.sources.textbytes import BINARY_WHY, cut_line, decode_line, is_binary
 
 CHUNK = 1 << 20
 HEAD_BYTES = 64 * 1024
@@ -142,18 +142,9 @@ def read_file(
             for offset, line, cut in splitter.feed(chunk):
                 lines += 1
                 if cut:
-                    batch.append(
-                        ParseError(
-                            ts=now, source=source, offset=offset,
-                            reason=f"line longer than {max_line} bytes: cut",
-                            excerpt=line[:200].decode("utf-8", "replace"),
-                        )
-                    )
+                    batch.append(cut_line(source, offset, now, max_line, line))
                     continue
-                if b"\x00" in line:
-                    batch.extend(decode_around_nuls(decoder.decode, line, source, offset, now))
-                else:
-                    batch.extend(decoder.decode(line, source, offset, now))
+                batch.extend(decode_line(decoder.decode, line, source, offset, now))
                 if len(batch) >= batch_size:
                     yield batch
                     batch = []
@@ -167,12 +158,8 @@ def read_file(
             offset, line, cut = last
             lines += 1
             why = LAST_LINE_WHY
-            if cut:
-                batch.append(_cut(source, offset, now, max_line, line))
-            elif b"\x00" in line:
-                batch.extend(decode_around_nuls(decoder.decode, line, source, offset, now))
-            else:
-                batch.extend(decoder.decode(line, source, offset, now))
+            batch.extend([cut_line(source, offset, now, max_line, line)] if cut else
+                         decode_line(decoder.decode, line, source, offset, now))
         batch.append(
             FileStatus(
                 ts=clock(), source=source, format=chosen, lines=lines,
@@ -230,18 +217,11 @@ def read_sparse(
         # the line that ends at first_nl started in an earlier chunk (or at this chunk's start)
         lines += 1
         if skipping or len(carry) + first_nl > max_line:
-            text = (carry + chunk[:first_nl])[:max_line]
-            batch.append(ParseError(
-                ts=now, source=source, offset=carry_start,
-                reason=f"line longer than {max_line} bytes: cut",
-                excerpt=text[:200].decode("utf-8", "replace"),
-            ))
+            batch.append(cut_line(source, carry_start, now, max_line,
+                                  (carry + chunk[:first_nl])[:max_line]))
         else:
             line = carry + chunk[:first_nl] if carry else chunk[:first_nl]
-            if b"\x00" in line:
-                batch.extend(decode_around_nuls(decoder.decode, line, source, carry_start, now))
-            elif needle is None or needle in line:
-                batch.extend(decoder.decode(line, source, carry_start, now))
+            batch.extend(decode_line(decoder.decode, line, source, carry_start, now, needle))
         skipping = False
         last_nl = chunk.rfind(b"\n")
         if chunk.find(b"\x00", first_nl + 1, last_nl + 1) >= 0:  # rare: one memchr to know
@@ -271,11 +251,9 @@ def read_sparse(
         lines += 1
         why = LAST_LINE_WHY
         if skipping or len(carry) > max_line:
-            batch.append(_cut(source, carry_start, now, max_line, carry))
-        elif b"\x00" in carry:
-            batch.extend(decode_around_nuls(decoder.decode, carry, source, carry_start, now))
-        elif needle is None or needle in carry:
-            batch.extend(decoder.decode(carry, source, carry_start, now))
+            batch.append(cut_line(source, carry_start, now, max_line, carry))
+        else:
+            batch.extend(decode_line(decoder.decode, carry, source, carry_start, now, needle))
         carry_start = pos
     batch.append(FileStatus(ts=clock(), source=source, format=chosen, lines=lines,
                             offset=carry_start, state="done", why=why, size=size))
@@ -283,12 +261,6 @@ def read_sparse(
 
 
 LAST_LINE_WHY = "last line had no newline: read as it is (a report reads files to their end)"
-
-
-def _cut(source: str, offset: int, now: float, max_line: int, line: bytes) -> ParseError:
-    return ParseError(ts=now, source=source, offset=offset,
-                      reason=f"line longer than {max_line} bytes: cut",
-                      excerpt=line[:200].decode("utf-8", "replace"))
 
 
 def _lines_with_nuls(decode, needle: bytes | None, chunk: bytes, lo: int,  # noqa: ANN001
@@ -300,12 +272,8 @@ def _lines_with_nuls(decode, needle: bytes | None, chunk: bytes, lo: int,  # noq
     pos = lo
     while pos < hi:
         end = chunk.find(b"\n", pos, hi)
-        line = chunk[pos:end]
         lines += 1
-        if b"\x00" in line:
-            out.extend(decode_around_nuls(decode, line, source, base + pos, now))
-        elif needle is None or needle in line:
-            out.extend(decode(line, source, base + pos, now))
+        out.extend(decode_line(decode, chunk[pos:end], source, base + pos, now, needle))
         pos = end + 1
     return lines
 

@@ -18,7 +18,7 @@ from swarmtop.sources.decoders import (
 )
 from swarmtop.sources.reader import HEAD_BYTES, choose_format
 from swarmtop.sources.tailprogress import Backlog
-from swarmtop.sources.textbytes import BINARY_WHY, decode_around_nuls, is_binary
+from swarmtop.sources.textbytes import BINARY_WHY, cut_line, decode_line, is_binary
 from swarmtop.sources.tracked import Tracked
 
 CHUNK = 1 << 20  # one read
@@ -109,17 +109,10 @@ class TailReader:
             for offset, line, cut in splitter.feed(chunk):
                 lines += 1
                 if cut:
-                    batch.append(ParseError(
-                        ts=now, source=src, offset=offset,
-                        reason=f"line longer than {max_line} bytes: cut",
-                        excerpt=line[:200].decode("utf-8", "replace"),
-                    ))
+                    batch.append(cut_line(src, offset, now, max_line, line))
                     continue
                 try:
-                    if b"\x00" in line:
-                        batch.extend(decode_around_nuls(decode, line, src, offset, now))
-                    else:
-                        batch.extend(decode(line, src, offset, now))
+                    batch.extend(decode_line(decode, line, src, offset, now))
                 except Exception as exc:  # noqa: BLE001 - a decoder bug is a bad line
                     batch.append(decoder_failed(src, offset, now, exc, line))
                 end_ok = offset + len(line) + 1

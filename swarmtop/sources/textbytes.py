@@ -62,3 +62,21 @@ def decode_around_nuls(decode: LineDecode, line: bytes, source: str, offset: int
     if line[pos:].strip():
         out += decode(line[pos:], source, offset + pos, now)
     return out
+
+
+def decode_line(decode: LineDecode, line: bytes, source: str, offset: int, now: float,
+                needle: bytes | None = None) -> list[Event]:
+    """One complete line: around its NUL runs when it holds any, else by the decoder — only
+    when it holds ``needle``, if one is given (a line without it cannot carry an event)."""
+    if b"\x00" in line:
+        return decode_around_nuls(decode, line, source, offset, now)
+    if needle is None or needle in line:
+        return decode(line, source, offset, now)
+    return []
+
+
+def cut_line(source: str, offset: int, now: float, max_line: int, line: bytes) -> ParseError:
+    """The bad line a line over ``max_line`` bytes makes (its head is kept as the excerpt)."""
+    return ParseError(ts=now, source=source, offset=offset,
+                      reason=f"line longer than {max_line} bytes: cut",
+                      excerpt=line[:200].decode("utf-8", "replace"))

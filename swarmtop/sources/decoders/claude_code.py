@@ -203,6 +203,7 @@ def _fallback_agent(source: str) -> str:
 _TITLE_RANK = {"customTitle": 4, "aiTitle": 3, "agentName": 3, "summary": 2, "prompt": 1}
 SPAWN_TOOLS = ("Task", "Agent")
 MAX_PENDING = 10_000  # tool uses waiting for their result, per file
+MAX_UNTIMED = 64  # names waiting for the file's first time (titles before any timed record)
 # a user message that is Claude Code's own text (a slash command's echo, a reminder), not a
 # prompt the user typed
 _NOT_PROMPT = ("<command-", "<local-command-", "<system-reminder", "<bash-", "Caveat:",
@@ -420,7 +421,8 @@ class ClaudeCodeDecoder:
                 st = self._state(agent, rec.cwd, ts or 0.0, source, out)
                 self._named(st, agent, title, _TITLE_RANK[field], ts or 0.0, source, out)
                 if ts is None:  # no time known yet: these wait for the first record that has one
-                    self._untimed.extend(e for e in out if isinstance(e, AgentInfo))
+                    if len(self._untimed) < MAX_UNTIMED:
+                        self._untimed.extend(e for e in out if isinstance(e, AgentInfo))
                     return [e for e in out if not isinstance(e, AgentInfo)]
                 return out
         return out
