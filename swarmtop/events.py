@@ -90,6 +90,8 @@ class ProcessSample(_Event, frozen=True, tag="process_sample"):
     status: str = "running"  # running | sleeping | zombie | ...
     denied: tuple[str, ...] = ()  # fields AccessDenied kept us from reading
     cgroup_limit: int | None = None  # memory limit of the process's cgroup, bytes, if any
+    cwd: str = ""  # working directory, when readable
+    cmd: str = ""  # command line, cut at sampler.CMD_CHARS
 
 
 class ProcessExit(_Event, frozen=True, tag="process_exit"):

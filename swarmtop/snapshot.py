@@ -95,6 +95,8 @@ class ProcessInfo(_S):
     growth_why: str = ""  # the classification in words, e.g. "steady growth (R²=0.99, ...)"
     growth_rate_per_s: float = 0.0  # exponential: relative growth per second (0.25 = 25 %/s)
     limit_bytes: int | None = None  # the memory limit time_to_limit_s counts to
+    cwd: str = ""  # working directory, when readable
+    cmd: str = ""  # command line (cut at 200 characters), when readable
 
 
 class Memory(_S):

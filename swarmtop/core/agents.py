@@ -41,6 +41,25 @@ RANK_ID, RANK_STATED, RANK_SPAWN = 0, 1, 2
 ASK_TOOLS = frozenset({"AskUserQuestion", "ExitPlanMode"})  # a tool that waits on the user
 
 
+# an agent kind -> the name of the CLI whose process runs it (the heuristic process match)
+_CLI_KINDS = {"claude-code": "claude", "codex": "codex", "gemini": "gemini"}
+_NO_PROCESS: tuple[ProcessInfo | None, str] = (None, "")
+
+
+def _cli_of(proc: ProcessInfo) -> str:
+    """Which agent CLI a process runs, from its name or the first words of its command line
+    (npm installs run as ``node /usr/lib/node_modules/.../claude``)."""
+    words = [proc.name, *proc.cmd.split()[:3]]
+    for word in words:
+        base = word.rstrip("/").rsplit("/", 1)[-1].lower()
+        for cli in ("claude", "codex", "gemini"):
+            if base == cli or base.startswith(cli + "-") or base == cli + ".js":
+                return cli
+    if proc.name.lower() in ("node", "bun") and "@anthropic-ai/claude-code" in proc.cmd:
+        return "claude"
+    return ""
+
+
 class _Agent:
     __slots__ = ("id", "name", "rank", "parent", "kind", "model", "pid", "cwd", "first_ts",
                  "last_ts", "gaps", "latencies", "context", "context_model", "tools",
@@ -310,8 +329,9 @@ class AgentBook:
         same ``readings`` over them; $/min only of agents that called within the window."""
         items = []
         recent = now - 60.0
+        matched = self.match_processes(processes)
         for a in self.agents.values():
-            proc = processes.get(a.pid) if a.pid is not None else None
+            proc, _ = matched.get(a.id, _NO_PROCESS)
             status, activity = self.status(a, now, proc)
             n, what = self.loop(a, now)
             ctx, _ = self.context_pct(a)
@@ -326,10 +346,11 @@ class AgentBook:
         counts and rates from the ledger and its process from the sampler."""
         empty = TokenCounts()
         rows: dict[str, AgentRow] = {}
+        matched = self.match_processes(processes)
         for a in self.agents.values():
             t = by_agent.get(a.id, empty)
             tpm, burn = rates(a.id)
-            proc = processes.get(a.pid) if a.pid is not None else None
+            proc, how = matched.get(a.id, _NO_PROCESS)
             status, activity = self.status(a, now, proc)
             loops, what = self.loop(a, now)
             ctx, window = self.context_pct(a)
@@ -343,7 +364,7 @@ class AgentBook:
                 context_used_pct=ctx, context_window=window,
                 last_seen=iso(a.last_ts) if a.last_ts > -math.inf else None,
                 idle_s=round(max(0.0, now - a.last_ts), 1) if a.last_ts > -math.inf else None,
-                pid=a.pid, pid_match="stated" if a.pid is not None else "",
+                pid=proc.pid if proc is not None and how == "heuristic" else a.pid, pid_match=how,
                 rss_bytes=proc.rss_bytes if proc is not None else None,
                 cpu_percent=proc.cpu_percent if proc is not None else None,
                 tool_calls=a.tools, tool_errors=a.tool_errors,
@@ -354,6 +375,34 @@ class AgentBook:
         # siblings by when each was first seen on the log's timeline (not by arrival, which
         # depends on how a backlog was batched), then by id
         return _tree(rows, {a.id: (a.first_ts, a.id) for a in self.agents.values()})
+
+    def match_processes(self, processes: dict[int, ProcessInfo]
+                        ) -> dict[str, tuple[ProcessInfo | None, str]]:
+        """Each agent's process and how it is known: ``stated`` (its events name the pid),
+        ``heuristic`` (a watched, live agent-CLI process of its kind whose working
+        directory is the session's, started before the session's last event; of the sessions
+        it could be, the latest seen), or ``""``. Sub-agents run inside their parent's process
+        and are not matched. See docs/agents.md."""
+        out: dict[str, tuple[ProcessInfo | None, str]] = {}
+        for a in self.agents.values():
+            if a.pid is not None:
+                out[a.id] = (processes.get(a.pid), "stated")
+        if len(out) == len(self.agents) or not processes:
+            return out
+        stated = {pid for pid in (a.pid for a in self.agents.values()) if pid is not None}
+        for proc in processes.values():
+            cli = _cli_of(proc)
+            if proc.pid in stated or not proc.alive or not proc.cwd or not cli:
+                continue
+            best: _Agent | None = None
+            for a in self.agents.values():
+                if (a.pid is None and not a.parent and a.id not in out and a.cwd == proc.cwd
+                        and _CLI_KINDS.get(a.kind) == cli and a.last_ts >= proc.create_time
+                        and (best is None or a.last_ts > best.last_ts)):
+                    best = a
+            if best is not None:
+                out[best.id] = (proc, "heuristic")
+        return out
 
     def stream(self, agent_id: str) -> list[tuple[float, str]]:
         """An agent's recent tool activity, newest first (the detail view)."""

@@ -275,7 +275,7 @@ class ProcessTracker:
                     time_to_limit_s=_round(ttl),
                     history=p.history,
                     growth_why=g.why, growth_rate_per_s=round(g.rate_per_s, 4),
-                    limit_bytes=limit,
+                    limit_bytes=limit, cwd=s.cwd, cmd=s.cmd,
                 )
             )
         self._refresh_tree(min(SNAPSHOT_POINTS, 600))

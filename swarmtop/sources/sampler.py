@@ -80,7 +80,7 @@ def check_pids(pids: list[int]) -> list[str]:
 
 class _Watched:
     __slots__ = ("pid", "proc", "create_time", "root", "primed", "name", "busy", "limit",
-                 "parent", "start_ticks", "cpu_ticks", "cpu_wall", "comm", "name_at")
+                 "parent", "start_ticks", "cpu_ticks", "cpu_wall", "comm", "name_at", "cwd", "cmd")
 
     def __init__(self, proc: psutil.Process, create_time: float, root: bool,
                  parent: int | None) -> None:
@@ -92,6 +92,9 @@ class _Watched:
         self.name = ""
         self.comm = b""  # procfs path: the comm the name was read for (exec changes it)
         self.name_at = 0.0  # psutil path: when the name was read (monotonic)
+        # read with the name: what matches an agent session to its process (core/agents.py)
+        self.cwd = ""
+        self.cmd = ""
         self.busy = False  # a read is in flight in a worker
         self.limit: int | None = None
         self.parent = parent
@@ -125,6 +128,22 @@ def _open(pid: int, root: bool, parent: int | None = None, fast: bool = False) -
             w.start_ticks = st.start_ticks
     w.limit = memory_limit(pid)
     return w
+
+
+CMD_CHARS = 200  # the command line kept per process: enough to tell `node .../claude` apart
+
+
+def _read_identity(w: _Watched) -> None:
+    """The working directory and command line, read when the name is (once, and after an
+    exec); unreadable ones stay empty: they are hints, never errors."""
+    try:
+        w.cwd = w.proc.cwd()
+    except (psutil.Error, OSError):
+        w.cwd = ""
+    try:
+        w.cmd = " ".join(w.proc.cmdline())[:CMD_CHARS]
+    except (psutil.Error, OSError):
+        w.cmd = ""
 
 
 class ProcessSampler:
@@ -462,11 +481,12 @@ class ProcessSampler:
                 pass
             except psutil.NoSuchProcess:
                 return self._exit_event(w)
+            _read_identity(w)
         return ProcessSample(
             ts=self.clock(), source=f"pid:{pid}", pid=pid, create_time=w.create_time,
             name=w.name, parent=st.ppid, status=st.status, denied=tuple(denied),
             cgroup_limit=w.limit, rss=rss, cpu_percent=cpu_percent, threads=st.threads,
-            fds=fds, io_read_bytes=io_read, io_write_bytes=io_write,
+            fds=fds, io_read_bytes=io_read, io_write_bytes=io_write, cwd=w.cwd, cmd=w.cmd,
         )
 
     def _read_psutil(self, w: _Watched, cpu: bool = True) -> Event:
@@ -515,6 +535,7 @@ class ProcessSampler:
                 if not w.name or now - w.name_at >= self.name_refresh_s:  # exec renames
                     w.name = str(get("name", p.name) or w.name)
                     w.name_at = now
+                    _read_identity(w)
         except psutil.NoSuchProcess:  # ZombieProcess is caught field by field above
             return self._exit_event(w)
         if not zombie and not p.is_running():  # read-only calls do not notice PID reuse
@@ -525,7 +546,7 @@ class ProcessSampler:
             ts=self.clock(), source=f"pid:{w.pid}", pid=w.pid, create_time=w.create_time,
             name=w.name, parent=ppid if isinstance(ppid, int) else w.parent,  # type: ignore[arg-type]
             status=str(status or "unknown"), denied=tuple(denied), cgroup_limit=w.limit,
-            **values,  # type: ignore[arg-type]
+            cwd=w.cwd, cmd=w.cmd, **values,  # type: ignore[arg-type]
         )
 
 

@@ -41,7 +41,7 @@ def detail_text(a: AgentRow, children: list[AgentRow]) -> Text:
              f"context {ctx}  p50 {fmt_latency(a.p50_ms)}  p99 {fmt_latency(a.p99_ms)}\n"
              f"tool calls {a.tool_calls} ({a.tool_errors} failed)")
     if a.pid is not None:
-        t.append(f"  pid {a.pid}")
+        t.append(f"  pid {a.pid}" + (" (matched by cwd, a guess)" if a.pid_match == "heuristic" else ""))
         if a.rss_bytes is not None:
             t.append(f"  RSS {fmt_mem(a.rss_bytes)}  CPU {a.cpu_percent or 0:.0f} %")
     if a.loop:

@@ -137,7 +137,7 @@ class AgentsPanel(Panel):
             detail.append(f"  {a.calls} calls, {a.tool_calls} tool calls"
                           f" ({a.tool_errors} failed)", style=pal.muted)
             if a.pid is not None:
-                detail.append(f"  pid {a.pid}")
+                detail.append(f"  pid {a.pid}" + (" (matched by cwd)" if a.pid_match == "heuristic" else ""))
             if a.context_window:
                 detail.append(f"  context {sig3(a.context_window)}", style=pal.muted)
             if a.loop:

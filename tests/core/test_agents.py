@@ -136,3 +136,53 @@ def test_a_tool_in_flight_is_the_activity_and_stalls() -> None:
                          phase="end", duration_ms=201000.0)])
     [row] = agg.snapshot().agents
     assert row.status == "working" and row.tool_calls == 1
+
+
+def _proc(pid: int, name: str, cwd: str, cmd: str = "", alive: bool = True,
+          create_time: float = 1000.0):
+    from swarmtop.snapshot import ProcessInfo
+    return ProcessInfo(pid=pid, name=name, cwd=cwd, cmd=cmd, alive=alive,
+                       create_time=create_time)
+
+
+def _book_with_sessions():
+    from swarmtop.core.agents import AgentBook
+    book = AgentBook()
+    for agent, cwd, ts in (("s-old", "/home/u/proj", 1100.0), ("s-new", "/home/u/proj", 1200.0),
+                           ("s-other", "/home/u/else", 1300.0)):
+        book.add_info(AgentInfo(ts=ts, source="t", agent=agent, agent_kind="claude-code",
+                                cwd=cwd))
+        book.add_calls([LLMCall(ts=ts, source="t", agent=agent, model="claude-sonnet-4-5",
+                                input_tokens=1, output_tokens=1)])
+    book.add_info(AgentInfo(ts=1210.0, source="t", agent="s-new/a1", parent="s-new",
+                            agent_kind="claude-code", cwd="/home/u/proj"))
+    return book
+
+
+def test_a_watched_claude_process_is_matched_to_its_session_by_cwd() -> None:
+    """A heuristic match, marked as such: the live `claude` process in the session's cwd
+    goes to the latest session there; a sub-agent, another cwd, another program, a process
+    started after the session's last event and a dead one are not matched."""
+    book = _book_with_sessions()
+    procs = {
+        10: _proc(10, "node", "/home/u/proj", "node /usr/lib/node_modules/@anthropic-ai/"
+                                               "claude-code/cli.js --resume"),
+        11: _proc(11, "python3", "/home/u/else", "python3 swarm.py"),
+        12: _proc(12, "claude", "/home/u/else", "claude", alive=False),
+        13: _proc(13, "claude", "/home/u/elsewhere", "claude"),
+    }
+    got = {k: (p.pid if p else None, how) for k, (p, how) in book.match_processes(procs).items()}
+    assert got == {"s-new": (10, "heuristic")}
+    rows = {r.id: r for r in book.rows(1300.0, {}, lambda a: (0.0, 0.0), procs)}
+    assert (rows["s-new"].pid, rows["s-new"].pid_match) == (10, "heuristic")
+    assert rows["s-old"].pid is None and rows["s-new/a1"].pid is None
+    late = {20: _proc(20, "claude", "/home/u/else", "claude", create_time=5000.0)}
+    assert book.match_processes(late) == {}
+
+
+def test_a_stated_pid_wins_over_the_heuristic() -> None:
+    book = _book_with_sessions()
+    book.add_info(AgentInfo(ts=1250.0, source="t", agent="s-new", pid=10))
+    procs = {10: _proc(10, "claude", "/home/u/proj"), 11: _proc(11, "claude", "/home/u/proj")}
+    got = {k: (p.pid if p else None, how) for k, (p, how) in book.match_processes(procs).items()}
+    assert got == {"s-new": (10, "stated"), "s-old": (11, "heuristic")}

@@ -308,3 +308,12 @@ async def test_name_follows_exec_of_a_launched_command(tmp_path, fast):
     assert all(e.create_time == pytest.approx(want) for e in c.samples(pid))
     assert not [e for e in c.exits() if e.pid == pid and e.exit_code is None]
     assert s.errors == 0
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["psutil", "procfs"])
+def test_cwd_and_command_line_are_read(fast):
+    """What the agents' process match needs (core/agents.py match_processes)."""
+    s = ProcessSampler([os.getpid()], children=False, interval=0.1, procfs=fast)
+    (sample,) = [e for e in s.sample_now() if isinstance(e, ProcessSample)]
+    assert sample.cwd == os.getcwd()
+    assert sample.cmd.split()[0] == psutil.Process().cmdline()[0] and len(sample.cmd) <= 200
