@@ -13,13 +13,12 @@ from typing import NoReturn
 from swarmtop import __version__
 from swarmtop.argtypes import non_negative, number, positive
 from swarmtop.core.config import Config, ConfigError, load_config, with_overrides
+from swarmtop.errors import UsageError
 from swarmtop.sources.decoders import FORMATS
 
 EXIT_OK, EXIT_ALERT, EXIT_USAGE = 0, 1, 2
 
 
-class UsageError(Exception):
-    """A problem the user can fix; printed as one line, exit 2."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from swarmtop.core.config import ConfigError
 from swarmtop.core.signals import METRICS, Reading, spec
 from swarmtop.errorlog import Failures
+from swarmtop.errors import ConfigError
 from swarmtop.snapshot import Alert, AlertRecord
 from swarmtop.sources.timeparse import iso
 

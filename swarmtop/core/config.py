@@ -8,6 +8,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from swarmtop.core.alerts import parse_rules
+from swarmtop.errors import ConfigError
+
 # The seven cognitive patterns, with default p99 latency targets in milliseconds.
 COGNITIVE_PATTERNS: dict[str, float] = {
     "convergent": 5_000.0,
@@ -24,8 +27,6 @@ DEFAULT_CONFIG_PATH = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".con
 )
 
 
-class ConfigError(ValueError):
-    """A config file that cannot be used; the CLI turns it into exit 2 with this message."""
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,6 @@ def config_from_dict(data: dict[str, Any], origin: str = "config") -> Config:
     if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
         raise ConfigError(f"{origin}: alerts must be an array of tables ([[alerts]])")
     kwargs["alert_rules"] = tuple(rules)
-    from swarmtop.core.alerts import parse_rules  # late: alerts imports ConfigError from here
-
     parse_rules(kwargs["alert_rules"], origin)  # raises ConfigError naming the bad rule
     assert set(kwargs) <= known
     return Config(**kwargs)

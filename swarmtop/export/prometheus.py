@@ -16,13 +16,12 @@ from prometheus_client.core import (
     Metric,
 )
 
+from swarmtop.errors import AddressError
 from swarmtop.snapshot import Snapshot
 
 DEFAULT_HOST = "127.0.0.1"
 
 
-class AddressError(ValueError):
-    pass
 
 
 def parse_address(text: str) -> tuple[str, int]:

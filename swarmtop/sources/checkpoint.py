@@ -23,8 +23,8 @@ import tempfile
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from swarmtop.errors import StateError
 from swarmtop.sources.fileid import FP_BYTES, FileKey, head_hash, related_names
-from swarmtop.sources.paths import SourceError
 
 VERSION = 1
 
@@ -130,8 +130,6 @@ class Resume:
         return 0 if own.copy_of is None else 1
 
 
-class StateError(SourceError):
-    """The state file exists but cannot be used (the CLI turns this into exit 2)."""
 
 
 def load(path: str) -> list[Entry]:

@@ -27,13 +27,9 @@ from typing import IO
 
 import psutil
 
+from swarmtop.errors import LaunchError
 from swarmtop.events import ProcessExit
 from swarmtop.sources.base import Emit
-from swarmtop.sources.paths import SourceError
-
-
-class LaunchError(SourceError):
-    """The command could not be started; the message is fit for a one-line usage error."""
 
 
 class Launcher:

@@ -39,6 +39,7 @@ import msgspec
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 from swarmtop import errorlog
+from swarmtop.errors import AddressError
 from swarmtop.events import Event, FileStatus, ParseError
 from swarmtop.snapshot import ReceiverInfo
 from swarmtop.sources import otlp_http
@@ -53,7 +54,6 @@ from swarmtop.sources.otlp_decode import (
 )
 from swarmtop.sources.otlp_map import OtlpMapper
 from swarmtop.sources.otlp_model import ITEM_NAMES, MAX_ITEMS
-from swarmtop.sources.paths import SourceError
 
 DEFAULT_PORT = 4318
 PATHS = {"/v1/traces": "traces", "/v1/logs": "logs", "/v1/metrics": "metrics"}
@@ -63,8 +63,6 @@ LINGER_S = 1.0  # after an early answer, unread bytes are dropped this long ...
 LINGER_BYTES = 32 << 20  # ... or up to this much, before the connection closes
 
 
-class AddressError(SourceError):
-    """A bad ``--otlp`` value: the message is fit for a one-line usage error."""
 
 
 def parse_address(value: str, default_host: str = "127.0.0.1") -> tuple[str, int]:

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from swarmtop.errors import SourceError
+
 # Files that are never logs: skip them when walking a directory.
 _SKIP_SUFFIXES = (".gz", ".zip", ".bz2", ".xz", ".zst", ".png", ".jpg", ".pyc", ".so", ".swp")
 
@@ -19,8 +21,6 @@ def _hidden(name: str) -> bool:
     return name.startswith(".") and name not in _KEEP_HIDDEN
 
 
-class SourceError(ValueError):
-    """A SOURCE that names nothing readable; the CLI makes it exit 2."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import time
 
 import msgspec
 
+from swarmtop.errors import ReplayError
 from swarmtop.events import Event, ParseError, decode_event
 from swarmtop.sources.base import Emit
 from swarmtop.sources.decoders.common import valid_utf8
@@ -17,8 +18,6 @@ HEADER_KEY = "swarmtop_record"
 BATCH = 2000
 
 
-class ReplayError(ValueError):
-    """Not a record file."""
 
 
 def check_record(path: str) -> None:

@@ -14,12 +14,13 @@ from pathlib import Path
 
 from textual.theme import Theme
 
+from swarmtop.errors import ThemeError
+
 DEFAULT_THEME = "swarmtop-dark"
 _FIELDS = {f.name for f in fields(Theme)}
 
 
-class UnknownTheme(ValueError):
-    """--theme NAME names no theme; the message lists the ones there are."""
+UnknownTheme = ThemeError  # --theme NAME names no theme; the message lists the ones there are
 
 
 def shipped_dir() -> Path:
