@@ -65,6 +65,7 @@ class Analyzer:
         self.config = config
         rules = parse_rules(config.alert_rules, "config", defaults=config.default_alerts)
         self.alerts = AlertEngine(rules)
+        self.thresholds = health.Thresholds.of(rules, health.DEFAULTS)  # the score's knees follow the rules
         self.trends = TrendTracker()
         # between ticks a condition may go unseen for one step: keep that small against the
         # shortest `for`, but no finer than the snapshot interval
@@ -125,7 +126,8 @@ class Analyzer:
             alert_metrics={k: round(r.value, 6) for k, r in readings.items()},
             bottlenecks=bottlenecks.find(inp, readings),
             trends=self.trends.section(),
-            health=health.health(inp, readings, firing, self.config.health_weights),
+            health=health.health(inp, readings, firing, self.config.health_weights,
+                                 self.thresholds),
         )
 
     def acknowledge(self, rule: str) -> bool:

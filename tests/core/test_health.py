@@ -155,3 +155,26 @@ def test_weights_come_from_config() -> None:
     assert snap.health.components["errors"].score == 0.0
     # with errors weighted 0 only the alerts it raised pull the score down
     assert snap.health.score > 60
+
+
+def test_the_score_follows_the_rules_in_force() -> None:
+    """One source for each default (issue 22): the error and liveness knees are the
+    error_rate and stalled rules' thresholds, so a stricter rule makes a stricter score."""
+    from swarmtop.core.alerts import parse_rules
+
+    assert (h.DEFAULTS.error_warning, h.DEFAULTS.error_critical, h.DEFAULTS.stall_s) == (
+        0.05, 0.20, 120.0)
+    strict = h.Thresholds.of(parse_rules([
+        {"name": "error_rate", "metric": "error_rate", "comparison": ">", "threshold": 0.01,
+         "severity": "warning"},
+        {"name": "stalled", "metric": "source.silence_s", "comparison": ">", "threshold": 30,
+         "severity": "warning"},
+    ], "test", defaults=False), h.DEFAULTS)
+    assert (strict.error_warning, strict.stall_s) == (0.01, 30.0)
+    assert h.error_score(0.01, strict) == 80.0 and h.error_score(0.01) == 96.0
+    assert h.error_score(0.05) == 80.0 and h.error_score(0.20) == 39.9  # slope 267, as before
+    quiet = {"source.silence_s": Reading(60.0)}
+    assert h.liveness_component(quiet, 1).score == 100.0
+    assert h.liveness_component(quiet, 1, strict).score < 50.0
+    none = h.Thresholds.of([], h.DEFAULTS)  # every such rule disabled: the defaults' knees
+    assert none == h.DEFAULTS
