@@ -90,6 +90,18 @@ def _bucket(table: dict[str, C], key: str, make: Callable[[], C] = _Counts,  # t
 _Seen = tuple[int, int, int, int, float | None]
 
 
+def exhausted_in_s(budget_usd: float | None, spent_usd: float,
+                   burn_usd_per_min: float) -> float | None:
+    """Seconds until the budget is spent at the current burn: 0 once spent, None with no
+    budget or no spending (the one place ``budget_exhausted_in_s`` is computed)."""
+    if budget_usd is None:
+        return None
+    left = budget_usd - spent_usd
+    if left <= 0:
+        return 0.0
+    return left / burn_usd_per_min * 60.0 if burn_usd_per_min > 0 else None
+
+
 def growth_cost(rates: Rates, request_input: int, i: int, o: int, cr: int, cw: int) -> float:
     """The dollars of tokens a repeated response line adds, priced at the tier of the whole
     request (``request_input``: its input, cache read and cache write tokens)."""
@@ -313,38 +325,8 @@ class TokenLedger:
             return 0.0, 0.0
         return c.rate.per_minute(now, self.first_ts)
 
-    def tick_section(self, now: float) -> Tokens:
-        """Only the totals and rates (no per-model or per-agent tables, no savings): what
-        the analyzers read on a backlog tick (core/signals.py ``_tokens``, the trends), taken
-        thousands of times while a report reads its logs. The figures equal ``section``'s."""
-        inp = out = cr = cw = est = calls = 0
-        cost = 0.0
-        for c in self.by_model.values():  # the same order and sums as ``total``
-            inp += c.input
-            out += c.output
-            cr += c.cache_read
-            cw += c.cache_write
-            est += c.estimated
-            calls += c.calls
-            cost += c.cost_usd
-        tpm, burn = self._rate.per_minute(now, self.first_ts)
-        exhausted_in: float | None = None
-        if self.budget_usd is not None:
-            left = self.budget_usd - cost
-            if left <= 0:
-                exhausted_in = 0.0
-            elif burn > 0:
-                exhausted_in = left / burn * 60.0
-        return Tokens(
-            input=inp, output=out, cache_read=cr, cache_write=cw, total=inp + out + cr + cw,
-            estimated=est, calls=calls, cost_usd=round(cost, 6),
-            burn_usd_per_min=round(burn, 6), tokens_per_min=round(tpm, 3),
-            budget_usd=self.budget_usd, budget_exhausted_in_s=exhausted_in,
-            tokenizer=self.tokenizer,
-        )
-
     def tick_tokens(self, now: float, money: bool = True) -> TickTokens:
-        """``tick_section``'s figures that a backlog tick reads, as a small Struct (built per
+        """``section``'s figures that a backlog tick reads, as a small Struct (built per
         tick). ``money=False`` (no alert rule reads a tokens.* metric): only ``calls`` and
         ``tokens_per_min`` are figured (the trend's), the dollar fields are left at zero."""
         calls = 0
@@ -361,16 +343,10 @@ class TokenLedger:
             calls += c.calls
             cost += c.cost_usd
         tpm, burn = self._rate.per_minute(now, self.first_ts)
-        exhausted_in: float | None = None
         budget = self.budget_usd
-        if budget is not None:
-            left = budget - cost
-            if left <= 0:
-                exhausted_in = 0.0
-            elif burn > 0:
-                exhausted_in = left / burn * 60.0
         return TickTokens(calls, round(cost, 6), round(burn, 6),
-                          tpm if tpm.is_integer() else round(tpm, 3), budget, exhausted_in)
+                          tpm if tpm.is_integer() else round(tpm, 3), budget,
+                          exhausted_in_s(budget, cost, burn))
 
     def tick_tokens_per_min(self, now: float) -> float | None:
         """``tick_tokens(now, money=False).tokens_per_min``, None before the first call."""
@@ -385,13 +361,7 @@ class TokenLedger:
         read it, and it re-sorts every model's sample whenever a call arrived)."""
         t = self.total
         tpm, burn = self._rate.per_minute(now, self.first_ts)
-        exhausted_in: float | None = None
-        if self.budget_usd is not None:
-            left = self.budget_usd - t.cost_usd
-            if left <= 0:
-                exhausted_in = 0.0
-            elif burn > 0:
-                exhausted_in = left / burn * 60.0
+        exhausted_in = exhausted_in_s(self.budget_usd, t.cost_usd, burn)
         return Tokens(
             input=t.input, output=t.output, cache_read=t.cache_read, cache_write=t.cache_write,
             total=t.input + t.output + t.cache_read + t.cache_write, estimated=t.estimated,

@@ -205,14 +205,19 @@ def test_running_token_rate_equals_the_pair_rate():
             assert w.per_minute_a(now, since) == w.per_minute(now, since)[0]
 
 
-def test_tick_tokens_equal_the_tick_section():
-    agg = Aggregator(Config(budget_usd=40.0))
-    rng = random.Random(9)
-    agg.ingest([LLMCall(ts=1000.0 + rng.uniform(0, 300), source="x", model="claude-sonnet-4-5",
+def test_tick_tokens_equal_the_full_section():
+    """The analyzers' backlog ticks read tick_tokens: its totals and rates are section's (out
+    of order calls, some outside the window, several agents, repeated dedupe keys)."""
+    agg = Aggregator(Config(budget_usd=40.0, window_s=60.0))
+    rng = random.Random(3)
+    agg.ingest([LLMCall(ts=1000.0 + rng.uniform(0, 300), source="x",
+                        model=rng.choice(("claude-sonnet-4-5", "x")),
                         input_tokens=rng.randint(0, 900), output_tokens=rng.randint(1, 900),
-                        cache_read_tokens=rng.randint(0, 9000)) for _ in range(300)])
-    for now in (1010.0, 1100.0, 1299.9, 1400.0):
-        full, tick = agg.tokens.tick_section(now), agg.tokens.tick_tokens(now)
+                        cache_read_tokens=rng.randint(0, 9000),
+                        cache_write_tokens=rng.randint(0, 900), agent=f"a{n % 7}",
+                        dedupe_key=f"k{n % 350}") for n in range(400)])
+    for now in (1010.0, 1100.0, 1250.5, 1299.9, 1400.0):
+        full, tick = agg.tokens.section(now), agg.tokens.tick_tokens(now)
         for f in signals.TickTokens.__struct_fields__:
             assert getattr(tick, f) == getattr(full, f), f
         lean = agg.tokens.tick_tokens(now, money=False)

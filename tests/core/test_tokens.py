@@ -89,25 +89,3 @@ def test_unpriced_models_get_no_savings():
     agg.ingest([_call(1000.0 + 30 * k, 10_000 * (k + 1), 100, model="local-x")
                 for k in range(3)])
     assert agg.snapshot(now=1100).tokens.savings == []
-
-
-def test_tick_section_totals_equal_the_full_section():
-    """The analyzers' backlog ticks read tick_section: its totals and rates are section's."""
-    import random
-
-    rng = random.Random(3)
-    agg = Aggregator(Config(budget_usd=40.0, window_s=60.0))
-    calls = []
-    for n in range(400):
-        ts = 1000.0 + rng.uniform(0, 300)  # out of order, some outside the window
-        calls.append(_call(ts, rng.randint(0, 900), rng.randint(1, 900), rng.randint(0, 9000),
-                           rng.randint(0, 900), model=rng.choice(("claude-sonnet-4-5", "x")),
-                           agent=f"a{n % 7}", dedupe_key=f"k{n % 350}"))
-    agg.ingest(calls)
-    for now in (1100.0, 1250.5, 1299.9, 1400.0):
-        full, tick = agg.tokens.section(now), agg.tokens.tick_section(now)
-        fields = ("input", "output", "cache_read", "cache_write", "total", "estimated", "calls",
-                  "cost_usd", "burn_usd_per_min", "tokens_per_min", "budget_usd",
-                  "budget_exhausted_in_s", "tokenizer")
-        assert [getattr(tick, f) for f in fields] == [getattr(full, f) for f in fields]
-        assert full.by_model and not tick.by_model  # no tables on a tick
