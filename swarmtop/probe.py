@@ -181,7 +181,7 @@ def start(
                 atexit.register(stop)
                 _atexit_registered = True
             return _path
-    except Exception as exc:  # never raise into the swarm
+    except Exception as exc:  # noqa: BLE001 - never raise into the swarm
         _warn_once(f"swarmtop.probe not started: {exc!r}")
         return None
 
@@ -191,7 +191,7 @@ def stop() -> None:
     try:
         with _lock:
             _close_locked()
-    except Exception:
+    except Exception:  # noqa: BLE001 - the probe never raises into the swarm
         pass
 
 
@@ -239,7 +239,7 @@ def _after_fork_in_child() -> None:
         pass
     try:
         _open(_dir, _name)
-    except Exception:
+    except Exception:  # noqa: BLE001 - the probe never raises into the swarm
         pass
 
 
@@ -321,7 +321,7 @@ class Task(_Scope):
             if self.task_id is None:
                 self.task_id = f"{_pid}-{next(_ids)}"
             self._token = _current.set(self)
-        except Exception:
+        except Exception:  # noqa: BLE001 - the probe never raises into the swarm
             pass
         self._t0 = _perf()
         return self
@@ -332,7 +332,7 @@ class Task(_Scope):
             if self._token is not None:
                 _current.reset(self._token)
                 self._token = None
-        except Exception:  # reset from another context (a generator moved threads...)
+        except Exception:  # noqa: BLE001 - reset from another context (a generator moved threads...)
             pass
         self.duration_ms = dur
         status = self.status
@@ -354,7 +354,7 @@ class Task(_Scope):
                 if self.agent:
                     line += f',"agent":{_s(self.agent)}'
                 _emit(line + "}\n")
-            except Exception:
+            except Exception:  # noqa: BLE001 - the probe never raises into the swarm
                 pass
 
     def _fresh(self) -> Task:
@@ -458,7 +458,7 @@ def llm_call(
                 parts.append(f',"completion":{_s(completion)}')
         parts.append("}\n")
         _emit("".join(parts))
-    except Exception:
+    except Exception:  # noqa: BLE001 - the probe never raises into the swarm
         pass
 
 
@@ -475,7 +475,7 @@ def _metric(kind: str, name: str, value: Any, unit: str, agent: str | None) -> N
         if unit:
             line += f',"unit":{_s(unit)}'
         _emit(line + _agent_field(agent) + "}\n")
-    except Exception:
+    except Exception:  # noqa: BLE001 - the probe never raises into the swarm
         pass
 
 
@@ -553,7 +553,7 @@ def agent(agent_id: str, *, name: str = "", parent: str | None = None, status: s
             line += f',"status":{_s(status)}'
         line += f',"pid":{pid if pid is not None else os.getpid()}'
         _emit(line + "}\n")
-    except Exception:
+    except Exception:  # noqa: BLE001 - the probe never raises into the swarm
         pass
 
 
@@ -593,7 +593,7 @@ class Tool(_Scope):
             if error:
                 line += f',"error":{_s(error)}'
             _emit(line + _agent_field(self.agent) + "}\n")
-        except Exception:
+        except Exception:  # noqa: BLE001 - the probe never raises into the swarm
             pass
 
     def _fresh(self) -> Tool:
@@ -614,7 +614,7 @@ def log(level: str, message: str, *, agent: str | None = None) -> None:
     try:
         line = f'{{"ts":{_fmt_ts()},"type":"log","level":{_s(level)},"message":{_s(message)}'
         _emit(line + _agent_field(agent) + "}\n")
-    except Exception:
+    except Exception:  # noqa: BLE001 - the probe never raises into the swarm
         pass
 
 
@@ -650,7 +650,7 @@ class LogHandler(logging.Handler):
             if agent:
                 line += f',"agent":{_s(agent)}'
             _emit(line + "}\n")
-        except Exception:
+        except Exception:  # noqa: BLE001 - the probe never raises into the swarm
             self.handleError(record)
 
 
@@ -710,7 +710,7 @@ def _gc_callback(phase: str, info: dict[str, int]) -> None:
             acc[0], acc[1], acc[2], acc[3], acc[4] = 0, 0.0, 0.0, 0, 0
         elif now - _gc_last_flush >= GC_BATCH_S:
             _gc_flush()
-    except Exception:
+    except Exception:  # noqa: BLE001 - the probe never raises into the swarm
         pass
 
 

@@ -198,7 +198,7 @@ def test_fork_writes_its_own_file(tmp_path):
         try:
             probe.llm_call("claude-haiku-4-5", 2, 2, agent="child")
             probe.stop()
-        except BaseException:
+        except BaseException:  # noqa: BLE001 - the child reports any failure as its exit code
             code = 1
         os._exit(code)
     _, status = os.waitpid(pid, 0)

@@ -31,7 +31,7 @@ class Recorder:
         self._buf_bytes = 0
         self._last_flush = clock()
         # line-oriented append: an existing recording is continued, never overwritten
-        self._f = open(path, "ab")  # noqa: SIM115 - lives as long as the recorder
+        self._f = open(path, "ab")  # lives as long as the recorder
         if self._f.tell() == 0:
             header = {HEADER_KEY: 1, "version": __version__, "started": clock()}
             self._buf.append(json.dumps(header).encode() + b"\n")

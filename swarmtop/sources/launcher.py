@@ -72,7 +72,7 @@ class Launcher:
         sink: IO[bytes] | int | None
         if self.output is not None:
             try:
-                self._out = open(self.output, "ab")  # noqa: SIM115 - closed in close()
+                self._out = open(self.output, "ab")  # closed in close()
             except OSError as exc:
                 raise LaunchError(f"cannot open {self.output} for the command's output: "
                                   f"{exc.strerror}") from None

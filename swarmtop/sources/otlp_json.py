@@ -25,13 +25,13 @@ class BadJson(ValueError):
 
 
 class AnyValue(msgspec.Struct):
-    stringValue: str | None = None  # noqa: N815 - OTLP/JSON names
-    boolValue: bool | None = None  # noqa: N815
-    intValue: int | str | None = None  # noqa: N815 - int64: a string or a number
-    doubleValue: float | str | None = None  # noqa: N815 - "NaN", "Infinity" are strings
-    bytesValue: str | None = None  # noqa: N815 - base64
-    arrayValue: ArrayValue | None = None  # noqa: N815
-    kvlistValue: KvList | None = None  # noqa: N815
+    stringValue: str | None = None  # OTLP/JSON names
+    boolValue: bool | None = None
+    intValue: int | str | None = None  # int64: a string or a number
+    doubleValue: float | str | None = None  # "NaN", "Infinity" are strings
+    bytesValue: str | None = None  # base64
+    arrayValue: ArrayValue | None = None
+    kvlistValue: KvList | None = None
 
 
 class KeyValue(msgspec.Struct):
@@ -60,12 +60,12 @@ class _Status(msgspec.Struct):
 
 
 class _Span(msgspec.Struct):
-    traceId: str = ""  # noqa: N815
-    spanId: str = ""  # noqa: N815
-    parentSpanId: str = ""  # noqa: N815
+    traceId: str = ""
+    spanId: str = ""
+    parentSpanId: str = ""
     name: str = ""
-    startTimeUnixNano: Int64 = None  # noqa: N815
-    endTimeUnixNano: Int64 = None  # noqa: N815
+    startTimeUnixNano: Int64 = None
+    endTimeUnixNano: Int64 = None
     attributes: list[KeyValue] = []
     status: _Status | None = None
 
@@ -76,49 +76,49 @@ class _ScopeSpans(msgspec.Struct):
 
 class _ResourceSpans(msgspec.Struct):
     resource: _Resource | None = None
-    scopeSpans: list[_ScopeSpans] = []  # noqa: N815
+    scopeSpans: list[_ScopeSpans] = []
 
 
 class _LogRecord(msgspec.Struct):
-    timeUnixNano: Int64 = None  # noqa: N815
-    observedTimeUnixNano: Int64 = None  # noqa: N815
-    severityText: str = ""  # noqa: N815
+    timeUnixNano: Int64 = None
+    observedTimeUnixNano: Int64 = None
+    severityText: str = ""
     body: AnyValue | None = None
     attributes: list[KeyValue] = []
-    traceId: str = ""  # noqa: N815
-    spanId: str = ""  # noqa: N815
-    eventName: str = ""  # noqa: N815
+    traceId: str = ""
+    spanId: str = ""
+    eventName: str = ""
 
 
 class _ScopeLogs(msgspec.Struct):
-    logRecords: list[_LogRecord] = []  # noqa: N815
+    logRecords: list[_LogRecord] = []
 
 
 class _ResourceLogs(msgspec.Struct):
     resource: _Resource | None = None
-    scopeLogs: list[_ScopeLogs] = []  # noqa: N815
+    scopeLogs: list[_ScopeLogs] = []
 
 
 class _NumberPoint(msgspec.Struct):
     attributes: list[KeyValue] = []
-    timeUnixNano: Int64 = None  # noqa: N815
-    asDouble: float | str | None = None  # noqa: N815
-    asInt: Int64 = None  # noqa: N815
+    timeUnixNano: Int64 = None
+    asDouble: float | str | None = None
+    asInt: Int64 = None
 
 
 class _Numbers(msgspec.Struct):
-    dataPoints: list[_NumberPoint] = []  # noqa: N815
-    aggregationTemporality: int | str | None = None  # noqa: N815
+    dataPoints: list[_NumberPoint] = []
+    aggregationTemporality: int | str | None = None
 
 
 class _OtherPoint(msgspec.Struct):
     attributes: list[KeyValue] = []
-    timeUnixNano: Int64 = None  # noqa: N815
+    timeUnixNano: Int64 = None
 
 
 class _Others(msgspec.Struct):
-    dataPoints: list[_OtherPoint] = []  # noqa: N815
-    aggregationTemporality: int | str | None = None  # noqa: N815
+    dataPoints: list[_OtherPoint] = []
+    aggregationTemporality: int | str | None = None
 
 
 class _Metric(msgspec.Struct):
@@ -127,7 +127,7 @@ class _Metric(msgspec.Struct):
     sum: _Numbers | None = None
     gauge: _Numbers | None = None
     histogram: _Others | None = None
-    exponentialHistogram: _Others | None = None  # noqa: N815
+    exponentialHistogram: _Others | None = None
     summary: _Others | None = None
 
 
@@ -137,15 +137,15 @@ class _ScopeMetrics(msgspec.Struct):
 
 class _ResourceMetrics(msgspec.Struct):
     resource: _Resource | None = None
-    scopeMetrics: list[_ScopeMetrics] = []  # noqa: N815
+    scopeMetrics: list[_ScopeMetrics] = []
 
 
 class Export(msgspec.Struct):
     """Any of the three export requests (a line of the Collector's file exporter holds one)."""
 
-    resourceSpans: list[_ResourceSpans] | None = None  # noqa: N815
-    resourceLogs: list[_ResourceLogs] | None = None  # noqa: N815
-    resourceMetrics: list[_ResourceMetrics] | None = None  # noqa: N815
+    resourceSpans: list[_ResourceSpans] | None = None
+    resourceLogs: list[_ResourceLogs] | None = None
+    resourceMetrics: list[_ResourceMetrics] | None = None
 
 
 _decoder = msgspec.json.Decoder(Export)

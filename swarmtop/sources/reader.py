@@ -74,7 +74,7 @@ def first_event_time(path: Path, fmt: str = "auto") -> float | None:
     return None
 
 
-def read_whole(f, decoder: WholeFileDecoder, source: str, size: int,  # noqa: ANN001
+def read_whole(f, decoder: WholeFileDecoder, source: str, size: int,
                chosen: str, now: float) -> list[Event]:
     """Whole-file decoders (claude-flow metrics): the document at once, then a FileStatus."""
     if size > MAX_WHOLE_FILE:
@@ -106,7 +106,7 @@ def read_file(
     read at once, see sources/merge.py)."""
     source = str(path)
     try:
-        f = open(path, "rb")  # noqa: SIM115 - closed in finally, generator-friendly
+        f = open(path, "rb")  # closed in finally, generator-friendly
     except OSError as exc:
         yield [FileStatus(ts=clock(), source=source, state="skipped", why=_why(exc))]
         return
@@ -172,7 +172,7 @@ def read_file(
 
 
 def read_sparse(
-    f,  # noqa: ANN001 - a binary file positioned after ``head``
+    f,  # a binary file positioned after ``head``
     head: bytes,
     decoder: LineDecoder,  # with a ``needle`` or a ``scan`` (ChunkScanner), or both
     needle: bytes | None,
@@ -263,7 +263,7 @@ def read_sparse(
 LAST_LINE_WHY = "last line had no newline: read as it is (a report reads files to their end)"
 
 
-def _lines_with_nuls(decode, needle: bytes | None, chunk: bytes, lo: int,  # noqa: ANN001
+def _lines_with_nuls(decode, needle: bytes | None, chunk: bytes, lo: int,
                      hi: int, base: int, source: str, now: float, out: list[Event]) -> int:
     """The complete lines of ``chunk[lo:hi]`` one by one, for a chunk holding NUL bytes: each
     NUL run is counted as a bad line (the fast paths would see it only as broken JSON, or

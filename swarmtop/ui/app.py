@@ -232,7 +232,7 @@ class SwarmtopApp(App[int]):
             self.notify(problem, title="theme skipped", severity="warning", timeout=8)
         try:
             await self.feed.start()
-        except Exception as exc:  # re-raised by run_app once the terminal is restored
+        except Exception as exc:  # noqa: BLE001 - re-raised by run_app once the terminal is restored
             self.start_error = exc
             self.exit(return_code=1)
             return
@@ -274,7 +274,7 @@ class SwarmtopApp(App[int]):
             hooks.remove(self._on_feed_snapshot)
         try:
             await asyncio.wait_for(self.feed.stop(), STOP_TIMEOUT_S)
-        except Exception as exc:  # a failing stop must not leave the terminal in a state
+        except Exception as exc:  # noqa: BLE001 - a failing stop must not leave the terminal in a state
             errorlog.record("stopping the monitor", exc)
             print(f"swarmtop: stopping failed: {exc} (traceback in {errorlog.log_path()})",
                   file=sys.stderr)

@@ -54,7 +54,7 @@ def load_theme_file(path: Path) -> Theme:
     try:
         theme = Theme(**data)
         theme.to_color_system()  # validates every colour now, not at first paint
-    except Exception as exc:  # Theme/ColorSystem raise assorted errors on bad colours
+    except Exception as exc:  # noqa: BLE001 - Theme/ColorSystem raise assorted errors on bad colours
         raise ValueError(f"{path}: {exc}") from None
     return theme
 

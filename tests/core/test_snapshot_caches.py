@@ -75,14 +75,14 @@ def test_all_time_equals_a_fresh_sketch_read_once() -> None:
             fresh.extend(values)
             assert warm.quantiles(qs) == fresh.quantiles(qs), step
             assert warm.quantiles(qs) == fresh.quantiles(qs), step  # the memo
-    assert warm._sketching  # noqa: SLF001 - both regimes were covered
+    assert warm._sketching  # both regimes were covered
 
 
 def _old_points(s: Series, limit: int) -> list[list[float]]:
     """Series.points as it was (times rounded per point, coarse arrays built every call)."""
     ts, val = s.recent()
     coarse = [(c[0], c[1]) for c in s.coarse] + (
-        [(s._bucket[0], s._bucket[1])] if s._bucket else [])  # noqa: SLF001
+        [(s._bucket[0], s._bucket[1])] if s._bucket else [])
     if coarse:
         ts = np.concatenate((np.fromiter((c[0] for c in coarse), float, len(coarse)), ts))
         val = np.concatenate((np.fromiter((c[1] for c in coarse), float, len(coarse)), val))
@@ -105,7 +105,7 @@ def test_series_points_equal_the_former_formula() -> None:
         if i % 37 == 0 or i in (135, 136, 137, 200):
             for limit in (30, 300, 10_000):
                 assert s.points(limit) == _old_points(s, limit), (i, limit)
-    assert len(s.coarse) > 10 and s._bucket is not None  # noqa: SLF001
+    assert len(s.coarse) > 10 and s._bucket is not None
     assert COARSE_STEP_S > 5.0
 
 
@@ -117,20 +117,20 @@ def _snap(agg: Aggregator, now: float) -> dict:
 
 def _empty_caches(agg: Aggregator) -> None:
     """Forget every cache the snapshot keeps, so the next one computes from scratch."""
-    for p in agg.patterns._patterns.values():  # noqa: SLF001
-        p.all_time._memo = (-1, (), [])  # noqa: SLF001
-        p.all_time._keys = None  # noqa: SLF001
+    for p in agg.patterns._patterns.values():
+        p.all_time._memo = (-1, (), [])
+        p.all_time._keys = None
     for m in agg.metrics.__dict__.get("_metrics", {}).values():
         at = getattr(m, "all_time", None)
         if isinstance(at, AllTime):
-            at._memo = (-1, (), [])  # noqa: SLF001
-            at._keys = None  # noqa: SLF001
-    for p in agg.processes._procs.values():  # noqa: SLF001
-        p.series._coarse_arrays = (-1, np.empty(0), np.empty(0))  # noqa: SLF001
-    agg.processes.tree._coarse_arrays = (-1, np.empty(0), np.empty(0))  # noqa: SLF001
+            at._memo = (-1, (), [])
+            at._keys = None
+    for p in agg.processes._procs.values():
+        p.series._coarse_arrays = (-1, np.empty(0), np.empty(0))
+    agg.processes.tree._coarse_arrays = (-1, np.empty(0), np.empty(0))
     sv = agg.tokens.savings
-    sv._cached = (-1, [])  # noqa: SLF001
-    for m in sv._models.values():  # noqa: SLF001
+    sv._cached = (-1, [])
+    for m in sv._models.values():
         m.last_long = m.sampled  # the full scan of the sample, median and all
 
 

@@ -55,7 +55,7 @@ def test_at_most_max_open_files_at_once_then_the_next() -> None:
     streams = {n: _stream(n, [T0 + i * 10 + k for i in range(5)])
                for k, n in enumerate("abcde")}
 
-    def read(p: Path):  # noqa: ANN202
+    def read(p: Path):
         opened.append(str(p))
         yield from streams[str(p)]
 

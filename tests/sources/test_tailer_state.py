@@ -71,7 +71,7 @@ async def test_restart_after_writes_while_stopped(tmp_path):
         assert second.lines == 51
 
 
-def Counter_of(*items: str):  # noqa: N802 - reads like the Counter it builds
+def Counter_of(*items: str):  # reads like the Counter it builds
     from collections import Counter
 
     return Counter(items)

@@ -90,12 +90,12 @@ class _Message(msgspec.Struct):
 class _Record(msgspec.Struct):
     type: str | None = None
     timestamp: str | None = None
-    sessionId: str | None = None  # noqa: N815 - the log's own key
-    agentId: str | None = None  # noqa: N815
-    isSidechain: bool | None = None  # noqa: N815
-    isApiErrorMessage: bool | None = None  # noqa: N815
-    requestId: str | None = None  # noqa: N815
-    costUSD: Amount | None = None  # noqa: N815 - older Claude Code versions stated the cost
+    sessionId: str | None = None  # the log's own key
+    agentId: str | None = None
+    isSidechain: bool | None = None
+    isApiErrorMessage: bool | None = None
+    requestId: str | None = None
+    costUSD: Amount | None = None  # older Claude Code versions stated the cost
     cwd: str | None = None
     message: _Message | None = None
 
@@ -121,17 +121,17 @@ class _Other(msgspec.Struct):
     type: str | None = None
     subtype: str | None = None
     timestamp: str | None = None
-    sessionId: str | None = None  # noqa: N815
-    agentId: str | None = None  # noqa: N815
-    isSidechain: bool | None = None  # noqa: N815
-    isMeta: bool | None = None  # noqa: N815
+    sessionId: str | None = None
+    agentId: str | None = None
+    isSidechain: bool | None = None
+    isMeta: bool | None = None
     cwd: str | None = None
     message: _UserMessage | None = None
-    toolUseResult: msgspec.Raw = msgspec.Raw(b"null")  # noqa: N815 - an object, or a string
+    toolUseResult: msgspec.Raw = msgspec.Raw(b"null")  # an object, or a string
     summary: str | None = None
-    aiTitle: str | None = None  # noqa: N815
-    customTitle: str | None = None  # noqa: N815
-    agentName: str | None = None  # noqa: N815
+    aiTitle: str | None = None
+    customTitle: str | None = None
+    agentName: str | None = None
 
 
 _other_decoder = msgspec.json.Decoder(_Other)
@@ -139,7 +139,7 @@ _other_decoder = msgspec.json.Decoder(_Other)
 
 class _SpawnResult(msgspec.Struct):
     status: str | None = None
-    agentId: str | None = None  # noqa: N815
+    agentId: str | None = None
 
 
 _spawn_decoder = msgspec.json.Decoder(_SpawnResult)

@@ -16,13 +16,13 @@ _CODE_TYPES = {"assistant", "user", "summary", "system", "file-history-snapshot"
 
 class _Probe(msgspec.Struct):
     type: str | None = None
-    sessionId: str | None = None  # noqa: N815 - Claude Code transcripts
+    sessionId: str | None = None  # Claude Code transcripts
     session_id: str | None = None  # stream-json
     uuid: str | None = None
-    resourceSpans: list | None = None  # noqa: N815 - OTLP/JSON
-    resourceLogs: list | None = None  # noqa: N815
-    resourceMetrics: list | None = None  # noqa: N815
-    leafUuid: str | None = None  # noqa: N815 - transcript summary lines
+    resourceSpans: list | None = None  # OTLP/JSON
+    resourceLogs: list | None = None
+    resourceMetrics: list | None = None
+    leafUuid: str | None = None  # transcript summary lines
 
 
 _probe = msgspec.json.Decoder(_Probe)

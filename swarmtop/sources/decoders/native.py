@@ -344,7 +344,7 @@ class NativeDecoder:
             return bad_line(source, offset, now, str(exc), line)
 
 
-    def _events(self, recs: list, source: str, now: float) -> list[Event]:  # noqa: C901
+    def _events(self, recs: list, source: str, now: float) -> list[Event]:
         """The block path's records as events; raises _Fallback where ``decode`` would say
         more than the Struct types did (a bad line, or a field it words itself)."""
         out: list[Event] = []
