@@ -1,5 +1,5 @@
 """What a view needs from a running monitor. The TUI, the headless loop and the Prometheus
-exporter all read snapshots through this one interface (implemented by commands.live.Runtime,
+exporter all read snapshots through this one interface (implemented by swarmtop.runtime.Runtime,
 and by simple fakes in tests)."""
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ import time
 import warnings
 from collections.abc import Callable
 from contextvars import ContextVar
-from json.encoder import encode_basestring_ascii as _q  # C-accelerated JSON string quoting
+from json.encoder import encode_basestring_ascii as _json_str  # C-accelerated JSON string quoting
 from typing import Any, TypeVar, overload
 
 __all__ = [
@@ -86,7 +86,7 @@ def _num(value: Any) -> str | None:
 
 def _s(value: Any) -> str:
     """A JSON string literal for any value (non-strings are str()-ed)."""
-    return _q(value if type(value) is str else str(value))
+    return _json_str(value if type(value) is str else str(value))
 
 
 def _emit(line: str) -> None:

@@ -78,7 +78,7 @@ class Rule:
         return text
 
 
-def _d(metric: str, cmp: str, thr: float, sev: str, for_s: float, clear: float | None,
+def _default_rule(metric: str, cmp: str, thr: float, sev: str, for_s: float, clear: float | None,
        msg: str, name: str) -> dict[str, Any]:
     rule: dict[str, Any] = {"name": name, "metric": metric, "comparison": cmp,
                             "threshold": thr, "severity": sev, "for": for_s, "message": msg}
@@ -90,39 +90,39 @@ def _d(metric: str, cmp: str, thr: float, sev: str, for_s: float, clear: float |
 # The documented default set (docs/alerts.md). A [[alerts]] table with the same name replaces
 # a default group; `enabled = false` removes it.
 DEFAULT_RULES: tuple[dict[str, Any], ...] = (
-    _d("error_rate", ">", 0.05, "warning", 30, 0.04,
+    _default_rule("error_rate", ">", 0.05, "warning", 30, 0.04,
        "{value} of recent tasks failing (over {threshold})", "error_rate"),
-    _d("error_rate", ">", 0.20, "critical", 30, 0.15,
+    _default_rule("error_rate", ">", 0.20, "critical", 30, 0.15,
        "{value} of recent tasks failing (over {threshold})", "error_rate"),
-    _d("pattern.p99_over_target", ">", 1.0, "warning", 60, 0.9,
+    _default_rule("pattern.p99_over_target", ">", 1.0, "warning", 60, 0.9,
        "{subject} p99 latency at {value} of its target", "pattern_latency"),
     # held 30 s: a process filling caches at start-up is not yet a leak
-    _d("process.leak_suspected", ">=", 1, "warning", 30, None,
+    _default_rule("process.leak_suspected", ">=", 1, "warning", 30, None,
        "memory leak suspected in {subject}", "memory_leak"),
-    _d("memory.time_to_limit_s", "<", 600, "warning", 30, 900,
+    _default_rule("memory.time_to_limit_s", "<", 600, "warning", 30, 900,
        "memory limit in {value} at the current growth ({subject})", "memory_limit"),
-    _d("memory.time_to_limit_s", "<", 120, "critical", 10, 180,
+    _default_rule("memory.time_to_limit_s", "<", 120, "critical", 10, 180,
        "memory limit in {value} at the current growth ({subject})", "memory_limit"),
-    _d("tokens.burn_vs_budget", ">", 1.0, "warning", 60, 0.9,
+    _default_rule("tokens.burn_vs_budget", ">", 1.0, "warning", 60, 0.9,
        "spending at {value} of the budget pace", "budget_pace"),
-    _d("tokens.budget_used", ">=", 1.0, "critical", 0, None,
+    _default_rule("tokens.budget_used", ">=", 1.0, "critical", 0, None,
        "budget spent ({value} used)", "budget_spent"),
-    _d("source.silence_s", ">", 120, "warning", 0, 5,
+    _default_rule("source.silence_s", ">", 120, "warning", 0, 5,
        "no events from the followed logs for {value}: swarm stalled?", "stalled"),
-    _d("process.exit_code", ">", 0, "critical", 0, None,
+    _default_rule("process.exit_code", ">", 0, "critical", 0, None,
        "{subject} exited with code {value}", "process_exit"),
-    _d("agent.loop_repeats", ">=", 5, "warning", 0, 2,
+    _default_rule("agent.loop_repeats", ">=", 5, "warning", 0, 2,
        "agent looping: {subject}", "agent_loop"),
-    _d("agent.stalled", ">=", 1, "warning", 0, None,
+    _default_rule("agent.stalled", ">=", 1, "warning", 0, None,
        "agent stalled: {subject}", "agent_stalled"),
-    _d("agent.context_used", ">=", 0.9, "warning", 0, 0.85,
+    _default_rule("agent.context_used", ">=", 0.9, "warning", 0, 0.85,
        "{subject} has used {value} of its context window", "context_pressure"),
-    _d("agent.spend_vs_median", ">=", 5, "warning", 120, 3,
+    _default_rule("agent.spend_vs_median", ">=", 5, "warning", 120, 3,
        "{subject} spending {value} the swarm's median $/min", "runaway_spend"),
-    _d("monitor.record_failed", ">=", 1, "warning", 0, None,
+    _default_rule("monitor.record_failed", ">=", 1, "warning", 0, None,
        "--record stopped writing (disk full?); monitoring goes on", "record_failed"),
     # the subject names what failed and the log file with its traceback (errorlog.py)
-    _d("monitor.failures", ">=", 1, "warning", 0, None, "{subject}", "source_failed"),
+    _default_rule("monitor.failures", ">=", 1, "warning", 0, None, "{subject}", "source_failed"),
 )
 
 
@@ -260,7 +260,7 @@ class _RuleState:
 class _Group:
     """The alert a user sees: every rule of one name; severity = the highest active rule."""
 
-    __slots__ = ("severity", "since", "acked", "peak", "said")
+    __slots__ = ("severity", "since", "acked", "peak", "described_by")
 
     def __init__(self) -> None:
         self.severity: str | None = None
@@ -269,11 +269,12 @@ class _Group:
         self.peak: str | None = None
         # the rule and reading of the latest tick it was active: worded only when shown
         # (a report's backlog ticks thousands of times while an alert stays open)
-        self.said: tuple[Rule, Reading] | None = None
+        self.described_by: tuple[Rule, Reading] | None = None
 
     @property
     def message(self) -> str:
-        return self.said[0].describe(self.said[1]) if self.said is not None else ""
+        found = self.described_by
+        return found[0].describe(found[1]) if found is not None else ""
 
 
 class AlertEngine:
@@ -368,7 +369,7 @@ class AlertEngine:
         for name, (rule, st) in self._open.items():
             reading = st.reading
             assert reading is not None
-            groups[name].said = (rule, reading)
+            groups[name].described_by = (rule, reading)
             v = reading.value
             prev = peak.get(name)
             if prev is None or (v > prev if rule.comparison in (">", ">=") else v < prev):
@@ -397,7 +398,7 @@ class AlertEngine:
                     since=iso(g.since), until=iso(now), peak_value=self._peak_value.get(name),
                 ))
                 g.severity = g.acked = g.peak = None
-                g.said = None
+                g.described_by = None
                 self._peak_value.pop(name, None)
         for name, (rule, st) in top.items():
             g = groups[name]
@@ -410,7 +411,7 @@ class AlertEngine:
                 g.severity = rule.severity
             if g.peak is None or _RANK[rule.severity] > _RANK[g.peak]:
                 g.peak = rule.severity
-            g.said = (rule, reading)
+            g.described_by = (rule, reading)
             v = reading.value
             prev = self._peak_value.get(name)
             if prev is None or (v > prev if rule.comparison in (">", ">=") else v < prev):

@@ -1,4 +1,4 @@
-"""The contract every live source keeps with the runtime (commands.live.Runtime).
+"""The contract every live source keeps with the runtime (swarmtop.runtime.Runtime).
 
 A source runs until cancelled, handing events to ``emit`` in batches. ``emit`` awaits when the
 aggregator's bounded queue is full: that is the backpressure, so a source never buffers more

@@ -199,10 +199,6 @@ class LogLines(ScrollView):
         self._base: Style | None = None
 
     @property
-    def line_count(self) -> int:
-        return len(self._lines)
-
-    @property
     def at_end(self) -> bool:
         return self.scroll_offset.y >= self.max_scroll_y
 
