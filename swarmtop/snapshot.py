@@ -177,6 +177,7 @@ class Trend(_S):
     horizon_s: float = 0.0
     projection: float | None = None  # the series' value horizon_s from now, if the fit holds
     why: str = ""
+    unit: str = ""  # the series' unit (swarmtop/units.py): ms, bytes, share, tokens_per_min
 
 
 class FileInfo(_S):

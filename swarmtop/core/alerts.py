@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from swarmtop import units
 from swarmtop.core.signals import METRICS, Reading, spec
 from swarmtop.errorlog import Failures
 from swarmtop.errors import ConfigError
@@ -226,26 +227,9 @@ def parse_rules(tables: tuple[Mapping[str, Any], ...] | list[Mapping[str, Any]],
 
 
 def fmt_value(metric: str, value: float) -> str:
+    """A metric's value in the unit it declares (core/signals.METRICS, swarmtop/units.py)."""
     found = spec(metric)
-    unit = found.unit if found is not None else ""
-    if unit == "ratio":
-        return f"{value:.0%}" if abs(value) < 10 else f"{value:.1f}x"
-    if unit == "seconds":
-        if value >= 3600:
-            return f"{value / 3600:.1f}h"
-        return f"{value / 60:.1f}min" if value >= 120 else f"{value:.0f}s"
-    if unit == "bytes":
-        for div, suffix in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
-            if abs(value) >= div:
-                return f"{value / div:.1f}{suffix}"
-        return f"{value:.0f}B"
-    if unit == "usd_per_min":
-        return f"${value:.4f}/min"
-    if unit in ("flag", "code", "count"):
-        return f"{value:.0f}"
-    if unit == "percent":
-        return f"{value:.0f}%"
-    return f"{value:g}"
+    return units.fmt(value, found.unit if found is not None else "")
 
 
 class _RuleState:

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from swarmtop import units
 from swarmtop.snapshot import PatternStats, Snapshot
 
 SKETCH_REL_ERROR = 0.01
@@ -30,6 +31,7 @@ class Figure:
     direction: int
     rule: str = "tolerance"
     noise: float = 0.0  # absolute difference below which the change is noise (quantile-se)
+    unit: str = units.COUNT  # swarmtop/units.py
 
 
 @dataclass(frozen=True)
@@ -77,30 +79,31 @@ def figures(base: Snapshot, new: Snapshot) -> list[Figure]:
         if b is not None and n is not None:
             out.append(Figure(name, float(b), float(n), d, **kw))
 
-    add("health.score", base.health.score, new.health.score, H)
+    add("health.score", base.health.score, new.health.score, H, unit=units.NUMBER)
     tb, tn = base.tokens, new.tokens
     for key in ("total", "input", "output", "cache_read", "cache_write", "calls", "cost_usd"):
-        add(f"tokens.{key}", getattr(tb, key), getattr(tn, key), L)
+        add(f"tokens.{key}", getattr(tb, key), getattr(tn, key), L,
+            unit=units.USD if key == "cost_usd" else units.COUNT)
     for table in ("by_model", "by_agent"):
         bt, nt = getattr(tb, table), getattr(tn, table)
         for key in sorted(set(bt) & set(nt)):
             b, n = bt[key], nt[key]
             add(f"tokens.{table}.{key}.tokens", b.input + b.output + b.cache_read + b.cache_write,
                 n.input + n.output + n.cache_read + n.cache_write, L)
-            add(f"tokens.{table}.{key}.cost_usd", b.cost_usd, n.cost_usd, L)
+            add(f"tokens.{table}.{key}.cost_usd", b.cost_usd, n.cost_usd, L, unit=units.USD)
             add(f"tokens.{table}.{key}.calls", b.calls, n.calls, L)
     # agents by name (a session's id differs between runs; its name, a sub-agent's Task, not)
     bag, nag = _agents_by_name(base), _agents_by_name(new)
     for name in sorted(set(bag) & set(nag)):
         (bc, bcalls, berr), (nc, ncalls, nerr) = bag[name], nag[name]
-        add(f"agents.{name}.cost_usd", bc, nc, L)
+        add(f"agents.{name}.cost_usd", bc, nc, L, unit=units.USD)
         add(f"agents.{name}.calls", bcalls, ncalls, L)
         add(f"agents.{name}.errors", berr, nerr, L)
     (btasks, bfailed), (ntasks, nfailed) = _totals(base), _totals(new)
     if btasks and ntasks:
         add("tasks.count", btasks, ntasks, H)
-        add("tasks.error_rate", bfailed / btasks, nfailed / ntasks, L)
-        add("tasks.cost_per_task", tb.cost_usd / btasks, tn.cost_usd / ntasks, L)
+        add("tasks.error_rate", bfailed / btasks, nfailed / ntasks, L, unit=units.SHARE)
+        add("tasks.cost_per_task", tb.cost_usd / btasks, tn.cost_usd / ntasks, L, unit=units.USD)
         add("tasks.tokens_per_task", tb.total / btasks, tn.total / ntasks, L)
     for name in sorted(set(base.patterns) & set(new.patterns)):
         bp, np_ = base.patterns[name], new.patterns[name]
@@ -108,7 +111,7 @@ def figures(base: Snapshot, new: Snapshot) -> list[Figure]:
             continue
         add(f"patterns.{name}.count", bp.count, np_.count, H)
         add(f"patterns.{name}.errors", bp.errors, np_.errors, L)
-        add(f"patterns.{name}.error_rate", bp.error_rate, np_.error_rate, L)
+        add(f"patterns.{name}.error_rate", bp.error_rate, np_.error_rate, L, unit=units.SHARE)
         for q, key in ((0.5, "p50_ms"), (0.9, "p90_ms"), (0.99, "p99_ms")):
             b, n = getattr(bp, key), getattr(np_, key)
             if b is None or n is None:
@@ -117,12 +120,13 @@ def figures(base: Snapshot, new: Snapshot) -> list[Figure]:
             noise = SKETCH_REL_ERROR * (abs(b) + abs(n))
             if se_b is not None and se_n is not None:
                 noise += 2.0 * math.hypot(se_b, se_n)
-            add(f"patterns.{name}.{key}", b, n, L, rule="quantile-se", noise=noise)
+            add(f"patterns.{name}.{key}", b, n, L, rule="quantile-se", noise=noise, unit=units.MS)
     bproc = _by_name(base)
     nproc = _by_name(new)
     for name in sorted(set(bproc) & set(nproc)):
-        add(f"memory.{name}.peak_rss_bytes", bproc[name][0], nproc[name][0], L)
-        add(f"memory.{name}.growth_bytes_per_s", bproc[name][1], nproc[name][1], L)
+        add(f"memory.{name}.peak_rss_bytes", bproc[name][0], nproc[name][0], L, unit=units.BYTES)
+        add(f"memory.{name}.growth_bytes_per_s", bproc[name][1], nproc[name][1], L,
+            unit=units.BYTES_PER_S)
     return out
 
 
@@ -168,7 +172,7 @@ def compare(base: Snapshot, new: Snapshot, settings: BaselineSettings, source: s
         pct = (change / abs(f.base) * 100.0) if f.base else None
         row = {
             "figure": f.name, "base": f.base, "new": f.new, "change": change,
-            "change_pct": pct, "verdict": v, "rule": f.rule,
+            "change_pct": pct, "verdict": v, "rule": f.rule, "unit": f.unit,
         }
         rows.append(row)
         limit = settings.threshold_for(f.name)

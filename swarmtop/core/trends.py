@@ -19,12 +19,15 @@ import math
 from collections import deque
 from itertools import chain
 
+import msgspec
 import numpy as np
 
+from swarmtop import units
 from swarmtop.snapshot import Trend
 
 MIN_POINTS = 10
 STEP_S = 2.0  # sampling period of every series
+
 POINTS = 600  # 20 minutes at 2 s
 HORIZON_S = 300.0  # projections look 5 minutes ahead
 ACF_PEAK = 0.5
@@ -157,6 +160,8 @@ class TrendTracker:
             for name, s in self._series.items():
                 # the same doubles as np.asarray(s), at half the cost of its tuple walk
                 arr = np.fromiter(chain.from_iterable(s), float, 2 * len(s)).reshape(-1, 2)
-                out[name] = classify(arr[:, 0], arr[:, 1], self.horizon_s)
+                out[name] = msgspec.structs.replace(
+                    classify(arr[:, 0], arr[:, 1], self.horizon_s),
+                    unit=units.TREND_SERIES.get(name, units.NUMBER))
             self._cache = out
         return self._cache

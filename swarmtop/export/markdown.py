@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from swarmtop.export.fmt import fmt_bytes, fmt_ms, fmt_num, fmt_usd
+from swarmtop import units
 from swarmtop.sanitize import safe_text
 from swarmtop.snapshot import Snapshot
+from swarmtop.units import fmt_bytes, fmt_ms, fmt_num, fmt_usd
 
 
 def cell(text: object) -> str:
@@ -89,25 +90,13 @@ def render_markdown(s: Snapshot) -> str:
 _MARK = {"better": "✅ better", "worse": "❌ worse", "same": "same"}
 
 
-def fmt_figure(name: str, value: float) -> str:
-    if name.endswith("cost_usd") or name.endswith("cost_per_task"):
-        return fmt_usd(value)
-    if name.endswith("_ms"):
-        return fmt_ms(value)
-    if "bytes" in name:
-        return fmt_bytes(value)
-    if name.endswith("error_rate"):
-        return f"{value:.1%}"
-    return f"{value:,.1f}" if value != int(value) else f"{int(value):,}"
-
-
 def baseline_table(b: dict) -> list[str]:
     """The comparison as a table a person pastes into a pull request."""
     rows = []
     for f in b["figures"]:
         pct = f["change_pct"]
-        rows.append([f["figure"], fmt_figure(f["figure"], f["base"]),
-                     fmt_figure(f["figure"], f["new"]),
+        unit = f.get("unit") or units.COUNT  # a baseline from before units: plain counts
+        rows.append([f["figure"], units.fmt(f["base"], unit), units.fmt(f["new"], unit),
                      "n/a" if pct is None else f"{pct:+.1f}%", _MARK[f["verdict"]]])
     out = [f"### Against baseline `{cell(b.get('source', ''))}`", ""]
     counts = {v: sum(1 for f in b["figures"] if f["verdict"] == v) for v in _MARK}

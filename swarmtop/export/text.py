@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from swarmtop.export.fmt import describe_trend, fmt_bytes, fmt_ms, fmt_num, fmt_usd
+from swarmtop.export.fmt import describe_trend
 from swarmtop.sanitize import safe_text
 from swarmtop.snapshot import Snapshot
+from swarmtop.units import fmt_bytes, fmt_ms, fmt_num, fmt_usd
 
 
 def render_text(s: Snapshot) -> str:
