@@ -3,7 +3,10 @@
 Events are frozen msgspec Structs with a ``kind`` tag, so a list of them encodes to JSONL and
 decodes back to the same types (record/replay) without a hand-written mapping.
 Every event has ``ts`` (wall-clock epoch seconds: from the log when it has one, else arrival)
-and ``source`` (a file path, ``pid:N``, or another short origin name).
+and ``source`` (a file path, ``pid:N``, or another short origin name). A decoder that reads a
+record with no time of its own and no neighbour's to lend it (a capture written without
+timestamps) stamps it ``UNTIMED``: counted in totals, left out of every rate window, uptime and
+the analyzers' timeline (core/aggregator.py).
 """
 
 from __future__ import annotations
@@ -11,6 +14,10 @@ from __future__ import annotations
 from typing import Union
 
 import msgspec
+
+# "the log gave this event no time": 0001-01-01T00:00:00Z, a finite float (it survives a record
+# file's JSON, where NaN would not) below every time a decoder accepts (common.MIN_TS)
+UNTIMED = -62135596800.0
 
 
 class _Event(msgspec.Struct, frozen=True, tag_field="kind", omit_defaults=True):
@@ -39,6 +46,12 @@ class LLMCall(_Event, frozen=True, tag="llm_call"):
     dedupe_key: str | None = None
     # of cache_write_tokens, the 1-hour cache writes (priced at 2x input, not 1.25x)
     cache_write_1h_tokens: int = 0
+    # calls whose totals a later record restates (stream-json: one run's calls of one model)
+    # share a ``group``; the restating call has ``restates=True`` and its figures are the
+    # group's totals: only what exceeds what was counted is added, and its stated cost
+    # replaces the computed cost of the group (core/tokens.py ``restate``)
+    group: str | None = None
+    restates: bool = False
 
 
 class TaskEvent(_Event, frozen=True, tag="task"):

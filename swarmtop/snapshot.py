@@ -189,6 +189,7 @@ class FileInfo(_S):
     offset: int = 0
     state: str = "following"
     why: str = ""
+    untimed: int = 0  # events its log gave no time (see Sources.untimed_why)
 
 
 class BadLine(_S):
@@ -239,6 +240,9 @@ class Sources(_S):
     errors: list[SourceFailure] = []  # failures of swarmtop itself, first failed first
     log_file: str = ""  # where their tracebacks are written (swarmtop/errorlog.py)
     receivers: list[ReceiverInfo] = []  # network receivers (--otlp)
+    # events whose log gave them no time, and what was done with them ("" when none)
+    untimed_events: int = 0
+    untimed_why: str = ""
 
 
 class AgentRow(_S):

@@ -49,9 +49,10 @@ def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
         if problems:
             raise SourceError("; ".join(problems))
         agg.ingest(ProcessSampler(pids, collect_uss=config.collect_uss).sample_now())
-    if agg.first_event_ts is not None:
-        agg.started = agg.first_event_ts  # uptime of a report = the span the logs cover
-    return agg.snapshot()
+    now = agg.event_clock()
+    # uptime of a report = the span the logs cover (none when no event has a time)
+    agg.started = agg.first_event_ts if agg.first_event_ts is not None else now
+    return agg.snapshot(now)
 
 
 def run_report(args: argparse.Namespace, config: Config) -> int:

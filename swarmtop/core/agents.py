@@ -159,6 +159,39 @@ class AgentBook:
                 a.repeats += 1
         self.version += 1
 
+    def add_untimed_call(self, c: LLMCall) -> None:
+        """A call with no time: the agent exists and its figures count (the ledger's), but it
+        is no evidence of when the agent was active."""
+        a = self._agent(c.agent or "(none)")
+        a.version += 1
+        self.version += 1
+        if a.call_ts == -math.inf:  # no timed call says what its latest request was
+            a.model = c.model
+            a.context = (c.input_tokens or 0) + c.cache_read_tokens + c.cache_write_tokens
+            a.context_model = c.model
+        if c.latency_ms is not None and c.latency_ms >= 0:
+            a.latencies.add(c.latency_ms)
+
+    def add_untimed_tool(self, ev: ToolCall) -> None:
+        """A tool call with no time: counted when it ends; never in flight (no start time)."""
+        a = self._agent(ev.agent or "(none)")
+        a.version += 1
+        self.version += 1
+        if ev.phase == "start":
+            return
+        a.tools += 1
+        tool = self.tools.get(ev.tool)
+        if tool is None:
+            if len(self.tools) >= MAX_TOOLS:
+                return
+            tool = self.tools[ev.tool] = _Tool()
+        tool.count += 1
+        if ev.duration_ms is not None and ev.duration_ms >= 0:
+            tool.durations.add(ev.duration_ms)
+        if not ev.ok:
+            tool.errors += 1
+            a.tool_errors += 1
+
     def add_tool(self, ev: ToolCall) -> None:
         a = self._agent(ev.agent or "(none)")
         a.seen(ev.ts)
@@ -198,10 +231,13 @@ class AgentBook:
             if ev.error:
                 a.recent.append((ev.ts, f"error `{ev.error}`"))
 
-    def add_info(self, ev: AgentInfo) -> None:
+    def add_info(self, ev: AgentInfo, timed: bool = True) -> None:
+        """``timed=False``: its record had no time — identity only, no turn evidence."""
         a = self._agent(ev.agent or "(none)")
         self.version += 1
         a.version += 1
+        if not timed:
+            ev = msgspec.structs.replace(ev, turn="")
         if ev.turn:
             a.seen(ev.ts)
         if ev.name and a.rank <= RANK_STATED:

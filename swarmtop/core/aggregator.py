@@ -29,6 +29,7 @@ from swarmtop.core.tokens import TokenLedger, growth_cost
 from swarmtop.errorlog import Failures
 from swarmtop.events import (
     ARRIVAL_STAMPED,
+    UNTIMED,
     AgentInfo,
     Event,
     FileStatus,
@@ -70,11 +71,12 @@ def source_failures(book: Failures) -> list[SourceFailure]:
 
 
 class _FileCounts:
-    __slots__ = ("events", "bad_lines", "status")
+    __slots__ = ("events", "bad_lines", "status", "untimed")
 
     def __init__(self) -> None:
         self.events = 0
         self.bad_lines = 0
+        self.untimed = 0  # events its log gave no time (events.UNTIMED)
         self.status: FileStatus | None = None
 
 
@@ -117,6 +119,9 @@ class Aggregator:
         self.max_ts = float("-inf")  # newest event time seen (samples included)
         self.since: float | None = None  # --since: ignore events older than this (their own ts)
         self.skipped_old = 0
+        # events whose log gave them no time (events.UNTIMED): on event time (reports,
+        # replays) counted in totals only; live, stamped when they arrived
+        self.untimed = 0
         # name -> callable giving a small dict for snapshot.runtime (e.g. the recorder's state)
         self._bookkeeping: dict[type, Callable[[Any], None]] = {
             FileStatus: self._on_file_status,
@@ -153,6 +158,8 @@ class Aggregator:
         # on event time (reports, replays) the analyzers also tick as the log's own timestamps
         # pass, so an alert's `for` is measured on the log's timeline even within one batch
         event_time = self.clock == self.event_clock
+        if not event_time:  # live: a record with no time of its own happened as it arrived
+            events = self._stamp_untimed(events, arrived)
         # the hot path (a backlog is a million events; each attribute load and store shows in
         # the profile): the lookups it repeats are held in locals, and so are the counters it
         # moves, written back before anything that may read them (a tick, a bookkeeping event)
@@ -198,6 +205,12 @@ class Aggregator:
                         next_tick = self._next_tick = ts + self._tick(ts, self.last_event_ts)
                     continue
                 ts = ev.ts
+                if ts == UNTIMED:  # no time at all: totals only, never the timeline
+                    self._sync(n, max_ts, last, first)
+                    n = 0
+                    self._flush(calls, tasks, logs)
+                    self._add_untimed(ev)
+                    continue
                 if since is not None and ts < since:
                     self.skipped_old += 1
                     continue
@@ -239,6 +252,54 @@ class Aggregator:
             self._flush(calls, tasks, logs)
         if self.events != before:
             self.last_event_at = self.clock() if arrived is None else arrived
+
+    def _stamp_untimed(self, events: Iterable[Event], arrived: float | None) -> list[Event]:
+        """Live: each untimed event stamped with its arrival (counted, and said so)."""
+        evs = events if isinstance(events, list) else list(events)
+        if not any(ev.ts == UNTIMED for ev in evs):
+            return evs
+        stamp = self.clock() if arrived is None else arrived
+        out = []
+        for ev in evs:
+            if ev.ts == UNTIMED:
+                self._count_untimed(ev.source)
+                ev = msgspec.structs.replace(ev, ts=stamp)
+            out.append(ev)
+        return out
+
+    def _count_untimed(self, source: str) -> None:
+        self.untimed += 1
+        fc = self._file(source)
+        if fc is not None:
+            fc.untimed += 1
+
+    def _add_untimed(self, ev: Event) -> None:
+        """An event with no time (on event time): it counts in every total — tokens, dollars,
+        calls, tasks, tools, errors — and in none of the figures that need a time: rate
+        windows (burn, tokens/min, window percentiles), uptime, the analyzers' ticks, an
+        agent's last-seen and status evidence. Under --since it cannot be shown to be recent:
+        skipped (and counted as such)."""
+        self._count_untimed(ev.source)
+        if self.since is not None:
+            self.skipped_old += 1
+            return
+        self.events += 1
+        fc = self._file(ev.source)
+        if fc is not None:
+            fc.events += 1
+        if isinstance(ev, LLMCall):
+            self._add_call(ev, timed=False)
+            self.agents.add_untimed_call(ev)
+        elif isinstance(ev, TaskEvent):
+            self.patterns.add_untimed(ev)
+        elif isinstance(ev, MetricEvent):
+            self.metrics.add_untimed(ev)
+        elif isinstance(ev, ToolCall):
+            self.agents.add_untimed_tool(ev)
+        elif isinstance(ev, AgentInfo):
+            self.agents.add_info(ev, timed=False)
+        elif isinstance(ev, LogLine) and ev.level in ("error", "critical"):
+            self.error_lines += 1  # (the log tail shows lines at their time: not there)
 
     def _flush(self, calls: list[LLMCall], tasks: list[TaskEvent],
                logs: list[LogLine]) -> None:
@@ -321,7 +382,7 @@ class Aggregator:
             self.error_lines += 1
         self.logtail.add_line(ev)
 
-    def _add_call(self, call: LLMCall) -> None:
+    def _add_call(self, call: LLMCall, timed: bool = True) -> None:
         estimated = call.estimated
         if call.input_tokens is None and call.output_tokens is None:
             # text without usage: counted here unless the runtime already did it off the loop
@@ -335,21 +396,32 @@ class Aggregator:
             self.tokens.tokenizer = self.tokenizer.status or "tiktoken"
         rates = self.prices.rates(call.model)
         cr, cw = call.cache_read_tokens, call.cache_write_tokens
-        if call.dedupe_key is not None:
+        if call.restates and call.group is not None:
+            grow = self.tokens.restate(call.group, i, o, cr, cw, call.cost_usd)
+            if grow is not None:  # the totals of calls counted: only what they add
+                di, do, dcr, dcw, dcost = grow
+                if dcost is None and rates is not None:  # (priced at the base tier: these
+                    dcost = growth_cost(rates, 0, di, do, dcr, dcw)  # are no one request)
+                if di or do or dcr or dcw or dcost:
+                    self.tokens.add_growth(call, (di, do, dcr, dcw), dcost, estimated, timed)
+                return
+        elif call.dedupe_key is not None:
             grow = self.tokens.repeat(call.dedupe_key, i, o, cr, cw, call.cost_usd)
             if grow is not None:  # another line of a response already counted
                 di, do, dcr, dcw, dcost = grow
                 if di or do or dcr or dcw or dcost:
                     if dcost is None and rates is not None:
                         dcost = growth_cost(rates, i + cr + cw, di, do, dcr, dcw)
-                    self.tokens.add_growth(call, (di, do, dcr, dcw), dcost, estimated)
+                    self.tokens.add_growth(call, (di, do, dcr, dcw), dcost, estimated, timed)
                 return
         cost = call.cost_usd  # a cost stated in the log wins
         if cost is None and rates is not None:
             cost = rates.cost(i, o, cr, cw, call.cache_write_1h_tokens)
         if not call.ok:
             self.llm_errors += 1
-        self.tokens.add(call, i, o, estimated, cost, rates)
+        self.tokens.add(call, i, o, estimated, cost, rates, timed)
+        if call.group is not None and not call.restates:
+            self.tokens.grouped(call.group, i, o, cr, cw, cost)
 
     # ---- snapshot -----------------------------------------------------------------------
     def snapshot(self, now: float | None = None) -> Snapshot:
@@ -380,6 +452,7 @@ class Aggregator:
                     offset=st.offset if st else 0,
                     state=st.state if st else "following",
                     why=st.why if st else "",
+                    untimed=fc.untimed,
                 )
             )
         sources = Sources(
@@ -392,6 +465,8 @@ class Aggregator:
             errors=source_failures(self.failures),
             log_file=self.failures.log_file,
             receivers=[fn() for fn in self.receivers],
+            untimed_events=self.untimed,
+            untimed_why=self._untimed_why(),
         )
         snap = Snapshot(
             generated_at=iso(time.time()),
@@ -423,6 +498,17 @@ class Aggregator:
             except Exception as exc:  # noqa: BLE001 - the rest of the snapshot stands
                 self.failures.record("baseline comparison", exc)
         return snap
+
+    def _untimed_why(self) -> str:
+        n = self.untimed
+        if not n:
+            return ""
+        if self.clock != self.event_clock:
+            return f"{n} events had no time in their log: stamped when they were read"
+        if self.since is not None:
+            return f"{n} events have no time in their log: --since cannot place them, skipped"
+        return (f"{n} events have no time in their log: counted in the totals, left out of "
+                "rates, burn, uptime and alert windows")
 
     def _without_analyzers(self) -> Analysis:
         """What a snapshot shows when the analyzers failed: their last good results, and the

@@ -82,6 +82,21 @@ class _Metric:
             self.all_time.add(v)
             self.window.add(ev.ts, v)
 
+    def add_untimed(self, ev: MetricEvent) -> None:
+        """A value with no time: in count, total, min, max and the all-time distribution;
+        the latest value only while no timed one is known; never in a rate or window."""
+        v = ev.value
+        if self.agent and ev.agent != self.agent:
+            self.agent = ""
+        self.count += 1
+        self.total += v
+        self.min = min(self.min, v)
+        self.max = max(self.max, v)
+        if self.latest_ts == float("-inf"):
+            self.latest = v
+        if self.all_time is not None:
+            self.all_time.add(v)
+
     def section(self, now: float, window_s: float) -> dict[str, Any]:
         span = max(1.0, min(window_s, now - self.first_ts))
         out: dict[str, Any] = {
@@ -90,7 +105,7 @@ class _Metric:
             "rate_per_s": _r(self.rate.total(now) / span),
             "min": self.min, "max": self.max,
             "p50": None, "p90": None, "p99": None, "window_p50": None, "window_p99": None,
-            "last_ts": self.latest_ts,
+            "last_ts": self.latest_ts if self.latest_ts > float("-inf") else None,
         }
         if self.all_time is not None and self.window is not None:
             p50, p90, p99 = self.all_time.quantiles()
@@ -129,6 +144,21 @@ class _Gc:
         self.last_ts = max(self.last_ts, ev.ts)
         self.pauses.add(ev.ts, ev.duration_ms)
 
+    def add_untimed(self, ev: MetricEvent) -> None:
+        """A value with no time: in count, total, min, max and the all-time distribution;
+        the latest value only while no timed one is known; never in a rate or window."""
+        v = ev.value
+        if self.agent and ev.agent != self.agent:
+            self.agent = ""
+        self.count += 1
+        self.total += v
+        self.min = min(self.min, v)
+        self.max = max(self.max, v)
+        if self.latest_ts == float("-inf"):
+            self.latest = v
+        if self.all_time is not None:
+            self.all_time.add(v)
+
     def section(self, now: float, window_s: float) -> dict[str, Any]:
         span = max(1.0, min(window_s, now - self.first_ts))
         per_s = self.pauses.total(now) / span
@@ -159,6 +189,17 @@ class MetricsTracker:
             kind = ev.metric_kind if ev.metric_kind in KINDS else "gauge"
             m = self._metrics[ev.name] = _Metric(kind, ev.unit, ev.agent, self.window_s)
         m.add(ev)
+
+    def add_untimed(self, ev: MetricEvent) -> None:
+        """``add`` of a value whose log gave it no time (``_Metric.add_untimed``)."""
+        m = self._metrics.get(ev.name)
+        if m is None:
+            if len(self._metrics) >= MAX_METRICS:
+                self.dropped += 1
+                return
+            kind = ev.metric_kind if ev.metric_kind in KINDS else "gauge"
+            m = self._metrics[ev.name] = _Metric(kind, ev.unit, ev.agent, self.window_s)
+        m.add_untimed(ev)
 
     def add_gc(self, ev: GcEvent) -> None:
         g = self._gc.get(ev.source)

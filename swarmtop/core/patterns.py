@@ -158,6 +158,34 @@ class PatternTracker:
                 load = p.agents[agent] = AgentLoad()
         load.add(ts, failed, slow, self._tau)
 
+    def add_untimed(self, ev: TaskEvent) -> None:
+        """A task whose log gave it no time: in the all-time count, errors and percentiles;
+        in no window and no agent's recent load."""
+        if ev.phase != "end":
+            return
+        name = ev.pattern
+        p = self._patterns.get(name)
+        if p is None:
+            if len(self._patterns) >= MAX_PATTERNS:
+                self.dropped += 1
+                return
+            p = self._patterns[name] = _Pattern(self.window_s)
+        p.count += 1
+        status = ev.status
+        failed = self._failed.get(status)
+        if failed is None:
+            low = status.lower()
+            failed = low not in OK_STATUSES and low not in NEUTRAL_STATUSES
+            if len(self._failed) < MAX_STATUSES:
+                self._failed[status] = failed
+        if failed:
+            p.errors += 1
+        duration = ev.duration_ms
+        if duration is not None:
+            p.sum_ms += duration
+            p.buckets[bisect_left(BUCKETS_S, duration / 1000.0)] += 1
+            p.all_time.add(duration)
+
     def add_many(self, events: list[TaskEvent]) -> None:
         """``add`` of each event in order, in one pass (the backlog path: a run of tasks between
         two analyzer ticks). The same state as ``add`` one by one: each pattern's times,

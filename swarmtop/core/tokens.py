@@ -14,6 +14,7 @@ from swarmtop.snapshot import TokenCounts, Tokens
 
 MAX_KEYS = 500  # distinct models / agents kept by name; the rest fold into "(other)"
 DEDUPE_KEYS = 200_000  # recent response keys (message.id:requestId) remembered, by hash
+GROUPS = 10_000  # open groups of calls a later record may restate (stream-json runs x models)
 
 
 class _Counts:
@@ -121,6 +122,9 @@ class TokenLedger:
         self.tokenizer = ""
         self.first_ts: float | None = None
         self.savings = SavingsTracker()
+        # group -> [input, output, cache read, cache write, cost, calls] counted under it
+        self._groups: dict[str, list[float]] = {}
+        self.restated_usd = 0.0  # what stated costs moved the computed ones by, in all
 
     @property
     def total(self) -> _Counts:
@@ -168,9 +172,42 @@ class TokenLedger:
             self._seen[h] = (si + di, so + do, scr + dcr, scw + dcw, best)
         return di, do, dcr, dcw, dcost
 
+    def grouped(self, group: str, i: int, o: int, cr: int, cw: int, cost: float | None) -> None:
+        """A call counted under ``group``, whose totals a later record may restate."""
+        g = self._groups.get(group)
+        if g is None:
+            g = self._groups[group] = [0, 0, 0, 0, 0.0, 0]
+            if len(self._groups) > GROUPS:
+                del self._groups[next(iter(self._groups))]
+        g[0] += i
+        g[1] += o
+        g[2] += cr
+        g[3] += cw
+        g[4] += cost or 0.0
+        g[5] += 1
+
+    def restate(self, group: str, i: int, o: int, cr: int, cw: int, cost: float | None
+                ) -> tuple[int, int, int, int, float | None] | None:
+        """A record stating ``group``'s totals (stream-json's result line, per model): None
+        when no call was counted under it (the record is the call), else what it adds — the
+        tokens beyond what was counted and, when it states a cost, that cost less the cost
+        counted (negative when the price table said more: a stated cost wins). The group is
+        closed: a later call starts a new one."""
+        g = self._groups.pop(group, None)
+        if g is None or not g[5]:
+            return None
+        di, do, dcr, dcw = (max(0, int(v - c)) for v, c in zip((i, o, cr, cw), g[:4],
+                                                                strict=True))
+        dcost = None if cost is None else cost - g[4]
+        if dcost is not None:
+            self.restated_usd += dcost
+        return di, do, dcr, dcw, dcost
+
     def add(self, call: LLMCall, input_tokens: int, output_tokens: int, estimated: bool,
-            cost: float | None, rates: Rates | None = None) -> None:
-        """Record one call whose token counts are known (stated or estimated)."""
+            cost: float | None, rates: Rates | None = None, timed: bool = True) -> None:
+        """Record one call whose token counts are known (stated or estimated). An untimed call
+        (``timed=False``: its log gave it no time) counts in the totals only: no rate window,
+        no run start, no savings (which read the time between calls)."""
         cr, cw = call.cache_read_tokens, call.cache_write_tokens
         model, ts = call.model, call.ts
         by_model = self.by_model.get(model) or _bucket(self.by_model, model)
@@ -191,6 +228,8 @@ class TokenLedger:
                 c.unpriced += 1
             else:
                 c.cost_usd += cost
+        if not timed:
+            return
         first = self.first_ts
         if first is None or ts < first:
             self.first_ts = ts
@@ -225,7 +264,7 @@ class TokenLedger:
             for k in range(start, len(calls)):
                 call = calls[k]
                 i, o = call.input_tokens, call.output_tokens
-                if call.estimated or (i is None and o is None):
+                if call.estimated or (i is None and o is None) or call.group is not None:
                     return k, failed
                 if i is None:
                     i = 0
@@ -309,12 +348,14 @@ class TokenLedger:
             self.add_growth(call, (di, do, dcr, dcw), dcost, False)
 
     def add_growth(self, call: LLMCall, grow: tuple[int, int, int, int], cost: float | None,
-                   estimated: bool) -> None:
+                   estimated: bool, timed: bool = True) -> None:
         """Tokens a repeated response line adds over its first line (not a new call)."""
         i, o, cr, cw = grow
         ac = self._agent_bucket(call.agent or "(none)")
         for c in (_bucket(self.by_model, call.model), ac):
             c.grow(i, o, cr, cw, cost, estimated)
+        if not timed:
+            return
         self._rate.add(call.ts, i + o + cr + cw, cost or 0.0)
         ac.rate.add(call.ts, i + o + cr + cw, cost or 0.0)
 

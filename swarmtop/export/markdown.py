@@ -23,7 +23,8 @@ def render_markdown(s: Snapshot) -> str:
     t = s.tokens
     out = [f"## swarmtop report — health {s.health.score:.0f}/100", "",
            f"As of {s.as_of or s.generated_at}; {fmt_num(s.sources.lines)} lines from "
-           f"{len(s.sources.files)} files, {s.sources.bad_lines} bad lines.", ""]
+           f"{len(s.sources.files)} files, {s.sources.bad_lines} bad lines."
+           + (f" {s.sources.untimed_why}." if s.sources.untimed_events else ""), ""]
     out += table(["component", "score", "weight", "why"],
                  [[n, f"{c.score:.0f}", f"{c.weight:.2f}", c.why]
                   for n, c in s.health.components.items()])

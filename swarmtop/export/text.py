@@ -102,6 +102,8 @@ def render_text(s: Snapshot) -> str:
         f"sources  {len(src.files)} files  {fmt_num(src.lines)} lines  {fmt_num(src.events)} "
         f"events  {src.bad_lines} bad lines" + (f"  pids {src.pids}" if src.pids else "")
     )
+    if src.untimed_events:
+        out.append(f"  {src.untimed_why}")
     for f in src.files:
         if f.why or f.state in ("skipped", "deleted"):
             out.append(f"  {safe_text(f.path)}: {f.state} {safe_text(f.why)}")

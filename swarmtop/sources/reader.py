@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from swarmtop.events import ARRIVAL_STAMPED, Event, FileStatus
+from swarmtop.events import ARRIVAL_STAMPED, UNTIMED, Event, FileStatus
 from swarmtop.sources.decoders import (
     LineDecoder,
     WholeFileDecoder,
@@ -68,7 +68,8 @@ def first_event_time(path: Path, fmt: str = "auto") -> float | None:
     offset = 0
     for line in head_lines(head, limit=HEAD_BYTES):
         for ev in decoder.decode(line, source, offset, now):
-            if not isinstance(ev, ARRIVAL_STAMPED) and math.isfinite(ev.ts):
+            if (not isinstance(ev, ARRIVAL_STAMPED) and math.isfinite(ev.ts)
+                    and ev.ts != UNTIMED):
                 return ev.ts
         offset += len(line) + 1
     return None

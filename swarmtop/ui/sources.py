@@ -91,6 +91,8 @@ class SourcesPanel(Panel):
                  Text(f"{fmt_num(src.events)} events"),
                  Text(f"{fmt_num(src.bad_lines)} bad", style=pal.warn if src.bad_lines else ""),
                  Text(f"PIDs: {pids or 'none'}", style=pal.muted)]
+        if src.untimed_events:  # events with no time: in totals, not in rates (say so)
+            items.insert(3, Text(src.untimed_why, style=pal.warn))
         self.put(self.query_one("#src-summary", TextLines), Flow(tuple(items)))
         self.set_class(bool(src.receivers), "-receivers")  # no room taken without one
         self.put(self.query_one("#src-receivers", TextLines),

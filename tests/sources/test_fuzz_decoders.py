@@ -45,6 +45,7 @@ from hypothesis import strategies as st
 from swarmtop.core.aggregator import Aggregator
 from swarmtop.events import (
     EVENT_TYPES,
+    UNTIMED,
     FileStatus,
     GcEvent,
     LLMCall,
@@ -311,8 +312,9 @@ def _amount(v: float | None) -> bool:
 
 def assert_sane(ev: object) -> None:
     assert isinstance(ev, EVENT_TYPES), ev
-    assert type(ev.ts) is float and math.isfinite(ev.ts) and MIN_TS <= ev.ts <= MAX_TS, ev
-    iso(ev.ts)  # a time the UI and the snapshot can show
+    # a time the UI and the snapshot can show, or UNTIMED (no time: never shown as one)
+    assert type(ev.ts) is float and (ev.ts == UNTIMED or MIN_TS <= ev.ts <= MAX_TS), ev
+    iso(ev.ts)
     if isinstance(ev, LLMCall):
         for v in (ev.input_tokens, ev.output_tokens, ev.cache_read_tokens,
                   ev.cache_write_tokens):

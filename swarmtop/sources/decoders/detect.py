@@ -31,9 +31,11 @@ _probe = msgspec.json.Decoder(_Probe)
 _OTLP_DOCUMENT = re.compile(rb'\A\s*\{[ \t]*\r?\n\s*"resource(Spans|Logs|Metrics)"\s*:')
 _OTLP_KEYS = (b'"resourceSpans"', b'"resourceLogs"', b'"resourceMetrics"')
 
-# claude-flow whole-file JSON: recognised by its markers in the first bytes
+# claude-flow whole-file JSON too big to be parsed from the head: recognised by its markers
 _FLOW_MARKERS = (b'"results"', b'"performance_metrics"', b'"resource_usage"',
                  b'"memoryUsagePercent"', b'"totalTasks"', b'"successfulTasks"')
+_doc_decoder = msgspec.json.Decoder()
+_NOT_FLOW_KEYS = ("resourceSpans", "resourceLogs", "resourceMetrics")
 
 
 def detect(head: list[bytes], path: str = "", head_bytes: bytes = b"") -> str:
@@ -61,18 +63,39 @@ def detect(head: list[bytes], path: str = "", head_bytes: bytes = b"") -> str:
 
 
 def _is_flow(path: str, head_bytes: bytes, head: list[bytes]) -> bool:
-    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    """A ``.json`` file holding one JSON document — judged by its content: the whole head
+    parses as one array, or as one object spread over several lines (a JSON-lines file of one
+    record is one line) — is read whole (claude-flow's decoder walks any document: metrics,
+    benchmark results, comparison tables), never line by line as text. Too big to be parsed
+    from the head: a document that starts with a bracket, is not one record a line, and
+    names claude-flow's fields."""
+    norm = path.replace("\\", "/")
+    name = norm.rsplit("/", 1)[-1]
     if not name.endswith(".json"):
         return False
-    if "/.claude-flow/metrics/" in path.replace("\\", "/") or name == "task-metrics.json":
+    if "/.claude-flow/metrics/" in norm or name == "task-metrics.json":
         return True
-    start = head_bytes.lstrip()[:1]
-    if start not in (b"{", b"["):
+    body = head_bytes.strip()
+    if body[:1] not in (b"{", b"["):
         return False
-    # a pretty-printed JSON document (not JSON lines) with claude-flow's field names
-    first = head[0].strip() if head else head_bytes.strip()
+    doc = _whole_document(body)
+    if doc is not None:
+        if isinstance(doc, dict) and (any(k in doc for k in _NOT_FLOW_KEYS)
+                                      or {"sessionId", "messages"} <= doc.keys()):
+            return False  # OTLP/JSON, a Gemini CLI chat: their own decoders' documents
+        return isinstance(doc, list) or b"\n" in body
+    first = head[0].strip() if head else body
     one_per_line = first.startswith(b"{") and first.endswith(b"}") and len(head) > 1
     return not one_per_line and any(m in head_bytes for m in _FLOW_MARKERS)
+
+
+def _whole_document(body: bytes) -> object | None:
+    """``body`` decoded when it is exactly one JSON object or array (else None)."""
+    try:
+        doc = _doc_decoder.decode(valid_utf8(body))
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    return doc if isinstance(doc, dict | list) else None
 
 
 def _sniff(head_bytes: bytes) -> str:
