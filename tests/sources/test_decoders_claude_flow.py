@@ -86,7 +86,7 @@ def test_reader_detects_and_reads_whole_file(tmp_path):
 # files `ruflo init` writes (writeInitialMetrics); the values are ours, trimmed.
 
 
-def _report(*paths: Path):  # noqa: ANN202 - a Snapshot
+def _report(*paths: Path):  # a Snapshot
     args = argparse.Namespace(sources=[str(p) for p in paths], format="auto", since=None,
                               pid=[], baseline=None)
     return build_report(args, Config())

@@ -42,7 +42,7 @@ def _result(i: int, o: int, cr: int, cw: int, cost: float = 0.42) -> dict:
 DATA = Path(__file__).parent.parent / "data" / "claude_stream"  # real captures: README.md there
 
 
-def _report(*paths: Path):  # noqa: ANN202 - a Snapshot
+def _report(*paths: Path):  # a Snapshot
     args = argparse.Namespace(sources=[str(p) for p in paths], format="auto", since=None,
                               pid=[], baseline=None)
     return build_report(args, Config())

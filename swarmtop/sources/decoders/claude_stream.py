@@ -40,11 +40,11 @@ _MAX_IDS = 100_000
 class _ModelUsage(msgspec.Struct):
     """One model's figures in a result line's ``modelUsage`` (camelCase, as written)."""
 
-    inputTokens: Count | None = None  # noqa: N815
-    outputTokens: Count | None = None  # noqa: N815
-    cacheReadInputTokens: Count | None = None  # noqa: N815
-    cacheCreationInputTokens: Count | None = None  # noqa: N815
-    costUSD: Amount | None = None  # noqa: N815
+    inputTokens: Count | None = None
+    outputTokens: Count | None = None
+    cacheReadInputTokens: Count | None = None
+    cacheCreationInputTokens: Count | None = None
+    costUSD: Amount | None = None
 
 
 class _Record(msgspec.Struct):
@@ -56,7 +56,7 @@ class _Record(msgspec.Struct):
     model: str | None = None  # system/init
     message: _Message | None = None
     usage: _Usage | None = None  # result
-    modelUsage: dict[str, _ModelUsage] | None = None  # noqa: N815 - result
+    modelUsage: dict[str, _ModelUsage] | None = None  # result
     total_cost_usd: Amount | None = None  # (a negative cost or duration is a bad line)
     is_error: bool | None = None
     duration_api_ms: Amount | None = None
