@@ -73,7 +73,7 @@ _NOT_PROMPT = ("<environment_context>", "<user_instructions>", "<user_shell_comm
                "<turn_aborted>", "# AGENTS.md instructions")
 _ROLLOUT_NAME = re.compile(r"rollout-.*?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
                            r"[0-9a-f]{12})\.jsonl$")
-_EXIT_CODE = re.compile(r"\A\s*(?:Exit code|Process exited with code):?\s*(-?\d+)")
+_EXIT_CODE = re.compile(r"\A\s*(?:Exit code|Process exited with code):?\s*(-?\d{1,9})\b")
 
 
 class _Line(msgspec.Struct):
