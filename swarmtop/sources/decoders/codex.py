@@ -60,6 +60,7 @@ from swarmtop.sources.decoders.common import (
 )
 
 MAX_PENDING = 10_000  # tool calls waiting for their output, per file
+LIMIT_REFRESH_S = 60.0  # an unchanged rate-limit reading is sent again after this long
 _HEAD = b'{"timestamp":"'
 _PAYLOAD_TYPE = b',"payload":{"type":"'
 # what is read of each kind; other lines with the recorder's prefix are passed over
@@ -262,8 +263,9 @@ def output_outcome(output: object) -> tuple[bool, str]:
         return True, ""
     m = _EXIT_CODE.match(text)
     if m is not None:
-        body = text[m.end():].split("Output:", 1)[-1]
-        return int(m.group(1)) == 0, short(body, 100)
+        if int(m.group(1)) == 0:
+            return True, ""
+        return False, short(text[m.end():].split("Output:", 1)[-1], 100)
     if text.lstrip().startswith("{"):
         try:
             rec = msgspec.json.decode(text)
@@ -300,6 +302,8 @@ class CodexDecoder:
         self._turn_events = False  # a task_started was seen (copied or its own)
         self._file_ts: float | None = None
         self._pending: OrderedDict[str, tuple[str, float, str]] = OrderedDict()
+        # (limit id, window) -> (the reading last sent, its time)
+        self._said_limits: dict[tuple[str | None, str], tuple[tuple, float]] = {}
 
     # ---- lines ---------------------------------------------------------------------------
     def decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
@@ -468,6 +472,14 @@ class CodexDecoder:
                 resets = ts + w.resets_in_seconds
             if resets is not None and not MIN_TS <= resets <= MAX_TS:
                 resets = None
+            # Codex repeats the same reading on every token_count: a reading is sent again
+            # when it changed, or a minute on (how old `observed_at` may be), not each time
+            key, said = (rl.limit_id, window), (w.used_percent, w.window_minutes, resets, plan)
+            last = self._said_limits.get(key)
+            if last is not None and last[0] == said and 0 <= ts - last[1] < LIMIT_REFRESH_S:
+                continue
+            if len(self._said_limits) < 64 or key in self._said_limits:
+                self._said_limits[key] = (said, ts)
             out.append(RateLimit(ts=ts, source=source, tool="codex", limit=rl.limit_id or "",
                                  window=window, agent=agent, used_percent=w.used_percent,
                                  window_minutes=w.window_minutes, resets_at=resets,
