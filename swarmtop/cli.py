@@ -186,7 +186,7 @@ def _agent_sessions() -> list[str]:
     if not found:
         raise UsageError("nothing to watch: give a SOURCE, --pid PID, --run -- CMD, --otlp PORT "
                          "or --demo "
-                         "(no agent sessions found in ~/.claude/projects or "
-                         "$CLAUDE_CONFIG_DIR/projects)")
+                         "(no agent sessions found in ~/.claude/projects, "
+                         "$CLAUDE_CONFIG_DIR/projects or ${CODEX_HOME:-~/.codex}/sessions)")
     print(f"swarmtop: watching {describe(found)}", file=sys.stderr)
     return [str(path) for _, path in found]

@@ -52,6 +52,9 @@ class LLMCall(_Event, frozen=True, tag="llm_call"):
     # replaces the computed cost of the group (core/tokens.py ``restate``)
     group: str | None = None
     restates: bool = False
+    # the model's context window as the log states it (Codex ``model_context_window``);
+    # None: looked up by model in the price table
+    context_window: int | None = None
 
 
 class TaskEvent(_Event, frozen=True, tag="task"):
@@ -158,6 +161,20 @@ class AgentInfo(_Event, frozen=True, tag="agent_info"):
     spawn_name: str = ""
 
 
+class RateLimit(_Event, frozen=True, tag="rate_limit"):
+    """A plan's rate-limit window as a log states it (Codex ``rate_limits``): how much of the
+    window is used and when it resets. The latest per (``tool``, ``limit``, ``window``) wins."""
+
+    tool: str = ""  # whose plan: "codex"
+    limit: str = ""  # the limit's id when the log names one (Codex ``limit_id``)
+    window: str = ""  # primary | secondary
+    agent: str = ""  # the agent whose log said it
+    used_percent: float = 0.0
+    window_minutes: int | None = None
+    resets_at: float | None = None  # epoch seconds
+    plan: str = ""  # e.g. "plus", "pro" when stated
+
+
 class ParseError(_Event, frozen=True, tag="parse_error"):
     """A line that could not be decoded: counted and shown, never fatal."""
 
@@ -185,12 +202,12 @@ ARRIVAL_STAMPED = (FileStatus, ParseError)
 
 Event = Union[  # noqa: UP007 - msgspec needs a runtime Union of tagged structs
     LLMCall, TaskEvent, MetricEvent, ProcessSample, ProcessExit, LogLine, ParseError, FileStatus,
-    GcEvent, ToolCall, AgentInfo,
+    GcEvent, ToolCall, AgentInfo, RateLimit,
 ]
 
 EVENT_TYPES: tuple[type, ...] = (
     LLMCall, TaskEvent, MetricEvent, ProcessSample, ProcessExit, LogLine, ParseError, FileStatus,
-    GcEvent, ToolCall, AgentInfo,
+    GcEvent, ToolCall, AgentInfo, RateLimit,
 )
 
 _encoder = msgspec.json.Encoder()

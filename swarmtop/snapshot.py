@@ -292,6 +292,20 @@ class ToolStats(_S):
     in_flight: int = 0
 
 
+class Limit(_S):
+    """A plan's rate-limit window as a log last stated it (Codex ``rate_limits``)."""
+
+    source: str  # whose plan: "codex"
+    window: str  # primary | secondary (Codex: the 5-hour and the weekly window)
+    used_percent: float
+    window_minutes: int | None = None
+    resets_at: str | None = None  # ISO-8601
+    observed_at: str = ""  # ISO-8601: the time of the log line that said it
+    agent: str = ""  # the agent whose log said it last
+    limit: str = ""  # the limit's id when the log names one (Codex limit_id)
+    plan: str = ""  # the plan when stated (e.g. "plus", "pro")
+
+
 class LogEntry(_S):
     ts: float
     source: str
@@ -322,6 +336,7 @@ class Snapshot(_S):
     baseline: dict[str, Any] = {}  # comparison against --baseline (docs/baselines.md)
     agents: list[AgentRow] = []  # tree order: each agent followed by its sub-agents
     tools: dict[str, ToolStats] = {}
+    limits: list[Limit] = []  # plan/rate limits the logs state, e.g. Codex's 5 h window
 
 
 def to_dict(snapshot: Snapshot) -> dict[str, Any]:

@@ -65,3 +65,29 @@ def test_failures_of_swarmtop_keys():
     assert d["sources"]["log_file"].endswith("/swarmtop/swarmtop.log")
     assert d["alert_metrics"]["monitor.failures"] == 1.0
     assert [a["rule"] for a in d["alerts"]] == ["source_failed"]
+
+
+def test_limits_keys():
+    """snapshot.limits (added: schema stays 1): a plan's rate-limit windows as a log last
+    stated them, the newest reading of each window winning whatever order files come in."""
+    from swarmtop.events import RateLimit
+
+    assert _snapshot_json([])["limits"] == []
+    d = _snapshot_json([
+        RateLimit(ts=90.0, source="r.jsonl", tool="codex", limit="codex", window="primary",
+                  agent="t1", used_percent=62.0, window_minutes=300, resets_at=3600.0),
+        RateLimit(ts=80.0, source="r2.jsonl", tool="codex", limit="codex", window="primary",
+                  agent="t2", used_percent=40.0, window_minutes=300, resets_at=3600.0),
+        RateLimit(ts=90.0, source="r.jsonl", tool="codex", limit="codex", window="secondary",
+                  agent="t1", used_percent=20.5, window_minutes=10080, resets_at=None,
+                  plan="plus"),
+    ])
+    primary, secondary = d["limits"]
+    assert set(primary) == {"source", "agent", "limit", "window", "window_minutes",
+                            "used_percent", "resets_at", "observed_at", "plan"}
+    assert (primary["window"], primary["used_percent"], primary["agent"]) == ("primary", 62.0,
+                                                                             "t1")
+    assert primary["resets_at"] == "1970-01-01T01:00:00.000Z"
+    assert primary["observed_at"] == "1970-01-01T00:01:30.000Z"
+    assert (secondary["window"], secondary["resets_at"], secondary["plan"]) == (
+        "secondary", None, "plus")

@@ -62,7 +62,8 @@ def _cli_of(proc: ProcessInfo) -> str:
 
 class _Agent:
     __slots__ = ("id", "name", "rank", "parent", "kind", "model", "pid", "cwd", "first_ts",
-                 "last_ts", "gaps", "latencies", "context", "context_model", "tools",
+                 "last_ts", "gaps", "latencies", "context", "context_model", "context_stated",
+                 "tools",
                  "tool_errors", "in_flight", "turn", "turn_ts", "recent", "stream",
                  "prompt_key", "version", "_loop", "_gap", "call_ts", "repeats")
 
@@ -82,6 +83,7 @@ class _Agent:
         self.context = 0  # input + cache of its latest request
         self.call_ts = -math.inf  # the time of that request
         self.context_model = ""
+        self.context_stated: int | None = None  # the window its log states (Codex)
         self.tools = 0
         self.tool_errors = 0
         self.in_flight: dict[str, tuple[str, float, str]] = {}  # call id -> tool, start, input
@@ -152,6 +154,7 @@ class AgentBook:
                 a.model = c.model
                 a.context = (c.input_tokens or 0) + c.cache_read_tokens + c.cache_write_tokens
                 a.context_model = c.model
+                a.context_stated = c.context_window
             if c.latency_ms is not None and c.latency_ms >= 0:
                 a.latencies.add(c.latency_ms)
             if not c.ok:
@@ -355,7 +358,8 @@ class AgentBook:
 
     def context_pct(self, a: _Agent) -> tuple[float | None, int | None]:
         """(share of its context window its latest request used, in %, the window)."""
-        window = self._context_window(a.context_model) if a.context_model else None
+        window = a.context_stated or (self._context_window(a.context_model)
+                                      if a.context_model else None)
         return (round(100.0 * a.context / window, 1) if window and a.context else None), window
 
     def tick_readings(self, now: float, burn: Callable[[str], float],

@@ -18,6 +18,7 @@ from swarmtop.core.alerts import failure_alert
 from swarmtop.core.analysis import MAX_GAP_TICKS, Analysis, Analyzer
 from swarmtop.core.baseline import BaselineSettings, compare
 from swarmtop.core.config import Config
+from swarmtop.core.limits import LimitBook
 from swarmtop.core.logtail import LogTail
 from swarmtop.core.metrics import MetricsTracker
 from swarmtop.core.patterns import PatternTracker
@@ -40,6 +41,7 @@ from swarmtop.events import (
     ParseError,
     ProcessExit,
     ProcessSample,
+    RateLimit,
     TaskEvent,
     ToolCall,
 )
@@ -104,6 +106,7 @@ class Aggregator:
         self.logtail = LogTail(cfg.log_tail_lines)
         self.metrics = MetricsTracker(cfg.window_s)
         self.agents = AgentBook(self.prices.context_window)
+        self.limits = LimitBook()
         self.files: dict[str, _FileCounts] = {}
         self.events = 0
         self.bad_lines = 0
@@ -137,6 +140,7 @@ class Aggregator:
             GcEvent: self.metrics.add_gc,
             ToolCall: self.agents.add_tool,
             AgentInfo: self.agents.add_info,
+            RateLimit: self.limits.add,
         }
         # --baseline: (base snapshot, settings, where it came from); compared at every snapshot
         self.baseline: tuple[Snapshot, BaselineSettings, str] | None = None
@@ -489,6 +493,7 @@ class Aggregator:
             runtime={name: fn() for name, fn in self.status_providers.items()},
             agents=agents,
             tools=self.agents.tool_stats(),
+            limits=self.limits.section(),
         )
         if self.baseline is not None:
             base, settings, origin = self.baseline

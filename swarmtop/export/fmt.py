@@ -3,6 +3,9 @@ are in swarmtop/units.py (imported from here by the views that predate it)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from swarmtop.snapshot import Limit
 from swarmtop.units import NUMBER, TREND_SERIES, fmt, fmt_bytes, fmt_ms, fmt_num, fmt_secs, fmt_usd
 
 __all__ = ["describe_trend", "fmt_bytes", "fmt_ms", "fmt_num", "fmt_secs", "fmt_usd"]
@@ -35,3 +38,36 @@ def describe_trend(name: str, trend: object) -> str:
     if proj is not None and kind != "flat" and horizon > 0:
         out += f" -> {fmt(proj, unit)} in {fmt_secs(horizon)}"
     return out
+
+
+def fmt_window(minutes: int | None, name: str = "") -> str:
+    """A rate-limit window's length as a person says it: "5 h", "7 d", "30 min"."""
+    if not minutes:
+        return name or "window"
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440} d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} h"
+    return f"{minutes} min"
+
+
+def fmt_reset(resets_at: str | None, observed_at: str = "") -> str:
+    """When a window resets, in local time: "14:10" within a day of the reading, else
+    "Nov 25 14:10"; "" when not stated."""
+    if not resets_at:
+        return ""
+    try:
+        at = datetime.fromisoformat(resets_at.replace("Z", "+00:00")).astimezone()
+        seen = datetime.fromisoformat(observed_at.replace("Z", "+00:00")).astimezone() \
+            if observed_at else at
+    except ValueError:
+        return ""
+    near = abs((at - seen).total_seconds()) < 86400
+    return at.strftime("%H:%M" if near else "%b %d %H:%M")
+
+
+def fmt_limit(limit: Limit) -> str:
+    """One window of a plan's limit: "5 h window 62 %, resets 14:10"."""
+    reset = fmt_reset(limit.resets_at, limit.observed_at)
+    return (f"{fmt_window(limit.window_minutes, limit.window)} window "
+            f"{limit.used_percent:.0f} %" + (f", resets {reset}" if reset else ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from swarmtop import units
+from swarmtop.export.fmt import fmt_reset, fmt_window
 from swarmtop.sanitize import safe_text
 from swarmtop.snapshot import Snapshot
 from swarmtop.units import fmt_bytes, fmt_ms, fmt_num, fmt_usd
@@ -37,6 +38,12 @@ def render_markdown(s: Snapshot) -> str:
                  [[m, c.calls, c.input, c.output, c.cache_read, c.cache_write,
                    fmt_usd(c.cost_usd) if not c.unpriced_calls else "no price"]
                   for m, c in sorted(t.by_model.items(), key=lambda kv: -kv[1].cost_usd)])
+    if s.limits:
+        out += ["", "Plan limits (as the logs last stated them):", ""]
+        out += table(["source", "window", "used", "resets", "observed"],
+                     [[lm.source, fmt_window(lm.window_minutes, lm.window),
+                       f"{lm.used_percent:.0f} %", fmt_reset(lm.resets_at, lm.observed_at),
+                       lm.observed_at] for lm in s.limits])
     if t.savings:
         out += ["", "Savings:", ""]
         out += [f"- {cell(sv.strategy)}: {fmt_usd(sv.usd)} — {cell(sv.why)}" for sv in t.savings]

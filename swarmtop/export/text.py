@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from swarmtop.export.fmt import describe_trend
+from swarmtop.export.fmt import describe_trend, fmt_limit
 from swarmtop.sanitize import safe_text
 from swarmtop.snapshot import Snapshot
 from swarmtop.units import fmt_bytes, fmt_ms, fmt_num, fmt_usd
@@ -36,6 +36,9 @@ def render_text(s: Snapshot) -> str:
     )
     if t.unpriced_models:
         out.append(f"  no price for: {safe_text(', '.join(t.unpriced_models))}")
+    if s.limits:
+        out.append("limits   " + "; ".join(f"{safe_text(lm.source)} {fmt_limit(lm)}"
+                                           for lm in s.limits))
     for model, c in sorted(t.by_model.items(), key=lambda kv: -kv[1].cost_usd):
         out.append(
             f"  {safe_text(model)[:32]:<32} calls {c.calls:>6}  in {fmt_num(c.input):>7}  "

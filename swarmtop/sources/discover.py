@@ -13,7 +13,7 @@ def agent_session_dirs(env: Mapping[str, str] | None = None,
     """(tool, directory) for each session store that exists, in a stable order:
     Claude Code's ``$CLAUDE_CONFIG_DIR/projects`` (a comma-separated list is allowed, as
     Claude Code and ccusage read it), else ``~/.config/claude/projects`` and
-    ``~/.claude/projects``."""
+    ``~/.claude/projects``; Codex's ``sessions`` and ``archived_sessions``."""
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
     candidates: list[tuple[str, Path]] = []
@@ -25,6 +25,7 @@ def agent_session_dirs(env: Mapping[str, str] | None = None,
     else:
         candidates += [("Claude Code", home / ".config" / "claude" / "projects"),
                        ("Claude Code", home / ".claude" / "projects")]
+    candidates += codex_dirs(env, home)
     seen: set[str] = set()
     out = []
     for tool, path in candidates:
@@ -33,6 +34,14 @@ def agent_session_dirs(env: Mapping[str, str] | None = None,
             seen.add(key)
             out.append((tool, path))
     return out
+
+
+def codex_dirs(env: Mapping[str, str], home: Path) -> list[tuple[str, Path]]:
+    """Codex's ``$CODEX_HOME`` (default ``~/.codex``): ``sessions/`` (by day) and
+    ``archived_sessions/``, where archiving moves a rollout (codex-rs/rollout)."""
+    root = Path(env["CODEX_HOME"]).expanduser() if env.get("CODEX_HOME", "").strip() \
+        else home / ".codex"
+    return [("Codex", root / "sessions"), ("Codex", root / "archived_sessions")]
 
 
 def describe(found: list[tuple[str, Path]]) -> str:

@@ -7,8 +7,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 
-from swarmtop.export.fmt import fmt_num, fmt_usd
-from swarmtop.snapshot import Snapshot, TokenCounts
+from swarmtop.export.fmt import fmt_limit, fmt_num, fmt_usd
+from swarmtop.snapshot import Limit, Snapshot, TokenCounts
 from swarmtop.ui.delta import Figures, baseline_counts, baseline_figures, delta_mark, with_delta
 from swarmtop.ui.graph import sparkline
 from swarmtop.ui.history import History
@@ -71,6 +71,25 @@ def count_rows(counts: dict[str, TokenCounts], table: str = "", base: Figures | 
 GRID_NOTES = 3  # note lines shown on the grid
 
 
+def limits_text(limits: list[Limit], pal: Palette) -> Text:
+    """The plans' rate-limit windows, by source: "codex 5 h window 62 %, resets 14:10 · 7 d
+    window 23 %, …"; a window 70 % used is a warning, 90 % bad."""
+    out = Text(end="")
+    source = None
+    for lm in limits:
+        if lm.source != source:
+            if source is not None:
+                out.append("  ")
+            out.append_text(plain(f"{lm.source} ", pal.muted))
+            source = lm.source
+        else:
+            out.append(" · ", style=pal.muted)
+        used = lm.used_percent
+        style = pal.bad if used >= 90 else pal.warn if used >= 70 else ""
+        out.append_text(plain(fmt_limit(lm), style))
+    return out
+
+
 class TokensPanel(Panel):
     NUMBER = 3
     TITLE = "Tokens"
@@ -92,7 +111,7 @@ class TokensPanel(Panel):
         self._rows: dict[str, RowCache] = {"by_model": {}, "by_agent": {}}
 
     def compose(self) -> ComposeResult:
-        for part in ("totals", "rates", "budget", "base", "notes"):
+        for part in ("totals", "rates", "budget", "limits", "base", "notes"):
             yield TextLines("", id=f"tok-{part}", classes="tok-line",
                             hold_height=part in ("totals", "rates"))
         with Horizontal(id="tok-tables"):
@@ -151,9 +170,17 @@ class TokensPanel(Panel):
                 s.append(f"  gone in {fmt_duration(t.budget_exhausted_in_s)}", style=style)
             else:
                 s.append("  not burning", style=pal.muted)
-        else:
+        elif not snap.limits:
             s.append("no budget set (--budget USD)", style=pal.muted)
-        self.put(self.query_one("#tok-budget", TextLines), s)
+        budget_line = self.query_one("#tok-budget", TextLines)
+        shown = bool(t.budget_usd) or not snap.limits  # the plan's limits stand in for it
+        if budget_line.display != shown:
+            budget_line.display = shown
+        self.put(budget_line, s)
+        limits_line = self.query_one("#tok-limits", TextLines)
+        if limits_line.display != bool(snap.limits):
+            limits_line.display = bool(snap.limits)  # no blank row without limits
+        self.put(limits_line, limits_text(snap.limits, pal))
 
         s = Text(end="")
         if base:

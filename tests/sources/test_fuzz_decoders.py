@@ -52,6 +52,7 @@ from swarmtop.events import (
     LogLine,
     MetricEvent,
     ParseError,
+    RateLimit,
     TaskEvent,
     decode_event,
     encode_event,
@@ -67,6 +68,7 @@ from swarmtop.sources.decoders.native import NativeDecoder
 from swarmtop.sources.reader import read_file
 from swarmtop.sources.textbytes import decode_around_nuls, is_binary
 from swarmtop.sources.timeparse import iso
+from tests.sources import codex_rollouts
 from tests.sources.test_decoders_claude_code import _assistant, _user
 from tests.sources.test_decoders_claude_flow import _tasks
 from tests.sources.test_decoders_claude_stream import INIT, _asst, _result
@@ -76,7 +78,7 @@ from tests.sources.test_native_block import GOOD as NATIVE_GOOD
 
 NOW = 1_700_000_000.0
 SRC = "fuzz.jsonl"
-LINE_FORMATS = ("native", "claude-code", "claude-stream", "otel", "text")
+LINE_FORMATS = ("native", "claude-code", "claude-stream", "otel", "text", "codex")
 # SWARMTOP_FUZZ_EXAMPLES=5000 pytest tests/sources/test_fuzz_decoders.py: a longer hunt
 FUZZ = settings(max_examples=int(os.environ.get("SWARMTOP_FUZZ_EXAMPLES", "40")), deadline=None,
                 derandomize=True, database=None,
@@ -150,8 +152,13 @@ TEXT_SEEDS: list[object] = [
     "[warn] retrying in 5s", "Traceback (most recent call last):", "level=debug msg=ok",
     "\x1b[31mred\x1b[0m\ttab\r", "r\u00e9sum\u00e9 \u2713",
 ]
+# Codex rollouts: the fixture's lines (tests/sources/codex_rollouts.py), the bad one left out
+CODEX_SEEDS: list[object] = [json.loads(t) for t in
+                             codex_rollouts.parent_lines() + codex_rollouts.child_lines()
+                             if t.startswith("{\"")]
 SEEDS = {"native": NATIVE_SEEDS, "claude-code": CODE_SEEDS, "claude-stream": STREAM_SEEDS,
-         "otel": OTEL_SEEDS, "text": TEXT_SEEDS + NATIVE_SEEDS[:3] + CODE_SEEDS[3:5]}
+         "otel": OTEL_SEEDS, "text": TEXT_SEEDS + NATIVE_SEEDS[:3] + CODE_SEEDS[3:5],
+         "codex": CODEX_SEEDS}
 # raw native lines (bad ones included) as the block tests pin them
 RAW_SEEDS = {"native": [b for b in NATIVE_BAD if b"\n" not in b]}
 
@@ -328,6 +335,9 @@ def assert_sane(ev: object) -> None:
         assert _amount(ev.duration_ms) and _amount(ev.max_ms), ev
         for v in (ev.collections, ev.collected, ev.uncollectable, ev.generation):
             assert _count(v), ev
+    elif isinstance(ev, RateLimit):
+        assert math.isfinite(ev.used_percent) and abs(ev.used_percent) <= MAX_FIGURE, ev
+        assert ev.resets_at is None or MIN_TS <= ev.resets_at <= MAX_TS, ev
     elif isinstance(ev, ParseError):
         assert ev.ts == NOW
     assert decode_event(encode_event(ev)) == ev  # record/replay keeps it
@@ -381,6 +391,12 @@ def test_otel_decode_never_raises_and_counts_each_line_once(lines, offset):
 
 
 @FUZZ
+@given(lines=_lines("codex"), offset=st.integers(0, 2**40))
+def test_codex_decode_never_raises_and_counts_each_line_once(lines, offset):
+    _line_decoder_property("codex", lines, offset)
+
+
+@FUZZ
 @given(lines=_lines("text"), offset=st.integers(0, 2**40))
 def test_text_decode_never_raises_and_counts_each_line_once(lines, offset):
     _line_decoder_property("text", lines, offset)
@@ -403,7 +419,8 @@ def test_random_bytes_never_raise(data, fmt):
 def test_detection_never_raises(lines, head):
     fmt = detect(lines, "x/.claude/projects/p/s.jsonl" if head[:1] == b"p" else "f.jsonl",
                  head + b"\n".join(lines))
-    assert fmt in ("native", "claude-code", "claude-stream", "claude-flow", "otel", "text")
+    assert fmt in ("native", "claude-code", "claude-stream", "claude-flow", "otel", "text",
+                   "codex")
 
 
 # ---- (3): the block paths and the reader agree with line-by-line decode ------------------

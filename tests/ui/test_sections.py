@@ -329,3 +329,35 @@ async def test_zoomed_tokens_lay_out_again_at_the_new_width():
         assert "calls" in lines[row] and "$" in lines[row + 1]  # the rates right below
         models = app.query_one("#tok-models", SyncTable)
         assert models.size.height == models.row_count + 1  # header and its rows, no gap
+
+
+async def test_tokens_panel_shows_codex_limits():
+    """snapshot.limits on the Tokens panel: "codex 5 h window 62 %, resets 14:10"; a window
+    90 % used is drawn as bad."""
+    import os
+    import time
+
+    from swarmtop.snapshot import Limit
+
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    try:
+        snap = msgspec.structs.replace(make_snapshot(0), limits=[
+            Limit(source="codex", window="primary", used_percent=62.0, window_minutes=300,
+                  resets_at="2026-11-20T14:10:00.000Z", observed_at="2026-11-20T13:01:52.000Z"),
+            Limit(source="codex", window="secondary", used_percent=93.0, window_minutes=10080,
+                  resets_at="2026-11-25T14:10:00.000Z",
+                  observed_at="2026-11-20T13:01:52.000Z")])
+        app = make_app(snap)
+        async with app.run_test(size=WIDE) as pilot:
+            await pilot.pause()
+            text = screen_text(app)
+            assert "codex 5 h window 62 %, resets 14:10" in text
+            assert "7 d window 93 %, resets Nov 25 14:10" in text
+            [line] = app.query_one("#tok-limits")._logical
+            weekly = line.plain.index("7 d window")
+            assert any(app.palette.bad in str(sp.style) and sp.start == weekly
+                       for sp in line.spans)
+    finally:
+        os.environ.pop("TZ", None)
+        time.tzset()

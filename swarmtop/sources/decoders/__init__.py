@@ -17,6 +17,7 @@ from swarmtop.events import Event
 from swarmtop.sources.decoders.claude_code import ClaudeCodeDecoder
 from swarmtop.sources.decoders.claude_flow import ClaudeFlowDecoder
 from swarmtop.sources.decoders.claude_stream import ClaudeStreamDecoder
+from swarmtop.sources.decoders.codex import CodexDecoder
 from swarmtop.sources.decoders.native import NativeDecoder
 from swarmtop.sources.decoders.otel import OtelDecoder, OtelDocumentDecoder
 from swarmtop.sources.decoders.text import TextDecoder
@@ -59,13 +60,14 @@ DECODERS: dict[str, Callable[[], Decoder]] = {
     "claude-code": ClaudeCodeDecoder,
     "claude-stream": ClaudeStreamDecoder,
     "claude-flow": ClaudeFlowDecoder,
+    "codex": CodexDecoder,
     "otel": OtelDecoder,
     "otel-doc": OtelDocumentDecoder,
     "text": TextDecoder,
 }
 
 FORMATS = ("auto", "native", "claude-code", "claude-stream", "claude-flow", "otel", "otel-doc",
-           "text")
+           "text", "codex")
 
 
 def make_decoder(fmt: str) -> Decoder:

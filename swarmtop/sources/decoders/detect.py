@@ -12,6 +12,10 @@ from swarmtop.sources.decoders.common import valid_utf8
 _NATIVE_TYPES = {"llm_call", "task", "metric", "log", "gc"}
 _STREAM_TYPES = {"system", "assistant", "user", "result"}
 _CODE_TYPES = {"assistant", "user", "summary", "system", "file-history-snapshot"}
+# Codex rollouts: {"timestamp", "type", "payload"} (codex-rs/protocol RolloutLine)
+_CODEX_TYPES = {"session_meta", "response_item", "event_msg", "turn_context", "compacted"}
+_CODEX_NAME = re.compile(
+    r"(^|/)rollout-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-[0-9a-f-]{36}\.jsonl$")
 
 
 class _Probe(msgspec.Struct):
@@ -23,6 +27,9 @@ class _Probe(msgspec.Struct):
     resourceLogs: list | None = None
     resourceMetrics: list | None = None
     leafUuid: str | None = None  # transcript summary lines
+    # Codex rollouts: present when non-empty (Raw: any shape another format gives them)
+    timestamp: msgspec.Raw = msgspec.Raw(b"")
+    payload: msgspec.Raw = msgspec.Raw(b"")
 
 
 _probe = msgspec.json.Decoder(_Probe)
@@ -46,6 +53,8 @@ def detect(head: list[bytes], path: str = "", head_bytes: bytes = b"") -> str:
     norm = path.replace("\\", "/")
     if "/.claude/projects/" in norm and norm.endswith(".jsonl"):
         return "claude-code"
+    if _CODEX_NAME.search(norm):
+        return "codex"
     if not any(line.strip() for line in head[:20]):
         return _sniff(head_bytes)
     votes: dict[str, int] = {}
@@ -108,6 +117,8 @@ def _sniff(head_bytes: bytes) -> str:
         return "claude-stream"
     if b'"sessionId"' in head_bytes:
         return "claude-code"
+    if b'"type":"session_meta","payload":' in head_bytes:
+        return "codex"
     return "text"
 
 
@@ -124,6 +135,8 @@ def _classify(line: bytes) -> str:
         return "otel"
     if rec.type in _NATIVE_TYPES:
         return "native"
+    if rec.type in _CODEX_TYPES and len(rec.timestamp) and len(rec.payload):
+        return "codex"
     if rec.session_id is not None and rec.type in _STREAM_TYPES:
         return "claude-stream"
     if rec.sessionId is not None or rec.leafUuid is not None:
