@@ -17,6 +17,7 @@ from swarmtop.events import Event
 from swarmtop.sources.decoders.claude_code import ClaudeCodeDecoder
 from swarmtop.sources.decoders.claude_flow import ClaudeFlowDecoder
 from swarmtop.sources.decoders.claude_stream import ClaudeStreamDecoder
+from swarmtop.sources.decoders.gemini_cli import GeminiDecoder, GeminiDocumentDecoder
 from swarmtop.sources.decoders.native import NativeDecoder
 from swarmtop.sources.decoders.otel import OtelDecoder, OtelDocumentDecoder
 from swarmtop.sources.decoders.text import TextDecoder
@@ -62,10 +63,13 @@ DECODERS: dict[str, Callable[[], Decoder]] = {
     "otel": OtelDecoder,
     "otel-doc": OtelDocumentDecoder,
     "text": TextDecoder,
+    "gemini": GeminiDecoder,
+    "gemini-doc": GeminiDocumentDecoder,
 }
 
 FORMATS = ("auto", "native", "claude-code", "claude-stream", "claude-flow", "otel", "otel-doc",
            "text")
+FORMATS += ("gemini", "gemini-doc")  # Gemini CLI chats: .jsonl, and the older whole .json
 
 
 def make_decoder(fmt: str) -> Decoder:
