@@ -287,3 +287,38 @@ def test_discovery_finds_gemini_chats(tmp_path: Path) -> None:
                 env_drop=("CLAUDE_CONFIG_DIR", "GEMINI_CLI_HOME"))
     paths = [f["path"] for f in json.loads(r.stdout)["sources"]["files"]]
     assert len(paths) == 6 and all("/chats/" in p for p in paths)
+
+
+def test_a_chats_glob_matches_at_every_depth(tmp_path: Path) -> None:
+    """glob's ``**/`` matches no directory too; the watcher's test for a new file agrees."""
+    from swarmtop.sources.paths import matches, parse_source
+
+    spec = parse_source(str(tmp_path / "*" / "chats" / "**" / "*.jsonl"))
+    assert matches(spec, tmp_path / "p" / "chats" / "session-a.jsonl")
+    assert matches(spec, tmp_path / "p" / "chats" / MAIN / f"{SUB}.jsonl")
+    assert not matches(spec, tmp_path / "p" / "logs.json")
+    assert not matches(spec, tmp_path / "p" / "chats" / "session-a.jsonl.tmp-42")
+
+
+async def test_live_discovery_takes_up_a_new_project(tmp_path: Path) -> None:
+    """Watching what discovery found: a session started later, in a project folder that did
+    not exist yet, is read as it grows."""
+    home = tmp_path / "home"
+    build(home)
+    tmp = home / ".gemini" / "tmp"
+    found = agent_session_dirs({}, home)
+    h = Harness(*(str(p) for _, p in found))
+    async with h:
+        await h.ready()
+        before = hand_count(sorted(p for p in tmp.rglob("*.json*") if p.is_file()))["tokens"]
+        await h.until(lambda: h.agg.snapshot().tokens.total == before["total"])
+        chat = JsonlChat(tmp / "newproj" / "chats" / "session-new.jsonl", "new-session",
+                         project_hash("/n"), Clock())
+        chat.record_message("user", "Hello")
+        chat.record_tokens(usage(321, 12, thoughts=3))
+        chat.record_message("gemini", "Hi", model="gemini-2.5-flash")
+        await h.until(lambda: h.agg.snapshot().tokens.total == before["total"] + 336)
+        await h.settle(0)
+        snap = h.agg.snapshot()
+        assert snap.tokens.total == before["total"] + 336
+        assert {a.name for a in snap.agents} >= {"newproj: Hello"}
