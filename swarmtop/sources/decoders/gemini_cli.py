@@ -38,6 +38,7 @@ first prompt.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -45,8 +46,10 @@ from collections.abc import Iterable
 import msgspec
 
 from swarmtop.events import AgentInfo, Event, LLMCall, LogLine, ToolCall
-from swarmtop.sources.decoders.claude_code import short, tool_summary
+from swarmtop.sources.decoders.claude_code import iso_ts, short, tool_summary
 from swarmtop.sources.decoders.common import (
+    MAX_TS,
+    MIN_TS,
     TOO_DEEP,
     Count,
     decode_or_bad,
@@ -129,6 +132,18 @@ class _Document(msgspec.Struct):
 _record_decoder = msgspec.json.Decoder(_Record)
 _message_decoder = msgspec.json.Decoder(_Message)
 _document_decoder = msgspec.json.Decoder(_Document)
+
+
+def _time(text: str | None) -> float | None:
+    """Epoch seconds of a record's time (JavaScript's toISOString: the common case, its
+    second's epoch cached by ``iso_ts``), None when it states none a calendar shows."""
+    if not text:
+        return None
+    if len(text) == 24 and text[23] == "Z":
+        ts = iso_ts(text, math.nan)
+        if MIN_TS <= ts <= MAX_TS:  # (NaN when it did not parse)
+            return ts
+    return event_time(text)
 
 
 def figures(t: _Tokens) -> tuple[int, int, int]:
@@ -263,7 +278,7 @@ class _Chat:
             sess = self.session = _Session(session_id or _file_session(source), self.project,
                                            parent)
         if not sess.announced:
-            ts = event_time(start) if start else None
+            ts = _time(start)
             ts = ts if ts is not None else (sess.last_ts if sess.last_ts is not None else now)
             sess.announced = True
             name = "" if sess.parent else sess.project
@@ -304,7 +319,7 @@ class _Chat:
         mid = m.id
         first = mid not in sess.times
         if first:
-            stated = event_time(m.timestamp) if m.timestamp else None
+            stated = _time(m.timestamp)
             ts = stated if stated is not None else (
                 sess.last_ts if sess.last_ts is not None else now)
             _remember(sess.times, mid, ts)
@@ -365,7 +380,7 @@ class _Chat:
             return 0
         tool = tc.name or "(unknown tool)"
         summary, _ = tool_summary(tool, tc.args)
-        stated = event_time(tc.timestamp) if tc.timestamp else None
+        stated = _time(tc.timestamp)
         ts = stated if stated is not None else msg_ts
         if ts > (sess.last_ts or ts):
             sess.last_ts = ts
