@@ -103,7 +103,6 @@ class _Message(msgspec.Struct):
 class _Set(msgspec.Struct):
     sessionId: str | None = None  # noqa: N815
     summary: str | None = None
-    kind: str | None = None
     messages: list[msgspec.Raw] | None = None
 
 
@@ -115,7 +114,6 @@ class _Record(_Message):
     projectHash: str | None = None  # noqa: N815
     startTime: str | None = None  # noqa: N815
     summary: str | None = None
-    kind: str | None = None
     messages: list[msgspec.Raw] | None = None
     set_: _Set | None = msgspec.field(default=None, name="$set")
     rewind: str | None = msgspec.field(default=None, name="$rewindTo")
@@ -125,7 +123,6 @@ class _Document(msgspec.Struct):
     sessionId: str | None = None  # noqa: N815
     startTime: str | None = None  # noqa: N815
     summary: str | None = None
-    kind: str | None = None
     messages: list[msgspec.Raw] | None = None
 
 
@@ -263,20 +260,17 @@ class _Chat:
     """The events of a chat's records, shared by the line and the document decoder."""
 
     def __init__(self, source: str) -> None:
+        # only a sub-agent's chat is one folder down (its record also says kind: subagent)
         self.project, self.parent = place(source)
-        self.subagent = False
         self.session: _Session | None = None
 
     # ---- the session -------------------------------------------------------------------
-    def begin(self, session_id: str | None, kind: str | None, start: str | None,
-              source: str, now: float, out: list[Event]) -> _Session:
-        if kind == "subagent":
-            self.subagent = True
+    def begin(self, session_id: str | None, start: str | None, source: str, now: float,
+              out: list[Event]) -> _Session:
         sess = self.session
         if sess is None or (session_id and session_id != sess.id):
-            parent = self.parent if self.subagent or kind == "subagent" else ""
             sess = self.session = _Session(session_id or _file_session(source), self.project,
-                                           parent)
+                                           self.parent)
         if not sess.announced:
             ts = _time(start)
             ts = ts if ts is not None else (sess.last_ts if sess.last_ts is not None else now)
@@ -288,7 +282,7 @@ class _Chat:
 
     def _current(self, source: str, now: float, out: list[Event]) -> _Session:
         return self.session if self.session is not None and self.session.announced else \
-            self.begin(None, None, None, source, now, out)
+            self.begin(None, None, source, now, out)
 
     def name(self, sess: _Session, text: str, rank: int, ts: float, source: str,
              out: list[Event], **extra: str) -> None:
@@ -436,11 +430,11 @@ class GeminiDecoder:
             return [bad[0][2]]
         if rec.set_ is not None:
             s = rec.set_
-            if s.sessionId or s.kind:
-                chat.begin(s.sessionId, s.kind, None, source, now, out)
+            if s.sessionId:
+                chat.begin(s.sessionId, None, source, now, out)
             chat.summary(s.summary, source, now, out)
         elif rec.sessionId is not None:
-            chat.begin(rec.sessionId, rec.kind, rec.startTime, source, now, out)
+            chat.begin(rec.sessionId, rec.startTime, source, now, out)
             chat.summary(rec.summary, source, now, out)
         else:
             return out
@@ -491,7 +485,7 @@ class GeminiDocumentDecoder:
                 out.append(error)
         if bad:
             self.last_error = f"{len(bad)} message(s) of unexpected shape (bad lines)"
-        chat.begin(doc.sessionId, doc.kind, doc.startTime, source, now, out)
+        chat.begin(doc.sessionId, doc.startTime, source, now, out)
         chat.messages(messages, source, now, out)
         chat.summary(doc.summary, source, now, out)
         return out
