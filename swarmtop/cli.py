@@ -187,6 +187,7 @@ def _agent_sessions() -> list[str]:
         raise UsageError("nothing to watch: give a SOURCE, --pid PID, --run -- CMD, --otlp PORT "
                          "or --demo "
                          "(no agent sessions found in ~/.claude/projects, "
-                         "$CLAUDE_CONFIG_DIR/projects or ${CODEX_HOME:-~/.codex}/sessions)")
+                         "$CLAUDE_CONFIG_DIR/projects, ${CODEX_HOME:-~/.codex}/sessions, "
+                         "~/.gemini/tmp or $GEMINI_CLI_HOME/.gemini/tmp)")
     print(f"swarmtop: watching {describe(found)}", file=sys.stderr)
     return [str(path) for _, path in found]

@@ -35,6 +35,9 @@ SHOWN = 20  # of the activity stream, in each snapshot's row
 IN_FLIGHT = 64  # tools in flight per agent
 STREAM = 200  # entries of an agent's activity stream (the detail view)
 SPAWNS = 10_000  # sub-agent prompts waiting for their sub-agent (or the reverse)
+# tool call ids ended, per agent: the same call read again (a chat copied into a second file,
+# as Gemini CLI's folder migration and session resume do) is not a second call
+ENDED = 4096
 
 # how much to trust a name: a later name replaces an earlier one of the same or lower rank
 RANK_ID, RANK_STATED, RANK_SPAWN = 0, 1, 2
@@ -65,7 +68,7 @@ class _Agent:
                  "last_ts", "gaps", "latencies", "context", "context_model", "context_stated",
                  "tools",
                  "tool_errors", "in_flight", "turn", "turn_ts", "recent", "stream",
-                 "prompt_key", "version", "_loop", "_gap", "call_ts", "repeats")
+                 "prompt_key", "version", "_loop", "_gap", "call_ts", "repeats", "ended")
 
     def __init__(self, agent_id: str) -> None:
         self.id = agent_id
@@ -96,6 +99,7 @@ class _Agent:
         self._loop: tuple[int, float, int, str] = (-1, 0.0, 0, "")  # version, until, n, what
         self._gap: tuple[int, float] = (-1, 0.0)  # version, median busy gap
         self.repeats = 0  # entries ever added to ``recent``: what the loop cache is keyed on
+        self.ended: dict[str, None] = {}  # call ids of its tools that ended (ENDED newest)
 
     def seen(self, ts: float) -> None:
         """An event at ``ts`` (called before the event changes the agent's state): the gap
@@ -197,6 +201,12 @@ class AgentBook:
 
     def add_tool(self, ev: ToolCall) -> None:
         a = self._agent(ev.agent or "(none)")
+        if ev.phase != "start" and ev.call_id:
+            if ev.call_id in a.ended:
+                return  # this call's end, read again from a copy
+            a.ended[ev.call_id] = None
+            if len(a.ended) > ENDED:
+                del a.ended[next(iter(a.ended))]
         a.seen(ev.ts)
         self.version += 1
         if ev.phase == "start":

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,7 +14,8 @@ def agent_session_dirs(env: Mapping[str, str] | None = None,
     """(tool, directory) for each session store that exists, in a stable order:
     Claude Code's ``$CLAUDE_CONFIG_DIR/projects`` (a comma-separated list is allowed, as
     Claude Code and ccusage read it), else ``~/.config/claude/projects`` and
-    ``~/.claude/projects``; Codex's ``sessions`` and ``archived_sessions``."""
+    ``~/.claude/projects``; Codex's ``sessions`` and ``archived_sessions``; then Gemini CLI's
+    chats (``gemini_chats``)."""
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
     candidates: list[tuple[str, Path]] = []
@@ -33,6 +35,7 @@ def agent_session_dirs(env: Mapping[str, str] | None = None,
         if path.is_dir() and key not in seen:
             seen.add(key)
             out.append((tool, path))
+    out += gemini_chats(env, home)
     return out
 
 
@@ -44,5 +47,29 @@ def codex_dirs(env: Mapping[str, str], home: Path) -> list[tuple[str, Path]]:
     return [("Codex", root / "sessions"), ("Codex", root / "archived_sessions")]
 
 
+def gemini_chats(env: Mapping[str, str], home: Path) -> list[tuple[str, Path]]:
+    """Gemini CLI's recorded chats: ``${GEMINI_CLI_HOME:-~}/.gemini/tmp/<project>/chats/``
+    (gemini-cli ``utils/paths.ts`` homedir(), ``config/storage.ts``), as globs of the chat
+    files — the rest of ``tmp/`` (tool outputs, shell history, logs.json) is not a chat. A
+    sub-agent's chat is one folder deeper (``chats/<parent session>/``). Each glob only
+    while it matches a file (``report`` takes a glob matching nothing as a usage error)."""
+    base = Path(env.get("GEMINI_CLI_HOME") or home).expanduser() / ".gemini" / "tmp"
+    if not base.is_dir():
+        return []
+    return [("Gemini CLI", base / "*" / "chats" / "**" / pattern)
+            for pattern in ("*.jsonl", "*.json")
+            if glob.glob(str(base / "*" / "chats" / "**" / pattern), recursive=True)]
+
+
+def _where(path: Path) -> str:
+    """A directory, or a glob's directory before its first wildcard."""
+    parts = path.parts
+    fixed = parts[: next((i for i, p in enumerate(parts) if "*" in p), len(parts))]
+    return str(Path(*fixed)) if fixed else str(path)
+
+
 def describe(found: list[tuple[str, Path]]) -> str:
-    return ", ".join(f"{tool} sessions in {path}" for tool, path in found)
+    said: dict[str, None] = {}
+    for tool, path in found:
+        said.setdefault(f"{tool} sessions in {_where(path)}", None)
+    return ", ".join(said)

@@ -85,7 +85,10 @@ def matches(spec: SourceSpec, path: Path) -> bool:
     if spec.kind == "glob":
         from fnmatch import fnmatch
 
-        return fnmatch(str(path), os.path.expanduser(spec.text))
+        pattern = os.path.expanduser(spec.text)
+        # glob's "**/" also matches no directory at all; fnmatch's needs one
+        return fnmatch(str(path), pattern) or (
+            "**/" in pattern and fnmatch(str(path), pattern.replace("**/", "")))
     name = path.name
     if name.startswith(".") or name.endswith(_SKIP_SUFFIXES):
         return False

@@ -58,7 +58,7 @@ from swarmtop.events import (
     encode_event,
 )
 from swarmtop.sources import reader
-from swarmtop.sources.decoders import make_decoder
+from swarmtop.sources.decoders import DECODERS, make_decoder
 from swarmtop.sources.decoders import native as native_mod
 from swarmtop.sources.decoders.claude_code import ClaudeCodeDecoder
 from swarmtop.sources.decoders.claude_flow import ClaudeFlowDecoder
@@ -78,7 +78,7 @@ from tests.sources.test_native_block import GOOD as NATIVE_GOOD
 
 NOW = 1_700_000_000.0
 SRC = "fuzz.jsonl"
-LINE_FORMATS = ("native", "claude-code", "claude-stream", "otel", "text", "codex")
+LINE_FORMATS = ("native", "claude-code", "claude-stream", "otel", "text", "codex", "gemini")
 # SWARMTOP_FUZZ_EXAMPLES=5000 pytest tests/sources/test_fuzz_decoders.py: a longer hunt
 FUZZ = settings(max_examples=int(os.environ.get("SWARMTOP_FUZZ_EXAMPLES", "40")), deadline=None,
                 derandomize=True, database=None,
@@ -156,9 +156,30 @@ TEXT_SEEDS: list[object] = [
 CODEX_SEEDS: list[object] = [json.loads(t) for t in
                              codex_rollouts.parent_lines() + codex_rollouts.child_lines()
                              if t.startswith("{\"")]
+# Gemini CLI chat lines (tests/sources/gemini_sessions.py: the shape gemini-cli writes)
+_G_MSG = {"id": "m1", "timestamp": "2026-05-04T09:30:01.000Z", "type": "gemini",
+          "content": "ok", "model": "gemini-2.5-pro", "thoughts": [],
+          "tokens": {"input": 1000, "output": 50, "cached": 600, "thoughts": 70, "tool": 30,
+                     "total": 1150},
+          "toolCalls": [{"id": "t1", "name": "run_shell_command", "args": {"command": "ls"},
+                         "result": [{"functionResponse": {"id": "t1", "name": "x",
+                                                          "response": {"error": "boom"}}}],
+                         "status": "error", "timestamp": "2026-05-04T09:30:03.000Z",
+                         "agentId": "sub-1", "resultDisplay": "boom"}]}
+GEMINI_SEEDS: list[object] = [
+    {"sessionId": "s1", "projectHash": "a" * 64, "startTime": "2026-05-04T09:30:00.000Z",
+     "lastUpdated": "2026-05-04T09:30:00.000Z", "kind": "subagent", "directories": ["/w"]},
+    {"id": "u1", "timestamp": "2026-05-04T09:30:00.500Z", "type": "user",
+     "content": [{"text": "Fix the test"}]},
+    _G_MSG, {**_G_MSG, "tokens": None, "toolCalls": None},
+    {"id": "i1", "timestamp": "2026-05-04T09:30:02.000Z", "type": "error", "content": "quota"},
+    {"$set": {"summary": "Fix", "lastUpdated": "2026-05-04T09:30:04.000Z"}},
+    {"$set": {"messages": [_G_MSG], "sessionId": "s2"}},
+    {"$rewindTo": "m1"},
+]
 SEEDS = {"native": NATIVE_SEEDS, "claude-code": CODE_SEEDS, "claude-stream": STREAM_SEEDS,
          "otel": OTEL_SEEDS, "text": TEXT_SEEDS + NATIVE_SEEDS[:3] + CODE_SEEDS[3:5],
-         "codex": CODEX_SEEDS}
+         "codex": CODEX_SEEDS, "gemini": GEMINI_SEEDS}
 # raw native lines (bad ones included) as the block tests pin them
 RAW_SEEDS = {"native": [b for b in NATIVE_BAD if b"\n" not in b]}
 
@@ -407,6 +428,12 @@ def test_text_decode_never_raises_and_counts_each_line_once(lines, offset):
 
 
 @FUZZ
+@given(lines=_lines("gemini"), offset=st.integers(0, 2**40))
+def test_gemini_decode_never_raises_and_counts_each_line_once(lines, offset):
+    _line_decoder_property("gemini", lines, offset)
+
+
+@FUZZ
 @given(data=st.binary(max_size=300), fmt=st.sampled_from(LINE_FORMATS))
 def test_random_bytes_never_raise(data, fmt):
     for line in data.split(b"\n"):
@@ -419,8 +446,7 @@ def test_random_bytes_never_raise(data, fmt):
 def test_detection_never_raises(lines, head):
     fmt = detect(lines, "x/.claude/projects/p/s.jsonl" if head[:1] == b"p" else "f.jsonl",
                  head + b"\n".join(lines))
-    assert fmt in ("native", "claude-code", "claude-stream", "claude-flow", "otel", "text",
-                   "codex")
+    assert fmt in DECODERS
 
 
 # ---- (3): the block paths and the reader agree with line-by-line decode ------------------
@@ -584,6 +610,28 @@ def test_claude_flow_read_file(doc):
         assert status.format == "claude-flow" and status.state == "done"
     for ev in events[:-1]:
         assert_sane(ev)
+
+
+# ---- (6): Gemini CLI chat documents rewritten whole --------------------------------------------
+@st.composite
+def gemini_document(draw) -> bytes:
+    doc = {**GEMINI_SEEDS[0], "messages": [s for s in GEMINI_SEEDS[1:5]], "summary": "x"}
+    out = draw(mutated_doc(doc))
+    if draw(st.booleans()):
+        out = draw(mutated_bytes(out))
+    return out
+
+
+@FUZZ
+@given(docs=st.lists(gemini_document(), min_size=1, max_size=3))
+def test_gemini_document_decode_file_never_raises(docs):
+    d = make_decoder("gemini-doc")
+    for doc in docs:
+        events = d.decode_file(doc, "t/p/chats/session-x.json", NOW)
+        assert isinstance(events, list) and isinstance(d.last_error, str)
+        for ev in events:
+            assert_sane(ev)
+        assert d.decode_file(doc, "t/p/chats/session-x.json", NOW) == []  # no delta
 
 
 # ---- regressions the fuzzer found, pinned ---------------------------------------------------

@@ -18,6 +18,7 @@ from swarmtop.sources.decoders.claude_code import ClaudeCodeDecoder
 from swarmtop.sources.decoders.claude_flow import ClaudeFlowDecoder
 from swarmtop.sources.decoders.claude_stream import ClaudeStreamDecoder
 from swarmtop.sources.decoders.codex import CodexDecoder
+from swarmtop.sources.decoders.gemini_cli import GeminiDecoder, GeminiDocumentDecoder
 from swarmtop.sources.decoders.native import NativeDecoder
 from swarmtop.sources.decoders.otel import OtelDecoder, OtelDocumentDecoder
 from swarmtop.sources.decoders.text import TextDecoder
@@ -64,10 +65,12 @@ DECODERS: dict[str, Callable[[], Decoder]] = {
     "otel": OtelDecoder,
     "otel-doc": OtelDocumentDecoder,
     "text": TextDecoder,
+    "gemini": GeminiDecoder,
+    "gemini-doc": GeminiDocumentDecoder,
 }
 
 FORMATS = ("auto", "native", "claude-code", "claude-stream", "claude-flow", "otel", "otel-doc",
-           "text", "codex")
+           "text", "codex", "gemini", "gemini-doc")  # gemini-doc: Gemini CLI's older whole .json
 
 
 def make_decoder(fmt: str) -> Decoder:

@@ -30,9 +30,24 @@ class _Probe(msgspec.Struct):
     # Codex rollouts: present when non-empty (Raw: any shape another format gives them)
     timestamp: msgspec.Raw = msgspec.Raw(b"")
     payload: msgspec.Raw = msgspec.Raw(b"")
+    # Gemini CLI chat lines (decoders/gemini_cli.py): metadata, $set, $rewindTo, messages
+    # (any type: a key another format gives a number must not make its line unreadable)
+    projectHash: object = None
+    set_: object = msgspec.field(default=None, name="$set")
+    rewind: object = msgspec.field(default=None, name="$rewindTo")
+    id: object = None
+    content: msgspec.Raw = msgspec.Raw(b"")
 
 
 _probe = msgspec.json.Decoder(_Probe)
+
+# Gemini CLI: a chat message line (no uuid, no sessionId, unlike Claude Code's records)
+_GEMINI_TYPES = {"gemini", "user", "info", "error", "warning"}
+# a Gemini CLI whole-document chat (session-*.json, before 2026-04): pretty-printed by
+# JSON.stringify(.., null, 2), its top-level keys at two spaces, "sessionId" first as
+# gemini-cli writes it (else "projectHash" must be there too)
+_GEMINI_DOCUMENT = re.compile(rb'\A\s*\{[ \t]*\r?\n(  "sessionId": ")?')
+_GEMINI_DOC_KEYS = (b'\n  "sessionId": "', b'\n  "projectHash": "')
 
 # a pretty-printed OTLP/JSON document: "{" alone on its first line, then an export's key
 _OTLP_DOCUMENT = re.compile(rb'\A\s*\{[ \t]*\r?\n\s*"resource(Spans|Logs|Metrics)"\s*:')
@@ -48,6 +63,8 @@ _NOT_FLOW_KEYS = ("resourceSpans", "resourceLogs", "resourceMetrics")
 def detect(head: list[bytes], path: str = "", head_bytes: bytes = b"") -> str:
     if _OTLP_DOCUMENT.match(head_bytes or b"\n".join(head[:2])):
         return "otel-doc"
+    if _is_gemini_document(head_bytes or b"\n".join(head)):
+        return "gemini-doc"
     if _is_flow(path, head_bytes, head):
         return "claude-flow"
     norm = path.replace("\\", "/")
@@ -69,6 +86,11 @@ def detect(head: list[bytes], path: str = "", head_bytes: bytes = b"") -> str:
     if structured:
         return max(structured, key=lambda k: structured[k])
     return "text"
+
+
+def _is_gemini_document(head: bytes) -> bool:
+    m = _GEMINI_DOCUMENT.match(head)
+    return m is not None and (m.group(1) is not None or all(k in head for k in _GEMINI_DOC_KEYS))
 
 
 def _is_flow(path: str, head_bytes: bytes, head: list[bytes]) -> bool:
@@ -115,6 +137,8 @@ def _sniff(head_bytes: bytes) -> str:
         return "otel"
     if b'"session_id"' in head_bytes and b'"type"' in head_bytes:
         return "claude-stream"
+    if b'"projectHash"' in head_bytes or head_bytes.lstrip().startswith(b'{"$set"'):
+        return "gemini"
     if b'"sessionId"' in head_bytes:
         return "claude-code"
     if b'"type":"session_meta","payload":' in head_bytes:
@@ -139,8 +163,20 @@ def _classify(line: bytes) -> str:
         return "codex"
     if rec.session_id is not None and rec.type in _STREAM_TYPES:
         return "claude-stream"
+    if _is_gemini(rec):
+        return "gemini"
     if rec.sessionId is not None or rec.leafUuid is not None:
         return "claude-code"
     if rec.type in _CODE_TYPES and rec.uuid is not None:
         return "claude-code"
     return "json"
+
+
+def _is_gemini(rec: _Probe) -> bool:
+    """A Gemini CLI chat line, told by the whole record's shape: "sessionId" alone would
+    be Claude Code's."""
+    if (isinstance(rec.projectHash, str) or isinstance(rec.set_, dict)
+            or isinstance(rec.rewind, str)):
+        return rec.uuid is None
+    return (isinstance(rec.id, str) and rec.type in _GEMINI_TYPES and rec.uuid is None
+            and rec.sessionId is None and len(rec.timestamp) > 0 and len(rec.content) > 0)
