@@ -102,6 +102,7 @@ class _ResourceLogs(msgspec.Struct):
 class _NumberPoint(msgspec.Struct):
     attributes: list[KeyValue] = []
     timeUnixNano: Int64 = None  # noqa: N815
+    startTimeUnixNano: Int64 = None  # noqa: N815
     asDouble: float | str | None = None  # noqa: N815
     asInt: Int64 = None  # noqa: N815
 
@@ -311,7 +312,7 @@ def _metrics(rm: _ResourceMetrics, budget: Budget) -> Resource:
                         float(_int(p.asInt)) if p.asInt is not None else None)
                     out.append(Point(metric=m.name, unit=m.unit, kind=kind, value=value,
                                      time_ns=_int(p.timeUnixNano), attrs=attrs(p.attributes),
-                                     delta=delta))
+                                     delta=delta, start_ns=_int(p.startTimeUnixNano)))
             for kind, other in (("histogram", m.histogram),
                                 ("exponential_histogram", m.exponentialHistogram),
                                 ("summary", m.summary)):

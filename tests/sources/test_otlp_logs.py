@@ -60,18 +60,22 @@ def test_claude_code_sub_agent_and_full_event_names() -> None:
     assert sub and sub[0].parent == SESSION and sub[0].name == "code-reviewer"
 
 
-def test_claude_code_metrics_are_metrics_not_tokens() -> None:
+def test_claude_code_metrics_are_metrics_and_usage_of_a_session_without_events() -> None:
     events = _decode(metric_sum("claude_code.cost.usage", [(0.5, {"session.id": SESSION,
                                                                    "model": "m"})]))
-    assert not [e for e in events if isinstance(e, LLMCall)]
-    [m] = events
-    assert isinstance(m, MetricEvent)
+    [m] = [e for e in events if isinstance(e, MetricEvent)]
     assert (m.name, m.value, m.metric_kind, m.agent) == ("claude_code.cost.usage", 0.5,
                                                           "counter", SESSION)
+    # no api_request event of this session (yet): the counter is its spend
+    # (tests/sources/test_otlp_claude_usage.py has the rule in full)
+    [call] = [e for e in events if isinstance(e, LLMCall)]
+    assert (call.agent, call.cost_usd, call.model) == (SESSION, 0.5, "m")
     tokens = _decode(metric_sum("claude_code.token.usage", [(10, {"type": "input"})],
                                 delta=False))
-    assert [(e.name, e.metric_kind) for e in tokens] == [("claude_code.token.usage.input",
-                                                          "gauge")]
+    assert [(e.name, e.metric_kind) for e in tokens if isinstance(e, MetricEvent)] == [
+        ("claude_code.token.usage.input", "gauge")]
+    [call] = [e for e in tokens if isinstance(e, LLMCall)]
+    assert (call.agent, call.input_tokens) == ("claude-code", 10)  # no session.id stated
 
 
 def test_codex_events() -> None:
