@@ -85,11 +85,11 @@ class _Requests:
 
     def request(self, data: bytes, source: str, offset: int, now: float) -> list[Event]:
         try:
-            export = otlp_json.decode(valid_utf8(data))
+            batches = otlp_json.batches(otlp_json.decode(valid_utf8(data)))
         except otlp_json.BadJson as exc:
             return bad_line(source, offset, now, str(exc), data)
         out: list[Event] = []
-        for batch in otlp_json.batches(export):
+        for batch in batches:
             out.extend(self.mapper.map(batch, source, now))
         return out
 
