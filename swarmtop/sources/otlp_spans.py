@@ -30,12 +30,14 @@ anywhere). A span whose walk up stops at a span not seen yet (and that names no 
 is **held** (``_Held``), keyed by that missing span, until it arrives — then the walk goes on
 from there — or for at most ``hold_s`` (10 s of arrival time): then it is mapped under its
 service, and the missing span is marked long-running, so that what comes under it later is not
-held again (an agent that runs for minutes). The other way round, an agent span that states
-usage and has no call below it yet keeps that usage back for ``hold_s`` (its children may come
-later: another process, a retried request); a call below it in that time means it is not counted.
-Held spans are bounded (``MAX_HELD``; past it the oldest go out at once), never dropped:
-``expire(now)`` hands on what is due (the receiver asks every second), ``drain()`` everything
-(the end of a file, a receiver closing).
+held again (an agent that runs for minutes). A service whose waits end so three times in a row
+(its traces begin in a service that sends elsewhere) does not wait for a minute, then tries
+again. The other way round, an agent span that states usage and has no call below it yet keeps
+that usage back for ``hold_s`` (its children may come later: another process, a retried
+request); a call below it in that time means it is not counted. Held spans are bounded
+(``MAX_HELD``; past it the oldest go out at once), never dropped: ``expire(now)`` hands on what
+is due (the receiver asks every second), ``drain()`` everything (the end of a file, a receiver
+closing).
 
 A span seen before (the same trace and span id: an exporter retrying a request that timed out)
 is not mapped again. Spans of the agent CLIs' own services (Claude Code, Codex, Gemini CLI) are
@@ -62,6 +64,8 @@ MEMORY = 50_000  # spans remembered (parent, agent) for the requests that follow
 MAX_DEPTH = 64  # parents followed up from one span
 HOLD_S = 10.0  # a span waits this long (arrival time) for its missing ancestor
 MAX_HELD = 20_000  # spans held at once, all groups together
+IN_VAIN = 3  # waits of one service ended in vain in a row: its spans stop waiting ...
+QUIET_S = 60.0  # ... for this long (then one wait is tried again)
 SUMMARY_CHARS = 200
 
 CALL_OPS = frozenset({"chat", "text_completion", "generate_content", "embeddings", "completion",
@@ -200,6 +204,8 @@ class SpanMapper:
         self._held: OrderedDict[tuple[str, str], _Held] = OrderedDict()
         self._held_count = 0
         self._long: OrderedDict[tuple[str, str], None] = OrderedDict()  # waited for in vain
+        # per service: waits ended in vain in a row, and until when its spans do not wait
+        self._vain: dict[str, tuple[int, float]] = {}
         # agent spans' own usage, kept back while a call below them may still come
         self._usage_wait: OrderedDict[tuple[str, str], tuple[float, _Node, str]] = OrderedDict()
         self.skipped_repeats = 0  # spans seen before (an exporter's retry), not mapped again
@@ -238,7 +244,7 @@ class SpanMapper:
         out: list[Event] = self.expire(now)
         for node in [*nodes.values(), *loose]:
             agent, top = self._enclosing(node.parent, nodes, enclosing)
-            if top is not None and node.kind != "agent" and self._waits(node, top):
+            if top is not None and node.kind != "agent" and self._waits(node, top, now):
                 self._hold(top, node, source, now, out)
                 continue
             out.extend(self._events(node, agent, top, source, now))
@@ -283,13 +289,16 @@ class SpanMapper:
         self._usage_wait.clear()
         return out
 
-    def _waits(self, node: _Node, top: tuple[str, str]) -> bool:
+    def _waits(self, node: _Node, top: tuple[str, str], now: float) -> bool:
         """Whether a span whose walk up stopped at the unseen ``top`` waits for it."""
         if node.key is None or self.hold_s <= 0 or top in self._long:
             return False
         if stated_agent(node.span.attrs):
             return False  # it says whose it is
-        return node.kind in ("call", "tool") or node.usage
+        if not (node.kind in ("call", "tool") or node.usage):
+            return False
+        vain = self._vain.get(node.service)
+        return vain is None or vain[0] < IN_VAIN or now >= vain[1]
 
     def _hold(self, top: tuple[str, str], node: _Node, source: str, now: float,
               out: list[Event]) -> None:
@@ -308,6 +317,13 @@ class SpanMapper:
         self._long[top] = None
         if len(self._long) > self.memory:
             self._long.popitem(last=False)
+        for service in {n.service for n, _ in held.nodes}:
+            # parents that never reach swarmtop (a trace begun in a service that exports
+            # elsewhere) would make every trace wait: after IN_VAIN, a quiet spell
+            count = self._vain.get(service, (0, 0.0))[0] + 1
+            if len(self._vain) >= 1000:
+                self._vain.clear()
+            self._vain[service] = (count, now + QUIET_S if count >= IN_VAIN else 0.0)
         for node, source in held.nodes:
             out.extend(self._events(node, "", None, source, now))
 
@@ -328,6 +344,7 @@ class SpanMapper:
             return []
         out: list[Event] = []
         for node, source in held.nodes:
+            self._vain.pop(node.service, None)  # waiting pays off for this service
             out.extend(self._events(node, agent, None, source, now))
         return out
 

@@ -113,6 +113,27 @@ def test_a_parent_that_does_not_come_in_time_leaves_its_spans_to_the_service() -
     assert _calls(end + mapper.expire(400.0)) == []
 
 
+def test_a_service_whose_parents_never_come_stops_waiting_for_a_while() -> None:
+    """Traces begun in a service that exports elsewhere: their first span's parent never comes.
+    After three waits in vain its spans go on at once, for a minute; then one waits again."""
+    from swarmtop.sources.otlp_spans import QUIET_S
+
+    mapper = OtlpMapper()
+
+    def chat(t: int, now: float) -> list:
+        return _map(traces([span("c300000000000001", "chat m", {
+            "gen_ai.usage.input_tokens": 1}, parent="d300000000000001", trace=f"{t:032x}")],
+            "gateway-app"), mapper=mapper, now=now, drain=False)
+
+    t = 0.0
+    for k in range(3):
+        assert chat(k + 1, t) == []
+        t += 11.0
+        assert len(_calls(mapper.expire(t))) == 1
+    assert [c.agent for c in _calls(chat(4, t))] == ["gateway-app"]  # did not wait
+    assert chat(5, t + QUIET_S + 1) == [] and mapper.holding == 1  # tried again
+
+
 def test_held_spans_walk_on_through_a_chain_of_late_ancestors() -> None:
     """chat → a framework's span → invoke_agent, each in its own request, leaves first."""
     chat, step, agent = "b100000000000001", "b100000000000002", "b100000000000003"
