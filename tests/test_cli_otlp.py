@@ -129,6 +129,123 @@ def test_otlp_flag_receives(tmp_path) -> None:
     assert (again["tokens"]["calls"], again["tokens"]["input"]) == (2, 113)
 
 
+def test_bad_input_leaves_the_monitor_up(tmp_path) -> None:
+    """`swarmtop --otlp PORT --no-ui` under a truncated protobuf, JSON of the wrong types, a
+    100 MB body and a gzip bomb, then a good request: each refused with its status, counted
+    and listed as a bad line in the final snapshot, the good one counted, exit 0."""
+    import urllib.error
+
+    from tests.sources.test_otlp_bad_input import gzip_bomb, sdk_request
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    answers: list[int] = []
+
+    def post(path: str, body: bytes, ctype: str, **headers: str) -> None:
+        req = urllib.request.Request(url + path, data=body, headers={
+            "Content-Type": ctype, **headers})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                answers.append(resp.status)
+        except urllib.error.HTTPError as err:
+            answers.append(err.code)
+
+    def big(n: int) -> None:  # a 100 MB body, declared: answered before it is sent
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                      b"application/json\r\nContent-Length: %d\r\n\r\n" % n + bytes(1 << 16))
+            answers.append(int(s.recv(100).split(b" ", 2)[1]))
+
+    def send() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        whole = sdk_request()
+        post("/v1/traces", whole[: len(whole) // 2], "application/x-protobuf")
+        post("/v1/traces", b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"name": 5}]}]}]}',
+             "application/json")
+        big(100_000_000)
+        post("/v1/traces", gzip_bomb(512), "application/x-protobuf", **{
+            "Content-Encoding": "gzip"})
+        post("/v1/traces", line(issue_3995()), "application/json")
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    r = run_cli("--no-ui", "--json", "--duration", "5", "--interval", "0.2", "--otlp",
+                str(port), timeout=60)
+    sender.join(10)
+    assert r.returncode == 0, r.stderr
+    assert answers == [400, 400, 413, 413, 200]
+    snap = json.loads(r.stdout)
+    assert (snap["tokens"]["calls"], snap["tokens"]["input"]) == (2, 113)
+    [rx] = snap["sources"]["receivers"]
+    assert rx["accepted"]["spans"] == 4  # (the final snapshot: after it stopped)
+    assert rx["rejections"] == {"400 malformed body": 2, "413 body over the limit": 1,
+                                "413 decompressed body over the limit": 1}
+    [row] = [f for f in snap["sources"]["files"] if f["format"] == "otlp"]
+    assert row["bad_lines"] == 4
+    reasons = [b["reason"] for b in snap["sources"]["recent_bad_lines"]]
+    assert sum("OTLP request refused" in x for x in reasons) == 4
+
+
+def _like_proto_example(doc: dict) -> str:
+    """``doc`` written the way opentelemetry-proto's examples/trace.json is: pretty-printed
+    with two spaces, "{" alone on the first line, ids in upper-case hex, times as JSON numbers,
+    a scope with attributes, no newline at the end."""
+    for rs in doc["resourceSpans"]:
+        for ss in rs["scopeSpans"]:
+            ss["scope"] = {"name": "my.library", "version": "1.0.0", "attributes": [
+                {"key": "my.scope.attribute", "value": {"stringValue": "some scope attribute"}}]}
+            for sp in ss["spans"]:
+                for k in ("traceId", "spanId", "parentSpanId"):
+                    if k in sp:
+                        sp[k] = sp[k].upper()
+                for k in ("startTimeUnixNano", "endTimeUnixNano"):
+                    sp[k] = int(sp[k])
+    return json.dumps(doc, indent=2)
+
+
+def test_report_reads_otlp_files(tmp_path) -> None:
+    from tests.sources.otlpjson import log, logs, span, traces
+    from tests.sources.test_otlp_claude_usage import usage_metrics
+
+    plain = tmp_path / "trace.json"  # examples/trace.json's own content: a server span
+    plain.write_text(_like_proto_example(traces([span(
+        "eee19b7ec3c1b174", "I'm a server span", {"my.span.attr": "some value"},
+        parent="eee19b7ec3c1b173", trace="5b8efff798038103d269b633813fc60c")],
+        service="my.service")))
+    genai = tmp_path / "agent.json"
+    genai.write_text(_like_proto_example(issue_3995()))
+    spans = issue_3995()["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    collector = tmp_path / "otel-export.jsonl"  # the Collector's file exporter: a request a line
+    collector.write_bytes(b"\n".join([
+        line(traces([{**sp, "traceId": "1" * 32} for sp in spans[:3]], "weather-app")),
+        line(logs([log({"event.name": "api_request", "session.id": "sess-a", "model": "m",
+                        "input_tokens": "5", "output_tokens": "6", "cost_usd": "0.01"},
+                       body="claude_code.api_request")])),
+        line(traces([{**sp, "traceId": "1" * 32} for sp in spans[3:]], "weather-app")),
+        line(usage_metrics("sess-b", {"input": 40, "output": 4}, 0.02)),  # metrics only
+    ]) + b"\n")
+    r = run_cli("report", str(plain), str(genai), str(collector), "--output", "json")
+    assert r.returncode == 0, r.stderr
+    snap = json.loads(r.stdout)
+    files = {f["path"]: f for f in snap["sources"]["files"]}
+    assert files[str(plain)]["format"] == "otel-doc"  # not 50 lines of plain text
+    assert files[str(genai)]["format"] == "otel-doc" and files[str(collector)]["format"] == "otel"
+    assert all(f["bad_lines"] == 0 for f in files.values())
+    t = snap["tokens"]
+    assert (t["calls"], t["input"], t["output"]) == (2 + 2 + 1 + 1, 113 + 113 + 5 + 40,
+                                                      11 + 11 + 6 + 4)
+    by = t["by_agent"]
+    assert by["weather_agent"]["calls"] == 4  # the split trace's chats too, under the agent
+    assert by["sess-b"]["input"] == 40 and "sess-a" in by
+    assert {a["name"] for a in snap["agents"] if a["kind"] == "otel"} == {"weather_agent"}
+
+
 def test_otlp_usage_errors() -> None:
     r = run_cli("--otlp", "notaport", "--no-ui", "--duration", "1")
     assert r.returncode == 2 and "--otlp" in r.stderr

@@ -102,6 +102,7 @@ class _ResourceLogs(msgspec.Struct):
 class _NumberPoint(msgspec.Struct):
     attributes: list[KeyValue] = []
     timeUnixNano: Int64 = None
+    startTimeUnixNano: Int64 = None
     asDouble: float | str | None = None
     asInt: Int64 = None
 
@@ -152,6 +153,8 @@ _decoder = msgspec.json.Decoder(Export)
 
 
 def _int(v: Int64 | float) -> int:
+    """An int64 field: a number, or a string holding one (OTLP/JSON); anything else is not an
+    export request (:class:`BadJson`, a 400), as protobuf's own JSON parser has it."""
     if v is None or isinstance(v, bool):
         return 0
     if isinstance(v, int):
@@ -159,10 +162,14 @@ def _int(v: Int64 | float) -> int:
     try:
         return int(v)
     except (TypeError, ValueError):
-        try:
-            return int(float(v))
-        except (TypeError, ValueError, OverflowError):
-            return 0
+        pass
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        f = float("nan")
+    if f != f or f in (float("inf"), float("-inf")) or f != int(f):
+        raise BadJson(f"not an OTLP/JSON export request: {str(v)[:40]!r} is not an integer")
+    return int(f)
 
 
 def _double(v: float | str | None) -> float | None:
@@ -173,11 +180,23 @@ def _double(v: float | str | None) -> float | None:
     try:
         return float(v)  # "NaN", "Infinity", "-Infinity" and numbers as strings
     except ValueError:
-        return None
+        raise BadJson(f"not an OTLP/JSON export request: {v[:40]!r} is not a number") from None
 
 
 def _hex_id(v: str) -> str:
+    """A trace or span id, as hex (OTLP/JSON, not base64). Only linked, never shown: an id of
+    another length or not hex is kept as it is (lowercased), not refused."""
     return v.lower() if v else ""
+
+
+_TEMPORALITY = {"AGGREGATION_TEMPORALITY_UNSPECIFIED": 0, "AGGREGATION_TEMPORALITY_DELTA": 1,
+                "AGGREGATION_TEMPORALITY_CUMULATIVE": 2}
+
+
+def _temporality(v: int | str | None) -> int:
+    if isinstance(v, str) and v in _TEMPORALITY:
+        return _TEMPORALITY[v]
+    return _int(v)
 
 
 def any_value(v: AnyValue | None, depth: int = 0) -> object:
@@ -215,7 +234,7 @@ def _status_code(code: int | str | None) -> int:
     if isinstance(code, int):
         return code
     names = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
-    return names.get(code, _int(code))
+    return names[code] if code in names else _int(code)
 
 
 def decode(data: bytes) -> Export:
@@ -303,7 +322,7 @@ def _metrics(rm: _ResourceMetrics, budget: Budget) -> Resource:
             for kind, data in (("sum", m.sum), ("gauge", m.gauge)):
                 if data is None:
                     continue
-                delta = _int(data.aggregationTemporality) == 1
+                delta = _temporality(data.aggregationTemporality) == 1
                 for p in data.dataPoints:
                     if not budget.take():
                         continue
@@ -311,13 +330,13 @@ def _metrics(rm: _ResourceMetrics, budget: Budget) -> Resource:
                         float(_int(p.asInt)) if p.asInt is not None else None)
                     out.append(Point(metric=m.name, unit=m.unit, kind=kind, value=value,
                                      time_ns=_int(p.timeUnixNano), attrs=attrs(p.attributes),
-                                     delta=delta))
+                                     delta=delta, start_ns=_int(p.startTimeUnixNano)))
             for kind, other in (("histogram", m.histogram),
                                 ("exponential_histogram", m.exponentialHistogram),
                                 ("summary", m.summary)):
                 if other is None:
                     continue
-                delta = _int(other.aggregationTemporality) == 1
+                delta = _temporality(other.aggregationTemporality) == 1
                 for q in other.dataPoints:
                     if not budget.take():
                         continue

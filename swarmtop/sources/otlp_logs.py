@@ -23,11 +23,12 @@ the body, ``claude_code.api_request``):
   counted, not mapped. A record with no event name and a body is a LogLine (its severity as
   the level).
 
-Metrics never count as calls, tokens or dollars (Claude Code's ``claude_code.token.usage`` and
-``claude_code.cost.usage`` restate its ``api_request`` events; ``gen_ai.client.token.usage``
-restates spans): sums and gauges become custom metrics (MetricEvent: a delta sum as a
-``counter``, a cumulative sum or a gauge as a ``gauge``; the ``type`` attribute, when there is
-one, joins the name). Histograms and summaries are counted only.
+Metrics are custom metrics (MetricEvent: a delta sum as a ``counter``, a cumulative sum or a
+gauge as a ``gauge``; the ``type`` attribute, when there is one, joins the name); histograms
+and summaries are counted only. Claude Code's ``claude_code.token.usage`` and
+``claude_code.cost.usage`` are also usage for a session that sends no ``api_request`` events,
+and never both (``otlp_claude_usage``); ``gen_ai.client.token.usage`` restates spans: never
+tokens.
 
 A record seen before (same time, name and attributes: an exporter's retry) is not mapped again.
 """
@@ -37,6 +38,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from swarmtop.events import AgentInfo, Event, LLMCall, LogLine, MetricEvent, ToolCall
+from swarmtop.sources.otlp_claude_usage import USAGE_METRICS, ClaudeUsage
 from swarmtop.sources.otlp_model import (
     Attrs,
     Batch,
@@ -101,6 +103,7 @@ class LogMapper:
         self.memory = memory
         self._seen: OrderedDict[int, None] = OrderedDict()
         self._agents: OrderedDict[str, None] = OrderedDict()  # agents introduced already
+        self.usage = ClaudeUsage()  # Claude Code's usage metrics, for sessions without events
         self.skipped_repeats = 0
 
     # ---- logs -------------------------------------------------------------------------------
@@ -141,8 +144,12 @@ class LogMapper:
                 if kind == "tool_result":
                     out.append(self._tool(a, "tool_name", agent, _ts(rec, now), source))
                 else:
-                    out.append(self._claude_call(a, kind == "api_error", agent,
-                                                 _ts(rec, now), source))
+                    call = self._claude_call(a, kind == "api_error", agent, _ts(rec, now),
+                                             source)
+                    if kind == "api_request":
+                        session = as_str(a.get("session.id")) or "claude-code"
+                        call = self.usage.event(call, session)
+                    out.append(call)
         elif name.startswith("codex."):
             agent = as_str(a.get("conversation.id")) or service or "codex"
             if name in ("codex.sse_event", "codex.websocket_event"):
@@ -251,6 +258,7 @@ class LogMapper:
     # ---- metrics ----------------------------------------------------------------------------
     def map_metrics(self, batch: Batch, source: str, now: float) -> list[Event]:
         out: list[Event] = []
+        shown = 0
         for res in batch.resources:
             service = res.service
             for p in res.points:
@@ -260,15 +268,21 @@ class LogMapper:
                                                     tuple(sorted(map(repr, p.attrs.items()))))):
                     self.skipped_repeats += 1
                     continue
-                if len(out) >= MAX_POINTS:
-                    return out
+                ts = p.time_ns / 1e9 if p.time_ns else now
+                if p.metric in USAGE_METRICS:
+                    self.usage.point(p, res.attrs, ts)
+                if shown >= MAX_POINTS:
+                    continue  # counted (accepted), not shown
+                shown += 1
                 kind = "counter" if p.kind == "sum" and p.delta else "gauge"
                 typ = as_str(p.attrs.get("type"))
                 name = f"{p.metric}.{typ}" if typ else p.metric
                 agent = as_str(p.attrs.get("session.id")) or service
-                ts = p.time_ns / 1e9 if p.time_ns else now
                 out.append(MetricEvent(ts=ts, source=source, name=name, value=p.value,
                                        unit=p.unit, agent=agent, metric_kind=kind))
+        for call in self.usage.flush(source):
+            self._introduce(call.agent, "claude-code", "Claude Code", call.ts, source, out)
+            out.append(call)
         return out
 
 

@@ -22,6 +22,18 @@ class OtlpMapper:
             return self.logs.map_logs(batch, source, now)
         return self.logs.map_metrics(batch, source, now)
 
+    def expire(self, now: float) -> list[Event]:
+        """Held spans that have waited long enough (``SpanMapper.expire``)."""
+        return self.spans.expire(now) if self.spans.holding else []
+
+    def drain(self) -> list[Event]:
+        """Everything held, now: the end of the data."""
+        return self.spans.drain() if self.spans.holding else []
+
+    @property
+    def holding(self) -> int:
+        return self.spans.holding
+
     @property
     def repeats(self) -> int:
         """Items not mapped again: seen before (an exporter retrying a request)."""

@@ -54,6 +54,7 @@ class Point:
     time_ns: int
     attrs: Attrs
     delta: bool = False
+    start_ns: int = 0  # of a cumulative sum: where its count starts (a new start: a reset)
 
 
 @dataclass(slots=True)

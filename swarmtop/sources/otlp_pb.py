@@ -143,7 +143,7 @@ def _metrics(rm: Any, budget: Budget) -> Resource:
                         p.as_double if which == "as_double" else None)
                 out.append(Point(metric=m.name, unit=m.unit, kind=kind, value=value,
                                  time_ns=p.time_unix_nano, attrs=attrs(p.attributes),
-                                 delta=delta))
+                                 delta=delta, start_ns=p.start_time_unix_nano))
     return res
 
 

@@ -59,6 +59,7 @@ DEFAULT_PORT = 4318
 PATHS = {"/v1/traces": "traces", "/v1/logs": "logs", "/v1/metrics": "metrics"}
 MAX_SENDERS = 50
 EMIT_CHUNK = 5_000  # events handed to emit at a time
+EXPIRE_EVERY_S = 1.0  # how often held spans are looked at (otlp_spans: they wait 10 s)
 LINGER_S = 1.0  # after an early answer, unread bytes are dropped this long ...
 LINGER_BYTES = 32 << 20  # ... or up to this much, before the connection closes
 
@@ -201,6 +202,7 @@ class OtlpReceiver:
                                state="following", why=f"OTLP/HTTP receiver on {self.endpoint}")])
         self._server = await asyncio.start_server(self._connection, sock=self._sock,
                                                   limit=otlp_http.MAX_HEAD)
+        expiring = asyncio.create_task(self._expire_held())
         try:
             while True:
                 batch, inflight = await self._queue.get()
@@ -211,8 +213,27 @@ class OtlpReceiver:
                     if inflight:
                         self._inflight -= 1
         finally:
+            expiring.cancel()
             with self._lock:
                 self._state = "stopped"
+
+    async def _expire_held(self) -> None:
+        """Spans held for an ancestor that has not come go on after their wait, even when no
+        request comes to carry them (``SpanMapper.expire``), on the mapping's own thread."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(EXPIRE_EVERY_S)
+            if not self._mapper.holding:
+                continue
+            try:
+                events = await loop.run_in_executor(self._pool, self._mapper.expire,
+                                                    self.clock())
+            except RuntimeError:
+                return  # the pool is shut down: closing
+            if events and self._queue is not None:
+                with self._lock:
+                    self._events += len(events)
+                self._queue.put_nowait((events, False))
 
     async def close(self) -> None:
         with self._lock:
@@ -226,6 +247,13 @@ class OtlpReceiver:
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
         else:
             self._sock.close()
+        if self._queue is not None and self._mapper.holding:
+            # what was accepted and held for a parent span goes in as it is (its service's)
+            with contextlib.suppress(Exception):
+                held = await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(
+                    self._pool, self._mapper.drain), 2.0)
+                if held:
+                    self._queue.put_nowait((held, False))
         self._pool.shutdown(wait=False, cancel_futures=True)
         # what was accepted (answered 200) and not handed on yet still goes in
         while self._queue is not None and not self._queue.empty() and self._emit is not None:

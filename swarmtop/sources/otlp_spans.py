@@ -22,10 +22,22 @@ itself (``gen_ai.agent.*``), else to its resource's ``service.name``.
 children's usage (pydantic-ai issue #3995), and two instrumentations may nest a chat span in a
 chat span: a span's usage counts only when no span below it states usage or is a call. Deciding
 that needs the tree, so a whole request (or file line) is mapped at once: spans are grouped by
-trace, linked to their parents, and the spans seen before are remembered (bounded), because
-exporters send a span when it *ends*: children, which end first, often arrive in an earlier
-request than their parent. A parent that arrives before a child (an unfinished child) is counted
-before the child is known: that is the one case counted twice.
+trace, linked to their parents, and the spans seen before are remembered (bounded).
+
+**Exporters send a span when it ends**, so children, which end first, often arrive in an
+earlier request than their ``invoke_agent`` parent (BatchSpanProcessor cuts its batches
+anywhere). A span whose walk up stops at a span not seen yet (and that names no agent itself)
+is **held** (``_Held``), keyed by that missing span, until it arrives — then the walk goes on
+from there — or for at most ``hold_s`` (10 s of arrival time): then it is mapped under its
+service, and the missing span is marked long-running, so that what comes under it later is not
+held again (an agent that runs for minutes). A service whose waits end so three times in a row
+(its traces begin in a service that sends elsewhere) does not wait for a minute, then tries
+again. The other way round, an agent span that states usage and has no call below it yet keeps
+that usage back for ``hold_s`` (its children may come later: another process, a retried
+request); a call below it in that time means it is not counted. Held spans are bounded
+(``MAX_HELD``; past it the oldest go out at once), never dropped: ``expire(now)`` hands on what
+is due (the receiver asks every second), ``drain()`` everything (the end of a file, a receiver
+closing).
 
 A span seen before (the same trace and span id: an exporter retrying a request that timed out)
 is not mapped again. Spans of the agent CLIs' own services (Claude Code, Codex, Gemini CLI) are
@@ -50,6 +62,10 @@ from swarmtop.sources.otlp_model import (
 
 MEMORY = 50_000  # spans remembered (parent, agent) for the requests that follow
 MAX_DEPTH = 64  # parents followed up from one span
+HOLD_S = 10.0  # a span waits this long (arrival time) for its missing ancestor
+MAX_HELD = 20_000  # spans held at once, all groups together
+IN_VAIN = 3  # waits of one service ended in vain in a row: its spans stop waiting ...
+QUIET_S = 60.0  # ... for this long (then one wait is tried again)
 SUMMARY_CHARS = 200
 
 CALL_OPS = frozenset({"chat", "text_completion", "generate_content", "embeddings", "completion",
@@ -163,18 +179,42 @@ class _Known:
     identity: str  # when it is an agent
 
 
+@dataclass(slots=True)
+class _Held:
+    """Spans waiting for the span ``_held`` keys them by (their nearest unseen ancestor)."""
+
+    since: float  # arrival time of the first
+    nodes: list[tuple[_Node, str]]  # (span, source)
+
+
 class SpanMapper:
     """Maps the spans of export requests to events, one request at a time, remembering what
     the next requests need (bounded). Not thread-safe: one mapper per source, used by one
     thread at a time."""
 
-    def __init__(self, memory: int = MEMORY) -> None:
+    def __init__(self, memory: int = MEMORY, hold_s: float = HOLD_S,
+                 max_held: int = MAX_HELD) -> None:
         self.memory = memory
+        self.hold_s = hold_s
+        self.max_held = max_held
         self._seen: OrderedDict[tuple[str, str], _Known] = OrderedDict()
         self._below: OrderedDict[tuple[str, str], None] = OrderedDict()  # usage below these
         # agents whose enclosing agent was not known yet, by the topmost unknown span above
         self._orphans: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
+        self._held: OrderedDict[tuple[str, str], _Held] = OrderedDict()
+        self._held_count = 0
+        self._long: OrderedDict[tuple[str, str], None] = OrderedDict()  # waited for in vain
+        # per service: waits ended in vain in a row, and until when its spans do not wait
+        self._vain: dict[str, tuple[int, float]] = {}
+        # agent spans' own usage, kept back while a call below them may still come
+        self._usage_wait: OrderedDict[tuple[str, str], tuple[float, _Node, str]] = OrderedDict()
         self.skipped_repeats = 0  # spans seen before (an exporter's retry), not mapped again
+        self.held_late = 0  # spans whose ancestor came too late: mapped under their service
+
+    @property
+    def holding(self) -> int:
+        """Spans (and agent usages) held back now."""
+        return self._held_count + len(self._usage_wait)
 
     # ---- the batch --------------------------------------------------------------------------
     def map(self, batch: Batch, source: str, now: float) -> list[Event]:
@@ -201,16 +241,111 @@ class SpanMapper:
             if node.kind == "call" or node.usage or node.key in self._below:
                 self._mark_above(node.parent, nodes)
         enclosing: dict[tuple[str, str] | None, tuple[str, tuple[str, str] | None]] = {}
-        out: list[Event] = []
+        out: list[Event] = self.expire(now)
         for node in [*nodes.values(), *loose]:
             agent, top = self._enclosing(node.parent, nodes, enclosing)
+            if top is not None and node.kind != "agent" and self._waits(node, top, now):
+                self._hold(top, node, source, now, out)
+                continue
             out.extend(self._events(node, agent, top, source, now))
         for key, node in nodes.items():
             self._remember(key, _Known(node.parent, node.identity))
         for key, node in nodes.items():
             if key in self._orphans:
                 out.extend(self._adopt(node, nodes, enclosing, source))
+            if key in self._held:
+                out.extend(self._resolve(key, nodes, enclosing, now))
         out.sort(key=lambda e: e.ts)
+        return out
+
+    def expire(self, now: float) -> list[Event]:
+        """What has waited ``hold_s`` or more: spans whose ancestor has not come are mapped
+        under their service (the ancestor is long-running: nothing waits for it again), and
+        agents' own usage with no call below is counted."""
+        out: list[Event] = []
+        while self._held:
+            top, held = next(iter(self._held.items()))
+            if now - held.since < self.hold_s:
+                break
+            self._release(top, out, now)
+        while self._usage_wait:
+            key, (since, node, source) = next(iter(self._usage_wait.items()))
+            if now - since < self.hold_s:
+                break
+            del self._usage_wait[key]
+            if key not in self._below:
+                out.append(self._call_of(node, node.identity, source))
+        return out
+
+    def drain(self) -> list[Event]:
+        """Everything held, now (the end of a file, a receiver closing)."""
+        out: list[Event] = []
+        while self._held:
+            top, held = next(iter(self._held.items()))
+            self._release(top, out, held.since)
+        for key, (_, node, source) in list(self._usage_wait.items()):
+            if key not in self._below:
+                out.append(self._call_of(node, node.identity, source))
+        self._usage_wait.clear()
+        return out
+
+    def _waits(self, node: _Node, top: tuple[str, str], now: float) -> bool:
+        """Whether a span whose walk up stopped at the unseen ``top`` waits for it."""
+        if node.key is None or self.hold_s <= 0 or top in self._long:
+            return False
+        if stated_agent(node.span.attrs):
+            return False  # it says whose it is
+        if not (node.kind in ("call", "tool") or node.usage):
+            return False
+        vain = self._vain.get(node.service)
+        return vain is None or vain[0] < IN_VAIN or now >= vain[1]
+
+    def _hold(self, top: tuple[str, str], node: _Node, source: str, now: float,
+              out: list[Event]) -> None:
+        held = self._held.get(top)
+        if held is None:
+            held = self._held[top] = _Held(now, [])
+        held.nodes.append((node, source))
+        self._held_count += 1
+        while self._held_count > self.max_held and self._held:
+            self._release(next(iter(self._held)), out, now)  # the oldest go out at once
+
+    def _release(self, top: tuple[str, str], out: list[Event], now: float) -> None:
+        held = self._held.pop(top)
+        self._held_count -= len(held.nodes)
+        self.held_late += len(held.nodes)
+        self._long[top] = None
+        if len(self._long) > self.memory:
+            self._long.popitem(last=False)
+        for service in {n.service for n, _ in held.nodes}:
+            # parents that never reach swarmtop (a trace begun in a service that exports
+            # elsewhere) would make every trace wait: after IN_VAIN, a quiet spell
+            count = self._vain.get(service, (0, 0.0))[0] + 1
+            if len(self._vain) >= 1000:
+                self._vain.clear()
+            self._vain[service] = (count, now + QUIET_S if count >= IN_VAIN else 0.0)
+        for node, source in held.nodes:
+            out.extend(self._events(node, "", None, source, now))
+
+    def _resolve(self, key: tuple[str, str], nodes: dict[tuple[str, str], _Node],
+                 memo: dict, now: float) -> list[Event]:
+        """The span held spans waited for has come: walk on from it."""
+        held = self._held.pop(key)
+        self._held_count -= len(held.nodes)
+        agent, top = self._enclosing(key, nodes, memo)
+        if top is not None and top != key and top not in self._long:
+            later = self._held.get(top)
+            if later is None:
+                self._held[top] = held  # keeps its own arrival time
+            else:
+                later.nodes.extend(held.nodes)
+                later.since = min(later.since, held.since)
+            self._held_count += len(held.nodes)
+            return []
+        out: list[Event] = []
+        for node, source in held.nodes:
+            self._vain.pop(node.service, None)  # waiting pays off for this service
+            out.extend(self._events(node, agent, None, source, now))
         return out
 
     def _mark_above(self, key: tuple[str, str] | None, nodes: dict[tuple[str, str], _Node]) -> None:
@@ -220,6 +355,8 @@ class SpanMapper:
                 return
             self._below[key] = None
             self._below.move_to_end(key)
+            if key in self._usage_wait:
+                del self._usage_wait[key]  # an agent's usage kept back: a sum after all
             if len(self._below) > self.memory:
                 self._below.popitem(last=False)
             node = nodes.get(key)
@@ -325,8 +462,23 @@ class SpanMapper:
             out.append(self._tool(span, agent, ts, duration, failed, source))
         counts = node.kind == "call" or (node.usage and node.kind != "tool")
         if counts and (node.key is None or node.key not in self._below):
-            out.append(self._call(span, agent, ts, duration, failed, source))
+            if node.kind == "agent" and node.key is not None and self.hold_s > 0:
+                # its calls may still come (another process, a retried request): wait
+                self._usage_wait[node.key] = (now, node, source)
+                if len(self._usage_wait) > self.max_held:
+                    k, (_, n, src) = self._usage_wait.popitem(last=False)
+                    if k not in self._below:
+                        out.append(self._call_of(n, n.identity, src))
+            else:
+                out.append(self._call(span, agent, ts, duration, failed, source))
         return out
+
+    def _call_of(self, node: _Node, agent: str, source: str) -> LLMCall:
+        span = node.span
+        start, end = span.start_ns, span.end_ns
+        ts = (end or start) / 1e9 if (end or start) else 0.0
+        duration = (end - start) / 1e6 if start and end and end >= start else None
+        return self._call(span, agent, ts, duration, _failed(span), source)
 
     def _call(self, span: Span, agent: str, ts: float, duration: float | None, failed: bool,
               source: str) -> LLMCall:

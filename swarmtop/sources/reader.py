@@ -161,6 +161,9 @@ def read_file(
             why = LAST_LINE_WHY
             batch.extend([cut_line(source, offset, now, max_line, line)] if cut else
                          decode_line(decoder.decode, line, source, offset, now))
+        finish = getattr(decoder, "finish", None)  # optional (LineDecoder): what it held back
+        if finish is not None:
+            batch.extend(finish(source, now))
         batch.append(
             FileStatus(
                 ts=clock(), source=source, format=chosen, lines=lines,

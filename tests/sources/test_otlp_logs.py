@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import json
 
-from swarmtop.events import AgentInfo, LLMCall, LogLine, MetricEvent, ParseError, ToolCall
+from swarmtop.events import (
+    AgentInfo,
+    FileStatus,
+    LLMCall,
+    LogLine,
+    MetricEvent,
+    ParseError,
+    ToolCall,
+)
 from swarmtop.sources.decoders import detect_format, is_whole_file, make_decoder
 from swarmtop.sources.decoders.otel import OtelDecoder, OtelDocumentDecoder
 from swarmtop.sources.reader import read_file
-from tests.sources.otlpjson import T0, issue_3995, line, log, logs, metric_sum
+from tests.sources.otlpjson import T0, issue_3995, line, log, logs, metric_sum, traces
 
 SESSION = "7f1c9a2e-1111-4222-8333-944455556666"
 
@@ -60,18 +68,22 @@ def test_claude_code_sub_agent_and_full_event_names() -> None:
     assert sub and sub[0].parent == SESSION and sub[0].name == "code-reviewer"
 
 
-def test_claude_code_metrics_are_metrics_not_tokens() -> None:
+def test_claude_code_metrics_are_metrics_and_usage_of_a_session_without_events() -> None:
     events = _decode(metric_sum("claude_code.cost.usage", [(0.5, {"session.id": SESSION,
                                                                    "model": "m"})]))
-    assert not [e for e in events if isinstance(e, LLMCall)]
-    [m] = events
-    assert isinstance(m, MetricEvent)
+    [m] = [e for e in events if isinstance(e, MetricEvent)]
     assert (m.name, m.value, m.metric_kind, m.agent) == ("claude_code.cost.usage", 0.5,
                                                           "counter", SESSION)
+    # no api_request event of this session (yet): the counter is its spend
+    # (tests/sources/test_otlp_claude_usage.py has the rule in full)
+    [call] = [e for e in events if isinstance(e, LLMCall)]
+    assert (call.agent, call.cost_usd, call.model) == (SESSION, 0.5, "m")
     tokens = _decode(metric_sum("claude_code.token.usage", [(10, {"type": "input"})],
                                 delta=False))
-    assert [(e.name, e.metric_kind) for e in tokens] == [("claude_code.token.usage.input",
-                                                          "gauge")]
+    assert [(e.name, e.metric_kind) for e in tokens if isinstance(e, MetricEvent)] == [
+        ("claude_code.token.usage.input", "gauge")]
+    [call] = [e for e in tokens if isinstance(e, LLMCall)]
+    assert (call.agent, call.input_tokens) == ("claude-code", 10)  # no session.id stated
 
 
 def test_codex_events() -> None:
@@ -146,6 +158,25 @@ def test_collector_file_exporter_lines(tmp_path) -> None:
     assert len([e for e in events if isinstance(e, MetricEvent)]) == 1
     [bad] = [e for e in events if isinstance(e, ParseError)]
     assert "OTLP/JSON" in bad.reason
+
+
+def test_collector_file_with_children_a_line_before_their_agent(tmp_path) -> None:
+    """The file exporter writes a line per request in the order they came: the chats (which
+    ended first) a line before their agent span. A file that ends before the parent comes
+    still has every call, under the service, at its end."""
+    spans = issue_3995()["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    split = tmp_path / "split.jsonl"
+    split.write_bytes(line(traces(spans[:3], "weather-app")) + b"\n"
+                      + line(traces(spans[3:], "weather-app")) + b"\n")
+    events = [e for batch in read_file(split) for e in batch]
+    calls = [e for e in events if isinstance(e, LLMCall)]
+    assert [c.agent for c in calls] == ["weather_agent", "weather_agent"]
+    assert sum(c.input_tokens or 0 for c in calls) == 113
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes(line(traces(spans[:3], "weather-app")) + b"\n")
+    events = [e for batch in read_file(cut) for e in batch]
+    assert [c.agent for c in events if isinstance(c, LLMCall)] == ["weather-app"] * 2
+    assert isinstance(events[-1], FileStatus) and events[-1].state == "done"
 
 
 def test_pretty_printed_document(tmp_path) -> None:

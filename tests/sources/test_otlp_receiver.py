@@ -131,6 +131,90 @@ async def test_sdk_spans_agents_tools_and_no_double_count(rx: Harness) -> None:
     assert st.rejections == {} and st.requests >= 1
 
 
+def _sdk_split_traces(endpoint: str) -> None:
+    """A BatchSpanProcessor exporting one span per request (``max_export_batch_size=1``):
+    spans go out as they end, so every child reaches the receiver before its invoke_agent
+    parent; and a second trace whose agent span ends (and goes out) before its last call, as
+    with a response still streaming when the agent's span is closed."""
+    from opentelemetry import trace as api
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+
+    exporter = OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces", timeout=5)
+    provider = TracerProvider(resource=Resource.create({"service.name": "sdk-swarm"}))
+    provider.add_span_processor(BatchSpanProcessor(exporter, max_export_batch_size=1,
+                                                   schedule_delay_millis=50))
+    tracer = provider.get_tracer("test")
+    usage = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o",
+             "gen_ai.usage.input_tokens": 56, "gen_ai.usage.output_tokens": 5}
+    with tracer.start_as_current_span("invoke_agent weather_agent", attributes={
+            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "weather_agent",
+            "gen_ai.usage.input_tokens": 112, "gen_ai.usage.output_tokens": 10}):
+        for _ in range(2):
+            with tracer.start_as_current_span("chat gpt-4o", attributes=usage):
+                pass
+        with tracer.start_as_current_span("execute_tool get_weather", attributes={
+                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather"}):
+            pass
+    assert provider.force_flush(5000)
+    provider.shutdown()
+    # the other order, on a processor that exports each span the moment it ends
+    provider = TracerProvider(resource=Resource.create({"service.name": "sdk-swarm"}))
+    provider.add_span_processor(SimpleSpanProcessor(
+        OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces", timeout=5)))
+    tracer = provider.get_tracer("test")
+    agent = tracer.start_span("invoke_agent scout", attributes={
+        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "scout",
+        "gen_ai.usage.input_tokens": 56, "gen_ai.usage.output_tokens": 5})
+    child = tracer.start_span("chat gpt-4o", attributes=usage,
+                              context=api.set_span_in_context(agent))
+    agent.end()
+    child.end()
+    provider.shutdown()
+
+
+async def test_sdk_children_exported_before_their_agent_take_its_name(rx: Harness) -> None:
+    await asyncio.to_thread(_sdk_split_traces, rx.r.endpoint)
+    await rx.until(lambda: len(rx.of(LLMCall)) == 3 and rx.r._mapper.holding == 0,
+                   timeout=20)
+    calls = rx.of(LLMCall)
+    assert sorted(c.agent for c in calls) == ["scout", "weather_agent", "weather_agent"]
+    assert sum(c.input_tokens or 0 for c in calls) == 3 * 56  # no agent's sum on top
+    assert [t.agent for t in rx.of(ToolCall)] == ["weather_agent"]
+    assert rx.r.status().requests >= 6  # one span per request in the first trace
+    await asyncio.sleep(0.3)
+    assert len(rx.of(LLMCall)) == 3
+
+
+def _children_only() -> bytes:
+    """issue #3995's chats and tool, without the agent span they point to."""
+    doc = issue_3995()
+    rs = doc["resourceSpans"][0]["scopeSpans"][0]
+    rs["spans"] = rs["spans"][:3]
+    return line(doc)
+
+
+async def test_held_spans_go_on_after_their_wait_without_another_request(rx: Harness) -> None:
+    rx.r._mapper.spans.hold_s = 0.2
+    assert status_of(await raw(rx.r, post("/v1/traces", _children_only()))) == 200
+    await rx.until(lambda: len(rx.of(LLMCall)) == 2)  # the receiver's timer, not a request
+    assert {c.agent for c in rx.of(LLMCall)} == {"weather-app"}
+
+
+async def test_a_closing_receiver_hands_on_what_it_holds() -> None:
+    r = OtlpReceiver("127.0.0.1", 0)
+    h = Harness(r)
+    task = asyncio.create_task(r.run(h.emit))
+    assert status_of(await raw(r, post("/v1/traces", _children_only()))) == 200
+    await h.until(lambda: r._mapper.holding == 3)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await r.close()
+    assert len(h.of(LLMCall)) == 2 and len(h.of(ToolCall)) == 1
+
+
 def _sdk_logs_and_metrics(endpoint: str) -> None:
     from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
     from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter

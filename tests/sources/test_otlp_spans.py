@@ -19,12 +19,17 @@ from tests.sources.otlpjson import (
 )
 
 
-def _map(*docs: dict, mapper: OtlpMapper | None = None) -> list:
+def _map(*docs: dict, mapper: OtlpMapper | None = None, now: float = 0.0,
+         drain: bool = True) -> list:
+    """The docs as requests, in order; then (``drain``) what the mapping still holds, as at
+    the end of a file."""
     mapper = mapper or OtlpMapper()
     out: list = []
     for doc in docs:
         for batch in otlp_json.batches(otlp_json.decode(line(doc))):
-            out.extend(mapper.map(batch, "otlp", 0.0))
+            out.extend(mapper.map(batch, "otlp", now))
+    if drain:
+        out.extend(mapper.drain())
     return out
 
 
@@ -52,17 +57,119 @@ def test_issue_3995_agent_usage_is_not_counted_again() -> None:
         "get_weather", "weather_agent", "end", 50.0, True)
 
 
+def _split_3995() -> tuple[dict, dict]:
+    """issue #3995's trace as two requests: the chats and the tool, then the agent span."""
+    spans = issue_3995()["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    return traces(spans[:3], "weather-app"), traces(spans[3:], "weather-app")
+
+
 def test_children_in_an_earlier_request_than_their_agent() -> None:
-    """Exporters send a span when it ends: the chats come first, the agent span later."""
-    doc = issue_3995()
-    spans = doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
-    first, second = traces(spans[:3], "weather-app"), traces(spans[3:], "weather-app")
+    """Exporters send a span when it ends: the chats come first, the agent span later. The
+    chats wait for it and take its agent; its summed usage is not counted again."""
+    first, second = _split_3995()
     mapper = OtlpMapper()
-    events = _map(first, mapper=mapper) + _map(second, mapper=mapper)
+    early = _map(first, mapper=mapper, now=100.0, drain=False)
+    assert early == [] and mapper.holding == 3  # the two chats and the tool wait
+    events = _map(second, mapper=mapper, now=101.0, drain=False)
+    assert mapper.holding == 0
     calls = _calls(events)
     assert len(calls) == 2 and sum(c.input_tokens or 0 for c in calls) == 113
-    # the calls arrived before their agent was known: counted under the service
-    assert {c.agent for c in calls} == {"weather-app"}
+    assert sum(c.output_tokens or 0 for c in calls) == 11
+    assert {c.agent for c in calls} == {"weather_agent"}
+    [tool] = [e for e in events if isinstance(e, ToolCall)]
+    assert tool.agent == "weather_agent"
+
+
+def test_agent_before_its_children_is_not_counted_twice() -> None:
+    """The other order (a child that ends after its agent, another process, a retried
+    request): the agent's summed usage waits; the calls that come mark it a sum."""
+    first, second = _split_3995()
+    mapper = OtlpMapper()
+    early = _map(second, mapper=mapper, now=100.0, drain=False)
+    assert _calls(early) == [] and mapper.holding == 1  # its own usage, kept back
+    assert [e.agent for e in early if isinstance(e, AgentInfo)] == ["weather_agent"]
+    later = _map(first, mapper=mapper, now=102.0, drain=False)
+    assert mapper.expire(200.0) == [] and mapper.holding == 0
+    calls = _calls(later)
+    assert len(calls) == 2 and sum(c.input_tokens or 0 for c in calls) == 113
+    assert {c.agent for c in calls} == {"weather_agent"}  # the agent was known already
+
+
+def test_a_parent_that_does_not_come_in_time_leaves_its_spans_to_the_service() -> None:
+    first, second = _split_3995()
+    mapper = OtlpMapper()
+    assert _map(first, mapper=mapper, now=100.0, drain=False) == []
+    assert mapper.expire(105.0) == []  # still waiting
+    late = mapper.expire(110.5)
+    assert {c.agent for c in _calls(late)} == {"weather-app"} and len(_calls(late)) == 2
+    assert mapper.spans.held_late == 3
+    # the agent is long-running: what comes under it later is not held again
+    more = _map(traces([span("c000000000000009", "chat gpt-4o", {
+        "gen_ai.usage.input_tokens": 5, "gen_ai.usage.output_tokens": 1}, parent=AGENT)],
+        "weather-app"), mapper=mapper, now=111.0, drain=False)
+    assert [c.agent for c in _calls(more)] == ["weather-app"] and mapper.holding == 0
+    # and when it ends, its usage is a sum of what came: not counted
+    end = _map(second, mapper=mapper, now=300.0, drain=False)
+    assert _calls(end + mapper.expire(400.0)) == []
+
+
+def test_a_service_whose_parents_never_come_stops_waiting_for_a_while() -> None:
+    """Traces begun in a service that exports elsewhere: their first span's parent never comes.
+    After three waits in vain its spans go on at once, for a minute; then one waits again."""
+    from swarmtop.sources.otlp_spans import QUIET_S
+
+    mapper = OtlpMapper()
+
+    def chat(t: int, now: float) -> list:
+        return _map(traces([span("c300000000000001", "chat m", {
+            "gen_ai.usage.input_tokens": 1}, parent="d300000000000001", trace=f"{t:032x}")],
+            "gateway-app"), mapper=mapper, now=now, drain=False)
+
+    t = 0.0
+    for k in range(3):
+        assert chat(k + 1, t) == []
+        t += 11.0
+        assert len(_calls(mapper.expire(t))) == 1
+    assert [c.agent for c in _calls(chat(4, t))] == ["gateway-app"]  # did not wait
+    assert chat(5, t + QUIET_S + 1) == [] and mapper.holding == 1  # tried again
+
+
+def test_held_spans_walk_on_through_a_chain_of_late_ancestors() -> None:
+    """chat → a framework's span → invoke_agent, each in its own request, leaves first."""
+    chat, step, agent = "b100000000000001", "b100000000000002", "b100000000000003"
+    mapper = OtlpMapper()
+    out = _map(traces([span(chat, "chat gpt-4o", {"gen_ai.usage.input_tokens": 9,
+                                                  "gen_ai.usage.output_tokens": 2},
+                            parent=step)]), mapper=mapper, now=1.0, drain=False)
+    out += _map(traces([span(step, "agent step", {"framework.step": 1}, parent=agent)]),
+                mapper=mapper, now=2.0, drain=False)
+    assert _calls(out) == [] and mapper.holding == 1
+    out += _map(traces([span(agent, "invoke_agent coder", {
+        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "coder",
+        "gen_ai.usage.input_tokens": 9, "gen_ai.usage.output_tokens": 2})]),
+        mapper=mapper, now=3.0, drain=False)
+    [call] = _calls(out + mapper.expire(100.0))
+    assert (call.agent, call.input_tokens) == ("coder", 9)
+
+
+def test_held_spans_are_bounded_and_the_oldest_go_out_first() -> None:
+    mapper = OtlpMapper()
+    mapper.spans.max_held = 4
+    out: list = []
+    for t in range(6):  # six traces, each a chat whose agent has not come
+        trace = f"{t + 1:032x}"
+        out += _map(traces([span("c100000000000001", "chat m", {
+            "gen_ai.usage.input_tokens": 1}, parent="a100000000000001", trace=trace)]),
+            mapper=mapper, now=float(t), drain=False)
+    assert mapper.holding == 4 and len(_calls(out)) == 2  # handed on, never dropped
+    assert len(_calls(mapper.drain())) == 4 and mapper.holding == 0
+
+
+def test_a_span_that_names_its_agent_does_not_wait() -> None:
+    out = _map(traces([span("c200000000000001", "chat m", {
+        "gen_ai.usage.input_tokens": 3, "gen_ai.agent.name": "scout"},
+        parent="a200000000000009")]), drain=False)
+    assert [c.agent for c in _calls(out)] == ["scout"]
 
 
 def test_an_agent_with_no_call_below_counts_its_own_usage() -> None:

@@ -1,5 +1,5 @@
 """The receiver on the real runtime, in the TUI: what a client sends is on screen (the Sources
-panel's OTLP line, the agent in the Agents panel)."""
+panel's OTLP line with its senders and refusals, the agent in the Agents panel)."""
 
 from __future__ import annotations
 
@@ -32,16 +32,21 @@ async def test_received_spans_reach_the_screen():
     app = SwarmtopApp(runtime, interval=0.2)
     async with app.run_test(size=(200, 60)) as pilot:
         assert (await _post(receiver.port, line(issue_3995()))).startswith(b"HTTP/1.1 200")
+        assert (await _post(receiver.port, b"{not json")).startswith(b"HTTP/1.1 400")
         deadline = time.monotonic() + 20
         text = ""
         while time.monotonic() < deadline:
             await pilot.pause(0.1)
             text = screen_text(app)
-            if "4 spans" in text and "weather_agent" in text:
+            if "4 spans" in text and "weather_agent" in text and "refused" in text:
                 break
         assert f"OTLP 127.0.0.1:{receiver.port} listening" in text
-        assert "1 requests: 4 spans" in text and "from weather-app" in text
+        assert "2 requests: 4 spans" in text and "from weather-app" in text
+        assert "refused 1 (400 malformed body ×1)" in text  # the rejection, by reason
         assert "weather_agent" in text
+        rows = {a.name: a for a in runtime.latest().agents}  # the Agents view's rows
+        agent = rows["weather_agent"]
+        assert (agent.kind, agent.calls, agent.input, agent.tool_calls) == ("otel", 2, 113, 1)
         # let the Agents panel, just shown, settle before leaving: leaving at once can hit
         # SwarmtopApp.on_descendant_focus after the screens are gone (ScreenStackError)
         await pilot.pause(0.5)

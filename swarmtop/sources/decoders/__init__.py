@@ -29,7 +29,9 @@ class LineDecoder(Protocol):
 
     - ``needle: bytes`` — bytes every line it can use contains; lines without it may be
       counted and never decoded (claude-code: ``"usage"``);
-    - ``scan`` — see ``ChunkScanner``: takes a chunk's complete lines at once.
+    - ``scan`` — see ``ChunkScanner``: takes a chunk's complete lines at once;
+    - ``finish(source, now) -> list[Event]`` — the file's end in a report: what the decoder
+      held back waiting for later lines (otel: spans whose parent had not come).
     """
 
     name: str

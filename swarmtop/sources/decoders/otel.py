@@ -7,7 +7,9 @@
   whole (a whole-file decoder: re-read when it changes, only what is new is handed on).
 
 The mapping is the receiver's (``sources/otlp_map.py``: GenAI spans, agents, tools, the agent
-CLIs' log events, metrics), so a file and the live receiver tell the same story. In either
+CLIs' log events, metrics), so a file and the live receiver tell the same story. Spans whose
+parent comes on a later line are held until it does (``otlp_spans``), or until ``finish`` at the
+end of a report's file; a file followed live hands them on at its next line after the hold. In either
 format a line that is ``{`` alone opens a document: the lines that follow are joined, brackets
 counted outside strings, until it closes, and decoded as one request (several documents may
 follow each other); its parse error, if any, is put at the offset of its first line. A document
@@ -83,11 +85,11 @@ class _Requests:
 
     def request(self, data: bytes, source: str, offset: int, now: float) -> list[Event]:
         try:
-            export = otlp_json.decode(valid_utf8(data))
+            batches = otlp_json.batches(otlp_json.decode(valid_utf8(data)))
         except otlp_json.BadJson as exc:
             return bad_line(source, offset, now, str(exc), data)
         out: list[Event] = []
-        for batch in otlp_json.batches(export):
+        for batch in batches:
             out.extend(self.mapper.map(batch, source, now))
         return out
 
@@ -102,6 +104,11 @@ class OtelDecoder:
 
     def decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
         return self._requests.line(line, source, offset, now)
+
+    def finish(self, source: str, now: float) -> list[Event]:
+        """The end of the file (a report): a document cut short, and the spans the mapping
+        held back for a parent that never came (mapped under their service now)."""
+        return self._requests.pending(source, now) + self._requests.mapper.drain()
 
 
 class OtelDocumentDecoder:
@@ -126,6 +133,7 @@ class OtelDocumentDecoder:
             out.extend(req.line(line.rstrip(b"\r"), source, offset, now))
             offset += len(line) + 1
         out.extend(req.pending(source, now))
+        out.extend(req.mapper.drain())  # the whole document is here: nothing more will come
         # the whole-file contract (decoders/__init__.py): a document caught mid-rewrite yields
         # nothing and ``last_error`` says why (the file's row shows it); the next read has it
         bad = [e for e in out if isinstance(e, ParseError)]
