@@ -86,6 +86,9 @@ class LogTailPanel(Panel):
             self.seq += 1
             self.buffer.append((self.seq, entry))
 
+    def empty_reason(self, snap: Snapshot) -> str | None:
+        return None if self.buffer else "no lines"  # (observe() has run: the lines seen)
+
     def passes(self, entry: LogEntry) -> bool:
         if level_rank(entry.level) < self.min_level:
             return False

@@ -69,6 +69,9 @@ class MemoryPanel(Panel):
     MemoryPanel #mem-graph { height: auto; max-height: 5; }
     """
 
+    def empty_reason(self, snap: Snapshot) -> str | None:
+        return None if snap.memory.processes else "no processes"
+
     def compose(self) -> ComposeResult:
         yield TextLines("", id="mem-summary")
         yield SyncTable(COLUMNS, natural_label="tree", id="mem-table")

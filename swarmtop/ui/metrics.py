@@ -95,6 +95,10 @@ class MetricsPanel(Panel):
         yield TextLines("", id="met-gc-title")
         yield SyncTable(GC_COLUMNS, natural_label="process", id="met-gc")
 
+    def empty_reason(self, snap: Snapshot) -> str | None:
+        section = snap.metrics if isinstance(snap.metrics, dict) else {}
+        return None if section.get("custom") or section.get("gc") else "no metrics"
+
     def render_snapshot(self, snap: Snapshot) -> None:
         pal = self.palette
         section = snap.metrics if isinstance(snap.metrics, dict) else {}

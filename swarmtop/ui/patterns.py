@@ -41,6 +41,10 @@ class PatternsPanel(Panel):
     PatternsPanel #pat-summary { height: 1; }
     """
 
+    def empty_reason(self, snap: Snapshot) -> str | None:
+        used = snap.tools or any(p.count or p.window_count for p in snap.patterns.values())
+        return None if used else "no tasks or tools"
+
     def compose(self) -> ComposeResult:
         yield TextLines("", id="pat-summary")
         yield SyncTable(COLUMNS, natural_label="pattern", id="pat-table")

@@ -103,6 +103,10 @@ class TokensPanel(Panel):
         # side by side when both tables fit, stacked otherwise
         self.query_one("#tok-tables").set_class(self.size.width < 130, "-stack")
 
+    def empty_reason(self, snap: Snapshot) -> str | None:
+        t = snap.tokens
+        return None if t.calls or t.total or t.cost_usd or t.budget_usd else "no calls"
+
     def observe(self, snap: Snapshot) -> None:
         self.usd_per_min.add(snap.uptime_s, snap.tokens.burn_usd_per_min)
         self.tokens_per_min.add(snap.uptime_s, snap.tokens.tokens_per_min)

@@ -265,6 +265,7 @@ class FakeFeed:
     stopped: int = 0
     acknowledged: list[str] = field(default_factory=list)
     reads: int = 0
+    listeners: list = field(default_factory=list)  # Feed.subscribe: called by push()
 
     async def start(self) -> None:
         self.started += 1
@@ -279,6 +280,17 @@ class FakeFeed:
     def advance(self) -> Snapshot:
         self.index = min(self.index + 1, len(self.snapshots) - 1)
         return self.snapshots[self.index]
+
+    def subscribe(self, listener):
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener)
+
+    def push(self) -> Snapshot:
+        """advance(), and announce the new snapshot as the real Runtime does."""
+        snap = self.advance()
+        for listener in list(self.listeners):
+            listener(snap)
+        return snap
 
     def progress(self) -> Progress:
         return self.progress_value
