@@ -282,6 +282,7 @@ class SwarmtopApp(App[int]):
         self._size_rows()  # the grid's height may have changed
         self._render_tabs()  # sized to the width
         self._render_offgrid()
+        self._render_status()
 
     # lifecycle ------------------------------------------------------------------------
     async def on_mount(self) -> None:
@@ -416,43 +417,59 @@ class SwarmtopApp(App[int]):
         self.query_one(widget_id, TextLines).update(text)  # repaints only a changed line
 
     def _render_status(self) -> None:
+        """The header's meters, htop-style. When they do not fit the width the least needed
+        go first (uptime, the budget bar, RSS, $/min), so that health, $, the agents and the
+        alerts stay in view at 80 columns."""
         pal = self.palette
-        s = Text(no_wrap=True, overflow="ellipsis", end="")
-        s.append("swarmtop", style="bold")
+        meters: list[tuple[int, Text]] = []  # (rank: the higher, the sooner it goes; text)
+
+        def meter(rank: int, *parts: tuple[str, str]) -> None:
+            t = Text(end="")
+            for text, style in parts:
+                t.append(text, style=style)
+            meters.append((rank, t))
+
+        meter(0, ("swarmtop", "bold"))
         snap = self.shown or self.last
         if snap is None:
-            s.append("  waiting for the first snapshot…", style=pal.muted)
+            meter(0, ("  waiting for the first snapshot…", pal.muted))
         else:
             score = round(snap.health.score)
-            s.append("  health ")
-            s.append(str(score), style=f"bold {pal.band(score)}")
-            s.append(f"  {fmt_usd(snap.tokens.cost_usd)}")
-            s.append(f" ({fmt_rate_usd(snap.tokens.burn_usd_per_min)}/min)", style=pal.muted)
+            meter(0, ("  health ", ""), (str(score), f"bold {pal.band(score)}"))
+            meter(1, (f"  {fmt_usd(snap.tokens.cost_usd)}", ""))
+            meter(4, (f" ({fmt_rate_usd(snap.tokens.burn_usd_per_min)}/min)", pal.muted))
             budget = snap.tokens.budget_usd
             if budget:
                 used = snap.tokens.cost_usd / budget
-                s.append(f" of {fmt_usd(budget)} ")
-                s.append(bar(min(1.0, used), 8),
-                         style=pal.bad if used >= 1 else pal.warn if used >= 0.8 else pal.good)
+                meter(5, (f" of {fmt_usd(budget)} ", ""), (bar(min(1.0, used), 8),
+                      pal.bad if used >= 1 else pal.warn if used >= 0.8 else pal.good))
             if snap.agents:
                 c = counts(snap.agents)
-                s.append(f"  agents {len(snap.agents)}:")
+                parts = [(f"  agents {len(snap.agents)}:", "")]
                 for status, mark, style in (("working", "▶", pal.good), ("waiting", "…", ""),
                                             ("stalled", "■", pal.bad)):
                     if c.get(status):
-                        s.append(f" {c[status]}{mark}", style=style)
+                        parts.append((f" {c[status]}{mark}", style))
+                meter(2, *parts)
             if snap.memory.processes:  # (no PID watched: no RSS to speak of)
-                s.append(f"  RSS {fmt_mem(snap.memory.total_rss_bytes)}")
+                meter(6, (f"  RSS {fmt_mem(snap.memory.total_rss_bytes)}", ""))
             firing = [a for a in snap.alerts if not a.acknowledged]
             if firing:
                 crit = any(a.severity == "critical" for a in firing)
-                s.append(f"  {len(firing)} alert{'s' * (len(firing) != 1)}",
-                         style=f"bold {pal.bad if crit else pal.warn}")
-            s.append(f"  up {fmt_uptime(snap.uptime_s)}", style=pal.muted)
+                meter(1, (f"  {len(firing)} alert{'s' * (len(firing) != 1)}",
+                          f"bold {pal.bad if crit else pal.warn}"))
+            meter(8, (f"  up {fmt_uptime(snap.uptime_s)}", pal.muted))
         if self.paused:
-            s.append("  PAUSED (space)", style=f"bold reverse {pal.warn}")
-        if self.zoomed:
-            s.append("  zoom (esc)", style=pal.accent)
+            meter(0, ("  PAUSED (space)", f"bold reverse {pal.warn}"))
+        if self.layout_state.zoomed:
+            meter(3, ("  zoom (esc)", pal.accent))
+        room = self.size.width - 2
+        while sum(t.cell_len for _, t in meters) > room and any(r for r, _ in meters):
+            worst = max(r for r, _ in meters)
+            meters = [m for m in meters if m[0] != worst]
+        s = Text(no_wrap=True, overflow="ellipsis", end="")
+        for _, t in meters:
+            s.append_text(t)
         self._put("#status", s)
 
     def _render_progress(self) -> None:
@@ -477,21 +494,24 @@ class SwarmtopApp(App[int]):
 
     def _render_tabs(self) -> None:
         """The tab strip (one panel at a time): the panels with something to show, the
-        current one marked, then the numbers of the empty ones; one space less around each
-        label when that does not fit (80 columns)."""
+        current one marked, then the numbers of the empty ones if there is room. When the
+        labels do not fit (80 columns): one space less around each, then short titles but the
+        current one's."""
         st = self.layout_state
+        room = self.size.width - 2
         shown = [k for k in st.order if k not in st.empty or k == st.current]
         empty = [str(self.panels[k].NUMBER) for k in st.order if k not in shown]
         tail = f" · empty: {' '.join(empty)}" if empty else ""
-        fmt = " {} {} "
-        if sum(len(fmt.format(self.panels[k].NUMBER, self.panels[k].TITLE)) for k in shown) \
-                + len(tail) > self.size.width - 2:
-            fmt = "{} {} "
+        for fmt, short in ((" {} {} ", False), ("{} {} ", False), ("{} {} ", True)):
+            labels = [(fmt.format(p.NUMBER, p.SHORT if short and k != st.current else p.TITLE), k)
+                      for k, p in ((k, self.panels[k]) for k in shown)]
+            if sum(len(label) for label, _ in labels) <= room:
+                break
+        if sum(len(label) for label, _ in labels) + len(tail) > room:
+            tail = ""  # (their numbers still open them)
         t = Text(no_wrap=True, overflow="ellipsis", end="")
-        for key in shown:
-            panel = self.panels[key]
-            t.append(fmt.format(panel.NUMBER, panel.TITLE),
-                     style="reverse bold" if key == st.current else "")
+        for label, key in labels:
+            t.append(label, style="reverse bold" if key == st.current else "")
         t.append(tail, style=self.palette.muted)
         self._put("#tabs", t)
 

@@ -62,6 +62,7 @@ def rate_text(p: ProcessInfo) -> str:
 class MemoryPanel(Panel):
     NUMBER = 2
     TITLE = "Memory"
+    SHORT = "Mem"
     HELP = "processes as a tree; up/down selects the process graphed below; s sorts"
 
     DEFAULT_CSS = """

@@ -82,6 +82,7 @@ def gc_label(src: str, g: dict[str, Any], names: dict[int, str]) -> str:
 class MetricsPanel(Panel):
     NUMBER = 8
     TITLE = "Metrics"
+    SHORT = "Met"
     HELP = "the swarm's own metrics (swarmtop.probe) and GC pauses per process; s sorts"
 
     DEFAULT_CSS = """

@@ -24,6 +24,7 @@ class Panel(Vertical):
     NUMBER: ClassVar[int] = 0
     TITLE: ClassVar[str] = ""
     KEY: ClassVar[str] = ""  # how the app names the panel ("log"): from TITLE unless set
+    SHORT: ClassVar[str] = ""  # the title in a narrow tab strip: TITLE unless set
     FILTERABLE: ClassVar[bool] = True
     HELP: ClassVar[str] = ""  # one line for the help screen
 
@@ -45,6 +46,8 @@ class Panel(Vertical):
         super().__init_subclass__(**kw)  # type: ignore[arg-type]
         if "KEY" not in cls.__dict__:
             cls.KEY = cls.TITLE.lower().replace(" ", "-")
+        if "SHORT" not in cls.__dict__:
+            cls.SHORT = cls.TITLE
 
     def __init__(self) -> None:
         super().__init__(id=f"panel-{self.KEY}")

@@ -35,6 +35,7 @@ def over_target(p: PatternStats) -> bool:
 class PatternsPanel(Panel):
     NUMBER = 4
     TITLE = "Patterns"
+    SHORT = "Pat"
     HELP = "task latency per pattern: rolling window and all time; ! = p99 over target"
 
     DEFAULT_CSS = """

@@ -74,6 +74,7 @@ GRID_NOTES = 3  # note lines shown on the grid
 class TokensPanel(Panel):
     NUMBER = 3
     TITLE = "Tokens"
+    SHORT = "Tok"
     HELP = "tokens and $; ~ marks tiktoken estimates, ? a model without a price; s sorts"
 
     DEFAULT_CSS = """
