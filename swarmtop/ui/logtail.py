@@ -142,6 +142,9 @@ class LogTailPanel(Panel):
         status.append(f"level ≥ {LEVELS[self.min_level]}", style=pal.muted)
         if self.frozen:
             status.append("  FROZEN (f)", style=f"bold {pal.warn}")
+        if not self.buffer:
+            status.append("  no log lines yet (log records, text lines of the sources)",
+                          style=pal.muted)
         self.put(self.query_one("#log-status", TextLines), status)
 
     def rewrite(self) -> None:
