@@ -1,9 +1,14 @@
 """What a view needs from a running monitor. The TUI, the headless loop and the Prometheus
 exporter all read snapshots through this one interface (implemented by swarmtop.runtime.Runtime,
-and by simple fakes in tests)."""
+and by simple fakes in tests).
+
+A view learns of a new snapshot in one of two ways: it reads `latest()` when it likes (the
+headless loop, a scrape), or it subscribes and is called as each snapshot is made (the TUI,
+which posts a `SnapshotReady` message to itself and so draws each one as it lands)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -24,6 +29,9 @@ class Progress:
         return self.bytes_read >= self.bytes_total and self.files_done >= self.files_total
 
 
+SnapshotListener = Callable[[Snapshot], None]
+
+
 class Feed(Protocol):
     async def start(self) -> None:
         """Start sources and the aggregation loop (idempotent)."""
@@ -33,6 +41,11 @@ class Feed(Protocol):
 
     def latest(self) -> Snapshot | None:
         """The newest snapshot (produced every ``interval`` seconds), or None before the first."""
+
+    def subscribe(self, listener: SnapshotListener) -> Callable[[], None]:
+        """Call ``listener(snapshot)`` on the event loop's thread with each new snapshot, as it
+        is made; returns the function that ends the subscription. A feed that makes snapshots
+        only when read (a fake) may never call it: readers of `latest()` still see them."""
 
     def progress(self) -> Progress:
         """How far the backlog has been read."""

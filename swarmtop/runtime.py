@@ -140,6 +140,16 @@ class Runtime:
     def latest(self) -> Snapshot | None:
         return self._latest
 
+    def subscribe(self, listener: SnapshotHook) -> Callable[[], None]:
+        """Feed.subscribe: ``listener`` joins the snapshot hooks until the returned call."""
+        self.on_snapshot.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self.on_snapshot:
+                self.on_snapshot.remove(listener)
+
+        return unsubscribe
+
     def progress(self) -> Progress:
         return self._progress() if self._progress else Progress()
 

@@ -25,6 +25,8 @@ COLUMNS = [
     Column("Seen", "seen", numeric=False),
 ]
 ACTIVITY_WIDTH = 34  # the "Doing" cell: the figures after it stay in view at 100 columns
+# narrower panels cut it further, down to this, so that $ and $/min stay in view at 80
+ACTIVITY_MIN, ACTIVITY_ROOM = 16, 56  # (the room the other columns up to $/min need)
 # working first, then what needs a look, then the quiet ones
 STATUS_ORDER = {"working": 0, "stalled": 1, "failed": 2, "waiting": 3, "idle": 4, "done": 5}
 STATUS_MARK = {"working": "▶ working", "stalled": "■ stalled", "failed": "✗ failed",
@@ -56,6 +58,9 @@ class AgentsPanel(Panel):
     AgentsPanel #agents-detail { height: auto; max-height: 2; }
     """
 
+    def empty_reason(self, snap: Snapshot) -> str | None:
+        return None if snap.agents else "none seen"
+
     def compose(self) -> ComposeResult:
         yield TextLines("", id="agents-summary")
         yield SyncTable(COLUMNS, natural_label="tree", id="agents-table")
@@ -84,6 +89,7 @@ class AgentsPanel(Panel):
                 summary.append(f"  {looping} looping", style=f"bold {pal.bad}")
         self.put(self.query_one("#agents-summary", TextLines), summary)
         rows = []
+        doing = max(ACTIVITY_MIN, min(ACTIVITY_WIDTH, self.size.width - ACTIVITY_ROOM))
         for a in agents:
             dim = pal.muted if a.status in ("done", "idle") else ""
             status_style = (pal.bad if a.status in ("stalled", "failed") else
@@ -100,7 +106,7 @@ class AgentsPanel(Panel):
             cells = (
                 plain(STATUS_MARK.get(a.status, a.status), status_style),
                 plain(name, dim), plain(short_model(a.model), dim),
-                plain(clip(activity, ACTIVITY_WIDTH), pal.bad if a.loop_count >= 5 else dim),
+                plain(clip(activity, doing), pal.bad if a.loop_count >= 5 else dim),
                 plain(fmt_usd(a.cost_usd), dim),
                 plain(fmt_rate_usd(a.burn_usd_per_min) if a.burn_usd_per_min else "-", dim),
                 plain(sig3(a.tokens_per_min) if a.tokens_per_min else "-", dim),

@@ -46,6 +46,9 @@ class AlertsPanel(Panel):
     AlertsPanel #alert-recent { height: auto; }
     """
 
+    def empty_reason(self, snap: Snapshot) -> str | None:
+        return None if snap.alerts or snap.alert_history else "none fired"
+
     def compose(self) -> ComposeResult:
         yield TextLines("", id="alert-summary")
         yield SyncTable(COLUMNS, natural_label="severity", id="alert-table")

@@ -1,7 +1,9 @@
-"""The live dashboard: eight panels over the Feed's latest Snapshot, refreshed each tick.
+"""The live dashboard: nine panels over the Feed's latest Snapshot, drawn as each one lands.
 
-The app reads only `feed.latest()` (a Snapshot) and `feed.progress()`; the feed keeps
-collecting whatever the display does (pause, zoom, hidden panels)."""
+The app reads only `feed.latest()` (a Snapshot), `feed.progress()` and the `SnapshotReady`
+messages its feed subscription posts; the feed keeps collecting whatever the display does
+(pause, zoom, hidden panels). Which panels are on screen is one pure `LayoutState`
+(ui/layout.py); panels are named by key ("log"), never by position."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import asyncio
 import signal
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -17,6 +19,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
@@ -33,6 +36,7 @@ from swarmtop.ui.compositor import SparseScreen
 from swarmtop.ui.confirm import Confirm
 from swarmtop.ui.health import HealthPanel
 from swarmtop.ui.help import HelpScreen
+from swarmtop.ui.layout import LayoutState
 from swarmtop.ui.lines import TextLines
 from swarmtop.ui.logtail import LogTailPanel
 from swarmtop.ui.memory import MemoryPanel
@@ -45,11 +49,32 @@ from swarmtop.ui.text import Palette, bar, clip, fmt_mem, fmt_rate_usd, fmt_upti
 from swarmtop.ui.themes import ThemeSet, UnknownTheme, load_themes, resolve_theme
 from swarmtop.ui.tokens import TokensPanel
 
+P = TypeVar("P", bound=Panel)
+
 COMPACT_WIDTH, COMPACT_HEIGHT = 110, 32  # below either: one panel at a time, with tabs
 METRICS_WIDTH = 160  # the grid has a column for panel 8 from this width; below, tab/8 zoom it
 STOP_TIMEOUT_S = 10.0  # feed.stop() flushes files; don't hang the terminal forever on it
-FIRST_FRAME_CHECKS_S = (0.03, 0.08, 0.15, 0.25, 0.35)  # extra looks for the first snapshot
 EXIT_SIGNALS = ("SIGTERM", "SIGHUP")
+# the grid's rows, top to bottom, and the panels in each (by key); a row with no panel on the
+# grid is hidden and the others share its lines
+ROWS: dict[str, tuple[str, ...]] = {
+    "row-agents": (AgentsPanel.KEY,),
+    "row-a": (HealthPanel.KEY, AlertsPanel.KEY, SourcesPanel.KEY),
+    "row-b": (TokensPanel.KEY, PatternsPanel.KEY),
+    "row-c": (MemoryPanel.KEY, LogTailPanel.KEY, MetricsPanel.KEY),
+}
+ROW_A_HEIGHT = 10  # health digits and its component scores, alerts, sources
+AGENTS_CHROME = 6  # the Agents panel's lines besides its rows: borders, summary, header, detail
+AGENTS_MIN = 8
+AGENTS_SHARE = 0.6  # at most this share of the lines under row a: the other panels keep some
+
+
+class SnapshotReady(Message):
+    """The feed made a new snapshot (posted by the app's `Feed.subscribe` listener)."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
 
 
 class FilterBar(Input):
@@ -78,14 +103,13 @@ class SwarmtopApp(App[int]):
     #status { height: 1; background: $panel; padding: 0 1; }
     #tabs { height: 1; padding: 0 1; display: none; }
     #progress { height: 1; padding: 0 1; display: none; }
+    #offgrid { height: 1; padding: 0 1; display: none; }
     #grid { height: 1fr; }
-    #row-agents { height: 2fr; display: none; }
-    #grid.-agents #row-agents { display: block; }
+    .row { height: 1fr; }
+    #row-agents { height: 2fr; }
     #row-a { height: 10; }
-    #row-b, #row-c { height: 1fr; }
     #panel-health { width: 38; }
     Panel { width: 1fr; }
-    #grid.-single .row { height: 1fr; }
     #grid.-single Panel { width: 1fr; }
     FilterBar { dock: bottom; display: none; height: 3; margin-bottom: 1; }
     FilterBar.-open { display: block; }
@@ -120,17 +144,17 @@ class SwarmtopApp(App[int]):
             self.register_theme(t)
         self.theme = resolve_theme(theme, self.themes) or self.theme
         self.palette = Palette.from_variables(self.get_css_variables())
-        self.panels: list[Panel] = [HealthPanel(), MemoryPanel(), TokensPanel(),
-                                    PatternsPanel(), AlertsPanel(), LogTailPanel(),
-                                    SourcesPanel(), MetricsPanel(), AgentsPanel()]
-        self.agents_panel = self.panels[-1]
-        self.has_agents = False  # the Agents panel is on the grid once an agent is seen
-        self.navigated = False  # the user moved between panels: agents do not take focus
-        self.current = 0  # index of the current panel (focus, tab strip, single view)
-        self.zoomed = False
-        self.auto_zoomed = False  # zoomed by tab onto a panel the grid has no room for
-        self.compact = False
-        self.metrics_on_grid = False
+        panels: list[Panel] = [AgentsPanel(), HealthPanel(), MemoryPanel(), TokensPanel(),
+                               PatternsPanel(), AlertsPanel(), LogTailPanel(), SourcesPanel(),
+                               MetricsPanel()]
+        # by key, in number order (the tab strip's, the help's and the palette's order)
+        self.panels: dict[str, Panel] = {p.KEY: p for p in sorted(panels, key=lambda p: p.NUMBER)}
+        # before the first snapshot: the grid as it has always been, the agents not yet on it
+        self.layout_state = LayoutState(
+            order=tuple(self.panels), current=HealthPanel.KEY,
+            empty=frozenset({AgentsPanel.KEY}), wide_only=frozenset({MetricsPanel.KEY}),
+            lead=AgentsPanel.KEY)
+        self.empty_why: dict[str, str] = {}  # panel key -> why it has nothing to show
         self.paused = False
         self.last: Snapshot | None = None  # the newest snapshot read from the feed
         self.shown: Snapshot | None = None  # the snapshot on screen
@@ -138,98 +162,143 @@ class SwarmtopApp(App[int]):
         self.start_error: BaseException | None = None
         self.exit_signal: int | None = None
         self._installed_signals: list[int] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        self._agent_rows = 0  # agents in the snapshot on screen: sizes the Agents row
         self.leaving = False  # exit() was called: widgets may be gone before the timers stop
 
     def get_default_screen(self) -> Screen[Any]:
         # Partial updates re-render only the widgets under changed cells (ui/compositor.py).
         return SparseScreen(id="_default")
 
+    # panels by type and number --------------------------------------------------------
+    def panel(self, kind: type[P]) -> P:
+        """The panel of a type: ``app.panel(LogTailPanel)``."""
+        return next(p for p in self.panels.values() if isinstance(p, kind))
+
+    def panel_numbered(self, number: int) -> Panel:
+        return next(p for p in self.panels.values() if p.NUMBER == number)
+
+    @property
+    def current_panel(self) -> Panel:
+        return self.panels[self.layout_state.current]
+
+    @property
+    def agents_panel(self) -> AgentsPanel:
+        return self.panel(AgentsPanel)
+
+    @property
+    def zoomed(self) -> bool:
+        return self.layout_state.zoomed
+
+    @property
+    def compact(self) -> bool:
+        return self.layout_state.compact
+
+    @property
+    def single(self) -> bool:
+        """One panel on screen (zoomed, or a small terminal): panels draw their long form."""
+        return self.layout_state.single
+
+    def visible_panels(self) -> list[Panel]:
+        return [self.panels[k] for k in self.layout_state.visible()]
+
     # layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        p = self.panels
         yield TextLines("", id="status")
         yield TextLines("", id="tabs")
         yield TextLines("", id="progress")
         with Dashboard(id="grid"):
-            with Horizontal(id="row-agents", classes="row"):
-                yield self.agents_panel
-            with Horizontal(id="row-a", classes="row"):
-                yield p[0]
-                yield p[4]
-                yield p[6]
-            with Horizontal(id="row-b", classes="row"):
-                yield p[2]
-                yield p[3]
-            with Horizontal(id="row-c", classes="row"):
-                yield p[1]
-                yield p[5]
-                yield p[7]
+            for row, keys in ROWS.items():
+                with Horizontal(id=row, classes="row"):
+                    yield from (self.panels[k] for k in keys)
+        yield TextLines("", id="offgrid")
         yield FilterBar(placeholder="filter", id="filter")
         yield Footer()
 
-    @property
-    def single(self) -> bool:
-        """One panel on screen: zoomed, or a small terminal."""
-        return self.zoomed or self.compact
-
-    def on_grid(self, panel: Panel) -> bool:
-        """Whether the grid layout has a place for the panel (panel 8 only when wide, the
-        agents once there are some)."""
-        if panel is self.agents_panel:
-            return self.has_agents
-        return self.metrics_on_grid or not isinstance(panel, MetricsPanel)
-
-    def panel_index(self, number: int) -> int:
-        """The index in ``panels`` of the panel a number key names."""
-        return next(i for i, p in enumerate(self.panels) if p.NUMBER == number)
-
-    def visible_panels(self) -> list[Panel]:
-        if self.single:
-            return [self.panels[self.current]]
-        return [p for p in self.panels if self.on_grid(p)]
-
-    def apply_layout(self) -> None:
-        grid = self.query_one("#grid")
-        grid.set_class(self.single, "-single")
-        grid.set_class(self.has_agents, "-agents")
-        current = self.panels[self.current]
-        for row in self.query(".row"):
-            row.display = (current in row.children if self.single else
-                           self.has_agents or self.agents_panel not in row.children)
-        for panel in self.panels:
-            panel.display = panel is current if self.single else self.on_grid(panel)
-            panel.set_class(panel is current, "-current")
-        self.query_one("#tabs").display = self.single
+    def apply_layout(self, catch_up: bool = True) -> None:
+        """Show what the layout state says; ``catch_up``: draw the panels that come into view
+        from the snapshot on screen (they were not drawn while hidden)."""
+        st = self.layout_state
+        visible = st.visible()
+        self.query_one("#grid").set_class(st.single, "-single")
+        for row, keys in ROWS.items():
+            self.query_one(f"#{row}").display = any(k in visible for k in keys)
+        for key, panel in self.panels.items():
+            panel.display = key in visible
+            panel.set_class(key == st.current, "-current")
+        self._size_rows()
+        self.query_one("#tabs").display = st.single
         self._render_tabs()
-        if self.shown is not None:  # a panel that was hidden shows the present, not the past
+        self._render_offgrid()
+        if catch_up and self.shown is not None:  # a panel that was hidden shows the present
             for panel in self.visible_panels():
                 panel.show(self.shown)
+
+    def _size_rows(self) -> None:
+        """Row heights: one panel at a time takes everything; on the grid the Agents row is as
+        tall as its rows need (up to a share), row a keeps its height, and what is left goes
+        to rows b and c — or to the agents, when neither has a panel with data."""
+        st = self.layout_state
+        rows = {row: self.query_one(f"#{row}") for row in ROWS}
+        if st.single:
+            for widget in rows.values():
+                widget.styles.height = "1fr"
+            return
+        flexible = rows["row-b"].display or rows["row-c"].display
+        agents, row_a = rows["row-agents"], rows["row-a"]
+        row_a.styles.height = ROW_A_HEIGHT if flexible or agents.display else "1fr"
+        if not flexible:
+            agents.styles.height = "1fr"
+            return
+        grid = self.query_one("#grid").size.height or max(0, self.size.height - 2)
+        below = grid - (ROW_A_HEIGHT if row_a.display else 0)
+        agents.styles.height = max(AGENTS_MIN, min(self._agent_rows + AGENTS_CHROME,
+                                                   int(below * AGENTS_SHARE)))
 
     def _measure(self) -> tuple[bool, bool]:
         compact = self.size.width < COMPACT_WIDTH or self.size.height < COMPACT_HEIGHT
         return compact, self.size.width >= METRICS_WIDTH
 
+    def set_layout(self, new: LayoutState, *, focus: bool | None = None,
+                   catch_up: bool = True) -> None:
+        """Move to a new layout state and show it. ``focus``: move the focus to the current
+        panel (None: only when the current panel changed)."""
+        old, self.layout_state = self.layout_state, new
+        if new != old:
+            if (new.visible(), new.single, new.off_grid()) != (old.visible(), old.single,
+                                                               old.off_grid()):
+                self.apply_layout(catch_up=catch_up)
+            else:
+                for key, panel in self.panels.items():
+                    panel.set_class(key == new.current, "-current")
+                self._render_tabs()
+            if new.zoomed != old.zoomed:
+                self._render_status()
+        if focus or (focus is None and new.current != old.current):
+            self.current_panel.focus_main()
+
     def check_compact(self) -> None:
+        self.set_layout(self.layout_state.resized(*self._measure()))
+        self._size_rows()  # the grid's height may have changed
         self._render_tabs()  # sized to the width
-        layout = self._measure()
-        if layout != (self.compact, self.metrics_on_grid):
-            self.compact, self.metrics_on_grid = layout
-            if self.auto_zoomed and not self.compact and self.on_grid(self.panels[self.current]):
-                self.zoomed = self.auto_zoomed = False  # the grid has room for it now
-            elif not self.single and not self.on_grid(self.panels[self.current]):
-                self.current = 0  # the current panel left the grid
-            self.apply_layout()
-            self._render_status()
+        self._render_offgrid()
+        self._render_status()
 
     # lifecycle ------------------------------------------------------------------------
     async def on_mount(self) -> None:
-        self.compact, self.metrics_on_grid = self._measure()
+        self.layout_state = self.layout_state.resized(*self._measure())
         self.apply_layout()
-        self.panels[0].focus_main()
+        self.current_panel.focus_main()
         self._install_signal_handlers()
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         for problem in self.themes.problems:
             self.notify(problem, title="theme skipped", severity="warning", timeout=8)
+        # Each snapshot is drawn as it lands (a message from the feed), not at our own timer's
+        # next beat: the first frame shows as soon as there is data, and later frames are up
+        # to an interval fresher and drawn after the aggregator thread is done. The timer then
+        # only finds the snapshot already shown (it draws the loading progress, and serves a
+        # feed that never announces).
+        self._unsubscribe = self.feed.subscribe(self._announce)
         try:
             await self.feed.start()
         except Exception as exc:  # noqa: BLE001 - re-raised by run_app once the terminal is restored
@@ -238,28 +307,14 @@ class SwarmtopApp(App[int]):
             return
         self.tick()
         self.set_interval(self.interval, self.tick, name="swarmtop-tick")
-        # A feed that announces its snapshots (the live Runtime) is drawn as each lands, not
-        # at our own timer's next beat: the frame is up to an interval fresher, and it is
-        # drawn after the aggregator thread is done rather than while it computes. The timer
-        # then only finds the snapshot already shown (and draws the loading progress).
-        hooks = getattr(self.feed, "on_snapshot", None)
-        if isinstance(hooks, list):
-            hooks.append(self._on_feed_snapshot)
-        # the feed's first snapshot lands a few ms after start(): look again soon rather than
-        # a whole interval later, so the first frame with data shows promptly (a tick with no
-        # new snapshot returns at once)
-        for delay in FIRST_FRAME_CHECKS_S:
-            if delay < self.interval:
-                self.set_timer(delay, self._first_look)
 
-    def _on_feed_snapshot(self, _snap: Snapshot) -> None:
-        if self.is_running and self.start_error is None:
-            self.tick()
+    def _announce(self, snap: Snapshot) -> None:
+        """The feed's listener: on the event loop, so posting is all it does."""
+        self.post_message(SnapshotReady(snap))
 
-    def _first_look(self) -> None:
-        if self.last is not None or not self.is_running:
-            return  # the first snapshot is shown (the interval takes over), or we are leaving
-        self.tick()
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        if self.start_error is None:
+            self._guarded(self._take, message.snapshot)
 
     def exit(self, result: int | None = None, return_code: int = 0,
              message: RenderableType | None = None) -> None:
@@ -269,9 +324,9 @@ class SwarmtopApp(App[int]):
     async def on_unmount(self) -> None:
         self.leaving = True
         self._remove_signal_handlers()
-        hooks = getattr(self.feed, "on_snapshot", None)
-        if isinstance(hooks, list) and self._on_feed_snapshot in hooks:
-            hooks.remove(self._on_feed_snapshot)
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         try:
             await asyncio.wait_for(self.feed.stop(), STOP_TIMEOUT_S)
         except Exception as exc:  # noqa: BLE001 - a failing stop must not leave the terminal in a state
@@ -306,14 +361,17 @@ class SwarmtopApp(App[int]):
         self.exit(return_code=128 + signum)
 
     # the tick ---------------------------------------------------------------------------
-    def tick(self) -> None:
+    def _guarded(self, fn: Callable[..., None], *args: object) -> None:
         try:
-            self._tick()
+            fn(*args)
         except NoMatches as exc:
             if self.leaving or not self.is_running:
-                return  # a timer that fired while the app was shutting down: nothing to draw
+                return  # a timer or message that came while the app was shutting down
             # otherwise a bug: recorded (the Sources panel and an alert show it), not fatal
             errorlog.record("display (a widget went missing)", exc)
+
+    def tick(self) -> None:
+        self._guarded(self._tick)
 
     def _tick(self) -> None:
         self.ticks += 1
@@ -321,10 +379,14 @@ class SwarmtopApp(App[int]):
         snap = self.feed.latest()
         if snap is None and self.last is None:
             self._render_status()  # "waiting for the first snapshot"
-        if snap is None or snap is self.last:
+        if snap is not None:
+            self._take(snap)
+
+    def _take(self, snap: Snapshot) -> None:
+        if snap is self.last:
             return
         self.last = snap
-        for panel in self.panels:
+        for panel in self.panels.values():
             panel.observe(snap)
         if self.paused:
             self._render_status()
@@ -333,8 +395,15 @@ class SwarmtopApp(App[int]):
 
     def show_snapshot(self, snap: Snapshot) -> None:
         self.shown = snap
-        if bool(snap.agents) != self.has_agents:
-            self._agents_changed(bool(snap.agents))
+        # panels with nothing to show give their place to the others (drawn just below)
+        why = {k: r for k, p in self.panels.items() if (r := p.empty_reason(snap)) is not None}
+        if why != self.empty_why:
+            self.empty_why = why
+            self._render_offgrid()
+        self.set_layout(self.layout_state.with_empty(frozenset(why)), catch_up=False)
+        if len(snap.agents) != self._agent_rows:
+            self._agent_rows = len(snap.agents)
+            self._size_rows()
         with self.batch_update():
             self._render_status()
             for panel in self.visible_panels():
@@ -343,62 +412,64 @@ class SwarmtopApp(App[int]):
         if hook is not None:
             self.call_after_refresh(hook)
 
-    def _agents_changed(self, present: bool) -> None:
-        """Agents appeared (or all went): their panel takes (or gives back) its place, and
-        becomes the current panel unless the user has moved to another one."""
-        self.has_agents = present
-        index = self.panels.index(self.agents_panel)
-        if present and not self.navigated:
-            self.current = index
-        elif not present and self.current == index:
-            self.current = 0
-            self.zoomed = self.auto_zoomed = False
-        self.apply_layout()
-        if self.current == index:
-            self.agents_panel.focus_main()
-
     # top lines ------------------------------------------------------------------------
     def _put(self, widget_id: str, text: Text) -> None:
         self.query_one(widget_id, TextLines).update(text)  # repaints only a changed line
 
     def _render_status(self) -> None:
+        """The header's meters, htop-style. When they do not fit the width the least needed
+        go first (uptime, the budget bar, RSS, $/min), so that health, $, the agents and the
+        alerts stay in view at 80 columns."""
         pal = self.palette
-        s = Text(no_wrap=True, overflow="ellipsis", end="")
-        s.append("swarmtop", style="bold")
+        meters: list[tuple[int, Text]] = []  # (rank: the higher, the sooner it goes; text)
+
+        def meter(rank: int, *parts: tuple[str, str]) -> None:
+            t = Text(end="")
+            for text, style in parts:
+                t.append(text, style=style)
+            meters.append((rank, t))
+
+        meter(0, ("swarmtop", "bold"))
         snap = self.shown or self.last
         if snap is None:
-            s.append("  waiting for the first snapshot…", style=pal.muted)
+            meter(0, ("  waiting for the first snapshot…", pal.muted))
         else:
             score = round(snap.health.score)
-            s.append("  health ")
-            s.append(str(score), style=f"bold {pal.band(score)}")
-            s.append(f"  {fmt_usd(snap.tokens.cost_usd)}")
-            s.append(f" ({fmt_rate_usd(snap.tokens.burn_usd_per_min)}/min)", style=pal.muted)
+            meter(0, ("  health ", ""), (str(score), f"bold {pal.band(score)}"))
+            meter(1, (f"  {fmt_usd(snap.tokens.cost_usd)}", ""))
+            meter(4, (f" ({fmt_rate_usd(snap.tokens.burn_usd_per_min)}/min)", pal.muted))
             budget = snap.tokens.budget_usd
             if budget:
                 used = snap.tokens.cost_usd / budget
-                s.append(f" of {fmt_usd(budget)} ")
-                s.append(bar(min(1.0, used), 8),
-                         style=pal.bad if used >= 1 else pal.warn if used >= 0.8 else pal.good)
+                meter(5, (f" of {fmt_usd(budget)} ", ""), (bar(min(1.0, used), 8),
+                      pal.bad if used >= 1 else pal.warn if used >= 0.8 else pal.good))
             if snap.agents:
                 c = counts(snap.agents)
-                s.append(f"  agents {len(snap.agents)}:")
+                parts = [(f"  agents {len(snap.agents)}:", "")]
                 for status, mark, style in (("working", "▶", pal.good), ("waiting", "…", ""),
                                             ("stalled", "■", pal.bad)):
                     if c.get(status):
-                        s.append(f" {c[status]}{mark}", style=style)
+                        parts.append((f" {c[status]}{mark}", style))
+                meter(2, *parts)
             if snap.memory.processes:  # (no PID watched: no RSS to speak of)
-                s.append(f"  RSS {fmt_mem(snap.memory.total_rss_bytes)}")
+                meter(6, (f"  RSS {fmt_mem(snap.memory.total_rss_bytes)}", ""))
             firing = [a for a in snap.alerts if not a.acknowledged]
             if firing:
                 crit = any(a.severity == "critical" for a in firing)
-                s.append(f"  {len(firing)} alert{'s' * (len(firing) != 1)}",
-                         style=f"bold {pal.bad if crit else pal.warn}")
-            s.append(f"  up {fmt_uptime(snap.uptime_s)}", style=pal.muted)
+                meter(1, (f"  {len(firing)} alert{'s' * (len(firing) != 1)}",
+                          f"bold {pal.bad if crit else pal.warn}"))
+            meter(8, (f"  up {fmt_uptime(snap.uptime_s)}", pal.muted))
         if self.paused:
-            s.append("  PAUSED (space)", style=f"bold reverse {pal.warn}")
-        if self.zoomed:
-            s.append("  zoom (esc)", style=pal.accent)
+            meter(0, ("  PAUSED (space)", f"bold reverse {pal.warn}"))
+        if self.layout_state.zoomed:
+            meter(3, ("  zoom (esc)", pal.accent))
+        room = self.size.width - 2
+        while sum(t.cell_len for _, t in meters) > room and any(r for r, _ in meters):
+            worst = max(r for r, _ in meters)
+            meters = [m for m in meters if m[0] != worst]
+        s = Text(no_wrap=True, overflow="ellipsis", end="")
+        for _, t in meters:
+            s.append_text(t)
         self._put("#status", s)
 
     def _render_progress(self) -> None:
@@ -422,49 +493,60 @@ class SwarmtopApp(App[int]):
         self._put("#progress", t)
 
     def _render_tabs(self) -> None:
-        # one space less around each label when the full strip does not fit (80 columns)
-        order = self.tab_order()
-        full = sum(len(f" {self.panels[i].NUMBER} {self.panels[i].TITLE} ") for i in order) + 2
-        fmt = " {} {} " if full <= self.size.width else "{} {} "
+        """The tab strip (one panel at a time): the panels with something to show, the
+        current one marked, then the numbers of the empty ones if there is room. When the
+        labels do not fit (80 columns): one space less around each, then short titles but the
+        current one's."""
+        st = self.layout_state
+        room = self.size.width - 2
+        shown = [k for k in st.order if k not in st.empty or k == st.current]
+        empty = [str(self.panels[k].NUMBER) for k in st.order if k not in shown]
+        tail = f" · empty: {' '.join(empty)}" if empty else ""
+        for fmt, short in ((" {} {} ", False), ("{} {} ", False), ("{} {} ", True)):
+            labels = [(fmt.format(p.NUMBER, p.SHORT if short and k != st.current else p.TITLE), k)
+                      for k, p in ((k, self.panels[k]) for k in shown)]
+            if sum(len(label) for label, _ in labels) <= room:
+                break
+        if sum(len(label) for label, _ in labels) + len(tail) > room:
+            tail = ""  # (their numbers still open them)
         t = Text(no_wrap=True, overflow="ellipsis", end="")
-        for i in order:
-            panel = self.panels[i]
-            label = fmt.format(panel.NUMBER, panel.TITLE)
-            t.append(label, style="reverse bold" if i == self.current else self.palette.muted)
+        for label, key in labels:
+            t.append(label, style="reverse bold" if key == st.current else "")
+        t.append(tail, style=self.palette.muted)
         self._put("#tabs", t)
+
+    def _render_offgrid(self) -> None:
+        """The line under the grid naming the panels it has no place for — empty ones with
+        why — so that each is one number key away; the reasons go first when it is narrow."""
+        keys = self.layout_state.off_grid()
+        widget = self.query_one("#offgrid", TextLines)
+        if widget.display != bool(keys):
+            widget.display = bool(keys)
+        if not keys:
+            return
+        pal = self.palette
+        for with_why in (True, False):
+            t = Text(no_wrap=True, overflow="ellipsis", end="")
+            for key in keys:
+                panel = self.panels[key]
+                t.append(f"{panel.NUMBER} {panel.TITLE}", style="bold" if key not in
+                         self.layout_state.empty else "")
+                why = self.empty_why.get(key) if with_why else None
+                t.append(f" ({why})  " if why else "  ", style=pal.muted)
+            t.append("· a number opens it", style=pal.muted)
+            if t.cell_len <= self.size.width - 2:
+                break
+        self._put("#offgrid", t)
 
     # focus follows the panel ------------------------------------------------------------
     def on_descendant_focus(self, event: object) -> None:
         if not self.screen_stack:
             return  # a focus event delivered while the app tears its screens down
         focused = self.focused
-        for i, panel in enumerate(self.panels):
+        for key, panel in self.panels.items():
             if focused is panel or (focused is not None and panel in focused.ancestors):
-                if i != self.current:
-                    self.current = i
-                    for p in self.panels:
-                        p.set_class(p is panel, "-current")
-                    self._render_tabs()
+                self.set_layout(self.layout_state.focused(key), focus=False)
                 return
-
-    def set_current(self, index: int) -> None:
-        self.current = index % len(self.panels)
-        panel = self.panels[self.current]
-        if self.auto_zoomed and not self.compact and self.on_grid(panel):
-            self.zoomed = self.auto_zoomed = False  # back to the grid
-            self.apply_layout()
-            self._render_status()
-        elif not self.single and not self.on_grid(panel):
-            self.zoomed = self.auto_zoomed = True  # no room in the grid: show it alone
-            self.apply_layout()
-            self._render_status()
-        elif self.single:
-            self.apply_layout()
-        else:
-            for p in self.panels:
-                p.set_class(p is self.panels[self.current], "-current")
-            self._render_tabs()
-        self.panels[self.current].focus_main()
 
     # actions --------------------------------------------------------------------------
     def action_pause(self) -> None:
@@ -474,52 +556,24 @@ class SwarmtopApp(App[int]):
         else:
             self._render_status()
 
-    def tab_order(self) -> list[int]:
-        """Panel indices in number order (the agents first, once there are some)."""
-        order = sorted(range(len(self.panels)), key=lambda i: self.panels[i].NUMBER)
-        return [i for i in order if self.has_agents or self.panels[i] is not self.agents_panel]
-
-    def _step(self, by: int) -> None:
-        self.navigated = True
-        order = self.tab_order()
-        at = order.index(self.current) if self.current in order else -1
-        self.set_current(order[(at + by) % len(order)])
-
     def action_next_panel(self) -> None:
-        self._step(1)
+        self.set_layout(self.layout_state.step(1), focus=True)
 
     def action_previous_panel(self) -> None:
-        self._step(-1)
+        self.set_layout(self.layout_state.step(-1), focus=True)
 
     def action_zoom(self, number: int) -> None:
-        self.navigated = True
-        index = self.panel_index(number)
-        if self.zoomed and index == self.current:
-            self.zoomed = False  # the same number again toggles back
-            if not self.compact and not self.on_grid(self.panels[index]):
-                self.current = 0  # the grid has no room for it
-        else:
-            self.zoomed = True
-            self.current = index
-        self.auto_zoomed = False
-        self.apply_layout()
-        self.panels[self.current].focus_main()
-        self._render_status()
+        self.set_layout(self.layout_state.zoom(self.panel_numbered(number).KEY), focus=True)
 
     def action_back(self) -> None:
         if self.query_one(FilterBar).has_class("-open"):
             self.close_filter()
-        elif self.zoomed:
-            self.zoomed = self.auto_zoomed = False
-            if not self.compact and not self.on_grid(self.panels[self.current]):
-                self.current = 0
-            self.apply_layout()
-            self.panels[self.current].focus_main()
-            self._render_status()
+        elif self.layout_state.zoomed:
+            self.set_layout(self.layout_state.back(), focus=True)
 
     def filter_target(self) -> Panel:
-        panel = self.panels[self.current]
-        return panel if panel.FILTERABLE else self.panels[5]  # the log tail
+        panel = self.current_panel
+        return panel if panel.FILTERABLE else self.panel(LogTailPanel)
 
     def action_filter(self) -> None:
         target = self.filter_target()
@@ -548,7 +602,7 @@ class SwarmtopApp(App[int]):
     def action_open_agent(self) -> None:
         """enter on an agent: its details and latest tool calls (esc goes back)."""
         snap = self.shown or self.last
-        if snap is None or self.panels[self.current] is not self.agents_panel:
+        if snap is None or self.current_panel is not self.agents_panel:
             return
         key = self.agents_panel.query_one(SyncTable).selected_key
         agent = next((a for a in snap.agents if a.id == key), None)
@@ -562,7 +616,7 @@ class SwarmtopApp(App[int]):
         snap = self.shown or self.last
         if snap is None:
             return
-        if self.panels[self.current] is not self.agents_panel:
+        if self.current_panel is not self.agents_panel:
             self.notify("k ends an agent's process: select it in the Agents panel (0)",
                         severity="warning", timeout=4)
             return
@@ -608,7 +662,7 @@ class SwarmtopApp(App[int]):
             self.push_screen(HelpScreen(self.key_help()))
 
     def action_sort(self) -> None:
-        name = self.panels[self.current].cycle_sort()
+        name = self.current_panel.cycle_sort()
         if name is not None:
             self.notify(f"sorted by {name}", timeout=2)
 
@@ -616,7 +670,7 @@ class SwarmtopApp(App[int]):
         snap = self.last
         if snap is None:
             return
-        panel = self.panels[self.current]
+        panel = self.current_panel
         selected = panel.selected_rule() if isinstance(panel, AlertsPanel) else None
         alert = pick_alert(list(snap.alerts), selected)
         if alert is None:
@@ -656,13 +710,13 @@ class SwarmtopApp(App[int]):
                 if "zoom" in seen:
                     continue
                 seen.add("zoom")
-                rows.append(("1-8", "zoom a panel full screen (again or esc: back)", "anywhere"))
+                rows.append(("0-8", "zoom a panel full screen (again or esc: back)", "anywhere"))
                 continue
             rows.append((b.key.replace("slash", "/").replace("question_mark", "?"),
                          _DESCRIPTIONS.get(b.action, b.description), "anywhere"))
         rows.append((self.COMMAND_PALETTE_BINDING, "command palette: every action by name",
                      "anywhere"))
-        for panel in self.panels:
+        for panel in self.panels.values():
             for b in panel.BINDINGS:
                 assert isinstance(b, Binding)
                 rows.append((b.key, b.tooltip or b.description, f"{panel.NUMBER} {panel.TITLE}"))
@@ -677,7 +731,7 @@ class SwarmtopApp(App[int]):
         yield SystemCommand("Filter", "Filter the current panel (/)", self.action_filter)
         yield SystemCommand("Help", "List every key (?)", self.action_help)
         yield SystemCommand("Next panel", "Cycle panels (tab)", self.action_next_panel)
-        for panel in self.panels:
+        for panel in self.panels.values():
             yield SystemCommand(f"Zoom {panel.TITLE}", f"Show {panel.TITLE} full screen "
                                 f"({panel.NUMBER})",
                                 lambda n=panel.NUMBER: self.action_zoom(n))
@@ -690,14 +744,12 @@ class SwarmtopApp(App[int]):
         for name in self.themes.names:
             yield SystemCommand(f"Theme: {name}", "Use this colour theme",
                                 lambda n=name: self.set_theme(n))
-        log = self.panels[5]
-        assert isinstance(log, LogTailPanel)
+        log = self.panel(LogTailPanel)
         yield SystemCommand("Log level", "Cycle the log tail's minimum level (l)",
                             log.action_level)
         yield SystemCommand("Freeze log tail", "Freeze/unfreeze the log tail only (f)",
                             log.action_follow)
-        health = self.panels[0]
-        assert isinstance(health, HealthPanel)
+        health = self.panel(HealthPanel)
         yield SystemCommand("Health: why", "Show each health component's reason (e)",
                             health.action_expand)
         yield SystemCommand("Screenshot", "Save an SVG of the screen", self.action_screenshot)

@@ -86,6 +86,9 @@ class LogTailPanel(Panel):
             self.seq += 1
             self.buffer.append((self.seq, entry))
 
+    def empty_reason(self, snap: Snapshot) -> str | None:
+        return None if self.buffer else "no lines"  # (observe() has run: the lines seen)
+
     def passes(self, entry: LogEntry) -> bool:
         if level_rank(entry.level) < self.min_level:
             return False
@@ -139,6 +142,9 @@ class LogTailPanel(Panel):
         status.append(f"level ≥ {LEVELS[self.min_level]}", style=pal.muted)
         if self.frozen:
             status.append("  FROZEN (f)", style=f"bold {pal.warn}")
+        if not self.buffer:
+            status.append("  no log lines yet (log records, text lines of the sources)",
+                          style=pal.muted)
         self.put(self.query_one("#log-status", TextLines), status)
 
     def rewrite(self) -> None:

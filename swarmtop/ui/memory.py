@@ -62,12 +62,16 @@ def rate_text(p: ProcessInfo) -> str:
 class MemoryPanel(Panel):
     NUMBER = 2
     TITLE = "Memory"
+    SHORT = "Mem"
     HELP = "processes as a tree; up/down selects the process graphed below; s sorts"
 
     DEFAULT_CSS = """
     MemoryPanel #mem-summary { height: 1; }
     MemoryPanel #mem-graph { height: auto; max-height: 5; }
     """
+
+    def empty_reason(self, snap: Snapshot) -> str | None:
+        return None if snap.memory.processes else "no processes"
 
     def compose(self) -> ComposeResult:
         yield TextLines("", id="mem-summary")

@@ -82,6 +82,7 @@ def gc_label(src: str, g: dict[str, Any], names: dict[int, str]) -> str:
 class MetricsPanel(Panel):
     NUMBER = 8
     TITLE = "Metrics"
+    SHORT = "Met"
     HELP = "the swarm's own metrics (swarmtop.probe) and GC pauses per process; s sorts"
 
     DEFAULT_CSS = """
@@ -94,6 +95,10 @@ class MetricsPanel(Panel):
         yield SyncTable(METRIC_COLUMNS, natural_label="name", id="met-table")
         yield TextLines("", id="met-gc-title")
         yield SyncTable(GC_COLUMNS, natural_label="process", id="met-gc")
+
+    def empty_reason(self, snap: Snapshot) -> str | None:
+        section = snap.metrics if isinstance(snap.metrics, dict) else {}
+        return None if section.get("custom") or section.get("gc") else "no metrics"
 
     def render_snapshot(self, snap: Snapshot) -> None:
         pal = self.palette

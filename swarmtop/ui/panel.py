@@ -23,6 +23,8 @@ class Panel(Vertical):
 
     NUMBER: ClassVar[int] = 0
     TITLE: ClassVar[str] = ""
+    KEY: ClassVar[str] = ""  # how the app names the panel ("log"): from TITLE unless set
+    SHORT: ClassVar[str] = ""  # the title in a narrow tab strip: TITLE unless set
     FILTERABLE: ClassVar[bool] = True
     HELP: ClassVar[str] = ""  # one line for the help screen
 
@@ -40,8 +42,15 @@ class Panel(Vertical):
     }
     """
 
+    def __init_subclass__(cls, **kw: object) -> None:
+        super().__init_subclass__(**kw)  # type: ignore[arg-type]
+        if "KEY" not in cls.__dict__:
+            cls.KEY = cls.TITLE.lower().replace(" ", "-")
+        if "SHORT" not in cls.__dict__:
+            cls.SHORT = cls.TITLE
+
     def __init__(self) -> None:
-        super().__init__(id=f"panel-{self.TITLE.lower().replace(' ', '-')}")
+        super().__init__(id=f"panel-{self.KEY}")
         self.filter_text = ""
         self.shown = 0  # times show() changed something; tests read it
         self._snapshot: Snapshot | None = None
@@ -67,6 +76,12 @@ class Panel(Vertical):
 
     def render_snapshot(self, snap: Snapshot) -> None:
         raise NotImplementedError
+
+    def empty_reason(self, snap: Snapshot) -> str | None:
+        """Why the panel has nothing to show (a few words, for the line that lists panels off
+        the grid), or None when it has something. An empty panel gives its place on the grid
+        to the panels with data; its number still shows it. Called at every tick (cheap)."""
+        return None
 
     def rerender(self) -> None:
         """Re-draw from the last snapshot (theme, filter or sort changed)."""

@@ -35,11 +35,16 @@ def over_target(p: PatternStats) -> bool:
 class PatternsPanel(Panel):
     NUMBER = 4
     TITLE = "Patterns"
+    SHORT = "Pat"
     HELP = "task latency per pattern: rolling window and all time; ! = p99 over target"
 
     DEFAULT_CSS = """
     PatternsPanel #pat-summary { height: 1; }
     """
+
+    def empty_reason(self, snap: Snapshot) -> str | None:
+        used = snap.tools or any(p.count or p.window_count for p in snap.patterns.values())
+        return None if used else "no tasks or tools"
 
     def compose(self) -> ComposeResult:
         yield TextLines("", id="pat-summary")

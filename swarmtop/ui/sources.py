@@ -61,6 +61,7 @@ def middle(text: str, width: int) -> str:
 class SourcesPanel(Panel):
     NUMBER = 7
     TITLE = "Sources"
+    SHORT = "Src"
     HELP = ("files read (format, lines, bad lines, state) and PIDs watched; OTLP receivers "
             "(requests, items accepted and refused, senders); failures of swarmtop itself and "
             "its log file; recent bad lines")

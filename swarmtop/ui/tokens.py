@@ -93,6 +93,7 @@ def limits_text(limits: list[Limit], pal: Palette) -> Text:
 class TokensPanel(Panel):
     NUMBER = 3
     TITLE = "Tokens"
+    SHORT = "Tok"
     HELP = "tokens and $; ~ marks tiktoken estimates, ? a model without a price; s sorts"
 
     DEFAULT_CSS = """
@@ -121,6 +122,10 @@ class TokensPanel(Panel):
     def on_resize(self) -> None:
         # side by side when both tables fit, stacked otherwise
         self.query_one("#tok-tables").set_class(self.size.width < 130, "-stack")
+
+    def empty_reason(self, snap: Snapshot) -> str | None:
+        t = snap.tokens
+        return None if t.calls or t.total or t.cost_usd or t.budget_usd else "no calls"
 
     def observe(self, snap: Snapshot) -> None:
         self.usd_per_min.add(snap.uptime_s, snap.tokens.burn_usd_per_min)

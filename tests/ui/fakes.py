@@ -9,6 +9,7 @@ import msgspec
 
 from swarmtop.feed import Progress
 from swarmtop.snapshot import (
+    AgentRow,
     Alert,
     AlertRecord,
     BadLine,
@@ -25,6 +26,7 @@ from swarmtop.snapshot import (
     Sources,
     TokenCounts,
     Tokens,
+    ToolStats,
     Trend,
 )
 
@@ -148,10 +150,47 @@ def make_baseline(tokens: Tokens, patterns: dict[str, PatternStats],
                              "limit_pct": 10.0}]}
 
 
+def make_agents() -> list[AgentRow]:
+    """A planner and its sub-agents as the demo runs them (docs/demo.md): working, waiting on
+    a model, looping on a failing tool, stalled, done; fixed figures and clock times, and the
+    fake processes' pids (100, 101), so that a picture of them is the same at every run."""
+    def agent(id_: str, status: str, activity: str, model: str, cost: float, calls: int, *,
+              parent: str | None = None, errors: int = 0, ctx: float | None = None,
+              pid: int | None = None, seen: str = "16:00:00", **kw: object) -> AgentRow:
+        return AgentRow(
+            id=id_, name=id_, parent=parent, kind="native", status=status, activity=activity,
+            model=model, calls=calls, errors=errors, input=calls * 900, output=calls * 200,
+            cost_usd=cost, burn_usd_per_min=cost / 3 if status == "working" else 0.0,
+            tokens_per_min=calls * 370.0 if status == "working" else 0.0,
+            context_used_pct=ctx, context_window=200_000, last_seen=f"2026-11-25T{seen}+00:00",
+            pid=pid, pid_match="stated" if pid else "", rss_bytes=(50 << 20) if pid else None,
+            cpu_percent=12.0 if pid else None, p50_ms=900.0, p99_ms=2400.0,
+            depth=0 if parent is None else 1, **kw)  # type: ignore[arg-type]
+
+    return [
+        agent("planner", "working", "Task: split the refactor (12 s)", "claude-sonnet-4-5",
+              0.412, 14, ctx=38.0, pid=100, tool_calls=5),
+        agent("coder", "working", "waiting on claude-sonnet-4-5 (3 s)", "claude-sonnet-4-5",
+              0.584, 22, parent="planner", ctx=71.0),
+        agent("fixer", "working", "Bash: pytest tests/test_flaky.py -x (4 s)",
+              "claude-haiku-4-5", 0.061, 9, parent="planner", errors=1, ctx=22.0, pid=101,
+              tool_calls=7, tool_errors=6, loop="Bash `pytest tests/test_flaky.py -x`",
+              loop_count=6),
+        agent("researcher", "waiting", "web_fetch: https://docs.example/api", "gpt-4o-mini",
+              0.018, 11, parent="planner", ctx=12.0, seen="15:59:58"),
+        agent("indexer", "stalled", "no event for 3m10s", "claude-haiku-4-5", 0.009, 3,
+              parent="planner", ctx=4.0, seen="15:56:50"),
+        agent("reviewer", "done", "done", "claude-sonnet-4-5", 0.121, 4, parent="planner",
+              ctx=27.0, seen="15:58:12"),
+    ]
+
+
 def make_snapshot(step: int = 0, *, hostile: bool = False, alerts: bool = True,
                   log_lines: int = 20, extra_procs: int = 0, lines_per_step: int = 3,
-                  metrics: bool = True, baseline: bool = False) -> Snapshot:
-    """A full snapshot whose figures move with `step` (0.5 s per step)."""
+                  metrics: bool = True, baseline: bool = False,
+                  agents: bool = False) -> Snapshot:
+    """A full snapshot whose figures move with `step` (0.5 s per step); with `agents`, the
+    demo's planner and sub-agents (make_agents) and their tools."""
     t0 = 1_764_000_000.0
     uptime = step * 0.5
     rss = 100 * (1 << 20) + step * (1 << 20)
@@ -251,6 +290,11 @@ def make_snapshot(step: int = 0, *, hostile: bool = False, alerts: bool = True,
         trends=make_trends(step),
         alert_history=make_alert_history(hostile),
         baseline=make_baseline(tokens, patterns, hostile) if baseline else {},
+        agents=make_agents() if agents else [],
+        tools={"Bash": ToolStats(count=12, errors=6, p50_ms=4100.0, p90_ms=9000.0,
+                                 p99_ms=12000.0, max_ms=12500.0, in_flight=1),
+               "web_fetch": ToolStats(count=5, p50_ms=800.0, p90_ms=1500.0, p99_ms=1900.0,
+                                      max_ms=1900.0)} if agents else {},
     )
 
 
@@ -265,6 +309,7 @@ class FakeFeed:
     stopped: int = 0
     acknowledged: list[str] = field(default_factory=list)
     reads: int = 0
+    listeners: list = field(default_factory=list)  # Feed.subscribe: called by push()
 
     async def start(self) -> None:
         self.started += 1
@@ -280,6 +325,17 @@ class FakeFeed:
         self.index = min(self.index + 1, len(self.snapshots) - 1)
         return self.snapshots[self.index]
 
+    def subscribe(self, listener):
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener)
+
+    def push(self) -> Snapshot:
+        """advance(), and announce the new snapshot as the real Runtime does."""
+        snap = self.advance()
+        for listener in list(self.listeners):
+            listener(snap)
+        return snap
+
     def progress(self) -> Progress:
         return self.progress_value
 
@@ -291,8 +347,9 @@ class MovingFeed(FakeFeed):
     """Makes a new snapshot at every read (for looking at the app in tmux)."""
 
     def __init__(self, hostile: bool = False, extra_procs: int = 0, lines_per_step: int = 3,
-                 frozen: bool = False, baseline: bool = False) -> None:
+                 frozen: bool = False, baseline: bool = False, agents: bool = False) -> None:
         super().__init__()
+        self.agents = agents
         self.hostile = hostile
         self.extra_procs = extra_procs
         self.lines_per_step = lines_per_step
@@ -304,7 +361,7 @@ class MovingFeed(FakeFeed):
         self.step += 1
         snap = make_snapshot(0 if self.frozen else self.step, hostile=self.hostile,
                              extra_procs=self.extra_procs, lines_per_step=self.lines_per_step,
-                             baseline=self.baseline)
+                             baseline=self.baseline, agents=self.agents)
         if self.frozen:  # the clock still runs
             snap = msgspec.structs.replace(snap, uptime_s=self.step * 0.5)
         return snap

@@ -40,7 +40,7 @@ async def test_k_then_n_spares_and_k_then_y_terminates() -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             await pilot.pause()
-            assert app.panels[app.current] is app.agents_panel
+            assert app.current_panel is app.agents_panel
             await pilot.press("k")
             await pilot.pause()
             assert isinstance(app.screen, Confirm)

@@ -31,7 +31,7 @@ async def test_agent_rows_in_view_at_each_size(tmp_path: Path, size: tuple[int, 
         await pilot.pause()
         await pilot.pause()
         text = screen_text(app)
-        assert app.has_agents and app.agents_panel.display
+        assert app.agents_panel.display and app.current_panel is app.agents_panel
         assert "0 Agents" in text
         lines = text.splitlines()
         at = {name: next(i for i, ln in enumerate(lines) if name in ln)
@@ -50,10 +50,10 @@ async def test_looping_agent_is_flagged_and_keys_still_reach_every_panel(tmp_pat
         assert "1 looping" in screen_text(app)
         await pilot.press("3")  # numbers still zoom their panels
         await pilot.pause()
-        assert app.zoomed and app.panels[app.current].TITLE == "Tokens"
+        assert app.zoomed and app.current_panel.TITLE == "Tokens"
         await pilot.press("0")
         await pilot.pause()
-        assert app.panels[app.current] is app.agents_panel and app.zoomed
+        assert app.current_panel is app.agents_panel and app.zoomed
         text = screen_text(app)
         assert "LOOP Bash" in text and "✓ done" in text
 

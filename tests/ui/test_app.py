@@ -8,8 +8,11 @@ import pytest
 from swarmtop.feed import Progress
 from swarmtop.ui import SwarmtopApp
 from swarmtop.ui.health import HealthPanel
+from swarmtop.ui.logtail import LogTailPanel
 from swarmtop.ui.memory import MemoryPanel
+from swarmtop.ui.metrics import MetricsPanel
 from swarmtop.ui.table import SyncTable
+from swarmtop.ui.tokens import TokensPanel
 from tests.ui.fakes import FakeFeed, make_snapshot, screen_text
 
 WIDE, SMALL = (200, 60), (80, 24)
@@ -58,17 +61,17 @@ async def test_every_panel_is_reachable_with_tab_at_80x24():
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()
         seen = []
-        for _ in range(8):
-            seen.append(app.panels[app.current].TITLE)
-            assert app.panels[app.current].display
-            assert sum(p.display for p in app.panels) == 1
+        for _ in range(8):  # (no agents in this feed: tab passes the empty Agents panel)
+            seen.append(app.current_panel.TITLE)
+            assert app.current_panel.display
+            assert sum(p.display for p in app.panels.values()) == 1
             await pilot.press("tab")
             await pilot.pause()
         assert seen == ["Health", "Memory", "Tokens", "Patterns", "Alerts", "Log", "Sources",
                         "Metrics"]
-        assert app.current == 0
+        assert app.current_panel is app.panel(HealthPanel)
         await pilot.press("shift+tab")
-        assert app.current == 7
+        assert app.current_panel is app.panel(MetricsPanel)
 
 
 async def test_tab_moves_focus_between_panels_when_wide():
@@ -76,12 +79,12 @@ async def test_tab_moves_focus_between_panels_when_wide():
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         # (the Agents panel joins the grid once an agent is seen: none in this feed)
-        assert all(p.display for p in app.panels if p is not app.agents_panel)
+        assert all(p.display for p in app.panels.values() if p is not app.agents_panel)
         assert not app.agents_panel.display
         await pilot.press("tab")
         await pilot.pause()
-        assert isinstance(app.panels[app.current], MemoryPanel)
-        assert app.focused is app.panels[1].query_one(SyncTable)
+        assert isinstance(app.current_panel, MemoryPanel)
+        assert app.focused is app.panel(MemoryPanel).query_one(SyncTable)
 
 
 async def test_zoom_and_escape():
@@ -90,16 +93,14 @@ async def test_zoom_and_escape():
         await pilot.pause()
         await pilot.press("3")
         await pilot.pause()
-        assert app.zoomed and app.current == 2
-        # (app.panels[8], the Agents panel, is off the grid without agents)
-        assert [p.display for p in app.panels] == [False, False, True, False, False, False,
-                                                    False, False, False]
+        assert app.zoomed and isinstance(app.current_panel, TokensPanel)
+        assert [k for k, p in app.panels.items() if p.display] == ["tokens"]
         assert "zoom (esc)" in screen_text(app)
         await pilot.press("6")
-        assert app.current == 5 and app.zoomed
+        assert isinstance(app.current_panel, LogTailPanel) and app.zoomed
         await pilot.press("escape")
         await pilot.pause()
-        assert not app.zoomed and all(p.display for p in app.panels[:8])
+        assert not app.zoomed and all(p.display for k, p in app.panels.items() if k != "agents")
         await pilot.press("4", "4")  # the same number again: back
         assert not app.zoomed
 
@@ -110,7 +111,7 @@ async def test_hidden_panels_are_not_rendered_but_catch_up_when_shown():
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("1")  # zoom health: the others are hidden
         await pilot.pause()
-        memory = app.panels[1]
+        memory = app.panel(MemoryPanel)
         before = memory.shown
         feed.advance()
         app.tick()
@@ -129,13 +130,13 @@ async def test_unchanged_snapshot_writes_nothing():
     app = make_app(feed)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-        counts = [p.shown for p in app.panels]
+        counts = [p.shown for p in app.panels.values()]
         tables = [(t.updates, t.rebuilds) for t in app.query(SyncTable)]
         feed.advance()
         app.tick()
         await pilot.pause()
         assert app.last is feed.snapshots[1]
-        assert [p.shown for p in app.panels] == counts
+        assert [p.shown for p in app.panels.values()] == counts
         assert [(t.updates, t.rebuilds) for t in app.query(SyncTable)] == tables
 
 
@@ -144,7 +145,7 @@ async def test_changed_figures_update_cells_not_whole_tables():
     app = make_app(feed)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-        table = app.panels[1].query_one(SyncTable)
+        table = app.panel(MemoryPanel).query_one(SyncTable)
         rebuilds = table.rebuilds
         feed.advance()
         app.tick()
@@ -166,7 +167,7 @@ async def test_pause_freezes_the_display_but_not_collection():
         text = screen_text(app)
         assert "PAUSED" in text and "health 72" in text  # old figures stay
         assert app.last is feed.snapshots[1]  # ...while the newest was read
-        health = app.panels[0]
+        health = app.panel(HealthPanel)
         assert isinstance(health, HealthPanel) and list(health.history.values)[-1] == 62.0
         await pilot.press("p")
         await pilot.pause()
@@ -211,10 +212,11 @@ async def test_resizing_switches_between_grid_and_single_panel():
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-        assert not app.compact and all(p.display for p in app.panels[:8])
+        on_grid = [k for k in app.panels if k != "agents"]
+        assert not app.compact and all(app.panels[k].display for k in on_grid)
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
-        assert app.compact and sum(p.display for p in app.panels) == 1
+        assert app.compact and sum(p.display for p in app.panels.values()) == 1
         await pilot.resize_terminal(160, 50)
         await pilot.pause()
-        assert not app.compact and all(p.display for p in app.panels[:8])
+        assert not app.compact and all(app.panels[k].display for k in on_grid)

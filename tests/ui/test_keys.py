@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from swarmtop.ui import SwarmtopApp
 from swarmtop.ui.alerts import AlertsPanel
+from swarmtop.ui.health import HealthPanel
 from swarmtop.ui.help import HelpScreen
 from swarmtop.ui.logtail import LogTailPanel
+from swarmtop.ui.memory import MemoryPanel
 from swarmtop.ui.table import SyncTable
 from swarmtop.ui.tokens import TokensPanel
 from tests.ui.fakes import FakeFeed, make_snapshot, screen_text
@@ -25,7 +27,7 @@ async def test_help_lists_every_key():
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
-        for key in ("q", "space,p", "/", "?", "tab", "shift+tab", "1-8", "escape", "s", "a",
+        for key in ("q", "space,p", "/", "?", "tab", "shift+tab", "0-8", "escape", "s", "a",
                     "t", "ctrl+p", "e,enter", "l", "f", "mouse click"):
             assert f" {key} " in f" {text} ".replace("\n", " "), key
         await pilot.press("escape")
@@ -39,7 +41,7 @@ async def test_filter_the_log_and_a_table():
         await pilot.press("6", "slash")
         await pilot.press(*"line 1")
         await pilot.pause()
-        log = app.panels[5]
+        log = app.panel(LogTailPanel)
         assert log.filter_text == "line 1"
         await pilot.press("enter")
         await pilot.pause()
@@ -49,11 +51,11 @@ async def test_filter_the_log_and_a_table():
         await pilot.press("escape")  # un-zoom; the filter stays
         await pilot.press("2", "slash", *"worker-1", "enter")
         await pilot.pause()
-        table = app.panels[1].query_one(SyncTable)
+        table = app.panel(MemoryPanel).query_one(SyncTable)
         assert table.row_count == 1
         await pilot.press("slash", "escape")  # esc in the prompt clears the filter
         await pilot.pause()
-        assert table.row_count == 3 and app.panels[1].filter_text == ""
+        assert table.row_count == 3 and app.panel(MemoryPanel).filter_text == ""
 
 
 async def test_log_level_toggle_and_freeze():
@@ -62,8 +64,7 @@ async def test_log_level_toggle_and_freeze():
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("6")
         await pilot.pause()
-        log = app.panels[5]
-        assert isinstance(log, LogTailPanel)
+        log = app.panel(LogTailPanel)
         await pilot.press("l", "l", "l")  # all -> info -> warning -> error
         await pilot.pause()
         text = screen_text(app)
@@ -86,7 +87,7 @@ async def test_sort_cycles_columns():
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("2")
         await pilot.pause()
-        table = app.panels[1].query_one(SyncTable)
+        table = app.panel(MemoryPanel).query_one(SyncTable)
         assert table.selected_key == "100"  # tree order
         await pilot.press("s", "s")  # PID, then Name
         await pilot.press("s")  # RSS, largest first
@@ -107,7 +108,7 @@ async def test_acknowledge_calls_the_feed():
         assert feed.acknowledged == ["memory.leak"]
         await pilot.press("5", "down", "a")  # the selected one
         assert feed.acknowledged == ["memory.leak", "tokens.burn"]
-        assert isinstance(app.panels[4], AlertsPanel)
+        assert isinstance(app.current_panel, AlertsPanel)
 
 
 async def test_acknowledge_without_alerts_does_nothing():
@@ -133,7 +134,7 @@ async def test_theme_cycling_and_start_theme():
             await pilot.pause()
             seen.add(app.theme)
         assert seen == set(names) and app.theme == "terminal"
-        assert app.panels[0].palette.bad == "red"  # ANSI theme: the terminal's own red
+        assert app.panel(HealthPanel).palette.bad == "red"  # ANSI theme: the terminal's own red
 
 
 async def test_health_expands_why():
@@ -155,7 +156,7 @@ async def test_click_focuses_a_panel():
         await pilot.pause()
         await pilot.click(TokensPanel)
         await pilot.pause()
-        assert app.current == 2
+        assert app.current_panel is app.panel(TokensPanel)
 
 
 async def test_command_palette_holds_every_action():

@@ -12,9 +12,12 @@ from rich.text import Text
 from swarmtop.snapshot import Snapshot
 from swarmtop.ui import SwarmtopApp
 from swarmtop.ui.delta import delta_mark
+from swarmtop.ui.health import HealthPanel
 from swarmtop.ui.metrics import MetricsPanel
+from swarmtop.ui.patterns import PatternsPanel
 from swarmtop.ui.table import SyncTable
 from swarmtop.ui.text import Palette, flow
+from swarmtop.ui.tokens import TokensPanel
 from tests.ui.fakes import FakeFeed, make_snapshot, screen_text
 from tests.ui.waiting import wait_until
 
@@ -37,7 +40,7 @@ async def test_metrics_panel_on_the_grid_when_wide():
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-        metrics = app.panels[7]
+        metrics = app.panel(MetricsPanel)
         assert isinstance(metrics, MetricsPanel) and metrics.display
         text = screen_text(app)
         for figure in ("8 Metrics", "retrieval.latency", "cache.hits", "counter", "timer",
@@ -58,23 +61,25 @@ async def test_zoom_8_and_tab_reach_metrics_when_the_grid_has_no_room():
     app = make_app()
     async with app.run_test(size=MEDIUM) as pilot:
         await pilot.pause()
-        assert not app.compact and not app.panels[7].display  # 120 columns: not on the grid
+        metrics, health = app.panel(MetricsPanel), app.panel(HealthPanel)
+        assert not app.compact and not metrics.display  # 120 columns: not on the grid
+        assert "8 Metrics" in screen_text(app)  # ... but named under it, one key away
         await pilot.press("8")
         await pilot.pause()
-        assert app.zoomed and app.current == 7
-        assert [p.display for p in app.panels] == [False] * 7 + [True, False]  # (+ Agents)
+        assert app.zoomed and app.current_panel is metrics
+        assert [k for k, p in app.panels.items() if p.display] == ["metrics"]
         assert "retrieval.latency" in screen_text(app) and "zoom (esc)" in screen_text(app)
         await pilot.press("8")  # again: back to the grid, on a panel that is there
         await pilot.pause()
-        assert not app.zoomed and app.current == 0 and not app.panels[7].display
+        assert not app.zoomed and app.current_panel is health and not metrics.display
         for _ in range(7):
             await pilot.press("tab")
         await pilot.pause()
-        assert app.current == 7 and app.zoomed and app.panels[7].display  # tab shows it alone
+        assert app.current_panel is metrics and app.zoomed and metrics.display  # shown alone
         await pilot.press("tab")
         await pilot.pause()
-        assert app.current == 0 and not app.zoomed  # and the next tab is back on the grid
-        assert all(p.display for p in app.panels[:7])
+        assert app.current_panel is health and not app.zoomed  # the next tab: the grid again
+        assert all(p.display for k, p in app.panels.items() if k not in ("agents", "metrics"))
 
 
 @pytest.mark.parametrize("size", [SMALL, WIDE])
@@ -84,7 +89,8 @@ async def test_zoom_8_at_each_size(size):
         await pilot.pause()
         await pilot.press("8")
         await pilot.pause()
-        assert app.current == 7 and sum(p.display for p in app.panels) == 1
+        assert app.current_panel is app.panel(MetricsPanel)
+        assert sum(p.display for p in app.panels.values()) == 1
         text = screen_text(app)
         assert "8 Metrics" in text and "cache.hits" in text and "GC pauses" in text
         await pilot.press("escape")
@@ -95,6 +101,11 @@ async def test_zoom_8_at_each_size(size):
 async def test_metrics_panel_without_metrics_says_how_to_get_them():
     app = make_app(make_snapshot(0, metrics=False))
     async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        # nothing to show: off the grid (its room goes to Memory and Log), named under it
+        assert not app.panel(MetricsPanel).display
+        assert "8 Metrics (no metrics)" in screen_text(app)
+        await pilot.press("8")  # its number still shows it
         await pilot.pause()
         assert "no custom metrics or GC records yet" in screen_text(app)
         assert not app.query_one("#met-gc", SyncTable).display
@@ -148,7 +159,7 @@ async def test_no_baseline_no_marks():
     app = make_app(make_snapshot(0))
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-        for panel in (app.panels[2], app.panels[3]):
+        for panel in (app.panel(TokensPanel), app.panel(PatternsPanel)):
             for table in panel.query(SyncTable):
                 assert not any("▲" in c.plain or "▼" in c.plain or c.plain.endswith(" =")
                                for cells in table._cells.values() for c in cells)
@@ -209,7 +220,7 @@ async def test_unchanged_metrics_repaint_nothing():
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("8")
         await pilot.pause()
-        panel = app.panels[7]
+        panel = app.panel(MetricsPanel)
         before = panel.shown, [(t.updates, t.rebuilds) for t in panel.query(SyncTable)]
         feed.advance()
         app.tick()
@@ -307,8 +318,11 @@ async def test_without_processes_no_rss_is_claimed():
     async with app.run_test(size=MEDIUM) as pilot:
         await pilot.pause()
         text = screen_text(app)
-        assert "no processes watched (--pid PID)" in text
         assert "RSS" not in text.splitlines()[0] and "total RSS" not in text
+        assert "2 Memory (no processes)" in text  # off the grid, named under it
+        await pilot.press("2")
+        await pilot.pause()
+        assert "no processes watched (--pid PID)" in screen_text(app)
 
 
 async def test_zoomed_tokens_lay_out_again_at_the_new_width():

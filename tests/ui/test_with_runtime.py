@@ -71,8 +71,8 @@ async def test_each_snapshot_is_drawn_as_it_lands_not_at_the_apps_next_beat():
     app = SwarmtopApp(runtime, interval=3600)  # the app's own timer never beats again
     async with app.run_test(size=(120, 40)) as pilot:
         first = await wait_until(pilot, lambda: app.shown, what="a first snapshot drawn")
-        # new snapshots drawn without the app's timer (its first-frame looks stop once one is
-        # shown): only the runtime's hook can draw the next ones
+        # new snapshots drawn without the app's timer: only the SnapshotReady messages of the
+        # app's subscription can draw them
         drawn = {id(first)}
 
         def three_more_drawn() -> bool:
@@ -80,4 +80,4 @@ async def test_each_snapshot_is_drawn_as_it_lands_not_at_the_apps_next_beat():
             return len(drawn) >= 4
 
         await wait_until(pilot, three_more_drawn, what="three more snapshots drawn")
-    assert app._on_feed_snapshot not in runtime.on_snapshot  # unhooked on the way out
+    assert runtime.on_snapshot == []  # the app's subscription ended on the way out
