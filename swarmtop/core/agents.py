@@ -9,8 +9,9 @@ two at snapshot time. Status rules and names: docs/agents.md.
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 
 import msgspec
 
@@ -45,7 +46,8 @@ class _Agent:
     __slots__ = ("id", "name", "rank", "parent", "kind", "model", "pid", "cwd", "first_ts",
                  "last_ts", "gaps", "latencies", "context", "context_model", "tools",
                  "tool_errors", "in_flight", "turn", "turn_ts", "recent", "stream",
-                 "prompt_key", "version", "_loop", "_gap", "call_ts", "repeats")
+                 "prompt_key", "version", "_loop", "_gap", "call_ts", "repeats", "_tick",
+                 "_counts", "_dups")
 
     def __init__(self, agent_id: str) -> None:
         self.id = agent_id
@@ -75,6 +77,31 @@ class _Agent:
         self._loop: tuple[int, float, int, str] = (-1, 0.0, 0, "")  # version, until, n, what
         self._gap: tuple[int, float] = (-1, 0.0)  # version, median busy gap
         self.repeats = 0  # entries ever added to ``recent``: what the loop cache is keyed on
+        # a backlog tick's figures of it (AgentBook.tick_readings), and while they hold
+        self._tick: tuple | None = None
+        # how often each entry is in ``recent``, and how many are there twice or more: with
+        # none, no loop can be counted whatever the window (the loop scan is skipped)
+        self._counts: dict[str, int] = {}
+        self._dups = 0
+
+    def note(self, ts: float, what: str) -> None:
+        """An entry of ``recent`` (a tool input, an error): what the loop signal counts."""
+        recent, counts = self.recent, self._counts
+        if len(recent) == RECENT:  # the oldest leaves as this one comes
+            old = recent[0][1]
+            c = counts[old] - 1
+            if c:
+                counts[old] = c
+                if c == 1:
+                    self._dups -= 1
+            else:
+                del counts[old]
+        recent.append((ts, what))
+        c = counts.get(what, 0) + 1
+        counts[what] = c
+        if c == 2:
+            self._dups += 1
+        self.repeats += 1
 
     def seen(self, ts: float) -> None:
         """An event at ``ts`` (called before the event changes the agent's state): the gap
@@ -136,8 +163,7 @@ class AgentBook:
             if c.latency_ms is not None and c.latency_ms >= 0:
                 a.latencies.add(c.latency_ms)
             if not c.ok:
-                a.recent.append((ts, f"API error from {c.model}"))
-                a.repeats += 1
+                a.note(ts, f"API error from {c.model}")
         self.version += 1
 
     def add_tool(self, ev: ToolCall) -> None:
@@ -168,16 +194,14 @@ class AgentBook:
         what = f"{ev.tool}: {ev.summary}" if ev.summary else ev.tool
         if ev.ok:
             a.stream.append((ev.ts, f"{what}{took}"))
-            a.recent.append((ev.ts, f"{ev.tool} `{ev.summary}`"))
-            a.repeats += 1
+            a.note(ev.ts, f"{ev.tool} `{ev.summary}`")
         else:
             tool.errors += 1
             a.tool_errors += 1
             a.stream.append((ev.ts, f"{what}{took} failed: {ev.error}"))
-            a.recent.append((ev.ts, f"{ev.tool} `{ev.summary}`"))
-            a.repeats += 1
+            a.note(ev.ts, f"{ev.tool} `{ev.summary}`")
             if ev.error:
-                a.recent.append((ev.ts, f"error `{ev.error}`"))
+                a.note(ev.ts, f"error `{ev.error}`")
 
     def add_info(self, ev: AgentInfo) -> None:
         a = self._agent(ev.agent or "(none)")
@@ -218,6 +242,7 @@ class AgentBook:
             if a.prompt_key == key and a.parent in ("", parent) and a.id != parent:
                 a.name, a.rank = name, RANK_SPAWN
                 a.parent = a.parent or parent
+                a.version += 1
 
     def seen_many(self, items: Iterable[tuple[str, float]]) -> None:
         """(agent, time) of task and log events: they show the agent is alive."""
@@ -284,15 +309,13 @@ class AgentBook:
         version, until, n, what = a._loop
         if version == a.repeats and now < until:
             return n, what
-        counts: dict[str, int] = {}
-        first: dict[str, float] = {}
-        for ts, item in a.recent:
-            if now - ts <= LOOP_WINDOW_S:
-                counts[item] = counts.get(item, 0) + 1
-                first.setdefault(item, ts)
-        if counts:
-            what, n = max(counts.items(), key=lambda kv: kv[1])
-            until = min(first.values()) + LOOP_WINDOW_S
+        window = [e for e in a.recent if now - e[0] <= LOOP_WINDOW_S]
+        if window:
+            # the first most repeated, in order of first appearance (Counter keeps it), and
+            # the earliest of each entry's first time (the window's entries may be out of
+            # order): a dict built from the end keeps each entry's first time
+            what, n = max(Counter([item for _ts, item in window]).items(), key=_second)
+            until = min({item: ts for ts, item in reversed(window)}.values()) + LOOP_WINDOW_S
         else:
             what, n, until = "", 0, math.inf
         a._loop = (a.repeats, until, n, what)
@@ -307,17 +330,54 @@ class AgentBook:
                       processes: dict[int, ProcessInfo]) -> dict[str, Reading]:
         """The agent.* readings without building the rows (a backlog ticks thousands of
         times): the same per-agent figures as ``rows``, through the same functions, and the
-        same ``readings`` over them; $/min only of agents that called within the window."""
+        same ``readings`` over them; $/min only of agents that called within the window.
+        An agent's figures are kept from tick to tick while nothing of it changed, its loop
+        count holds and its silence has not crossed a mark its status turns at
+        (``_steady``); tests/core/test_agent_tick_cache.py holds them to the plain ones."""
         items = []
         recent = now - 60.0
         for a in self.agents.values():
             proc = processes.get(a.pid) if a.pid is not None else None
-            status, activity = self.status(a, now, proc)
-            n, what = self.loop(a, now)
-            ctx, _ = self.context_pct(a)
-            items.append(_Figures(a.name or a.id, status, activity, n if n >= 2 else 0, what,
-                                  ctx, burn(a.id) if a.last_ts >= recent else 0.0))
+            fig = a._tick
+            if (proc is not None or fig is None or fig[0] != a.version or fig[1] != a.repeats
+                    or now < fig[2] or now - a.last_ts > fig[3] or not now < fig[4]):
+                status, activity = self.status(a, now, proc)
+                if a._dups:
+                    n, what = self.loop(a, now)
+                    loop_until = a._loop[1]
+                else:  # nothing is in ``recent`` twice: no loop, whatever the window
+                    n, what, loop_until = 0, "", math.inf
+                ctx, _ = self.context_pct(a)
+                fig = a._tick = (a.version, a.repeats, now,
+                                 self._steady(a, now, status) if proc is None else -math.inf,
+                                 loop_until, a.name or a.id, status, activity,
+                                 n if n >= 2 else 0, what, ctx)
+            items.append(_Figures(fig[5], fig[6], fig[7], fig[8], fig[9], fig[10],
+                                  burn(a.id) if a.last_ts >= recent else 0.0))
         return _readings(items)
+
+    def _steady(self, a: _Agent, now: float, status: str) -> float:
+        """(no process known) The silence up to which ``status`` keeps this answer for ``a``
+        as it is: the next mark its rules compare the silence with, at ``now`` or later. A
+        stalled agent's activity (which ``agent.stalled`` names) moves with the clock: never
+        kept. Of the others only the status is read (``_readings``)."""
+        if status == "stalled":
+            return -math.inf
+        if a.last_ts == -math.inf or a.turn in ("failed", "done"):
+            return math.inf  # the silence is infinite, or not read
+        silent = now - a.last_ts
+        if a.in_flight:
+            if next(reversed(a.in_flight.values()))[0] in ASK_TOOLS:
+                return math.inf  # waiting on the user, however long
+            marks: tuple[float, ...] = (GONE_AFTER_S,
+                                        max(STALL_MIN_S, STALL_GAPS * self._usual_gap(a)))
+        elif a.turn == "model":
+            marks = (GONE_AFTER_S, max(STALL_MIN_S, STALL_GAPS * self._usual_gap(a)))
+        elif a.turn == "user":
+            marks = (IDLE_AFTER_S,)
+        else:
+            marks = (max(WORKING_FOR_S, 3 * self._usual_gap(a)),)
+        return min((m for m in marks if m >= silent), default=math.inf)
 
     def rows(self, now: float, by_agent: dict[str, TokenCounts],
              rates: Callable[[str], tuple[float, float]],
@@ -449,6 +509,9 @@ def _tree(rows: dict[str, AgentRow], order: dict[str, tuple[float, str]]) -> lis
 
 def _with_depth(r: AgentRow, depth: int) -> AgentRow:
     return msgspec.structs.replace(r, depth=depth)
+
+
+_second = itemgetter(1)
 
 
 def _median(values: deque[float]) -> float:

@@ -1,0 +1,302 @@
+"""A report's files decoded in worker processes (``swarmtop report --jobs N``).
+
+Decoding is per file (a decoder's state — repeated lines, tools in flight, agent names — never
+crosses files), so files can be decoded apart and their events merged on the timeline
+(sources/merge.py) exactly as if the parent had read them: the merge gets the same batches,
+only from another process. Workers are forked from the parent (every module already
+imported); each decodes whole files with ``read_file`` and hands back the file's batches
+encoded with msgpack (events are tagged msgspec Structs, floats are carried exactly;
+pickle for a batch msgpack refuses). The parent decodes a file's batches only as the merge
+reads them.
+
+Memory stays bounded: a file is handed to a worker only while the input bytes handed out
+and not yet opened by the merge stay under ``PREFETCH_BYTES``, and a file bigger than
+``WORKER_MAX_BYTES`` is read in the parent, streamed, as with one job (its events would
+otherwise be held whole). Which process reads a file never changes its events, so the report
+is the same whatever ``jobs`` (tests/sources/test_parallel_report.py).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import shutil
+import struct
+import tempfile
+import threading
+from collections.abc import Iterator
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+import msgspec
+
+from swarmtop.events import Event
+from swarmtop.sources import merge
+from swarmtop.sources.reader import first_event_time, read_file
+
+WORKER_MAX_BYTES = 64 << 20  # a bigger file is read in the parent, streamed
+PREFETCH_BYTES = 256 << 20  # input bytes handed to workers ahead of the merge
+MIN_BYTES = 4 << 20  # below this in all, workers cost more than they save: one process
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(list[Event])
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def encode(batch: list[Event]) -> bytes:
+    try:
+        return b"m" + _encoder.encode(batch)
+    except (TypeError, ValueError, UnicodeEncodeError, OverflowError):
+        return b"p" + pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def decode(blob: bytes) -> list[Event]:
+    if blob[:1] == b"m":
+        return _decoder.decode(memoryview(blob)[1:])
+    return pickle.loads(memoryview(blob)[1:])  # noqa: S301 - our own worker's bytes
+
+
+def _worker(conn: Connection, spill: str, fmt: str, max_line: int, chunk: int) -> None:
+    """(a worker process) Take tasks until told to stop: ``("first", [paths])`` answers the
+    first event times; ``("read", path)`` decodes the file and, batch by batch, appends each
+    encoded batch to this worker's spill file and sends where it is (so the parent can merge
+    a file while it is being decoded; a pipe carries 64 KiB at a time, and bouncing megabytes
+    through it cost more than decoding them), then ``DONE``."""
+    fd = os.open(spill, os.O_WRONLY | os.O_APPEND)
+    at = 0
+    try:
+        while True:
+            task = conn.recv()
+            if task[0] == "first":
+                conn.send([first_event_time(Path(p), fmt) for p in task[1]])
+            elif task[0] == "read":
+                for batch in read_file(Path(task[1]), fmt, max_line=max_line, chunk_size=chunk):
+                    blob = encode(batch)
+                    os.write(fd, blob)
+                    conn.send_bytes(_WHERE.pack(at, len(blob)))
+                    at += len(blob)
+                conn.send_bytes(DONE)
+            else:
+                return
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        return  # the parent went away (or stopped us): nothing left to do
+    finally:
+        os.close(fd)
+        conn.close()
+
+
+_WHERE = struct.Struct("<QQ")  # offset and length of a batch in a spill file
+DONE = b"."  # end of a file's batches
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """fork where it is safe (POSIX, no other thread that could hold a lock at the fork):
+    workers start at once with every module imported; else spawn."""
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def worth_workers(files: list[Path], jobs: int) -> bool:
+    """Would worker processes pay for themselves here (a speed choice: results are equal)?"""
+    return jobs > 1 and len(files) > 1 and sum(_size(p) for p in files) >= MIN_BYTES
+
+
+class _Workers:
+    """``jobs`` worker processes, each with its own pipe; files handed out in the merge's
+    order, a file's batches buffered here as they come until the merge reads them."""
+
+    def __init__(self, jobs: int, fmt: str, max_line: int, chunk: int) -> None:
+        ctx = _context()
+        shm = "/dev/shm"  # (memory, where there is one: the batches are read back at once)
+        self.dir = tempfile.mkdtemp(prefix="swarmtop-report-",
+                                    dir=shm if os.access(shm, os.W_OK) else None)
+        self.conns: list[Connection] = []
+        self.procs = []
+        self.spills: dict[Connection, int] = {}
+        for k in range(jobs):
+            spill = os.path.join(self.dir, f"worker-{k}")
+            fd = os.open(spill, os.O_RDONLY | os.O_CREAT, 0o600)
+            here, there = ctx.Pipe()
+            proc = ctx.Process(target=_worker, args=(there, spill, fmt, max_line, chunk),
+                               daemon=True)
+            proc.start()
+            there.close()
+            self.conns.append(here)
+            self.procs.append(proc)
+            self.spills[here] = fd
+        self.idle: list[Connection] = list(self.conns)
+        self.queue: list[Path] = []  # handed out, not yet given to a worker (in order)
+        self.busy: dict[Connection, Path] = {}
+        # a handed-out file's batches so far: (spill file, offset, length)
+        self.blobs: dict[Path, list[tuple[int, int, int]]] = {}
+        self.done: set[Path] = set()
+        self.closed = False
+
+    def ask_firsts(self, files: list[Path]) -> None:
+        """Have the workers find each file's first event time (reader.first_event_time)."""
+        parts = [files[k::len(self.conns)] for k in range(len(self.conns))]
+        self._asked = [(c, part) for c, part in zip(self.conns, parts, strict=True) if part]
+        for c, part in self._asked:
+            c.send(("first", [str(p) for p in part]))
+
+    def firsts(self) -> dict[Path, float | None]:
+        """The answers to ``ask_firsts``."""
+        out: dict[Path, float | None] = {}
+        for c, part in self._asked:
+            out.update(zip(part, c.recv(), strict=True))
+        return out
+
+    def hand_out(self, path: Path) -> None:
+        self.blobs[path] = []
+        self.queue.append(path)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        while self.idle and self.queue:
+            c = self.idle.pop()
+            path = self.queue.pop(0)
+            self.busy[c] = path
+            c.send(("read", str(path)))
+
+    def pump(self) -> None:
+        """Wait for any worker to send something, and file it."""
+        for c in wait(list(self.busy)):
+            msg = c.recv_bytes()  # type: ignore[union-attr]
+            path = self.busy[c]  # type: ignore[index]
+            if msg == DONE:
+                self.done.add(path)
+                del self.busy[c]  # type: ignore[arg-type]
+                self.idle.append(c)  # type: ignore[arg-type]
+            else:
+                self.blobs[path].append((self.spills[c], *_WHERE.unpack(msg)))  # type: ignore[index]
+        self._dispatch()
+
+    def batches(self, path: Path) -> Iterator[list[Event]]:
+        """The batches of a handed-out file, as they come."""
+        buf = self.blobs[path]
+        k = 0
+        while True:
+            if k < len(buf):
+                fd, at, n = buf[k]
+                k += 1
+                yield decode(os.pread(fd, n, at))
+            elif path in self.done:
+                del self.blobs[path]
+                self.done.discard(path)
+                return
+            else:
+                if k > 64:  # (what was read is dropped now and then)
+                    del buf[:k]
+                    k = 0
+                self.pump()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for c in self.conns:
+            try:
+                c.send(("stop",))
+            except OSError:
+                pass
+            c.close()
+        for proc in self.procs:
+            proc.join(timeout=1.0)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join()
+        for fd in self.spills.values():
+            os.close(fd)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Decoding:
+    """``merge.time_ordered`` over ``files`` with their decoding done by ``jobs`` workers:
+    iterate it for the batches, ``close`` it at the end (or use it in a ``with``). The
+    workers start at once, so what the caller does before iterating (imports, price tables)
+    overlaps with their decoding."""
+
+    def __init__(self, files: list[Path], fmt: str, max_line: int, chunk: int,
+                 jobs: int) -> None:
+        self.args = (files, fmt, max_line, chunk)
+        self.workers = _Workers(jobs, fmt, max_line, chunk)
+        try:
+            self.workers.ask_firsts(files)
+        except BaseException:
+            self.workers.close()
+            raise
+
+    def __iter__(self) -> Iterator[list[Event]]:
+        return _merged(self.workers, *self.args)
+
+    def close(self) -> None:
+        self.workers.close()
+
+    def __enter__(self) -> Decoding:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def time_ordered(files: list[Path], fmt: str, max_line: int, chunk: int, jobs: int
+                 ) -> Iterator[list[Event]]:
+    """The batches of a ``Decoding`` (closed when they are all read, or on an error)."""
+    with Decoding(files, fmt, max_line, chunk, jobs) as d:
+        yield from d
+
+
+def _merged(workers: _Workers, files: list[Path], fmt: str, max_line: int, chunk: int
+            ) -> Iterator[list[Event]]:
+    try:
+        sizes = {p: _size(p) for p in files}
+        firsts = workers.firsts()
+        order = [p for _t, p in merge.by_first_time(files, firsts.__getitem__)]
+        state = {"ahead": 0, "next": 0}  # input bytes handed out not opened; order[next:]
+        handed: set[Path] = set()
+
+        def hand_out(upto: Path | None) -> None:
+            """Give workers the next files in the merge's order while under the prefetch
+            bound, and in any case every file up to ``upto`` (the one the merge opens now)."""
+            while state["next"] < len(order):
+                if upto is None and state["ahead"] >= PREFETCH_BYTES:
+                    break
+                p = order[state["next"]]
+                state["next"] += 1
+                handed.add(p)
+                if sizes[p] <= WORKER_MAX_BYTES:  # (a bigger one is read in the parent)
+                    workers.hand_out(p)
+                    state["ahead"] += sizes[p]
+                if p == upto:
+                    break
+
+        def read(path: Path) -> Iterator[list[Event]]:
+            if path not in handed:
+                hand_out(path)
+            if path not in workers.blobs:  # a big file: streamed here, as with one job
+                yield from read_file(path, fmt, max_line=max_line, chunk_size=chunk)
+                return
+            state["ahead"] -= sizes[path]
+            hand_out(None)
+            yield from workers.batches(path)
+
+        hand_out(None)
+        yield from merge.time_ordered(files, read, first=firsts.__getitem__)
+    finally:
+        workers.close()
