@@ -97,6 +97,10 @@ _WHERE = struct.Struct("<QQ")  # offset and length of a batch in a spill file
 DONE = b"."  # end of a file's batches
 
 
+class WorkerFailed(RuntimeError):
+    """A worker process died (killed, out of memory): its file's events are not all here."""
+
+
 def _context() -> multiprocessing.context.BaseContext:
     """fork where it is safe (POSIX, no other thread that could hold a lock at the fork):
     workers start at once with every module imported; else spawn."""
@@ -159,7 +163,10 @@ class _Workers:
         """The answers to ``ask_firsts``."""
         out: dict[Path, float | None] = {}
         for c, part in self._asked:
-            out.update(zip(part, c.recv(), strict=True))
+            try:
+                out.update(zip(part, c.recv(), strict=True))
+            except EOFError:
+                raise WorkerFailed("a process reading the files' first lines stopped") from None
         return out
 
     def hand_out(self, path: Path) -> None:
@@ -177,8 +184,14 @@ class _Workers:
     def pump(self) -> None:
         """Wait for any worker to send something, and file it."""
         for c in wait(list(self.busy)):
-            msg = c.recv_bytes()  # type: ignore[union-attr]
             path = self.busy[c]  # type: ignore[index]
+            try:
+                msg = c.recv_bytes()  # type: ignore[union-attr]
+            except EOFError:
+                proc = self.procs[self.conns.index(c)]  # type: ignore[arg-type]
+                proc.join(timeout=1.0)
+                raise WorkerFailed(f"the process decoding {path} stopped (exit code "
+                                   f"{proc.exitcode})") from None
             if msg == DONE:
                 self.done.add(path)
                 del self.busy[c]  # type: ignore[arg-type]

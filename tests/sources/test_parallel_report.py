@@ -1,0 +1,175 @@
+"""`swarmtop report --jobs N` decodes files in worker processes (sources/parallel.py) and merges
+them on the timeline: the report is the same as with one process, whatever N, whatever the
+mix of formats, bad lines and file sizes, and a file modified before --since is not read.
+
+Shapes: Claude Code sessions from the benchmark's generator and tests/sources/claude_tree.py
+(both in the shape Claude Code writes), native JSONL with bad lines, error log lines and tasks
+(tests/core/mixedlog.py), an empty file and a binary one. (No plain-text log: its lines carry
+the time they were read, so no two reports of it are equal.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+
+from benchmarks.bench_claude_code import generate
+from swarmtop.commands import report
+from swarmtop.commands.report import OLD_WHY, build_report
+from swarmtop.core.config import Config
+from swarmtop.events import FileStatus, LLMCall, ToolCall
+from swarmtop.snapshot import to_json
+from swarmtop.sources import parallel
+from tests.conftest import run_cli
+from tests.core.mixedlog import write_mixed
+from tests.sources import claude_tree
+
+
+def _json(snap) -> dict:  # noqa: ANN001
+    d = json.loads(to_json(snap))
+    d.pop("generated_at")
+    d.pop("runtime")
+    return d
+
+
+def _report(root: Path, jobs: int, **kw: object) -> dict:
+    args = Namespace(**{"sources": [str(root)], "format": "auto", "since": None, "jobs": jobs,
+                        **kw})
+    return _json(build_report(args, Config()))
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("tree")
+    generate(root / "projects", 3 << 20, tool_scale=2.5)
+    claude_tree.build(root / "tree")
+    (root / "native").mkdir()
+    write_mixed(root / "native", n=4000)
+    (root / "empty.jsonl").write_bytes(b"")
+    (root / "blob.bin.jsonl").write_bytes(bytes(range(256)) * 40)
+    return root
+
+
+@pytest.fixture()
+def eager(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers for any size; a tiny prefetch bound; the biggest files read in the parent."""
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "PREFETCH_BYTES", 150_000)
+    monkeypatch.setattr(parallel, "WORKER_MAX_BYTES", 200_000)
+
+
+def test_the_report_is_the_same_with_any_number_of_workers(tree: Path, eager: None) -> None:
+    files = sorted(p for p in tree.rglob("*") if p.is_file())
+    sizes = [p.stat().st_size for p in files]
+    assert any(s > parallel.WORKER_MAX_BYTES for s in sizes)  # (read in the parent)
+    assert sum(s <= parallel.WORKER_MAX_BYTES for s in sizes) > 10
+    one = _report(tree, 1)
+    assert one["tokens"]["calls"] > 500 and one["sources"]["bad_lines"] > 5
+    assert one["tools"] and one["agents"] and one["errors"]["error_lines"] >= 1
+    for jobs in (2, 3):
+        assert parallel.worth_workers(files, jobs)
+        assert _report(tree, jobs) == one
+
+
+def test_the_same_report_with_a_budget_and_alert_rules(tree: Path, eager: None) -> None:
+    """Alerts firing and resolving on the merged timeline come out the same."""
+    from swarmtop.core.config import config_from_dict
+
+    cfg = config_from_dict({"general": {"budget_usd": 5.0},
+                            "alerts": [{"name": "burn", "metric": "tokens.burn_usd_per_min",
+                                        "threshold": 0.5, "for": "30s"}]})
+    runs = [_json(build_report(Namespace(sources=[str(tree)], format="auto", since=None,
+                                         jobs=jobs), cfg)) for jobs in (1, 2)]
+    assert runs[0]["alert_history"] and runs[0] == runs[1]
+
+
+def test_batches_cross_the_process_boundary_unchanged() -> None:
+    batch = [LLMCall(ts=1_764_000_000.123456789, source="a", model="m", input_tokens=3,
+                     cost_usd=0.1 + 0.2, dedupe_key="k"),
+             ToolCall(ts=float("nan"), source="a", tool="Bash", summary="ls \u00e9\U0001f600"),
+             FileStatus(ts=1.0, source="a", state="done", lines=3)]
+    blob = parallel.encode(batch)
+    assert blob[:1] == b"m" and parallel.decode(blob)[::2] == batch[::2]
+    assert parallel.decode(blob)[1].summary == batch[1].summary
+    # a string msgpack cannot carry (a lone surrogate) goes by pickle, still equal
+    odd = [ToolCall(ts=2.0, source="a", tool="\udcff")]
+    blob = parallel.encode(odd)
+    assert blob[:1] == b"p" and parallel.decode(blob) == odd
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang(tree: Path, eager: None,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    real = parallel.read_file
+
+    def dying(path, *a, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if "agent-" in str(path):  # (in the worker: it inherits this at the fork)
+            os._exit(7)
+        return real(path, *a, **kw)
+
+    monkeypatch.setattr(parallel, "read_file", dying)
+    if parallel._context().get_start_method() != "fork":
+        pytest.skip("the patch reaches the workers only through a fork")
+    with pytest.raises(parallel.WorkerFailed, match="exit code 7"):
+        _report(tree, 2)
+
+
+def test_files_modified_before_since_are_not_read(tmp_path: Path, eager: None) -> None:
+    now = time.time()
+    lines = [{"ts": now - 7200 + i, "type": "llm_call", "model": "m", "input_tokens": 5,
+              "output_tokens": 1} for i in range(50)]
+    new = [{"ts": now - 60 + i, "type": "llm_call", "model": "m", "input_tokens": 7,
+            "output_tokens": 1} for i in range(30)]
+    (tmp_path / "old.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    os.utime(tmp_path / "old.jsonl", (now - 7000, now - 7000))
+    (tmp_path / "new.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines + new))
+    runs = [_report(tmp_path, jobs, since="1h") for jobs in (1, 2)]
+    assert runs[0] == runs[1]
+    files = {Path(f["path"]).name: f for f in runs[0]["sources"]["files"]}
+    assert files["old.jsonl"]["why"] == OLD_WHY and files["old.jsonl"]["lines"] == 0
+    assert files["old.jsonl"]["state"] == "done"
+    assert files["new.jsonl"]["lines"] == 80 and runs[0]["tokens"]["calls"] == 30
+    # reading it would have changed no figure: its events are all older than --since
+    report_all = report.modified_before
+    try:
+        report.modified_before = lambda files, cutoff: set()
+        read = _report(tmp_path, 1, since="1h")
+    finally:
+        report.modified_before = report_all
+    assert read["tokens"] == runs[0]["tokens"] and read["alerts"] == runs[0]["alerts"]
+
+
+def test_cli_jobs(tmp_path: Path) -> None:
+    generate(tmp_path / "p", 5 << 20, tool_scale=2.5)  # (over MIN_BYTES: workers for real)
+    outs = []
+    for jobs in ("1", "2"):
+        r = run_cli("report", str(tmp_path / "p"), "--output", "json", "--jobs", jobs)
+        assert r.returncode == 0, r.stderr
+        d = json.loads(r.stdout)
+        d.pop("generated_at")
+        d.pop("runtime")
+        outs.append(d)
+    assert outs[0] == outs[1] and outs[0]["tokens"]["calls"] > 500
+    r = run_cli("report", str(tmp_path / "p"), "--jobs", "0")
+    assert r.returncode == 2 and "--jobs takes a number of processes" in r.stderr
+
+
+def test_workers_leave_nothing_behind(tree: Path, eager: None,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[str] = []
+    mkdtemp = parallel.tempfile.mkdtemp
+
+    def recording(*a, **kw):  # noqa: ANN002, ANN003, ANN202
+        made.append(mkdtemp(*a, **kw))
+        return made[-1]
+
+    monkeypatch.setattr(parallel.tempfile, "mkdtemp", recording)
+    d = parallel.Decoding(sorted(tree.rglob("*.jsonl")), "auto", 1 << 20, 1 << 18, 2)
+    procs = list(d.workers.procs)
+    assert sum(len(b) for b in d) > 1000
+    d.close()
+    assert made and not any(os.path.exists(m) for m in made)  # the spill files
+    assert not any(p.is_alive() for p in procs)
