@@ -4,8 +4,8 @@ Live, the events of every followed file arrive interleaved as they happen. A rep
 file after another would instead run the analyzers (alerts, trends, silence) on the first
 file's timeline and see the others only at its end. ``time_ordered`` merges the files'
 batches by event time with bounded memory: files are opened in the order of their first
-event (read from each one's head), at most ``max_open`` at once unless more overlap in time
-(then up to ``hard_max``), and each holds only its current batch.
+event (read from each one's head), each once the timeline reaches it (up to ``hard_max`` open
+at once), and each holds only its current batch.
 
 Each file is taken to be in time order on its own (a log is written as it goes). What is
 emitted up to the *horizon* — the oldest "newest buffered event" among the open files — can

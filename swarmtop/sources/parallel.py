@@ -3,17 +3,18 @@
 Decoding is per file (a decoder's state — repeated lines, tools in flight, agent names — never
 crosses files), so files can be decoded apart and their events merged on the timeline
 (sources/merge.py) exactly as if the parent had read them: the merge gets the same batches,
-only from another process. Workers are forked from the parent (every module already
-imported); each decodes whole files with ``read_file`` and hands back the file's batches
-encoded with msgpack (events are tagged msgspec Structs, floats are carried exactly;
-pickle for a batch msgpack refuses). The parent decodes a file's batches only as the merge
-reads them.
+only from another process. Workers are forked from the parent (the decoders already
+imported) and decode whole files with ``read_file``; each batch is encoded with msgpack
+(events are tagged msgspec Structs, floats carried exactly; pickle for a batch msgpack
+refuses), appended to the worker's spill file (in /dev/shm where there is one) and announced
+on its pipe by offset and length, so a file is merged while it is being decoded. The parent
+reads and decodes a batch only as the merge asks for it.
 
-Memory stays bounded: a file is handed to a worker only while the input bytes handed out
-and not yet opened by the merge stay under ``PREFETCH_BYTES``, and a file bigger than
-``WORKER_MAX_BYTES`` is read in the parent, streamed, as with one job (its events would
-otherwise be held whole). Which process reads a file never changes its events, so the report
-is the same whatever ``jobs`` (tests/sources/test_parallel_report.py).
+Memory stays bounded: files are handed out in the order the merge opens them, ahead of it
+only while the input bytes handed out and not yet opened stay under ``PREFETCH_BYTES``, and a
+file bigger than ``WORKER_MAX_BYTES`` is read in the parent, streamed, as with one job (its
+events would otherwise be held whole). Which process reads a file never changes its events,
+so the report is the same whatever ``jobs`` (tests/sources/test_parallel_report.py).
 """
 
 from __future__ import annotations
