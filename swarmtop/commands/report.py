@@ -1,8 +1,8 @@
 """`swarmtop report`: read every source to its end, print the snapshot, exit by alerts.
 
 With ``--jobs N`` (N > 1) the files are decoded in worker processes (sources/parallel.py):
-they are started before the aggregator, the exporters and the price table are imported, so
-those imports overlap with their decoding (a report is a whole process: docs/PERFORMANCE.md).
+they are started before the aggregator and the exporters are imported, so those imports
+overlap with their decoding (a report is a whole process: docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from swarmtop.sources import merge, parallel
 from swarmtop.sources.reader import CHUNK, first_event_time, read_file
 
 if TYPE_CHECKING:
-    from swarmtop.core.prices import PriceTable
     from swarmtop.snapshot import Snapshot
 
 EXIT_OK, EXIT_ALERT = 0, 1
@@ -63,7 +62,6 @@ def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
         if parallel.worth_workers(read, jobs):  # decoded in worker processes: the same batches
             batches = stack.enter_context(
                 parallel.Decoding(read, args.format, config.max_line_bytes, chunk, jobs))
-            _warm(prices)  # (while they decode)
         else:
             batches = merge.time_ordered(
                 read,
@@ -99,20 +97,6 @@ def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
     if agg.first_event_ts is not None:
         agg.started = agg.first_event_ts  # uptime of a report = the span the logs cover
     return agg.snapshot()
-
-
-def _warm(prices: PriceTable) -> None:
-    """Load genai-prices' bundled table now (≈ 0.2 s: pydantic models of every provider),
-    while workers decode, rather than at the first call the aggregator prices. Only a cost
-    moved earlier: the lookups themselves are unchanged."""
-    if not prices.use_genai_prices:
-        return
-    try:
-        from genai_prices import data_snapshot
-
-        data_snapshot.get_snapshot()
-    except Exception:  # noqa: BLE001 - the real lookup will say (or price nothing), as ever
-        return
 
 
 def _size(path: Path) -> int:
