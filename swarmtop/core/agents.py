@@ -71,7 +71,7 @@ class _Agent:
         self.turn = ""  # model | user | done | failed | "" (no evidence)
         self.turn_ts = -math.inf
         self.recent: deque[tuple[float, str]] = deque(maxlen=RECENT)  # (ts, what repeated)
-        self.stream: deque[tuple[float, str]] = deque(maxlen=STREAM)
+        self.stream: deque[ToolCall] = deque(maxlen=STREAM)  # its tool ends, newest last
         self.prompt_key = ""
         self.version = 0  # moves with every event of it: what the caches below are keyed on
         self._loop: tuple[int, float, int, str] = (-1, 0.0, 0, "")  # version, until, n, what
@@ -190,16 +190,11 @@ class AgentBook:
         tool.count += 1
         if ev.duration_ms is not None and ev.duration_ms >= 0:
             tool.durations.add(ev.duration_ms)
-        took = f" {_secs(ev.duration_ms / 1000)}" if ev.duration_ms is not None else ""
-        what = f"{ev.tool}: {ev.summary}" if ev.summary else ev.tool
-        if ev.ok:
-            a.stream.append((ev.ts, f"{what}{took}"))
-            a.note(ev.ts, f"{ev.tool} `{ev.summary}`")
-        else:
+        a.stream.append(ev)  # (worded when shown: _stream_entry)
+        a.note(ev.ts, f"{ev.tool} `{ev.summary}`")
+        if not ev.ok:
             tool.errors += 1
             a.tool_errors += 1
-            a.stream.append((ev.ts, f"{what}{took} failed: {ev.error}"))
-            a.note(ev.ts, f"{ev.tool} `{ev.summary}`")
             if ev.error:
                 a.note(ev.ts, f"error `{ev.error}`")
 
@@ -409,7 +404,8 @@ class AgentBook:
                 tool_calls=a.tools, tool_errors=a.tool_errors,
                 p50_ms=_round(p50), p99_ms=_round(p99),
                 loop=what if loops >= 2 else "", loop_count=loops if loops >= 2 else 0,
-                recent=[a.stream[-k] for k in range(1, min(SHOWN, len(a.stream)) + 1)],
+                recent=[_stream_entry(a.stream[-k])
+                        for k in range(1, min(SHOWN, len(a.stream)) + 1)],
             )
         # siblings by when each was first seen on the log's timeline (not by arrival, which
         # depends on how a backlog was batched), then by id
@@ -418,7 +414,7 @@ class AgentBook:
     def stream(self, agent_id: str) -> list[tuple[float, str]]:
         """An agent's recent tool activity, newest first (the detail view)."""
         a = self.agents.get(agent_id)
-        return list(reversed(a.stream)) if a is not None else []
+        return [_stream_entry(ev) for ev in reversed(a.stream)] if a is not None else []
 
     def tool_stats(self) -> dict[str, ToolStats]:
         in_flight: dict[str, int] = {}
@@ -519,6 +515,13 @@ def _median(values: deque[float]) -> float:
         return 0.0
     s = sorted(values)
     return s[(len(s) - 1) // 2]  # the lower median: one long wait does not set the bar
+
+
+def _stream_entry(ev: ToolCall) -> tuple[float, str]:
+    """(time, what a person reads) of a tool's end in the activity stream."""
+    took = f" {_secs(ev.duration_ms / 1000)}" if ev.duration_ms is not None else ""
+    what = f"{ev.tool}: {ev.summary}" if ev.summary else ev.tool
+    return (ev.ts, f"{what}{took}") if ev.ok else (ev.ts, f"{what}{took} failed: {ev.error}")
 
 
 def _round(v: float | None) -> float | None:
