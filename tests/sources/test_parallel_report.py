@@ -142,19 +142,35 @@ def test_files_modified_before_since_are_not_read(tmp_path: Path, eager: None) -
     assert read["tokens"] == runs[0]["tokens"] and read["alerts"] == runs[0]["alerts"]
 
 
-def test_cli_jobs(tmp_path: Path) -> None:
-    generate(tmp_path / "p", 5 << 20, tool_scale=2.5)  # (over MIN_BYTES: workers for real)
+def test_cli_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary) -> None:
+    """``--jobs`` as the command line takes it: the default (one per core) uses the workers,
+    ``--jobs 1`` does not, the JSON is the same; a bad N is a usage error."""
+    from swarmtop import cli
+
+    generate(tmp_path / "p", 2 << 20, tool_scale=2.5)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "default_jobs", lambda: 2)
+    used = []
+    real = parallel.Decoding.__init__
+
+    def counting(self, *a, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+        used.append(a[-1])
+        real(self, *a, **kw)
+
+    monkeypatch.setattr(parallel.Decoding, "__init__", counting)
     outs = []
-    for jobs in ("1", "2"):
-        r = run_cli("report", str(tmp_path / "p"), "--output", "json", "--jobs", jobs)
-        assert r.returncode == 0, r.stderr
-        d = json.loads(r.stdout)
+    for extra in ([], ["--jobs", "1"]):
+        assert cli.main(["report", str(tmp_path / "p"), "--output", "json", *extra]) == 0
+        d = json.loads(capsysbinary.readouterr().out)
         d.pop("generated_at")
         d.pop("runtime")
         outs.append(d)
-    assert outs[0] == outs[1] and outs[0]["tokens"]["calls"] > 500
+    assert used == [2]  # (the default: workers; --jobs 1: none)
+    assert outs[0] == outs[1] and outs[0]["tokens"]["calls"] > 200
     r = run_cli("report", str(tmp_path / "p"), "--jobs", "0")
     assert r.returncode == 2 and "--jobs takes a number of processes" in r.stderr
+    r = run_cli("report", str(tmp_path / "p"), "--jobs", "3", "--output", "json")
+    assert r.returncode == 0 and json.loads(r.stdout)["tokens"] == outs[0]["tokens"]
 
 
 def test_workers_leave_nothing_behind(tree: Path, eager: None,
