@@ -8,6 +8,7 @@ overlap with their decoding (a report is a whole process: docs/PERFORMANCE.md).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from swarmtop.commands.common import resolve_sources, since_cutoff
 from swarmtop.core.config import Config
 from swarmtop.events import Event, FileStatus
+from swarmtop.gctune import YOUNG_THRESHOLD
 from swarmtop.sources import merge, parallel
 from swarmtop.sources.reader import CHUNK, first_event_time, read_file
 
@@ -107,6 +109,10 @@ def _size(path: Path) -> int:
 
 
 def run_report(args: argparse.Namespace, config: Config) -> int:
+    # a report is one pass that keeps what it builds until the end: the cyclic collector
+    # would only re-scan the modules and the growing state (≈ 4 % of a big report's time)
+    gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     snap = build_report(args, config)
     if args.output == "json":
         from swarmtop.snapshot import to_json
