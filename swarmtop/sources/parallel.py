@@ -26,9 +26,11 @@ import shutil
 import struct
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Iterator
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import NoReturn
 
 import msgspec
 
@@ -97,6 +99,7 @@ def _worker(conn: Connection, spill: str, fmt: str, max_line: int, chunk: int) -
 
 
 _WHERE = struct.Struct("<QQ")  # offset and length of a batch in a spill file
+ASSIGNED = 32  # files given to one worker and not finished, at most
 DONE = b"."  # end of a file's batches
 
 
@@ -147,9 +150,13 @@ class _Workers:
             self.conns.append(here)
             self.procs.append(proc)
             self.spills[here] = fd
-        self.idle: list[Connection] = list(self.conns)
-        self.queue: list[Path] = []  # handed out, not yet given to a worker (in order)
-        self.busy: dict[Connection, Path] = {}
+        # files given to each worker, in the order it decodes them, and their bytes: every
+        # handed-out file is given at once (a worker never waits for the parent to notice it
+        # finished one), to the worker with the fewest bytes still to decode
+        self.assigned: dict[Connection, deque[Path]] = {c: deque() for c in self.conns}
+        self.load: dict[Connection, int] = {c: 0 for c in self.conns}
+        self.size: dict[Path, int] = {}
+        self.queue: deque[Path] = deque()  # handed out, waiting for room at a worker
         # a handed-out file's batches so far: (spill file, offset, length)
         self.blobs: dict[Path, list[tuple[int, int, int]]] = {}
         self.done: set[Path] = set()
@@ -172,36 +179,49 @@ class _Workers:
                 raise WorkerFailed("a process reading the files' first lines stopped") from None
         return out
 
-    def hand_out(self, path: Path) -> None:
+    def hand_out(self, path: Path, size: int) -> None:
         self.blobs[path] = []
+        self.size[path] = size
         self.queue.append(path)
         self._dispatch()
 
     def _dispatch(self) -> None:
-        while self.idle and self.queue:
-            c = self.idle.pop()
-            path = self.queue.pop(0)
-            self.busy[c] = path
-            c.send(("read", str(path)))
+        """Give queued files to the workers with room (at most ``ASSIGNED`` each, so the
+        tasks waiting in a pipe never fill it while the worker writes to the parent)."""
+        while self.queue:
+            room = [c for c in self.conns if len(self.assigned[c]) < ASSIGNED]
+            if not room:
+                return
+            c = min(room, key=self.load.__getitem__)
+            path = self.queue.popleft()
+            self.assigned[c].append(path)
+            self.load[c] += self.size[path]
+            try:
+                c.send(("read", str(path)))
+            except OSError:  # (it died: its pipe is closed)
+                self._failed(c, path)
 
     def pump(self) -> None:
         """Wait for any worker to send something, and file it."""
-        for c in wait(list(self.busy)):
-            path = self.busy[c]  # type: ignore[index]
+        for c in wait([c for c in self.conns if self.assigned[c]]):
+            path = self.assigned[c][0]  # type: ignore[index]
             try:
                 msg = c.recv_bytes()  # type: ignore[union-attr]
-            except EOFError:
-                proc = self.procs[self.conns.index(c)]  # type: ignore[arg-type]
-                proc.join(timeout=1.0)
-                raise WorkerFailed(f"the process decoding {path} stopped (exit code "
-                                   f"{proc.exitcode})") from None
+            except (EOFError, OSError):
+                self._failed(c, path)  # type: ignore[arg-type]
             if msg == DONE:
                 self.done.add(path)
-                del self.busy[c]  # type: ignore[arg-type]
-                self.idle.append(c)  # type: ignore[arg-type]
+                self.assigned[c].popleft()  # type: ignore[index]
+                self.load[c] -= self.size.pop(path)  # type: ignore[index]
             else:
                 self.blobs[path].append((self.spills[c], *_WHERE.unpack(msg)))  # type: ignore[index]
         self._dispatch()
+
+    def _failed(self, c: Connection, path: Path) -> NoReturn:
+        proc = self.procs[self.conns.index(c)]
+        proc.join(timeout=1.0)
+        raise WorkerFailed(f"the process decoding {path} stopped (exit code "
+                           f"{proc.exitcode})") from None
 
     def batches(self, path: Path) -> Iterator[list[Event]]:
         """The batches of a handed-out file, as they come."""
@@ -245,21 +265,54 @@ class _Workers:
 class Decoding:
     """``merge.time_ordered`` over ``files`` with their decoding done by ``jobs`` workers:
     iterate it for the batches, ``close`` it at the end (or use it in a ``with``). The
-    workers start at once, so what the caller does before iterating (imports, price tables)
-    overlaps with their decoding."""
+    workers find the files' first times and start decoding them at once, so what the caller
+    does before iterating (its own imports, the aggregator) overlaps with their decoding."""
 
     def __init__(self, files: list[Path], fmt: str, max_line: int, chunk: int,
                  jobs: int) -> None:
-        self.args = (files, fmt, max_line, chunk)
+        self.files, self.fmt, self.max_line, self.chunk = files, fmt, max_line, chunk
         self.workers = _Workers(jobs, fmt, max_line, chunk)
         try:
             self.workers.ask_firsts(files)
+            self.sizes = {p: _size(p) for p in files}
+            self.first = self.workers.firsts()
+            # the order the merge opens them in (merge.time_ordered sorts them the same way)
+            self.order = [p for _t, p in merge.by_first_time(files, self.first.__getitem__)]
+            self.ahead = 0  # input bytes handed out and not opened yet
+            self.next = 0  # order[next:] not handed out yet
+            self.handed: set[Path] = set()
+            self._hand_out(None)
         except BaseException:
             self.workers.close()
             raise
 
+    def _hand_out(self, upto: Path | None) -> None:
+        """Give workers the next files in the merge's order while under the prefetch bound,
+        and in any case every file up to ``upto`` (the one the merge opens now)."""
+        while self.next < len(self.order):
+            if upto is None and self.ahead >= PREFETCH_BYTES:
+                break
+            p = self.order[self.next]
+            self.next += 1
+            self.handed.add(p)
+            if self.sizes[p] <= WORKER_MAX_BYTES:  # (a bigger one is read in the parent)
+                self.workers.hand_out(p, self.sizes[p])
+                self.ahead += self.sizes[p]
+            if p == upto:
+                break
+
+    def _read(self, path: Path) -> Iterator[list[Event]]:
+        if path not in self.handed:
+            self._hand_out(path)
+        if path not in self.workers.blobs:  # a big file: streamed here, as with one job
+            yield from read_file(path, self.fmt, max_line=self.max_line, chunk_size=self.chunk)
+            return
+        self.ahead -= self.sizes[path]
+        self._hand_out(None)
+        yield from self.workers.batches(path)
+
     def __iter__(self) -> Iterator[list[Event]]:
-        return _merged(self.workers, *self.args)
+        return merge.time_ordered(self.files, self._read, first=self.first.__getitem__)
 
     def close(self) -> None:
         self.workers.close()
@@ -276,43 +329,3 @@ def time_ordered(files: list[Path], fmt: str, max_line: int, chunk: int, jobs: i
     """The batches of a ``Decoding`` (closed when they are all read, or on an error)."""
     with Decoding(files, fmt, max_line, chunk, jobs) as d:
         yield from d
-
-
-def _merged(workers: _Workers, files: list[Path], fmt: str, max_line: int, chunk: int
-            ) -> Iterator[list[Event]]:
-    try:
-        sizes = {p: _size(p) for p in files}
-        firsts = workers.firsts()
-        order = [p for _t, p in merge.by_first_time(files, firsts.__getitem__)]
-        state = {"ahead": 0, "next": 0}  # input bytes handed out not opened; order[next:]
-        handed: set[Path] = set()
-
-        def hand_out(upto: Path | None) -> None:
-            """Give workers the next files in the merge's order while under the prefetch
-            bound, and in any case every file up to ``upto`` (the one the merge opens now)."""
-            while state["next"] < len(order):
-                if upto is None and state["ahead"] >= PREFETCH_BYTES:
-                    break
-                p = order[state["next"]]
-                state["next"] += 1
-                handed.add(p)
-                if sizes[p] <= WORKER_MAX_BYTES:  # (a bigger one is read in the parent)
-                    workers.hand_out(p)
-                    state["ahead"] += sizes[p]
-                if p == upto:
-                    break
-
-        def read(path: Path) -> Iterator[list[Event]]:
-            if path not in handed:
-                hand_out(path)
-            if path not in workers.blobs:  # a big file: streamed here, as with one job
-                yield from read_file(path, fmt, max_line=max_line, chunk_size=chunk)
-                return
-            state["ahead"] -= sizes[path]
-            hand_out(None)
-            yield from workers.batches(path)
-
-        hand_out(None)
-        yield from merge.time_ordered(files, read, first=firsts.__getitem__)
-    finally:
-        workers.close()

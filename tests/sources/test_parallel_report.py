@@ -189,3 +189,18 @@ def test_workers_leave_nothing_behind(tree: Path, eager: None,
     d.close()
     assert made and not any(os.path.exists(m) for m in made)  # the spill files
     assert not any(p.is_alive() for p in procs)
+
+
+def test_many_small_files_with_little_room_per_worker(tmp_path: Path, eager: None,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """More files than a worker may hold at once: the rest wait in the parent, in order."""
+    monkeypatch.setattr(parallel, "ASSIGNED", 2)
+    t0 = 1_764_000_000
+    for k in range(120):
+        lines = [{"ts": t0 + k * 7 + i * 0.5, "type": "llm_call", "model": "claude-haiku-4-5",
+                  "agent": f"a{k % 9}", "input_tokens": 10 + i, "output_tokens": k}
+                 for i in range(40)]
+        (tmp_path / f"w{k:03d}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    one = _report(tmp_path, 1)
+    assert one["tokens"]["calls"] == 4800 and len(one["sources"]["files"]) == 120
+    assert _report(tmp_path, 3) == one
