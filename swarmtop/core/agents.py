@@ -343,12 +343,15 @@ class AgentBook:
                 else:  # nothing is in ``recent`` twice: no loop, whatever the window
                     n, what, loop_until = 0, "", math.inf
                 ctx, _ = self.context_pct(a)
+                idle = _Figures(a.name or a.id, status, activity, n if n >= 2 else 0, what,
+                                ctx, 0.0)
                 fig = a._tick = (a.version, a.repeats, now,
                                  self._steady(a, now, status) if proc is None else -math.inf,
-                                 loop_until, a.name or a.id, status, activity,
-                                 n if n >= 2 else 0, what, ctx)
-            items.append(_Figures(fig[5], fig[6], fig[7], fig[8], fig[9], fig[10],
-                                  burn(a.id) if a.last_ts >= recent else 0.0))
+                                 loop_until, idle)
+            idle = fig[5]  # its figures with no spend (it made no call within the minute)
+            items.append(idle if a.last_ts < recent else _Figures(
+                idle.name, idle.status, idle.activity, idle.loop_count, idle.loop,
+                idle.context_pct, burn(a.id)))
         return _readings(items)
 
     def _steady(self, a: _Agent, now: float, status: str) -> float:

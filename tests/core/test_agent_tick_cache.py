@@ -74,12 +74,13 @@ class Checked:
                 if a.pid is None:
                     status, activity = book.status(a, now, None)
                     n, what = plain_loop(a, now)
-                    fig = a._tick
-                    kept = (fig[5], fig[6], fig[8], fig[9] if fig[8] else "", fig[10])
+                    f = a._tick[5]
+                    kept = (f.name, f.status, f.loop_count, f.loop if f.loop_count else "",
+                            f.context_pct)
                     assert kept == (a.name or a.id, status, n if n >= 2 else 0,
                                     what if n >= 2 else "", book.context_pct(a)[0]), (now, a.id)
                     if status == "stalled":
-                        assert fig[7] == activity
+                        assert f.activity == activity
             want = plain_readings(book, now, burn, processes)
             assert got == want, f"at {now}: {got} != {want}"
             self.ticks += 1
