@@ -6,9 +6,10 @@ crosses files), so files can be decoded apart and their events merged on the tim
 only from another process. Workers are forked from the parent (the decoders already
 imported) and decode whole files with ``read_file``; each batch is encoded with msgpack
 (events are tagged msgspec Structs, floats carried exactly; pickle for a batch msgpack
-refuses), appended to the worker's spill file (in /dev/shm where there is one) and announced
-on its pipe by offset and length, so a file is merged while it is being decoded. The parent
-reads and decodes a batch only as the merge asks for it.
+refuses), written to the file's own spill file (in /dev/shm where there is one) and announced
+on the worker's pipe by offset and length, so a file is merged while it is being decoded. The
+parent reads and decodes a batch only as the merge asks for it, and removes a spill file once
+the merge has read it all (the workers remove the directory if the parent dies).
 
 Memory stays bounded: files are handed out in the order the merge opens them, ahead of it
 only while the input bytes handed out and not yet opened stay under ``PREFETCH_BYTES``, and a
@@ -19,6 +20,7 @@ so the report is the same whatever ``jobs`` (tests/sources/test_parallel_report.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -69,32 +71,42 @@ def decode(blob: bytes) -> list[Event]:
     return pickle.loads(memoryview(blob)[1:])  # noqa: S301 - our own worker's bytes
 
 
-def _worker(conn: Connection, spill: str, fmt: str, max_line: int, chunk: int) -> None:
+def _worker(conn: Connection, theirs: list[Connection], spill_dir: str, fmt: str,
+            max_line: int, chunk: int) -> None:
     """(a worker process) Take tasks until told to stop: ``("first", [paths])`` answers the
-    first event times; ``("read", path)`` decodes the file and, batch by batch, appends each
-    encoded batch to this worker's spill file and sends where it is (so the parent can merge
+    first event times; ``("read", path, name)`` decodes the file into the spill file
+    ``spill_dir/name``, batch by batch, and sends where each batch is (so the parent can merge
     a file while it is being decoded; a pipe carries 64 KiB at a time, and bouncing megabytes
-    through it cost more than decoding them), then ``DONE``."""
-    fd = os.open(spill, os.O_WRONLY | os.O_APPEND)
-    at = 0
+    through it cost more than decoding them), then ``DONE``. If the parent goes away, the
+    spill directory goes too."""
+    for c in theirs:
+        c.close()
     try:
         while True:
             task = conn.recv()
             if task[0] == "first":
                 conn.send([first_event_time(Path(p), fmt) for p in task[1]])
             elif task[0] == "read":
-                for batch in read_file(Path(task[1]), fmt, max_line=max_line, chunk_size=chunk):
-                    blob = encode(batch)
-                    os.write(fd, blob)
-                    conn.send_bytes(_WHERE.pack(at, len(blob)))
-                    at += len(blob)
+                fd = os.open(os.path.join(spill_dir, task[2]),
+                             os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                try:
+                    at = 0
+                    for batch in read_file(Path(task[1]), fmt, max_line=max_line,
+                                           chunk_size=chunk):
+                        blob = encode(batch)
+                        os.write(fd, blob)
+                        conn.send_bytes(_WHERE.pack(at, len(blob)))
+                        at += len(blob)
+                finally:
+                    os.close(fd)
                 conn.send_bytes(DONE)
             else:
                 return
-    except (EOFError, BrokenPipeError, KeyboardInterrupt):
-        return  # the parent went away (or stopped us): nothing left to do
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        shutil.rmtree(spill_dir, ignore_errors=True)  # the parent went away
+    except KeyboardInterrupt:
+        return  # (the parent has it too, and cleans up)
     finally:
-        os.close(fd)
         conn.close()
 
 
@@ -138,18 +150,19 @@ class _Workers:
                                     dir=shm if os.access(shm, os.W_OK) else None)
         self.conns: list[Connection] = []
         self.procs = []
-        self.spills: dict[Connection, int] = {}
-        for k in range(jobs):
-            spill = os.path.join(self.dir, f"worker-{k}")
-            fd = os.open(spill, os.O_RDONLY | os.O_CREAT, 0o600)
+        forked = ctx.get_start_method() == "fork"
+        for _ in range(jobs):
             here, there = ctx.Pipe()
-            proc = ctx.Process(target=_worker, args=(there, spill, fmt, max_line, chunk),
+            # a forked worker holds copies of the parent's ends of every pipe so far: it
+            # closes them first, or it would never see its own pipe end (the parent gone)
+            theirs = [*self.conns, here] if forked else []
+            proc = ctx.Process(target=_worker,
+                               args=(there, theirs, self.dir, fmt, max_line, chunk),
                                daemon=True)
             proc.start()
             there.close()
             self.conns.append(here)
             self.procs.append(proc)
-            self.spills[here] = fd
         # files given to each worker, in the order it decodes them, and their bytes: every
         # handed-out file is given at once (a worker never waits for the parent to notice it
         # finished one), to the worker with the fewest bytes still to decode
@@ -157,8 +170,11 @@ class _Workers:
         self.load: dict[Connection, int] = {c: 0 for c in self.conns}
         self.size: dict[Path, int] = {}
         self.queue: deque[Path] = deque()  # handed out, waiting for room at a worker
-        # a handed-out file's batches so far: (spill file, offset, length)
-        self.blobs: dict[Path, list[tuple[int, int, int]]] = {}
+        # a handed-out file's batches so far (offset, length in its spill file), the spill
+        # file's name and, once read from, its descriptor (closed and removed once read)
+        self.blobs: dict[Path, list[tuple[int, int]]] = {}
+        self.spill: dict[Path, str] = {}
+        self.fds: dict[Path, int] = {}
         self.done: set[Path] = set()
         self.closed = False
 
@@ -181,6 +197,7 @@ class _Workers:
 
     def hand_out(self, path: Path, size: int) -> None:
         self.blobs[path] = []
+        self.spill[path] = str(len(self.spill))
         self.size[path] = size
         self.queue.append(path)
         self._dispatch()
@@ -197,7 +214,7 @@ class _Workers:
             self.assigned[c].append(path)
             self.load[c] += self.size[path]
             try:
-                c.send(("read", str(path)))
+                c.send(("read", str(path), self.spill[path]))
             except OSError:  # (it died: its pipe is closed)
                 self._failed(c, path)
 
@@ -214,7 +231,7 @@ class _Workers:
                 self.assigned[c].popleft()  # type: ignore[index]
                 self.load[c] -= self.size.pop(path)  # type: ignore[index]
             else:
-                self.blobs[path].append((self.spills[c], *_WHERE.unpack(msg)))  # type: ignore[index]
+                self.blobs[path].append(_WHERE.unpack(msg))  # type: ignore[index]
         self._dispatch()
 
     def _failed(self, c: Connection, path: Path) -> NoReturn:
@@ -226,15 +243,24 @@ class _Workers:
     def batches(self, path: Path) -> Iterator[list[Event]]:
         """The batches of a handed-out file, as they come."""
         buf = self.blobs[path]
+        name = os.path.join(self.dir, self.spill[path])
         k = 0
         while True:
             if k < len(buf):
-                fd, at, n = buf[k]
+                at, n = buf[k]
                 k += 1
+                fd = self.fds.get(path)
+                if fd is None:  # (the worker made it before saying where a batch is)
+                    fd = self.fds[path] = os.open(name, os.O_RDONLY)
                 yield decode(os.pread(fd, n, at))
             elif path in self.done:
                 del self.blobs[path]
                 self.done.discard(path)
+                fd = self.fds.pop(path, None)
+                if fd is not None:
+                    os.close(fd)
+                with contextlib.suppress(OSError):
+                    os.unlink(name)  # its memory is free now
                 return
             else:
                 if k > 64:  # (what was read is dropped now and then)
@@ -247,18 +273,17 @@ class _Workers:
             return
         self.closed = True
         for c in self.conns:
-            try:
+            with contextlib.suppress(OSError):
                 c.send(("stop",))
-            except OSError:
-                pass
             c.close()
         for proc in self.procs:
             proc.join(timeout=1.0)
             if proc.is_alive():
                 proc.terminate()
                 proc.join()
-        for fd in self.spills.values():
+        for fd in self.fds.values():
             os.close(fd)
+        self.fds.clear()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

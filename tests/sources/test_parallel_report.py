@@ -183,12 +183,25 @@ def test_workers_leave_nothing_behind(tree: Path, eager: None,
         return made[-1]
 
     monkeypatch.setattr(parallel.tempfile, "mkdtemp", recording)
-    d = parallel.Decoding(sorted(tree.rglob("*.jsonl")), "auto", 1 << 20, 1 << 18, 2)
+    files = sorted(tree.rglob("*.jsonl"))
+    d = parallel.Decoding(files, "auto", 1 << 20, 1 << 18, 2)
     procs = list(d.workers.procs)
-    assert sum(len(b) for b in d) > 1000
+    it = iter(d)
+    assert len(next(it)) > 0
+    spill_dir = made[-1]
+    assert sum(len(b) for b in it) > 1000
+    assert os.listdir(spill_dir) == []  # each file's spill removed once it was merged
     d.close()
-    assert made and not any(os.path.exists(m) for m in made)  # the spill files
+    assert not os.path.exists(spill_dir)
     assert not any(p.is_alive() for p in procs)
+    # the parent gone without a word: the workers remove what it would have
+    d = parallel.Decoding(files, "auto", 1 << 20, 1 << 18, 2)
+    for c in d.workers.conns:
+        c.close()
+    for p in d.workers.procs:
+        p.join(timeout=10)
+    assert not os.path.exists(made[-1]) and not any(p.is_alive() for p in d.workers.procs)
+    d.workers.closed = True  # (nothing left for close to do)
 
 
 def test_many_small_files_with_little_room_per_worker(tmp_path: Path, eager: None,
