@@ -19,6 +19,8 @@ memory ≤ 150 MB for one process, ≤ 250 MB for all of them together.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import glob
 import json
 import os
 import resource
@@ -101,20 +103,33 @@ def _tree_pss_kb(pid: int) -> int:
     return total
 
 
+def _spill_kb() -> int:
+    """Memory held by the workers' spill files (tmpfs: in no process's PSS)."""
+    total = 0
+    for d in glob.glob("/dev/shm/swarmtop-report-*"):
+        with contextlib.suppress(OSError):
+            for name in os.listdir(d):
+                with contextlib.suppress(OSError):
+                    total += os.stat(os.path.join(d, name)).st_blocks // 2
+    return total
+
+
 def run(cmd: list[str], env: dict[str, str] | None = None, out: Path | None = None
         ) -> dict[str, float]:
     """Wall and CPU seconds of one run, its own peak RSS when it states it, and the peak of
-    the whole tree's PSS sampled every 10 ms."""
+    the whole tree's PSS plus spill files, sampled every 10 ms."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     with open(out or os.devnull, "wb") as sink:
         proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.PIPE, env=env)
-        peak = [0]
+        peak = [0, 0]
         stop = threading.Event()
 
         def sample() -> None:
             while not stop.wait(0.01):
-                peak[0] = max(peak[0], _tree_pss_kb(proc.pid))
+                spill = _spill_kb()
+                peak[0] = max(peak[0], _tree_pss_kb(proc.pid) + spill)
+                peak[1] = max(peak[1], spill)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -130,7 +145,8 @@ def run(cmd: list[str], env: dict[str, str] | None = None, out: Path | None = No
     for line in err.decode(errors="replace").splitlines():
         if line.startswith("VmHWM:"):
             hwm = int(line.split()[1]) / 1024
-    return {"wall": wall, "cpu": cpu, "hwm_mb": hwm, "tree_mb": peak[0] / 1024}
+    return {"wall": wall, "cpu": cpu, "hwm_mb": hwm, "tree_mb": peak[0] / 1024,
+            "spill_mb": peak[1] / 1024}
 
 
 def ccusage_cmd() -> list[str] | None:
@@ -192,6 +208,7 @@ def measure(projects: Path, repeat: int, jobs: int) -> dict:
         "tree_one_mb": max(r["tree_mb"] for r in rows["one"]),
         "hwm_all_mb": max(r["hwm_mb"] for r in rows["all"]),
         "tree_all_mb": max(r["tree_mb"] for r in rows["all"]),
+        "spill_all_mb": max(r["spill_mb"] for r in rows["all"]),
         "same": same, "jobs": jobs, "repeat": repeat, "ccusage": bool(cc),
         "loads": loads, "tokens": report["tokens"],
     }
@@ -230,7 +247,8 @@ def markdown(r: dict) -> str:
         "",
         f"- peak memory: one process {r['hwm_one_mb']:.0f} MB (VmHWM); with "
         f"`--jobs {r['jobs']}` the parent {r['hwm_all_mb']:.0f} MB, all processes together "
-        f"{r['tree_all_mb']:.0f} MB (peak of their summed PSS, sampled every 10 ms)",
+        f"{r['tree_all_mb']:.0f} MB (peak of their summed PSS and of the batches waiting in "
+        f"spill files, {r['spill_all_mb']:.0f} MB at most, sampled every 10 ms)",
         f"- the same report with `--jobs 1` and `--jobs {r['jobs']}` (snapshot JSON apart from "
         f"`generated_at` and `runtime`): {'yes' if r['same'] else 'NO'}; totals equal the "
         f"generated usage: {'yes' if r['totals_match'] else 'NO'}",
