@@ -89,7 +89,8 @@ def build_report_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-on-regression", type=_nonneg, metavar="PCT",
                    help="with --baseline: exit 1 when a figure is worse by more than PCT %%")
     p.add_argument("--jobs", type=_jobs, metavar="N",
-                   help="decode files in N processes (default: one per core; 1: this one)")
+                   help="decode files in N processes (default: one per core, at most 4; "
+                   "1: this one)")
     _common(p)
     return p
 

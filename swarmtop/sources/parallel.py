@@ -50,12 +50,26 @@ _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(list[Event])
 
 
+MAX_DEFAULT_JOBS = 4  # the parent's own work (the aggregator) bounds the gain: see below
+PER_WORKER_BYTES = 16 << 20  # no more workers than one per this much input
+
+
 def default_jobs() -> int:
-    """The cores this process may run on."""
+    """The cores this process may run on, at most ``MAX_DEFAULT_JOBS``: the parent merges
+    and aggregates every event itself, so past a few workers it is the one everybody waits
+    for (docs/PERFORMANCE.md), while each worker is another process's memory."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_JOBS))
+
+
+def workers_for(files: list[Path], jobs: int) -> int:
+    """How many of ``jobs`` workers these files can keep busy: at most one a file and one
+    per ``PER_WORKER_BYTES`` of input."""
+    total = sum(_size(p) for p in files)
+    return max(1, min(jobs, len(files), -(-total // PER_WORKER_BYTES)))
 
 
 def encode(batch: list[Event]) -> bytes:
@@ -296,7 +310,7 @@ class Decoding:
     def __init__(self, files: list[Path], fmt: str, max_line: int, chunk: int,
                  jobs: int) -> None:
         self.files, self.fmt, self.max_line, self.chunk = files, fmt, max_line, chunk
-        self.workers = _Workers(jobs, fmt, max_line, chunk)
+        self.workers = _Workers(workers_for(files, jobs), fmt, max_line, chunk)
         try:
             self.workers.ask_firsts(files)
             self.sizes = {p: _size(p) for p in files}

@@ -60,6 +60,7 @@ def eager(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "PREFETCH_BYTES", 150_000)
     monkeypatch.setattr(parallel, "WORKER_MAX_BYTES", 200_000)
+    monkeypatch.setattr(parallel, "PER_WORKER_BYTES", 1)
 
 
 def test_the_report_is_the_same_with_any_number_of_workers(tree: Path, eager: None) -> None:
@@ -71,8 +72,16 @@ def test_the_report_is_the_same_with_any_number_of_workers(tree: Path, eager: No
     assert one["tokens"]["calls"] > 500 and one["sources"]["bad_lines"] > 5
     assert one["tools"] and one["agents"] and one["errors"]["error_lines"] >= 1
     for jobs in (2, 3):
-        assert parallel.worth_workers(files, jobs)
+        assert parallel.worth_workers(files, jobs) and parallel.workers_for(files, jobs) == jobs
         assert _report(tree, jobs) == one
+
+
+def test_how_many_workers() -> None:
+    """At most one a file, one per PER_WORKER_BYTES, and the default at most 4."""
+    assert 1 <= parallel.default_jobs() <= parallel.MAX_DEFAULT_JOBS
+    here = Path(__file__)
+    assert parallel.workers_for([here], 8) == 1
+    assert parallel.workers_for([here] * 5, 8) == 1  # (a few KB: one is plenty)
 
 
 def test_the_same_report_with_a_budget_and_alert_rules(tree: Path, eager: None) -> None:
