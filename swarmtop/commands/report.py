@@ -110,10 +110,16 @@ def _size(path: Path) -> int:
 
 def run_report(args: argparse.Namespace, config: Config) -> int:
     # a report is one pass that keeps what it builds until the end: the cyclic collector
-    # would only re-scan the modules and the growing state (≈ 4 % of a big report's time)
+    # would only re-scan the modules and the growing state (≈ 4 % of a big report's time);
+    # set back after it (the command may run inside another program, e.g. a test)
+    threshold = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
-    snap = build_report(args, config)
+    gc.set_threshold(YOUNG_THRESHOLD, *threshold[1:])
+    try:
+        snap = build_report(args, config)
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
     if args.output == "json":
         from swarmtop.snapshot import to_json
 
