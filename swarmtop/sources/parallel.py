@@ -41,7 +41,10 @@ from swarmtop.sources import merge
 from swarmtop.sources.reader import first_event_time, read_file
 
 WORKER_MAX_BYTES = 64 << 20  # a bigger file is read in the parent, streamed
-PREFETCH_BYTES = 256 << 20  # input bytes handed to workers ahead of the merge
+# input bytes handed to workers ahead of the merge (their batches wait in spill files, about
+# a sixth of the input's size for Claude Code transcripts)
+PREFETCH_BYTES = 128 << 20
+SHM_FREE = 512 << 20  # spill files go to /dev/shm only with this much room there
 # below this in all, one process: forking, the first lines' round trip and carrying the
 # batches across cost about what two workers save on ~20 MB (measured: no gain at 8-20 MB)
 MIN_BYTES = 32 << 20
@@ -101,18 +104,12 @@ def _worker(conn: Connection, theirs: list[Connection], spill_dir: str, fmt: str
             if task[0] == "first":
                 conn.send([first_event_time(Path(p), fmt) for p in task[1]])
             elif task[0] == "read":
-                fd = os.open(os.path.join(spill_dir, task[2]),
-                             os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 try:
-                    at = 0
-                    for batch in read_file(Path(task[1]), fmt, max_line=max_line,
-                                           chunk_size=chunk):
-                        blob = encode(batch)
-                        os.write(fd, blob)
-                        conn.send_bytes(_WHERE.pack(at, len(blob)))
-                        at += len(blob)
-                finally:
-                    os.close(fd)
+                    _decode_into(conn, os.path.join(spill_dir, task[2]), Path(task[1]), fmt,
+                                 max_line, chunk)
+                except OSError as exc:  # (a full disk for the spill files, say)
+                    conn.send_bytes(FAILED + str(exc).encode("utf-8", "replace"))
+                    continue
                 conn.send_bytes(DONE)
             else:
                 return
@@ -124,9 +121,37 @@ def _worker(conn: Connection, theirs: list[Connection], spill_dir: str, fmt: str
         conn.close()
 
 
+def _decode_into(conn: Connection, spill: str, path: Path, fmt: str, max_line: int,
+                 chunk: int) -> None:
+    fd = os.open(spill, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        at = 0
+        for batch in read_file(path, fmt, max_line=max_line, chunk_size=chunk):
+            blob = memoryview(encode(batch))
+            n = len(blob)
+            while blob:
+                blob = blob[os.write(fd, blob):]
+            conn.send_bytes(_WHERE.pack(at, n))
+            at += n
+    finally:
+        os.close(fd)
+
+
 _WHERE = struct.Struct("<QQ")  # offset and length of a batch in a spill file
 ASSIGNED = 32  # files given to one worker and not finished, at most
 DONE = b"."  # end of a file's batches
+FAILED = b"!"  # ... or of what a worker could do of it: why follows
+
+
+def _spill_root() -> str | None:
+    """/dev/shm (memory: the batches are read back at once) where it has room, else the
+    temporary directory (a container's /dev/shm is often 64 MB)."""
+    shm = "/dev/shm"
+    try:
+        st = os.statvfs(shm)
+    except OSError:
+        return None
+    return shm if os.access(shm, os.W_OK) and st.f_bavail * st.f_frsize >= SHM_FREE else None
 
 
 class WorkerFailed(RuntimeError):
@@ -159,9 +184,7 @@ class _Workers:
 
     def __init__(self, jobs: int, fmt: str, max_line: int, chunk: int) -> None:
         ctx = _context()
-        shm = "/dev/shm"  # (memory, where there is one: the batches are read back at once)
-        self.dir = tempfile.mkdtemp(prefix="swarmtop-report-",
-                                    dir=shm if os.access(shm, os.W_OK) else None)
+        self.dir = tempfile.mkdtemp(prefix="swarmtop-report-", dir=_spill_root())
         self.conns: list[Connection] = []
         self.procs = []
         forked = ctx.get_start_method() == "fork"
@@ -240,6 +263,9 @@ class _Workers:
                 msg = c.recv_bytes()  # type: ignore[union-attr]
             except (EOFError, OSError):
                 self._failed(c, path)  # type: ignore[arg-type]
+            if msg[:1] == FAILED:
+                raise WorkerFailed(f"decoding {path} in a worker process failed: "
+                                   f"{msg[1:].decode('utf-8', 'replace')}")
             if msg == DONE:
                 self.done.add(path)
                 self.assigned[c].popleft()  # type: ignore[index]

@@ -126,6 +126,18 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(tree: Path, eager: None,
         _report(tree, 2)
 
 
+def test_a_spill_that_cannot_be_written_is_an_error(tree: Path, eager: None,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*a, **kw):  # noqa: ANN002, ANN003, ANN202
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(parallel, "encode", full)  # (in the workers, through the fork)
+    if parallel._context().get_start_method() != "fork":
+        pytest.skip("the patch reaches the workers only through a fork")
+    with pytest.raises(parallel.WorkerFailed, match="No space left on device"):
+        _report(tree, 2)
+
+
 def test_files_modified_before_since_are_not_read(tmp_path: Path, eager: None) -> None:
     now = time.time()
     lines = [{"ts": now - 7200 + i, "type": "llm_call", "model": "m", "input_tokens": 5,
