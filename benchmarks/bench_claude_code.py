@@ -38,28 +38,46 @@ def _text(rng: random.Random, n: int) -> str:
 
 
 def _session(rng: random.Random, path: Path, session: str, target: int, agent: str | None,
-             ts0: float) -> tuple[int, dict[str, int]]:
-    """Write one transcript of about ``target`` bytes; returns (bytes, expected totals)."""
+             ts0: float, tool_scale: float = 1.0) -> tuple[int, dict[str, int]]:
+    """Write one transcript of about ``target`` bytes; returns (bytes, expected totals).
+
+    Shaped as Claude Code writes one (its transcripts as read by ccusage and the decoder's
+    tests): a turn starts with the user's prompt (string content) or, after a tool_use, with
+    the tool_result for that tool_use's id (its output in ``content`` and again, cut, in
+    ``toolUseResult``; now and then ``is_error``); the model answers in one line per content
+    block, each repeating the response's usage. ``tool_scale`` scales the tool outputs (the
+    bulk of a transcript's bytes)."""
     totals = {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0, "calls": 0}
     size = 0
     turn = 0
     parent = None
+    pending: str | None = None  # the tool_use id the next user line answers
     common = {"isSidechain": agent is not None, "userType": "external", "cwd": "/home/u/proj",
               "sessionId": session, "version": "2.0.50", "gitBranch": "main"}
     if agent:
         common["agentId"] = agent
+    sizes = tuple(int(n * tool_scale) for n in (200, 800, 2000, 6000, 12000))
     with open(path, "w", encoding="utf-8") as f:
         while size < target:
             turn += 1
             ts = ts0 + turn * 7.0
             uid = f"{session}-u{turn}"
-            tool_out = _text(rng, rng.choice((200, 800, 2000, 6000, 12000)))
-            user = {"parentUuid": parent, **common, "type": "user", "message": {
-                "role": "user", "content": [{"tool_use_id": f"toolu_{turn}", "type": "tool_result",
-                                             "content": tool_out}]},
-                "uuid": uid, "timestamp": _iso(ts), "toolUseResult": {"stdout": tool_out[:500],
-                                                                       "stderr": "",
-                                                                       "interrupted": False}}
+            if pending is None:
+                user = {"parentUuid": parent, **common, "type": "user", "message": {
+                    "role": "user", "content": _text(rng, rng.choice((60, 200, 600)))},
+                    "uuid": uid, "timestamp": _iso(ts)}
+            else:
+                tool_out = _text(rng, rng.choice(sizes))
+                failed = rng.random() < 0.03
+                block = {"tool_use_id": pending, "type": "tool_result", "content": tool_out}
+                if failed:
+                    block["is_error"] = True
+                user = {"parentUuid": parent, **common, "type": "user", "message": {
+                    "role": "user", "content": [block]},
+                    "uuid": uid, "timestamp": _iso(ts),
+                    "toolUseResult": {"stdout": tool_out[:500], "stderr": "",
+                                      "interrupted": False} if not failed else
+                    f"Error: {tool_out[:200]}"}
             line = json.dumps(user, separators=(",", ":"))
             f.write(line + "\n")
             size += len(line) + 1
@@ -73,20 +91,24 @@ def _session(rng: random.Random, path: Path, session: str, target: int, agent: s
             tag = f"{session}_{agent or 'main'}_{turn}"
             mid, rid = f"msg_{tag}", f"req_{tag}"
             blocks = rng.randint(1, 3)
+            pending = None
             for b in range(blocks):
-                if b == blocks - 1 and rng.random() < 0.6:
-                    content = [{"type": "tool_use", "id": f"toolu_{turn}_{b}", "name": "Bash",
+                last = b == blocks - 1
+                if last and rng.random() < 0.6:
+                    pending = f"toolu_{tag}_{b}"
+                    content = [{"type": "tool_use", "id": pending, "name": "Bash",
                                 "input": {"command": _text(rng, 120)}}]
                 else:
                     content = [{"type": "text", "text": _text(rng, rng.choice((100, 400, 1500)))}]
                 # usually every content-block line repeats the final usage; sometimes an
                 # earlier line (a thinking block) carries a partial output count
-                partial = b < blocks - 1 and rng.random() < 0.2
+                partial = not last and rng.random() < 0.2
                 line_usage = usage if not partial else {
                     **usage, "output_tokens": rng.randint(1, usage["output_tokens"])}
+                stop = ("tool_use" if pending else "end_turn") if last else None
                 rec = {"parentUuid": uid, **common, "type": "assistant", "message": {
                     "id": mid, "type": "message", "role": "assistant", "model": model,
-                    "content": content, "stop_reason": None, "stop_sequence": None,
+                    "content": content, "stop_reason": stop, "stop_sequence": None,
                     "usage": line_usage}, "requestId": rid, "uuid": f"{uid}-a{b}",
                     "timestamp": _iso(ts + 1 + b * 0.1)}
                 line = json.dumps(rec, separators=(",", ":"))
@@ -105,7 +127,8 @@ def _iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
 
 
-def generate(root: Path, total_bytes: int, seed: int = 7) -> dict[str, int]:
+def generate(root: Path, total_bytes: int, seed: int = 7, tool_scale: float = 1.0
+             ) -> dict[str, int]:
     """~``total_bytes`` of transcripts under ``root`` (a ~/.claude/projects lookalike)."""
     rng = random.Random(seed)
     totals = {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0, "calls": 0}
@@ -118,14 +141,14 @@ def generate(root: Path, total_bytes: int, seed: int = 7) -> dict[str, int]:
         project.mkdir(parents=True, exist_ok=True)
         session = f"{n:08x}-5e55-4000-8000-{n:012x}"
         size, t = _session(rng, project / f"{session}.jsonl", session, per_file, None,
-                           1_764_000_000 + n * 3600)
+                           1_764_000_000 + n * 3600, tool_scale)
         written += size
         for k in totals:
             totals[k] += t[k]
         sub = project / session / "subagents"
         sub.mkdir(parents=True, exist_ok=True)
         size, t = _session(rng, sub / f"agent-a{n:06x}.jsonl", session, per_file // 4,
-                           f"a{n:06x}", 1_764_000_000 + n * 3600 + 60)
+                           f"a{n:06x}", 1_764_000_000 + n * 3600 + 60, tool_scale)
         written += size
         for k in totals:
             totals[k] += t[k]

@@ -30,6 +30,8 @@ _interval = number(at_least=0.1, at_most=60, what="--interval must be between 0.
 _positive = positive
 _nonneg = non_negative
 _pid = number(above=0, what="--pid takes a positive process id", cast=int)
+_jobs = number(at_least=1, at_most=256, what="--jobs takes a number of processes, 1 to 256",
+               cast=int)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -85,6 +87,9 @@ def build_report_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", choices=("json", "markdown", "text"), default="text")
     p.add_argument("--fail-on-regression", type=_nonneg, metavar="PCT",
                    help="with --baseline: exit 1 when a figure is worse by more than PCT %%")
+    p.add_argument("--jobs", type=_jobs, metavar="N",
+                   help="decode files in N processes (default: one per core, at most 4; "
+                   "1: this one)")
     _common(p)
     return p
 
@@ -148,6 +153,10 @@ def _dispatch(argv: list[str]) -> int:
                 args.sources = _agent_sessions()
             if args.fail_on_regression is not None and not args.baseline:
                 raise UsageError("--fail-on-regression needs --baseline BASE")
+            if args.jobs is None:
+                from swarmtop.sources.parallel import default_jobs
+
+                args.jobs = default_jobs()
             return run_report(args, load_settings(args))
         if argv and argv[0] == "replay":
             from swarmtop.commands.replay import run_replay

@@ -6,7 +6,8 @@ the whole heap — Textual's CSS, widgets and modules, which never become garbag
 standard remedies: `gc.freeze()` once start-up is done, so those objects are never scanned
 again, and a larger young-generation threshold, so short-lived objects (each frame makes
 thousands) are freed by reference counting before a collection ever looks at them.
-Not used by `report`, tests or library callers: freezing there would only pin garbage.
+Not used by tests or library callers (freezing there would only pin garbage); `swarmtop
+report` freezes its start-up heap and takes the same young threshold (commands/report.py).
 """
 
 from __future__ import annotations

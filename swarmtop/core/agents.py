@@ -9,8 +9,9 @@ two at snapshot time. Status rules and names: docs/agents.md.
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 
 import msgspec
 
@@ -68,7 +69,8 @@ class _Agent:
                  "last_ts", "gaps", "latencies", "context", "context_model", "context_stated",
                  "tools",
                  "tool_errors", "in_flight", "turn", "turn_ts", "recent", "stream",
-                 "prompt_key", "version", "_loop", "_gap", "call_ts", "repeats", "ended")
+                 "prompt_key", "version", "_loop", "_gap", "call_ts", "repeats", "ended",
+                 "_tick", "_counts", "_dups")
 
     def __init__(self, agent_id: str) -> None:
         self.id = agent_id
@@ -93,13 +95,38 @@ class _Agent:
         self.turn = ""  # model | user | done | failed | "" (no evidence)
         self.turn_ts = -math.inf
         self.recent: deque[tuple[float, str]] = deque(maxlen=RECENT)  # (ts, what repeated)
-        self.stream: deque[tuple[float, str]] = deque(maxlen=STREAM)
+        self.stream: deque[ToolCall] = deque(maxlen=STREAM)  # its tool ends, newest last
         self.prompt_key = ""
         self.version = 0  # moves with every event of it: what the caches below are keyed on
         self._loop: tuple[int, float, int, str] = (-1, 0.0, 0, "")  # version, until, n, what
         self._gap: tuple[int, float] = (-1, 0.0)  # version, median busy gap
         self.repeats = 0  # entries ever added to ``recent``: what the loop cache is keyed on
         self.ended: dict[str, None] = {}  # call ids of its tools that ended (ENDED newest)
+        # a backlog tick's figures of it (AgentBook.tick_readings), and while they hold
+        self._tick: tuple | None = None
+        # how often each entry is in ``recent``, and how many are there twice or more: with
+        # none, no loop can be counted whatever the window (the loop scan is skipped)
+        self._counts: dict[str, int] = {}
+        self._dups = 0
+
+    def note(self, ts: float, what: str) -> None:
+        """An entry of ``recent`` (a tool input, an error): what the loop signal counts."""
+        recent, counts = self.recent, self._counts
+        if len(recent) == RECENT:  # the oldest leaves as this one comes
+            old = recent[0][1]
+            c = counts[old] - 1
+            if c:
+                counts[old] = c
+                if c == 1:
+                    self._dups -= 1
+            else:
+                del counts[old]
+        recent.append((ts, what))
+        c = counts.get(what, 0) + 1
+        counts[what] = c
+        if c == 2:
+            self._dups += 1
+        self.repeats += 1
 
     def seen(self, ts: float) -> None:
         """An event at ``ts`` (called before the event changes the agent's state): the gap
@@ -162,8 +189,7 @@ class AgentBook:
             if c.latency_ms is not None and c.latency_ms >= 0:
                 a.latencies.add(c.latency_ms)
             if not c.ok:
-                a.recent.append((ts, f"API error from {c.model}"))
-                a.repeats += 1
+                a.note(ts, f"API error from {c.model}")
         self.version += 1
 
     def add_untimed_call(self, c: LLMCall) -> None:
@@ -229,20 +255,13 @@ class AgentBook:
         tool.count += 1
         if ev.duration_ms is not None and ev.duration_ms >= 0:
             tool.durations.add(ev.duration_ms)
-        took = f" {_secs(ev.duration_ms / 1000)}" if ev.duration_ms is not None else ""
-        what = f"{ev.tool}: {ev.summary}" if ev.summary else ev.tool
-        if ev.ok:
-            a.stream.append((ev.ts, f"{what}{took}"))
-            a.recent.append((ev.ts, f"{ev.tool} `{ev.summary}`"))
-            a.repeats += 1
-        else:
+        a.stream.append(ev)  # (worded when shown: _stream_entry)
+        a.note(ev.ts, f"{ev.tool} `{ev.summary}`")
+        if not ev.ok:
             tool.errors += 1
             a.tool_errors += 1
-            a.stream.append((ev.ts, f"{what}{took} failed: {ev.error}"))
-            a.recent.append((ev.ts, f"{ev.tool} `{ev.summary}`"))
-            a.repeats += 1
             if ev.error:
-                a.recent.append((ev.ts, f"error `{ev.error}`"))
+                a.note(ev.ts, f"error `{ev.error}`")
 
     def add_info(self, ev: AgentInfo, timed: bool = True) -> None:
         """``timed=False``: its record had no time — identity only, no turn evidence."""
@@ -286,6 +305,7 @@ class AgentBook:
             if a.prompt_key == key and a.parent in ("", parent) and a.id != parent:
                 a.name, a.rank = name, RANK_SPAWN
                 a.parent = a.parent or parent
+                a.version += 1
 
     def seen_many(self, items: Iterable[tuple[str, float]]) -> None:
         """(agent, time) of task and log events: they show the agent is alive."""
@@ -352,15 +372,13 @@ class AgentBook:
         version, until, n, what = a._loop
         if version == a.repeats and now < until:
             return n, what
-        counts: dict[str, int] = {}
-        first: dict[str, float] = {}
-        for ts, item in a.recent:
-            if now - ts <= LOOP_WINDOW_S:
-                counts[item] = counts.get(item, 0) + 1
-                first.setdefault(item, ts)
-        if counts:
-            what, n = max(counts.items(), key=lambda kv: kv[1])
-            until = min(first.values()) + LOOP_WINDOW_S
+        window = [e for e in a.recent if now - e[0] <= LOOP_WINDOW_S]
+        if window:
+            # the first most repeated, in order of first appearance (Counter keeps it), and
+            # the earliest of each entry's first time (the window's entries may be out of
+            # order): a dict built from the end keeps each entry's first time
+            what, n = max(Counter([item for _ts, item in window]).items(), key=_second)
+            until = min({item: ts for ts, item in reversed(window)}.values()) + LOOP_WINDOW_S
         else:
             what, n, until = "", 0, math.inf
         a._loop = (a.repeats, until, n, what)
@@ -376,18 +394,58 @@ class AgentBook:
                       processes: dict[int, ProcessInfo]) -> dict[str, Reading]:
         """The agent.* readings without building the rows (a backlog ticks thousands of
         times): the same per-agent figures as ``rows``, through the same functions, and the
-        same ``readings`` over them; $/min only of agents that called within the window."""
+        same ``readings`` over them; $/min only of agents that called within the window.
+        An agent's figures are kept from tick to tick while nothing of it changed, its loop
+        count holds and its silence has not crossed a mark its status turns at
+        (``_steady``); tests/core/test_agent_tick_cache.py holds them to the plain ones."""
         items = []
         recent = now - 60.0
         matched = self.match_processes(processes)
         for a in self.agents.values():
             proc, _ = matched.get(a.id, _NO_PROCESS)
-            status, activity = self.status(a, now, proc)
-            n, what = self.loop(a, now)
-            ctx, _ = self.context_pct(a)
-            items.append(_Figures(a.name or a.id, status, activity, n if n >= 2 else 0, what,
-                                  ctx, burn(a.id) if a.last_ts >= recent else 0.0))
+            fig = a._tick
+            if (proc is not None or fig is None or fig[0] != a.version or fig[1] != a.repeats
+                    or now < fig[2] or now - a.last_ts > fig[3] or not now < fig[4]):
+                status, activity = self.status(a, now, proc)
+                if a._dups:
+                    n, what = self.loop(a, now)
+                    loop_until = a._loop[1]
+                else:  # nothing is in ``recent`` twice: no loop, whatever the window
+                    n, what, loop_until = 0, "", math.inf
+                ctx, _ = self.context_pct(a)
+                idle = _Figures(a.name or a.id, status, activity, n if n >= 2 else 0, what,
+                                ctx, 0.0)
+                fig = a._tick = (a.version, a.repeats, now,
+                                 self._steady(a, now, status) if proc is None else -math.inf,
+                                 loop_until, idle)
+            idle = fig[5]  # its figures with no spend (it made no call within the minute)
+            items.append(idle if a.last_ts < recent else _Figures(
+                idle.name, idle.status, idle.activity, idle.loop_count, idle.loop,
+                idle.context_pct, burn(a.id)))
         return _readings(items)
+
+    def _steady(self, a: _Agent, now: float, status: str) -> float:
+        """(no process known) The silence up to which ``status`` keeps this answer for ``a``
+        as it is: the next mark its rules compare the silence with, at ``now`` or later. A
+        stalled agent's activity (which ``agent.stalled`` names) moves with the clock: never
+        kept. Of the others only the status is read (``_readings``)."""
+        if status == "stalled":
+            return -math.inf
+        if a.last_ts == -math.inf or a.turn in ("failed", "done"):
+            return math.inf  # the silence is infinite, or not read
+        silent = now - a.last_ts
+        if a.in_flight:
+            if next(reversed(a.in_flight.values()))[0] in ASK_TOOLS:
+                return math.inf  # waiting on the user, however long
+            marks: tuple[float, ...] = (GONE_AFTER_S,
+                                        max(STALL_MIN_S, STALL_GAPS * self._usual_gap(a)))
+        elif a.turn == "model":
+            marks = (GONE_AFTER_S, max(STALL_MIN_S, STALL_GAPS * self._usual_gap(a)))
+        elif a.turn == "user":
+            marks = (IDLE_AFTER_S,)
+        else:
+            marks = (max(WORKING_FOR_S, 3 * self._usual_gap(a)),)
+        return min((m for m in marks if m >= silent), default=math.inf)
 
     def rows(self, now: float, by_agent: dict[str, TokenCounts],
              rates: Callable[[str], tuple[float, float]],
@@ -420,7 +478,8 @@ class AgentBook:
                 tool_calls=a.tools, tool_errors=a.tool_errors,
                 p50_ms=_round(p50), p99_ms=_round(p99),
                 loop=what if loops >= 2 else "", loop_count=loops if loops >= 2 else 0,
-                recent=[a.stream[-k] for k in range(1, min(SHOWN, len(a.stream)) + 1)],
+                recent=[_stream_entry(a.stream[-k])
+                        for k in range(1, min(SHOWN, len(a.stream)) + 1)],
             )
         # siblings by when each was first seen on the log's timeline (not by arrival, which
         # depends on how a backlog was batched), then by id
@@ -457,7 +516,7 @@ class AgentBook:
     def stream(self, agent_id: str) -> list[tuple[float, str]]:
         """An agent's recent tool activity, newest first (the detail view)."""
         a = self.agents.get(agent_id)
-        return list(reversed(a.stream)) if a is not None else []
+        return [_stream_entry(ev) for ev in reversed(a.stream)] if a is not None else []
 
     def tool_stats(self) -> dict[str, ToolStats]:
         in_flight: dict[str, int] = {}
@@ -550,11 +609,21 @@ def _with_depth(r: AgentRow, depth: int) -> AgentRow:
     return msgspec.structs.replace(r, depth=depth)
 
 
+_second = itemgetter(1)
+
+
 def _median(values: deque[float]) -> float:
     if not values:
         return 0.0
     s = sorted(values)
     return s[(len(s) - 1) // 2]  # the lower median: one long wait does not set the bar
+
+
+def _stream_entry(ev: ToolCall) -> tuple[float, str]:
+    """(time, what a person reads) of a tool's end in the activity stream."""
+    took = f" {_secs(ev.duration_ms / 1000)}" if ev.duration_ms is not None else ""
+    what = f"{ev.tool}: {ev.summary}" if ev.summary else ev.tool
+    return (ev.ts, f"{what}{took}") if ev.ok else (ev.ts, f"{what}{took} failed: {ev.error}")
 
 
 def _round(v: float | None) -> float | None:

@@ -17,10 +17,15 @@ multiplications, so pricing keeps up with backlog ingest.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import math
+import os
+import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -136,16 +141,31 @@ def _per_token(value: Any) -> tuple[float, tuple[tuple[int, float], ...]]:
 
 
 def genai_rates(model: str, when: datetime | None = None) -> Rates | None:
-    """Rates for ``model`` from genai-prices' bundled data (no network), or ``None``."""
+    """Rates for ``model`` from genai-prices' bundled data (no network), or ``None``. For
+    now (``when`` None), from the cache of earlier answers when it has this one (``_Cache``)."""
+    if when is None:
+        hit = _cache().rates(model)
+        if hit is not _MISS:
+            return hit  # type: ignore[return-value]
     try:
         from genai_prices import data_snapshot
     except ImportError:
         return None
+    now = when or datetime.now(tz=UTC)
     try:
         provider, info = data_snapshot.get_snapshot().find_provider_model(model, None, None, None)
     except (LookupError, ValueError):
+        if when is None:
+            _cache().keep_rates(model, None, math.inf)
         return None
-    mp = info.get_prices(when or datetime.now(tz=UTC))
+    rates = _rates_of(provider, info, now)
+    if when is None:
+        _cache().keep_rates(model, rates, _holds_until(info, now))
+    return rates
+
+
+def _rates_of(provider: Any, info: Any, now: datetime) -> Rates | None:
+    mp = info.get_prices(now)
     parts = {f: _per_token(getattr(mp, f"{f}_mtok", None)) for f in _FIELDS}
     for f in ("cache_read", "cache_write"):
         if getattr(mp, f"{f}_mtok", None) is None:
@@ -167,7 +187,32 @@ def genai_rates(model: str, when: datetime | None = None) -> Rates | None:
                  origin=f"genai-prices:{provider.id}/{info.id}")
 
 
+def _holds_until(info: Any, now: datetime) -> float:
+    """Until when (epoch seconds) ``info``'s price for ``now`` stays the one of now: for
+    ever for one price, else the next start date of a dated price (a price starts at 00:00
+    UTC of its date); 0 (do not keep it) for a price by time of day or anything else."""
+    prices = info.prices
+    if not isinstance(prices, list):
+        return math.inf
+    until = math.inf
+    today = now.astimezone(UTC).date()
+    for conditional in prices:
+        c = conditional.constraint
+        if c is None:
+            continue
+        start = getattr(c, "start_date", None)
+        if type(c).__name__ != "StartDateConstraint" or not isinstance(start, date):
+            return 0.0
+        if start > today:
+            until = min(until, datetime(start.year, start.month, start.day,
+                                        tzinfo=UTC).timestamp())
+    return until
+
+
 def genai_context_window(model: str) -> int | None:
+    hit = _cache().window(model)
+    if hit is not _MISS:
+        return hit  # type: ignore[return-value]
     try:
         from genai_prices import data_snapshot
     except ImportError:
@@ -175,9 +220,124 @@ def genai_context_window(model: str) -> int | None:
     try:
         _, info = data_snapshot.get_snapshot().find_provider_model(model, None, None, None)
     except (LookupError, ValueError):
+        _cache().keep_window(model, None)
         return None
     window = getattr(info, "context_window", None)
-    return int(window) if isinstance(window, int) and window > 0 else None
+    window = int(window) if isinstance(window, int) and window > 0 else None
+    _cache().keep_window(model, window)
+    return window
+
+
+# ---- the cache of genai-prices answers --------------------------------------------------
+_MISS = object()
+MAX_CACHED = 256  # models kept in the cache file
+
+
+class _Cache:
+    """genai-prices' answers for the models seen before, in a small JSON file under the
+    user's cache directory (``$XDG_CACHE_HOME/swarmtop``, else ``~/.cache/swarmtop``) named
+    after the bundled data's size and time (a new release is a new file): loading that data
+    builds pydantic models of every provider (≈ 0.2 s, most of a small report's time), while
+    a report needs a few models' rates. An answer is kept with how long it holds (a dated
+    price change ends it; a price by time of day is never kept); floats go through JSON
+    exactly. Not kept at all while genai-prices runs on a custom snapshot (its auto-update),
+    nor when the file cannot be read or written: then every answer is looked up, as before."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._rates: dict[str, list | None] = {}
+        self._windows: dict[str, int | None] = {}
+        if path is not None:
+            try:
+                data = json.loads(path.read_text())
+                self._rates = dict(data.get("rates", {}))
+                self._windows = dict(data.get("windows", {}))
+            except (OSError, ValueError, TypeError, AttributeError):
+                pass
+
+    def _usable(self) -> bool:
+        if self.path is None:
+            return False
+        snap = sys.modules.get("genai_prices.data_snapshot")
+        return snap is None or getattr(snap, "_custom_snapshot", None) is None
+
+    def rates(self, model: str) -> Rates | None | object:
+        entry = self._rates.get(model, _MISS)
+        if entry is _MISS or not self._usable():
+            return _MISS
+        if entry is None:
+            return None
+        try:
+            head, tiers, origin, until = entry
+            if until is not None and time.time() >= until:
+                return _MISS
+            return Rates(*head, tiers=tuple((int(s), Rates(*r)) for s, r in tiers),
+                         origin=origin)
+        except (TypeError, ValueError):
+            return _MISS
+
+    def window(self, model: str) -> int | None | object:
+        if model not in self._windows or not self._usable():
+            return _MISS
+        w = self._windows[model]
+        return w if w is None or isinstance(w, int) else _MISS
+
+    def keep_rates(self, model: str, r: Rates | None, until: float) -> None:
+        if until <= time.time() or not self._usable() or len(self._rates) >= MAX_CACHED:
+            return
+        self._rates[model] = None if r is None else [
+            [r.input, r.output, r.cache_read, r.cache_write],
+            [[s, [t.input, t.output, t.cache_read, t.cache_write]] for s, t in r.tiers],
+            r.origin, None if until == math.inf else until]
+        self._save()
+
+    def keep_window(self, model: str, w: int | None) -> None:
+        if not self._usable() or len(self._windows) >= MAX_CACHED:
+            return
+        self._windows[model] = w
+        self._save()
+
+    def _save(self) -> None:
+        path = self.path
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"rates": self._rates, "windows": self._windows}))
+            os.replace(tmp, path)
+        except OSError:
+            self.path = None  # (read-only home: every answer looked up, as before)
+
+
+_the_cache: _Cache | None = None
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "swarmtop"
+
+
+def _cache() -> _Cache:
+    global _the_cache
+    if _the_cache is None:
+        _the_cache = _Cache(_cache_file())
+    return _the_cache
+
+
+def _cache_file() -> Path | None:
+    """Named after genai-prices' bundled data file (found without importing it)."""
+    try:
+        spec = importlib.util.find_spec("genai_prices")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin:
+        return None
+    try:
+        st = os.stat(Path(spec.origin).parent / "data.py")
+    except OSError:
+        return None
+    return cache_dir() / f"genai-prices-{st.st_size}-{st.st_mtime_ns}.json"
 
 
 # ---- LiteLLM JSON ----------------------------------------------------------------------

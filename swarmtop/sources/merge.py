@@ -4,8 +4,8 @@ Live, the events of every followed file arrive interleaved as they happen. A rep
 file after another would instead run the analyzers (alerts, trends, silence) on the first
 file's timeline and see the others only at its end. ``time_ordered`` merges the files'
 batches by event time with bounded memory: files are opened in the order of their first
-event (read from each one's head), at most ``max_open`` at once unless more overlap in time
-(then up to ``hard_max``), and each holds only its current batch.
+event (read from each one's head), each once the timeline reaches it (up to ``hard_max`` open
+at once), and each holds only its current batch.
 
 Each file is taken to be in time order on its own (a log is written as it goes). What is
 emitted up to the *horizon* — the oldest "newest buffered event" among the open files — can
@@ -118,10 +118,10 @@ def time_ordered(paths: list[Path], read: Callable[[Path], Iterator[list[Event]]
     """Batches of the events of ``paths`` (each read with ``read``) in time order.
 
     With ``first`` (a file's first event time, from its head) files are opened in that
-    order: ``max_open`` at once, and more (up to ``hard_max``) while the next one starts
-    before everything buffered has been handed on, so no file's events come late. Without
-    it (in the order given), or past ``hard_max``, files wait their turn and a late one's
-    events are handed on behind the others."""
+    order, each once the next one starts before everything buffered has been handed on (up
+    to ``hard_max`` at once), so no file's events come late. Without it (in the order
+    given: ``max_open`` at once), or past ``hard_max``, files wait their turn and a late
+    one's events are handed on behind the others."""
     if len(paths) <= 1:
         for p in paths:
             yield from read(p)
@@ -133,8 +133,12 @@ def time_ordered(paths: list[Path], read: Callable[[Path], Iterator[list[Event]]
         waiting = list(reversed(by_first_time(paths, first)))
     open_: list[_Stream] = []
     out: list[Event] = []
+    # with known starts a file is opened only once the timeline reaches its first event
+    # (nothing of it can come before): fewer files held at once, and a file decoded
+    # elsewhere (sources/parallel.py) is waited for only when it is due
+    eager = max_open if first is None else 1
     while waiting or open_:
-        while waiting and (len(open_) < max_open or (
+        while waiting and (len(open_) < eager or (
                 len(open_) < hard_max and waiting[-1][0] <= _horizon(open_))):
             s = _Stream(read(waiting.pop()[1]))
             s.fill()
