@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from swarmtop.core.alerts import parse_rules
-from swarmtop.errors import ConfigError
+from swarmtop.errors import ConfigError as ConfigError  # re-exported: its historical home
 
 # The seven cognitive patterns, with default p99 latency targets in milliseconds.
 COGNITIVE_PATTERNS: dict[str, float] = {
