@@ -32,9 +32,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import NamedTuple
 
 LOG_NAME = "swarmtop.log"
 MAX_BYTES = 1_000_000  # rotated past this size
@@ -113,7 +113,9 @@ def describe(exc: BaseException) -> str:
     return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 1] + "…"
 
 
-class Failure(NamedTuple):
+# (a frozen dataclass, not a NamedTuple: its field `count` would shadow tuple.count)
+@dataclass(frozen=True, slots=True)
+class Failure:
     """One place that failed, as the snapshot shows it (times: epoch seconds)."""
 
     where: str

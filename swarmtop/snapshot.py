@@ -13,22 +13,26 @@ import msgspec
 SCHEMA_VERSION = 1
 
 
+# msgspec passes frozen on to subclasses, but a type checker reads the class keywords of each
+# class alone (PEP 681 dataclass_transform), so every subclass says frozen=True again: what
+# msgspec's author recommends (msgspec/msgspec#657). kw_only applies only to the fields of the
+# class that says it, so it does nothing here (the subclasses take positional arguments).
 class _S(msgspec.Struct, frozen=True, kw_only=True):
     pass
 
 
-class HealthComponent(_S):
+class HealthComponent(_S, frozen=True):
     score: float
     weight: float
     why: str
 
 
-class Health(_S):
+class Health(_S, frozen=True):
     score: float = 100.0
     components: dict[str, HealthComponent] = {}
 
 
-class TokenCounts(_S):
+class TokenCounts(_S, frozen=True):
     input: int = 0
     output: int = 0
     cache_read: int = 0
@@ -40,13 +44,13 @@ class TokenCounts(_S):
     errors: int = 0  # calls that failed (ok: false, an API error)
 
 
-class Saving(_S):
+class Saving(_S, frozen=True):
     strategy: str  # caching | batching | compression | pruning
     usd: float
     why: str
 
 
-class Tokens(_S):
+class Tokens(_S, frozen=True):
     input: int = 0
     output: int = 0
     cache_read: int = 0
@@ -66,7 +70,7 @@ class Tokens(_S):
     tokenizer: str = ""  # how estimated figures were counted, e.g. "tiktoken" or a warning
 
 
-class ProcessInfo(_S):
+class ProcessInfo(_S, frozen=True):
     pid: int
     name: str = ""
     alive: bool = True
@@ -99,7 +103,7 @@ class ProcessInfo(_S):
     cmd: str = ""  # command line (cut at 200 characters), when readable
 
 
-class Memory(_S):
+class Memory(_S, frozen=True):
     interval_s: float = 0.5
     total_rss_bytes: int = 0
     processes: list[ProcessInfo] = []
@@ -115,7 +119,7 @@ class Memory(_S):
     history: list[list[float]] = []  # [[ts, total_rss_bytes], ...] bounded, for graphs
 
 
-class PatternStats(_S):
+class PatternStats(_S, frozen=True):
     count: int = 0
     errors: int = 0
     p50_ms: float | None = None
@@ -135,7 +139,7 @@ class PatternStats(_S):
     histogram: dict[str, Any] = {}
 
 
-class Alert(_S):
+class Alert(_S, frozen=True):
     rule: str
     severity: str  # info | warning | critical
     message: str
@@ -145,7 +149,7 @@ class Alert(_S):
     acknowledged: bool = False
 
 
-class AlertRecord(_S):
+class AlertRecord(_S, frozen=True):
     """One past firing of an alert (kept in a bounded history once it resolved)."""
 
     rule: str
@@ -156,14 +160,14 @@ class AlertRecord(_S):
     peak_value: float | None = None
 
 
-class Bottleneck(_S):
+class Bottleneck(_S, frozen=True):
     kind: str  # cpu | memory | latency | tokens | errors
     severity: float
     why: str
     subject: str = ""  # the process, pattern, agent or model the evidence points at
 
 
-class Trend(_S):
+class Trend(_S, frozen=True):
     """The shape of one key series (docs/alerts.md#trends)."""
 
     kind: str  # linear | exponential | seasonal | flat | unknown
@@ -180,7 +184,7 @@ class Trend(_S):
     unit: str = ""  # the series' unit (swarmtop/units.py): ms, bytes, share, tokens_per_min
 
 
-class FileInfo(_S):
+class FileInfo(_S, frozen=True):
     path: str
     format: str = "auto"
     lines: int = 0
@@ -192,14 +196,14 @@ class FileInfo(_S):
     untimed: int = 0  # events its log gave no time (see Sources.untimed_why)
 
 
-class BadLine(_S):
+class BadLine(_S, frozen=True):
     source: str
     offset: int
     reason: str
     excerpt: str = ""
 
 
-class SourceFailure(_S):
+class SourceFailure(_S, frozen=True):
     """A part of swarmtop that failed (a source, the sampler's tree scan, an analyzer, ...);
     its traceback is in ``Sources.log_file``."""
 
@@ -210,7 +214,7 @@ class SourceFailure(_S):
     last: str = ""  # latest failure, ISO-8601
 
 
-class ReceiverInfo(_S):
+class ReceiverInfo(_S, frozen=True):
     """A network receiver (``--otlp``): where it listens and what it took and refused. Counts
     are since it started; ``senders`` and ``last_rejection`` come from the network: untrusted
     text, sanitise at display."""
@@ -230,7 +234,7 @@ class ReceiverInfo(_S):
     why: str = ""
 
 
-class Sources(_S):
+class Sources(_S, frozen=True):
     lines: int = 0
     events: int = 0
     bad_lines: int = 0
@@ -245,7 +249,7 @@ class Sources(_S):
     untimed_why: str = ""
 
 
-class AgentRow(_S):
+class AgentRow(_S, frozen=True):
     """One agent (docs/agents.md): identity, state from evidence, and its figures."""
 
     id: str
@@ -282,7 +286,7 @@ class AgentRow(_S):
     recent: list[tuple[float, str]] = []  # its latest tool calls, newest first: [ts, text]
 
 
-class ToolStats(_S):
+class ToolStats(_S, frozen=True):
     count: int = 0
     errors: int = 0
     p50_ms: float | None = None
@@ -292,7 +296,7 @@ class ToolStats(_S):
     in_flight: int = 0
 
 
-class Limit(_S):
+class Limit(_S, frozen=True):
     """A plan's rate-limit window as a log last stated it (Codex ``rate_limits``)."""
 
     source: str  # whose plan: "codex"
@@ -306,14 +310,14 @@ class Limit(_S):
     plan: str = ""  # the plan when stated (e.g. "plus", "pro")
 
 
-class LogEntry(_S):
+class LogEntry(_S, frozen=True):
     ts: float
     source: str
     level: str
     text: str
 
 
-class Snapshot(_S):
+class Snapshot(_S, frozen=True):
     schema: int = SCHEMA_VERSION
     generated_at: str = ""
     uptime_s: float = 0.0
@@ -341,7 +345,8 @@ class Snapshot(_S):
 
 def to_dict(snapshot: Snapshot) -> dict[str, Any]:
     """The snapshot as plain JSON-ready Python objects (the public schema)."""
-    return msgspec.to_builtins(snapshot)
+    out: dict[str, Any] = msgspec.to_builtins(snapshot)  # a Struct becomes a dict
+    return out
 
 
 def to_json(snapshot: Snapshot, indent: int = 2) -> bytes:

@@ -161,7 +161,8 @@ def make_runtime(args: argparse.Namespace, config: Config, plan: Plan) -> Runtim
         runtime.on_stop.append(recorder.close)
         agg.status_providers["record"] = recorder.status
     if getattr(args, "prometheus", None):
-        from swarmtop.export.prometheus import AddressError, PrometheusServer
+        from swarmtop.errors import AddressError
+        from swarmtop.export.prometheus import PrometheusServer
 
         try:
             server = PrometheusServer(args.prometheus, runtime.latest)

@@ -62,7 +62,8 @@ def _quantile_se(p: PatternStats, q: float) -> float | None:
     """Standard error of the q-quantile estimate: sqrt(q(1-q)/n) / f(x_q), with the density
     f(x_q) taken as Δq/Δx between the neighbouring percentiles of the same snapshot."""
     lo_key, lo_q, hi_key, hi_q = _NEIGHBOURS[q]
-    lo, hi = getattr(p, lo_key), getattr(p, hi_key)
+    lo: float | None = getattr(p, lo_key)
+    hi: float | None = getattr(p, hi_key)
     if p.count < 2 or lo is None or hi is None:
         return None
     if hi <= lo:
@@ -163,7 +164,7 @@ def verdict(f: Figure, same_pct: float) -> str:
     return "better" if diff * f.direction > 0 else "worse"
 
 
-def compare(base: Snapshot, new: Snapshot, settings: BaselineSettings, source: str = "") -> dict:
+def compare(base: Snapshot, new: Snapshot, settings: BaselineSettings, source: str = "") -> dict[str, Any]:
     rows = []
     regressions = []
     for f in figures(base, new):

@@ -8,9 +8,10 @@ severity >= MIN_SEVERITY are listed, worst first.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from swarmtop.core.signals import Inputs, Reading, proc_label, smoothed_error_rate
-from swarmtop.snapshot import Bottleneck
+from swarmtop.snapshot import Bottleneck, Tokens
 
 MIN_SEVERITY = 0.05
 SINGLE_CORE = 90.0  # a process at >= 90 % of one core is likely bound by one thread (the GIL)
@@ -74,7 +75,7 @@ def memory(inp: Inputs, readings: Mapping[str, Reading]) -> Bottleneck | None:
 def _gc(inp: Inputs) -> tuple[float, str, str] | None:
     """The process spending the largest share of its wall time in GC pauses (probe `gc=True`),
     when that share is over GC_SHARE: 5 % -> severity 0.3, 25 % and more -> 1."""
-    worst: tuple[float, str, dict] | None = None
+    worst: tuple[float, str, dict[str, Any]] | None = None
     for src, g in ((inp.metrics or {}).get("gc") or {}).items():
         share = g.get("wall_share") if isinstance(g, dict) else None
         if isinstance(share, int | float) and (worst is None or share > worst[0]):
@@ -93,17 +94,17 @@ def _gc(inp: Inputs) -> tuple[float, str, str] | None:
 
 
 def latency(inp: Inputs) -> Bottleneck | None:
-    worst: tuple[float, str] | None = None
+    worst: tuple[float, str, float, float] | None = None  # ratio, pattern, p99, target
     for name, p in inp.patterns.items():
         if p.window_count and p.target_ms and p.window_p99_ms is not None:
             ratio = p.window_p99_ms / p.target_ms
             if ratio > 1 and (worst is None or ratio > worst[0]):
-                worst = (ratio, name)
+                worst = (ratio, name, p.window_p99_ms, p.target_ms)
     if worst is None:
         return None
-    ratio, name = worst
+    ratio, name, p99_ms, target_ms = worst
     p = inp.patterns[name]
-    why = (f"{name} p99 {p.window_p99_ms / 1000:.1f}s vs target {p.target_ms / 1000:.1f}s "
+    why = (f"{name} p99 {p99_ms / 1000:.1f}s vs target {target_ms / 1000:.1f}s "
            f"({ratio:.0%}) over {p.window_count} recent tasks")
     subject = name
     agents = inp.agent_loads.get(name, {})
@@ -127,13 +128,24 @@ def tokens(inp: Inputs, readings: Mapping[str, Reading]) -> Bottleneck | None:
         found.append((_clamp01(pace.value - 1.0),
                       f"spending ${t.burn_usd_per_min:.3f}/min = {pace.value:.0%} of the budget "
                       f"pace{left}", ""))
-    t = inp.tokens
+    if isinstance(inp.tokens, Tokens):  # a backlog tick's TickTokens has no tables to read
+        waste = _waste(inp.tokens)
+        if waste is not None:
+            found.append(waste)
+    if not found:
+        return None
+    sev, why, subject = max(found, key=lambda x: x[0])
+    return Bottleneck(kind="tokens", severity=sev, why=why, subject=subject)
+
+
+def _waste(t: Tokens) -> tuple[float, str, str] | None:
+    """The best saving the ledger names, else the model missing the cache the most."""
     if t.savings:
         best = max(t.savings, key=lambda s: s.usd)
         if t.cost_usd > 0 and best.usd > 0:
-            found.append((_clamp01(best.usd / t.cost_usd),
-                          f"{best.strategy} could save ${best.usd:.2f} of ${t.cost_usd:.2f}: "
-                          f"{best.why}", best.strategy))
+            return (_clamp01(best.usd / t.cost_usd),
+                    f"{best.strategy} could save ${best.usd:.2f} of ${t.cost_usd:.2f}: "
+                    f"{best.why}", best.strategy)
     elif t.input + t.cache_read >= CACHE_MIN_INPUT:
         # cache miss waste: prompt tokens paid at full price that a cache could have served
         worst: tuple[float, str, int] | None = None
@@ -145,13 +157,10 @@ def tokens(inp: Inputs, readings: Mapping[str, Reading]) -> Bottleneck | None:
                     worst = (miss, model, prompt)
         if worst is not None and worst[0] > 0.5:
             miss, model, prompt = worst
-            found.append((_clamp01((miss - 0.5) * 0.6),
-                          f"{model}: {miss:.0%} of {prompt:,} prompt tokens missed the cache "
-                          f"(cache reads {prompt - int(miss * prompt):,})", model))
-    if not found:
-        return None
-    sev, why, subject = max(found, key=lambda x: x[0])
-    return Bottleneck(kind="tokens", severity=sev, why=why, subject=subject)
+            return (_clamp01((miss - 0.5) * 0.6),
+                    f"{model}: {miss:.0%} of {prompt:,} prompt tokens missed the cache "
+                    f"(cache reads {prompt - int(miss * prompt):,})", model)
+    return None
 
 
 def errors(inp: Inputs) -> Bottleneck | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from swarmtop.core.alerts import parse_rules
-from swarmtop.errors import ConfigError
+from swarmtop.errors import ConfigError as ConfigError  # re-exported: its historical home
 
 # The seven cognitive patterns, with default p99 latency targets in milliseconds.
 COGNITIVE_PATTERNS: dict[str, float] = {
@@ -103,7 +103,7 @@ def config_from_dict(data: dict[str, Any], origin: str = "config") -> Config:
             value = float(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             raise ConfigError(f"{origin}: general.{key} must be a {kind.__name__}, got {value!r}")
-        if kind in (int, float) and value <= 0:
+        if kind in (int, float) and isinstance(value, int | float) and value <= 0:
             raise ConfigError(f"{origin}: general.{key} must be positive, got {value!r}")
         kwargs[key] = value
     targets = data.get("patterns", {}).get("targets_ms", {})

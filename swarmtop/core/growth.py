@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
@@ -64,6 +65,17 @@ class Growth:
     span_s: float = 0.0
     last_bytes: float = 0.0
     why: str = "not enough samples yet"
+
+
+class _Common(TypedDict):
+    """The fields of a Growth that every fitted kind states alike."""
+
+    samples: int
+    span_s: float
+    last_bytes: float
+    slope_bytes_per_s: float
+    r2: float
+    t_stat: float
 
 
 @dataclass(frozen=True)
@@ -141,8 +153,8 @@ def classify(
     lin = _fit(x, y)
     mean = float(y.mean())
     last = float(y[-1])
-    common = dict(samples=n, span_s=span, last_bytes=last, slope_bytes_per_s=lin.slope,
-                  r2=max(0.0, lin.r2), t_stat=min(lin.t, 1e6))
+    common = _Common(samples=n, span_s=span, last_bytes=last, slope_bytes_per_s=lin.slope,
+                     r2=max(0.0, lin.r2), t_stat=min(lin.t, 1e6))
     rel_change = abs(lin.slope) * span / mean if mean > 0 else 0.0
 
     if lin.sst == 0 or lin.t < params.t_stable or rel_change < params.tiny_rel:

@@ -144,21 +144,6 @@ class _Gc:
         self.last_ts = max(self.last_ts, ev.ts)
         self.pauses.add(ev.ts, ev.duration_ms)
 
-    def add_untimed(self, ev: MetricEvent) -> None:
-        """A value with no time: in count, total, min, max and the all-time distribution;
-        the latest value only while no timed one is known; never in a rate or window."""
-        v = ev.value
-        if self.agent and ev.agent != self.agent:
-            self.agent = ""
-        self.count += 1
-        self.total += v
-        self.min = min(self.min, v)
-        self.max = max(self.max, v)
-        if self.latest_ts == float("-inf"):
-            self.latest = v
-        if self.all_time is not None:
-            self.all_time.add(v)
-
     def section(self, now: float, window_s: float) -> dict[str, Any]:
         span = max(1.0, min(window_s, now - self.first_ts))
         per_s = self.pauses.total(now) / span

@@ -66,6 +66,13 @@ class Rates:
         return cost
 
 
+def _rates(per_field: Mapping[str, float], tiers: tuple[tuple[int, Rates], ...] = (),
+           origin: str = "") -> Rates:
+    """Rates from a {field: USD per token} mapping over the four ``_FIELDS``."""
+    return Rates(per_field["input"], per_field["output"], per_field["cache_read"],
+                 per_field["cache_write"], tiers=tiers, origin=origin)
+
+
 @dataclass
 class PriceTable:
     """Model name -> Rates. ``overrides`` (from ``--prices``) win over ``genai-prices``."""
@@ -182,9 +189,9 @@ def _rates_of(provider: Any, info: Any, now: datetime) -> Rates | None:
                 if s <= start:
                     price = p
             vals[f] = price
-        tiers.append((start, Rates(**vals)))
-    return Rates(*(parts[f][0] for f in _FIELDS), tiers=tuple(tiers),
-                 origin=f"genai-prices:{provider.id}/{info.id}")
+        tiers.append((start, _rates(vals)))
+    return _rates({f: parts[f][0] for f in _FIELDS}, tiers=tuple(tiers),
+                  origin=f"genai-prices:{provider.id}/{info.id}")
 
 
 def _holds_until(info: Any, now: datetime) -> float:
@@ -362,15 +369,15 @@ def rates_from_litellm(entry: Mapping[str, Any], origin: str = "") -> Rates | No
     base_out = _num(entry.get(_LITELLM["output"]))
     if base_in is None and base_out is None:
         return None
+    cache_read = _num(entry.get(_LITELLM["cache_read"]))
+    cache_write = _num(entry.get(_LITELLM["cache_write"]))
+    base_in = base_in or 0.0
     vals = {
-        "input": base_in or 0.0,
+        "input": base_in,
         "output": base_out or 0.0,
-        "cache_read": _num(entry.get(_LITELLM["cache_read"])),
-        "cache_write": _num(entry.get(_LITELLM["cache_write"])),
+        "cache_read": base_in if cache_read is None else cache_read,
+        "cache_write": base_in if cache_write is None else cache_write,
     }
-    for f in ("cache_read", "cache_write"):
-        if vals[f] is None:
-            vals[f] = vals["input"]
     thresholds: dict[int, dict[str, float]] = {}
     for key, value in entry.items():
         n = _num(value)
@@ -392,8 +399,8 @@ def rates_from_litellm(entry: Mapping[str, Any], origin: str = "") -> Rates | No
         for prev in sorted(thresholds):
             if prev <= start:
                 t.update(thresholds[prev])
-        tiers.append((start, Rates(**t)))
-    return Rates(**vals, tiers=tuple(tiers), origin=origin)
+        tiers.append((start, _rates(t)))
+    return _rates(vals, tiers=tuple(tiers), origin=origin)
 
 
 def load_litellm_file(path: str | Path) -> dict[str, Rates]:

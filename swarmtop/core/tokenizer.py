@@ -239,19 +239,18 @@ class Tokenizer:
         """The batch with every LLMCall that has text but no usage given counted tokens
         (``estimated=True``); other events pass through unchanged."""
         events = list(events)
-        todo = [i for i, e in enumerate(events)
+        todo = [(i, e) for i, e in enumerate(events)
                 if isinstance(e, LLMCall) and e.input_tokens is None and e.output_tokens is None]
         if not todo:
             return events
         items: list[tuple[str, str | None]] = []
-        for i in todo:
-            call = events[i]
+        for _, call in todo:
             items.append((call.model, call.prompt))
             items.append((call.model, call.completion))
         counts = self.count_batch(items)
-        for n, i in enumerate(todo):
+        for n, (i, call) in enumerate(todo):
             events[i] = msgspec.structs.replace(
-                events[i], input_tokens=counts[2 * n], output_tokens=counts[2 * n + 1],
+                call, input_tokens=counts[2 * n], output_tokens=counts[2 * n + 1],
                 estimated=True, prompt=None, completion=None,
             )
         return events

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from itertools import chain
+from typing import TypedDict
 
 import msgspec
 import numpy as np
@@ -73,6 +74,15 @@ def _season(resid: np.ndarray) -> int | None:
     return None
 
 
+class _Base(TypedDict):
+    """The fields of a Trend that every fitted kind states alike."""
+
+    points: int
+    span_s: float
+    last: float
+    horizon_s: float
+
+
 def classify(ts: np.ndarray, ys: np.ndarray, horizon_s: float = HORIZON_S) -> Trend:
     n = len(ys)
     if n < MIN_POINTS:
@@ -83,7 +93,7 @@ def classify(ts: np.ndarray, ys: np.ndarray, horizon_s: float = HORIZON_S) -> Tr
     last = float(ys[-1])
     level = max(float(np.abs(ys).mean()), 1e-12)
     nonneg = bool(ys.min() >= 0)
-    base = {"points": n, "span_s": round(span, 3), "last": last, "horizon_s": horizon_s}
+    base = _Base(points=n, span_s=round(span, 3), last=last, horizon_s=horizon_s)
     if span <= 0 or float(ys.std()) <= 1e-9 * max(1.0, level):
         return Trend(kind="flat", r2=1.0, projection=last, why="constant", **base)
     slope, intercept, r2, t = _linear(x, ys)

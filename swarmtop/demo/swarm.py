@@ -19,11 +19,15 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from swarmtop import probe
 from swarmtop.demo import workers
 from swarmtop.demo.catalog import AGENTS, PATTERN_AGENTS, PATTERNS
 from swarmtop.demo.plan import Call, TaskPlan, plan_task
+
+if TYPE_CHECKING:  # (ForkContext exists only where fork does: not on Windows)
+    from multiprocessing.context import ForkContext, SpawnContext
 
 DEFAULT_RATE = 20.0  # events per second, all processes together
 # measured (20 s runs, counting records by type): the workers, gauges and GC records write
@@ -88,8 +92,10 @@ def start_workers(seed: int, deadline: float | None) -> list[multiprocessing.pro
     """Fork the worker processes. Forking (not spawning) shows the probe's fork safety: each
     child writes its own file without doing anything."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    procs = []
+    ctx: ForkContext | SpawnContext = (
+        multiprocessing.get_context("fork") if method == "fork"
+        else multiprocessing.get_context("spawn"))
+    procs: list[multiprocessing.process.BaseProcess] = []
     for i, kind in enumerate(workers.KINDS):
         p = ctx.Process(target=workers.worker_main, name=f"swarmtop-demo-{kind}",
                         args=(kind, seed + 1 + i, deadline, os.getpid(), method == "spawn"))

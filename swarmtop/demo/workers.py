@@ -12,6 +12,8 @@ import os
 import random
 import signal
 import time
+from collections.abc import Iterator
+from typing import Any
 
 from swarmtop import probe
 from swarmtop.demo.catalog import MODELS, lognormal, usage
@@ -74,7 +76,7 @@ def worker_main(kind: str, seed: int, deadline: float | None, parent: int,
         probe.stop()  # multiprocessing children leave via os._exit: no atexit to rely on
 
 
-def _indexer(rng: random.Random, log: logging.Logger):
+def _indexer(rng: random.Random, log: logging.Logger) -> Iterator[None]:
     """Every second: index some documents, keep a bit more than it should (the leak)."""
     started = time.monotonic()
     held = 0
@@ -104,14 +106,14 @@ def _indexer(rng: random.Random, log: logging.Logger):
         yield
 
 
-def _researcher(rng: random.Random, log: logging.Logger):
+def _researcher(rng: random.Random, log: logging.Logger) -> Iterator[None]:
     """Every few seconds: a divergent search task that builds and drops large object graphs."""
     tick = 0
     while True:
         tick += 1
         if tick % 6 == 0:
             with probe.task("divergent", agent="researcher"):
-                graph = [{"id": i, "links": []} for i in range(8_000)]
+                graph: list[dict[str, Any]] = [{"id": i, "links": []} for i in range(8_000)]
                 for a, b in zip(graph, graph[1:], strict=False):
                     a["links"].append(b)
                     b["links"].append(a)  # cycles: freed only by the collector

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from swarmtop import units
 from swarmtop.export.fmt import fmt_reset, fmt_window
 from swarmtop.sanitize import safe_text
@@ -98,7 +100,7 @@ def render_markdown(s: Snapshot) -> str:
 _MARK = {"better": "✅ better", "worse": "❌ worse", "same": "same"}
 
 
-def baseline_table(b: dict) -> list[str]:
+def baseline_table(b: dict[str, Any]) -> list[str]:
     """The comparison as a table a person pastes into a pull request."""
     rows = []
     for f in b["figures"]:

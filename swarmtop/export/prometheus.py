@@ -6,7 +6,9 @@ scrape never blocks the monitor.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import (
@@ -79,9 +81,9 @@ class SnapshotCollector:
         yield cpu
         hist = HistogramMetricFamily("swarmtop_pattern_latency_seconds",
                                      "Task latency by cognitive pattern", labels=["pattern"])
-        for name, p in s.patterns.items():
-            h = p.histogram
-            if not h or not p.count:
+        for name, ps in s.patterns.items():
+            h = ps.histogram
+            if not h or not ps.count:
                 continue
             buckets = [(_le(le), float(n)) for le, n in h["buckets"]]
             hist.add_metric([name], buckets, sum_value=h["sum_ms"] / 1000.0)
@@ -151,9 +153,9 @@ class PrometheusServer:
     def __init__(self, address: str, latest: Callable[[], Snapshot | None]) -> None:
         self.host, self.port = parse_address(address)
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(SnapshotCollector(latest))  # type: ignore[arg-type]
-        self._server = None
-        self._thread = None
+        self.registry.register(SnapshotCollector(latest))
+        self._server: WSGIServer | None = None
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self._server, self._thread = start_http_server(self.port, self.host, self.registry)

@@ -15,8 +15,8 @@ def render_text(s: Snapshot) -> str:
         f"swarmtop {s.generated_at}  health {s.health.score:.0f}/100  "
         f"uptime {s.uptime_s:.0f}s"
     )
-    for name, c in s.health.components.items():
-        out.append(f"  {name:<9} {c.score:5.1f}  (w {c.weight:.2f})  {safe_text(c.why)}")
+    for name, hc in s.health.components.items():
+        out.append(f"  {name:<9} {hc.score:5.1f}  (w {hc.weight:.2f})  {safe_text(hc.why)}")
     est = f" (~{fmt_num(t.estimated)} estimated)" if t.estimated else ""
     out.append(
         f"tokens   in {fmt_num(t.input)}  out {fmt_num(t.output)}  cache r {fmt_num(t.cache_read)}"
@@ -75,16 +75,16 @@ def render_text(s: Snapshot) -> str:
     m = s.memory
     if m.processes:
         out.append(f"memory   total rss {fmt_bytes(m.total_rss_bytes)}  ({len(m.processes)} processes)")
-        for p in m.processes:
-            state = "" if p.alive else f"  exited {p.exited_at}"
-            leak = "  LEAK?" if p.leak_suspected else ""
+        for proc in m.processes:
+            state = "" if proc.alive else f"  exited {proc.exited_at}"
+            leak = "  LEAK?" if proc.leak_suspected else ""
             out.append(
-                f"  {p.pid:>7} {safe_text(p.name)[:18]:<18} rss {fmt_bytes(p.rss_bytes):>9} "
-                f"peak {fmt_bytes(p.peak_rss_bytes):>9} {p.growth:<11} "
-                f"{fmt_bytes(p.growth_bytes_per_s)}/s cpu {p.cpu_percent:5.1f}%{leak}{state}"
+                f"  {proc.pid:>7} {safe_text(proc.name)[:18]:<18} rss {fmt_bytes(proc.rss_bytes):>9} "
+                f"peak {fmt_bytes(proc.peak_rss_bytes):>9} {proc.growth:<11} "
+                f"{fmt_bytes(proc.growth_bytes_per_s)}/s cpu {proc.cpu_percent:5.1f}%{leak}{state}"
             )
-    for a in s.alerts:
-        out.append(f"ALERT {a.severity:<8} {safe_text(a.rule)}: {safe_text(a.message)}")
+    for al in s.alerts:
+        out.append(f"ALERT {al.severity:<8} {safe_text(al.rule)}: {safe_text(al.message)}")
     for b in s.bottlenecks:
         out.append(f"bottleneck {b.kind} ({b.severity:.2f}): {safe_text(b.why)}")
     for name, tr in s.trends.items():

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TypeVar
 
 import msgspec
 
@@ -58,7 +59,13 @@ class _Usage:
         return cls([0.0, 0.0, 0.0, 0.0])
 
 
-def _bounded_put(d: OrderedDict, key: object, value: object, limit: int = MEMORY) -> None:
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+# a cumulative series: (metric, session, the repr of each (key, value) attribute, sorted)
+_Series = tuple[str, str, tuple[str, ...]]
+
+
+def _bounded_put(d: OrderedDict[_K, _V], key: _K, value: _V, limit: int = MEMORY) -> None:
     d[key] = value
     if len(d) > limit:
         d.popitem(last=False)
@@ -72,7 +79,7 @@ class ClaudeUsage:
     """The book of one source (one mapping thread)."""
 
     def __init__(self) -> None:
-        self._last: OrderedDict[tuple, tuple[int, float]] = OrderedDict()  # cumulative series
+        self._last: OrderedDict[_Series, tuple[int, float]] = OrderedDict()  # cumulative series
         self._totals: OrderedDict[tuple[str, str], _Usage] = OrderedDict()  # counted, by metrics
         self._credit: OrderedDict[tuple[str, str], _Usage] = OrderedDict()  # left to pay back
         self._taken: OrderedDict[tuple[str, str], None] = OrderedDict()  # pseudo-call taken over

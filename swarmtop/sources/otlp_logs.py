@@ -36,6 +36,7 @@ A record seen before (same time, name and attributes: an exporter's retry) is no
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 
 from swarmtop.events import AgentInfo, Event, LLMCall, LogLine, MetricEvent, ToolCall
 from swarmtop.sources.otlp_claude_usage import USAGE_METRICS, ClaudeUsage
@@ -125,7 +126,7 @@ class LogMapper:
         return self._new_key((rec.time_ns, rec.observed_ns, rec.event_name, repr(rec.body),
                               tuple(sorted(map(repr, rec.attrs.items())))))
 
-    def _new_key(self, what: tuple) -> bool:
+    def _new_key(self, what: tuple[Hashable, ...]) -> bool:
         key = hash(what)
         if key in self._seen:
             return False

@@ -28,8 +28,10 @@ MAX_VALUE_DEPTH = 16  # nested arrays/kvlists in one attribute value read this d
 
 REQUESTS = {"traces": ExportTraceServiceRequest, "logs": ExportLogsServiceRequest,
             "metrics": ExportMetricsServiceRequest}
-RESPONSES = {"traces": ExportTraceServiceResponse, "logs": ExportLogsServiceResponse,
-             "metrics": ExportMetricsServiceResponse}
+_Response = ExportTraceServiceResponse | ExportLogsServiceResponse | ExportMetricsServiceResponse
+RESPONSES: dict[str, type[_Response]] = {
+    "traces": ExportTraceServiceResponse, "logs": ExportLogsServiceResponse,
+    "metrics": ExportMetricsServiceResponse}
 _REJECTED_FIELD = {"traces": "rejected_spans", "logs": "rejected_log_records",
                    "metrics": "rejected_data_points"}
 

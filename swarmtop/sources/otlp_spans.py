@@ -179,6 +179,10 @@ class _Known:
     identity: str  # when it is an agent
 
 
+# what _enclosing found for each span on its walks within one request: span -> its result
+_Memo = dict[tuple[str, str], tuple[str, tuple[str, str] | None]]
+
+
 @dataclass(slots=True)
 class _Held:
     """Spans waiting for the span ``_held`` keys them by (their nearest unseen ancestor)."""
@@ -240,7 +244,7 @@ class SpanMapper:
         for node in nodes.values():
             if node.kind == "call" or node.usage or node.key in self._below:
                 self._mark_above(node.parent, nodes)
-        enclosing: dict[tuple[str, str] | None, tuple[str, tuple[str, str] | None]] = {}
+        enclosing: _Memo = {}
         out: list[Event] = self.expire(now)
         for node in [*nodes.values(), *loose]:
             agent, top = self._enclosing(node.parent, nodes, enclosing)
@@ -328,7 +332,7 @@ class SpanMapper:
             out.extend(self._events(node, "", None, source, now))
 
     def _resolve(self, key: tuple[str, str], nodes: dict[tuple[str, str], _Node],
-                 memo: dict, now: float) -> list[Event]:
+                 memo: _Memo, now: float) -> list[Event]:
         """The span held spans waited for has come: walk on from it."""
         held = self._held.pop(key)
         self._held_count -= len(held.nodes)
@@ -367,10 +371,10 @@ class SpanMapper:
             key = known.parent if known is not None else None
 
     def _enclosing(self, key: tuple[str, str] | None, nodes: dict[tuple[str, str], _Node],
-                   memo: dict) -> tuple[str, tuple[str, str] | None]:
+                   memo: _Memo) -> tuple[str, tuple[str, str] | None]:
         """(agent id of the nearest agent at or above ``key``, or ""; the topmost unknown span
         the walk stopped at, or None when it reached a root or an agent)."""
-        path: list[tuple[str, str] | None] = []
+        path: list[tuple[str, str]] = []
         result: tuple[str, tuple[str, str] | None] = ("", None)
         for _ in range(MAX_DEPTH):
             if key is None:
@@ -403,7 +407,7 @@ class SpanMapper:
         if len(self._seen) > self.memory:
             self._seen.popitem(last=False)
 
-    def _adopt(self, node: _Node, nodes: dict[tuple[str, str], _Node], memo: dict,
+    def _adopt(self, node: _Node, nodes: dict[tuple[str, str], _Node], memo: _Memo,
                source: str) -> list[Event]:
         """Agents below ``node`` that arrived before it (sub-agents end first) learn their
         parent agent now: ``node`` itself, or the agent above it; when the spans above it are

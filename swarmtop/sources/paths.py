@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from swarmtop.errors import SourceError
+from swarmtop.errors import SourceError as SourceError  # re-exported: its historical home
 
 # Files that are never logs: skip them when walking a directory.
 _SKIP_SUFFIXES = (".gz", ".zip", ".bz2", ".xz", ".zst", ".png", ".jpg", ".pyc", ".so", ".swp")

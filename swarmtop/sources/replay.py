@@ -9,7 +9,7 @@ import time
 
 import msgspec
 
-from swarmtop.errors import ReplayError
+from swarmtop.errors import ReplayError as ReplayError  # re-exported: its historical home
 from swarmtop.events import Event, ParseError, decode_event
 from swarmtop.sources.base import Emit
 from swarmtop.sources.decoders.common import valid_utf8

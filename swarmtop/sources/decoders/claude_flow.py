@@ -126,14 +126,20 @@ def _is_time(key: str, v: Any) -> float | None:
     return _time_of(v) if _TIME_KEY.search(key) else None
 
 
-def _is_row(d: dict) -> bool:
+def _table(d: dict[str, Any], key: str) -> dict[str, Any]:
+    """``d[key]`` when it is an object, else an empty one."""
+    v = d.get(key)
+    return v if isinstance(v, dict) else {}
+
+
+def _is_row(d: dict[str, Any]) -> bool:
     """A test row: an outcome with a duration, or a duration in ms (a timed test)."""
     has_outcome = any(k in d for k in _OUTCOME)
     has_duration = any(_num(d.get(k)) is not None for k in (*_MS_KEYS, *_S_KEYS))
     return (has_outcome and has_duration) or _num(d.get("duration_ms")) is not None
 
 
-def _row_ms(d: dict) -> float | None:
+def _row_ms(d: dict[str, Any]) -> float | None:
     """A test row's duration in ms, in the unit its writer used."""
     for k in _MS_KEYS:
         v = _num(d.get(k))
@@ -156,14 +162,15 @@ def _row_ms(d: dict) -> float | None:
     return v * 1000.0  # the Python tools' seconds
 
 
-def _label(d: dict, default: str) -> str:
+def _label(d: dict[str, Any], default: str) -> str:
     for k in _LABEL_KEYS:
         v = d.get(k)
         if isinstance(v, str | int) and not isinstance(v, bool) and str(v):
             return str(v)
     cfg = d.get("config")
-    if isinstance(cfg, dict) and isinstance(cfg.get("name"), str):
-        return cfg["name"]
+    name = cfg.get("name") if isinstance(cfg, dict) else None
+    if isinstance(name, str):
+        return name
     words = [v for v in d.values() if isinstance(v, str) and 0 < len(v) <= 40][:2]
     return "/".join(words) if words else default
 
@@ -231,13 +238,13 @@ class ClaudeFlowDecoder:
         self.last_error = "JSON is neither an object nor an array"
         return []
 
-    def _task_metrics(self, rows: list[dict], st: _FileState, source: str) -> list[Event]:
+    def _task_metrics(self, rows: list[dict[str, Any]], st: _FileState, source: str) -> list[Event]:
         out: list[Event] = []
         for i, r in enumerate(rows):
             key = str(r.get("id", f"#{i}:{r.get('timestamp')}"))
             if not st.new_id(key):
                 continue
-            meta = r.get("metadata") if isinstance(r.get("metadata"), dict) else {}
+            meta = _table(r, "metadata")
             agent = meta.get("agentId") or meta.get("agent") or meta.get("agentType") or ""
             dur = _num(r.get("duration"))
             success = r.get("success")
@@ -249,7 +256,7 @@ class ClaudeFlowDecoder:
             ))
         return out
 
-    def _timed_metrics(self, rows: list[dict], st: _FileState, source: str) -> list[Event]:
+    def _timed_metrics(self, rows: list[dict[str, Any]], st: _FileState, source: str) -> list[Event]:
         out: list[Event] = []
         newest = st.last_ts
         for r in rows:
@@ -266,7 +273,7 @@ class ClaudeFlowDecoder:
         st.last_ts = newest
         return out
 
-    def _gauges(self, doc: dict, st: _FileState, source: str, ts: float,
+    def _gauges(self, doc: dict[str, Any], st: _FileState, source: str, ts: float,
                 prefix: str = "claude_flow.") -> list[Event]:
         out: list[Event] = []
         for k, v in doc.items():
@@ -314,14 +321,14 @@ class ClaudeFlowDecoder:
             elif isinstance(node, dict) and _is_time(key, v) is None:
                 self._gauge("claude_flow." + name, v, st, source, ts, out)
 
-    def _row(self, row: dict, path: str, parent: str, st: _FileState, source: str,
+    def _row(self, row: dict[str, Any], path: str, parent: str, st: _FileState, source: str,
              ts: float, out: list[Event]) -> None:
         if not st.new_id(path):
             return
         outcome = next((row[k] for k in _OUTCOME if k in row), None)
         ms = _row_ms(row)
         end = _time_of(row.get("end_time") or row.get("completed_at") or row.get("timestamp"))
-        cfg = row.get("config") if isinstance(row.get("config"), dict) else {}
+        cfg = _table(row, "config")
         out.append(TaskEvent(
             ts=end if end is not None else ts, source=source, task_id=path,
             agent=str(row.get("agent_id") or row.get("agent") or ""),
@@ -339,7 +346,7 @@ class ClaudeFlowDecoder:
         st.values[name] = n
         out.append(MetricEvent(ts=ts, source=source, name=name, value=n))
 
-    def _benchmark(self, doc: dict, st: _FileState, source: str) -> list[Event]:
+    def _benchmark(self, doc: dict[str, Any], st: _FileState, source: str) -> list[Event]:
         when = _newest_time(doc)
         now = when if when is not None else UNTIMED  # (the document's time, else none)
         strategies: dict[str, str] = {}
@@ -347,7 +354,7 @@ class ClaudeFlowDecoder:
         for t in tasks if isinstance(tasks, list) else ():  # ("tasks": 1e308 raised TypeError)
             if isinstance(t, dict) and t.get("id") is not None:
                 strategies[str(t["id"])] = str(t.get("strategy") or "").rsplit(".", 1)[-1].lower()
-        config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
+        config = _table(doc, "config")
         default_pattern = str(config.get("strategy") or "benchmark").rsplit(".", 1)[-1].lower()
         out: list[Event] = []
         for i, r in enumerate(doc.get("results") or []):
@@ -357,8 +364,7 @@ class ClaudeFlowDecoder:
             if not st.new_id(key):
                 continue
             ts = _iso_or(r.get("completed_at"), now)
-            perf = r.get("performance_metrics") if isinstance(r.get("performance_metrics"),
-                                                              dict) else {}
+            perf = _table(r, "performance_metrics")
             secs = _num(perf.get("execution_time"))
             if secs is None:
                 start, end = event_time(r.get("started_at")), event_time(r.get("completed_at"))
@@ -372,7 +378,7 @@ class ClaudeFlowDecoder:
                 duration_ms=max(0.0, ms) if ms is not None and ms <= MAX_FIGURE else None,
                 status=_status(r.get("status")),
             ))
-            usage = r.get("resource_usage") if isinstance(r.get("resource_usage"), dict) else {}
+            usage = _table(r, "resource_usage")
             for k, v in usage.items():
                 n = _num(v)
                 if n is not None:

@@ -83,6 +83,12 @@ class _Line(msgspec.Struct):
     payload: msgspec.Raw = msgspec.Raw(b"null")
 
 
+# a usage as (input, cached input, output, reasoning output, total) tokens
+_Key = tuple[int, int, int, int, int]
+# a rate-limit reading as (used %, window minutes, resets at, plan)
+_Reading = tuple[float, int | None, float | None, str]
+
+
 class _Usage(msgspec.Struct):
     input_tokens: Count | None = None
     cached_input_tokens: Count | None = None
@@ -90,7 +96,7 @@ class _Usage(msgspec.Struct):
     reasoning_output_tokens: Count | None = None
     total_tokens: Count | None = None
 
-    def key(self) -> tuple[int, int, int, int, int]:
+    def key(self) -> _Key:
         return (self.input_tokens or 0, self.cached_input_tokens or 0, self.output_tokens or 0,
                 self.reasoning_output_tokens or 0, self.total_tokens or 0)
 
@@ -157,7 +163,7 @@ class _Item(msgspec.Struct):
 
 
 _line_decoder = msgspec.json.Decoder(_Line)
-_decoders: dict[str, msgspec.json.Decoder] = {
+_decoders: dict[str, msgspec.json.Decoder[Any]] = {
     "token_count": msgspec.json.Decoder(_TokenCount),
     "session_meta": msgspec.json.Decoder(_Meta),
     "turn_context": msgspec.json.Decoder(_TurnContext),
@@ -206,7 +212,7 @@ def uuid7_ms(text: str | None) -> int | None:
     return u.int >> 80 if u.version == 7 else None
 
 
-def _subagent(source: object) -> tuple[bool, dict]:
+def _subagent(source: object) -> tuple[bool, dict[str, Any]]:
     """(is a sub-agent, its thread_spawn fields) from ``session_meta.source``."""
     if not isinstance(source, dict):
         return False, {}
@@ -289,8 +295,8 @@ class CodexDecoder:
         self._replaying = False  # lines are its parent's history, copied
         self._own_turn = False  # its own first turn has begun
         self._copy_ts: float | None = None  # when the copy began
-        self._totals: tuple[int, int, int, int, int] | None = None  # last running totals
-        self._last: tuple[int, int, int, int, int] | None = None  # (when no totals are stated)
+        self._totals: _Key | None = None  # last running totals
+        self._last: _Key | None = None  # (when no totals are stated)
         self._model = ""
         self._copied_model = ""  # the parent's, from the copy: a child starts with it
         self._said_model = ""
@@ -303,7 +309,7 @@ class CodexDecoder:
         self._file_ts: float | None = None
         self._pending: OrderedDict[str, tuple[str, float, str]] = OrderedDict()
         # (limit id, window) -> (the reading last sent, its time)
-        self._said_limits: dict[tuple[str | None, str], tuple[tuple, float]] = {}
+        self._said_limits: dict[tuple[str | None, str], tuple[_Reading, float]] = {}
 
     # ---- lines ---------------------------------------------------------------------------
     def decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
@@ -474,7 +480,8 @@ class CodexDecoder:
                 resets = None
             # Codex repeats the same reading on every token_count: a reading is sent again
             # when it changed, or a minute on (how old `observed_at` may be), not each time
-            key, said = (rl.limit_id, window), (w.used_percent, w.window_minutes, resets, plan)
+            key = (rl.limit_id, window)
+            said: _Reading = (w.used_percent, w.window_minutes, resets, plan)
             last = self._said_limits.get(key)
             if last is not None and last[0] == said and 0 <= ts - last[1] < LIMIT_REFRESH_S:
                 continue
@@ -507,12 +514,12 @@ class CodexDecoder:
         elif kind == "user_message" and isinstance(p.message, str):
             text = p.message.strip()
             if text and not text.startswith(_NOT_PROMPT):
-                extra = {"turn": "model"}
+                name = ""  # (AgentInfo's default: says nothing)
                 if self._rank < 1:
                     self._rank = 1
                     name = short(text)
-                    extra["name"] = f"{self._project}: {name}" if self._project else name
-                out.append(AgentInfo(ts=ts, source=source, agent=agent, **extra))
+                    name = f"{self._project}: {name}" if self._project else name
+                out.append(AgentInfo(ts=ts, source=source, agent=agent, turn="model", name=name))
         return out
 
     def _is_own(self, p: _Event, ts: float) -> bool:
@@ -559,10 +566,11 @@ class CodexDecoder:
         return out
 
 
-def _difference(total: tuple[int, ...], prev: tuple[int, ...] | None
-                ) -> tuple[int, int, int, int, int]:
+def _difference(total: _Key, prev: _Key | None) -> _Key:
     """A request's usage from the running totals: their advance, or the totals themselves
     after a reset (a field went down: a new count began)."""
     if prev is None or any(t < q for t, q in zip(total, prev, strict=True)):
-        return total  # type: ignore[return-value]
-    return tuple(t - q for t, q in zip(total, prev, strict=True))  # type: ignore[return-value]
+        return total
+    i, c, o, r, n = total
+    pi, pc, po, pr, pn = prev
+    return i - pi, c - pc, o - po, r - pr, n - pn

@@ -58,12 +58,12 @@ def valid_utf8(data: bytes) -> bytes:
     return data
 
 
-def decode_json(decoder: msgspec.json.Decoder, line: bytes) -> Any:
+def decode_json(decoder: msgspec.json.Decoder[Any], line: bytes) -> Any:
     """Decode, invalid UTF-8 replaced rather than failing on it."""
     return decoder.decode(valid_utf8(line))
 
 
-def decode_or_bad(decoder: msgspec.json.Decoder, line: bytes, source: str, offset: int,
+def decode_or_bad(decoder: msgspec.json.Decoder[Any], line: bytes, source: str, offset: int,
                   now: float, shape: str) -> tuple[Any, list[Event]]:
     """``(record, [])`` or ``(None, [bad line])``; ``shape`` words a record of the wrong form."""
     try:

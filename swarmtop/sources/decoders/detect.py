@@ -4,6 +4,7 @@ and first bytes). Each line votes; the structured format with most votes wins.""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import msgspec
 
@@ -23,9 +24,9 @@ class _Probe(msgspec.Struct):
     sessionId: str | None = None  # Claude Code transcripts
     session_id: str | None = None  # stream-json
     uuid: str | None = None
-    resourceSpans: list | None = None  # OTLP/JSON
-    resourceLogs: list | None = None
-    resourceMetrics: list | None = None
+    resourceSpans: list[Any] | None = None  # OTLP/JSON
+    resourceLogs: list[Any] | None = None
+    resourceMetrics: list[Any] | None = None
     leafUuid: str | None = None  # transcript summary lines
     # Codex rollouts: present when non-empty (Raw: any shape another format gives them)
     timestamp: msgspec.Raw = msgspec.Raw(b"")

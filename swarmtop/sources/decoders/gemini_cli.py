@@ -42,6 +42,7 @@ import math
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
+from typing import TypeVar
 
 import msgspec
 
@@ -205,7 +206,10 @@ def decode_messages(raws: Iterable[msgspec.Raw], source: str, offset: int,
     return good, bad
 
 
-def _remember(d: OrderedDict, key: str, value: object) -> None:
+_V = TypeVar("_V")
+
+
+def _remember(d: OrderedDict[str, _V], key: str, value: _V) -> None:
     d[key] = value
     if len(d) > MAX_IDS:
         d.popitem(last=False)
@@ -285,15 +289,15 @@ class _Chat:
             self.begin(None, None, source, now, out)
 
     def name(self, sess: _Session, text: str, rank: int, ts: float, source: str,
-             out: list[Event], **extra: str) -> None:
+             out: list[Event], turn: str = "") -> None:
         if rank > sess.rank and text.strip():
             sess.rank = rank
             name = short(text)
             if sess.project and not sess.parent:
                 name = f"{sess.project}: {name}"
-            out.append(AgentInfo(ts=ts, source=source, agent=sess.agent, name=name, **extra))
-        elif extra:
-            out.append(AgentInfo(ts=ts, source=source, agent=sess.agent, **extra))
+            out.append(AgentInfo(ts=ts, source=source, agent=sess.agent, name=name, turn=turn))
+        elif turn:
+            out.append(AgentInfo(ts=ts, source=source, agent=sess.agent, turn=turn))
 
     def summary(self, text: str | None, source: str, now: float, out: list[Event]) -> None:
         if text:
@@ -329,10 +333,9 @@ class _Chat:
         elif kind == "user":
             text = content_text(m.content)
             if text.strip() and not text.strip().startswith(_NOT_PROMPT):
-                extra = {"turn": "model"}
                 if not sess.prompted:
                     sess.prompted = True
-                    self.name(sess, text, 1, ts, source, out, **extra)
+                    self.name(sess, text, 1, ts, source, out, turn="model")
                 else:
                     out.append(AgentInfo(ts=ts, source=source, agent=sess.agent, turn="model"))
         elif kind in _LEVELS:
@@ -425,9 +428,9 @@ class GeminiDecoder:
         # a checkpoint ($set.messages) or a one-line legacy record: a message that does not
         # decode makes the line bad, as any bad field does
         raws = (rec.set_.messages if rec.set_ is not None else rec.messages) or ()
-        messages, bad = decode_messages(raws, source, offset, now)
-        if bad:
-            return [bad[0][2]]
+        messages, bad_messages = decode_messages(raws, source, offset, now)
+        if bad_messages:
+            return [bad_messages[0][2]]
         if rec.set_ is not None:
             s = rec.set_
             if s.sessionId:

@@ -11,7 +11,7 @@ bad line is still counted and worded exactly as ``decode`` words it.
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Any, Union
 
 import msgspec
 import numpy as np
@@ -344,7 +344,7 @@ class NativeDecoder:
             return bad_line(source, offset, now, str(exc), line)
 
 
-    def _events(self, recs: list, source: str, now: float) -> list[Event]:
+    def _events(self, recs: list[Any], source: str, now: float) -> list[Event]:
         """The block path's records as events; raises _Fallback where ``decode`` would say
         more than the Struct types did (a bad line, or a field it words itself)."""
         out: list[Event] = []
