@@ -210,13 +210,17 @@ class AgentBook:
         a = self._agent(ev.agent or "(none)")
         a.version += 1
         self.version += 1
-        if ev.phase == "start":
-            return
+        if ev.phase != "start":
+            self._count_end(a, ev)
+
+    def _count_end(self, a: _Agent, ev: ToolCall) -> _Tool | None:
+        """A tool call's end in the agent's and the tool's counts (timed or not); the tool,
+        or None when the tool names are over the bound."""
         a.tools += 1
         tool = self.tools.get(ev.tool)
         if tool is None:
             if len(self.tools) >= MAX_TOOLS:
-                return
+                return None
             tool = self.tools[ev.tool] = _Tool()
         tool.count += 1
         if ev.duration_ms is not None and ev.duration_ms >= 0:
@@ -224,6 +228,7 @@ class AgentBook:
         if not ev.ok:
             tool.errors += 1
             a.tool_errors += 1
+        return tool
 
     def add_tool(self, ev: ToolCall) -> None:
         a = self._agent(ev.agent or "(none)")
@@ -246,20 +251,11 @@ class AgentBook:
         if a.in_flight.pop(ev.call_id, None) is not None and not a.in_flight \
                 and ev.ts >= a.turn_ts and a.turn not in ("done", "failed"):
             a.turn, a.turn_ts = "model", ev.ts  # its results go back to the model
-        a.tools += 1
-        tool = self.tools.get(ev.tool)
-        if tool is None:
-            if len(self.tools) >= MAX_TOOLS:
-                return
-            tool = self.tools[ev.tool] = _Tool()
-        tool.count += 1
-        if ev.duration_ms is not None and ev.duration_ms >= 0:
-            tool.durations.add(ev.duration_ms)
+        if self._count_end(a, ev) is None:
+            return
         a.stream.append(ev)  # (worded when shown: _stream_entry)
         a.note(ev.ts, f"{ev.tool} `{ev.summary}`")
         if not ev.ok:
-            tool.errors += 1
-            a.tool_errors += 1
             if ev.error:
                 a.note(ev.ts, f"error `{ev.error}`")
 

@@ -165,26 +165,27 @@ class MetricsTracker:
         self._gc: dict[str, _Gc] = {}
         self.dropped = 0  # records whose metric name or gc source was over the bound
 
-    def add(self, ev: MetricEvent) -> None:
+    def _metric(self, ev: MetricEvent) -> _Metric | None:
+        """The metric ``ev`` is a value of; None when the names are over the bound."""
         m = self._metrics.get(ev.name)
         if m is None:
             if len(self._metrics) >= MAX_METRICS:
                 self.dropped += 1
-                return
+                return None
             kind = ev.metric_kind if ev.metric_kind in KINDS else "gauge"
             m = self._metrics[ev.name] = _Metric(kind, ev.unit, ev.agent, self.window_s)
-        m.add(ev)
+        return m
+
+    def add(self, ev: MetricEvent) -> None:
+        m = self._metric(ev)
+        if m is not None:
+            m.add(ev)
 
     def add_untimed(self, ev: MetricEvent) -> None:
         """``add`` of a value whose log gave it no time (``_Metric.add_untimed``)."""
-        m = self._metrics.get(ev.name)
-        if m is None:
-            if len(self._metrics) >= MAX_METRICS:
-                self.dropped += 1
-                return
-            kind = ev.metric_kind if ev.metric_kind in KINDS else "gauge"
-            m = self._metrics[ev.name] = _Metric(kind, ev.unit, ev.agent, self.window_s)
-        m.add_untimed(ev)
+        m = self._metric(ev)
+        if m is not None:
+            m.add_untimed(ev)
 
     def add_gc(self, ev: GcEvent) -> None:
         g = self._gc.get(ev.source)

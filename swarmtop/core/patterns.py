@@ -117,15 +117,16 @@ class PatternTracker:
         """Patterns seen (0: no task has ended; ``section`` then depends on nothing)."""
         return len(self._patterns)
 
-    def add(self, ev: TaskEvent) -> None:
-        if ev.phase != "end":
-            return
+    def _count(self, ev: TaskEvent) -> tuple[_Pattern, bool] | None:
+        """The all-time part of a finished task (count, errors, duration sketch), shared by
+        timed and untimed tasks: its pattern and whether it failed; None when the pattern is
+        over the bound (counted in ``dropped``)."""
         name = ev.pattern
         p = self._patterns.get(name)
         if p is None:
             if len(self._patterns) >= MAX_PATTERNS:
                 self.dropped += 1
-                return
+                return None
             p = self._patterns[name] = _Pattern(self.window_s)
         p.count += 1
         status = ev.status
@@ -137,14 +138,26 @@ class PatternTracker:
                 self._failed[status] = failed
         if failed:
             p.errors += 1
+        duration = ev.duration_ms
+        if duration is not None:
+            p.sum_ms += duration
+            p.buckets[bisect_left(BUCKETS_S, duration / 1000.0)] += 1
+            p.all_time.add(duration)
+        return p, failed
+
+    def add(self, ev: TaskEvent) -> None:
+        if ev.phase != "end":
+            return
+        counted = self._count(ev)
+        if counted is None:
+            return
+        p, failed = counted
+        name = ev.pattern
         ts = ev.ts
         p.window_errors.add(ts, failed)
         duration = ev.duration_ms
         slow = False
         if duration is not None:
-            p.sum_ms += duration
-            p.buckets[bisect_left(BUCKETS_S, duration / 1000.0)] += 1
-            p.all_time.add(duration)
             p.window.add(ts, duration)
             target = self.targets_ms.get(name)
             slow = bool(target and duration > target)
@@ -161,30 +174,8 @@ class PatternTracker:
     def add_untimed(self, ev: TaskEvent) -> None:
         """A task whose log gave it no time: in the all-time count, errors and percentiles;
         in no window and no agent's recent load."""
-        if ev.phase != "end":
-            return
-        name = ev.pattern
-        p = self._patterns.get(name)
-        if p is None:
-            if len(self._patterns) >= MAX_PATTERNS:
-                self.dropped += 1
-                return
-            p = self._patterns[name] = _Pattern(self.window_s)
-        p.count += 1
-        status = ev.status
-        failed = self._failed.get(status)
-        if failed is None:
-            low = status.lower()
-            failed = low not in OK_STATUSES and low not in NEUTRAL_STATUSES
-            if len(self._failed) < MAX_STATUSES:
-                self._failed[status] = failed
-        if failed:
-            p.errors += 1
-        duration = ev.duration_ms
-        if duration is not None:
-            p.sum_ms += duration
-            p.buckets[bisect_left(BUCKETS_S, duration / 1000.0)] += 1
-            p.all_time.add(duration)
+        if ev.phase == "end":
+            self._count(ev)
 
     def add_many(self, events: list[TaskEvent]) -> None:
         """``add`` of each event in order, in one pass (the backlog path: a run of tasks between
