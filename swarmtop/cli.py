@@ -150,7 +150,7 @@ def _dispatch(argv: list[str]) -> int:
 
             args = build_report_parser().parse_args(argv[1:])
             if not args.sources and not args.pid:
-                args.sources = _agent_sessions()
+                args.sources, args.discovered = _agent_sessions()
             if args.fail_on_regression is not None and not args.baseline:
                 raise UsageError("--fail-on-regression needs --baseline BASE")
             if args.jobs is None:
@@ -178,7 +178,7 @@ def _dispatch(argv: list[str]) -> int:
         if args.no_otel_env and not args.run:
             raise UsageError("--no-otel-env goes with --run")
         if not (args.sources or args.pid or args.run or args.demo or args.otlp):
-            args.sources = _agent_sessions()
+            args.sources, args.discovered = _agent_sessions()
         from swarmtop.commands.live import run_live
 
         return run_live(args, load_settings(args))
@@ -186,10 +186,11 @@ def _dispatch(argv: list[str]) -> int:
         raise UsageError(str(exc)) from None
 
 
-def _agent_sessions() -> list[str]:
+def _agent_sessions() -> tuple[list[str], list[tuple[str, str]]]:
     """No SOURCE: the agent sessions on this machine (sources/discover.py), said on stderr
-    before the screen starts; none found is "nothing to watch"."""
-    from swarmtop.sources.discover import agent_session_dirs, describe
+    before the screen starts (and in the Sources panel: the second list, (tool, where));
+    none found is "nothing to watch"."""
+    from swarmtop.sources.discover import agent_session_dirs, describe, stores
 
     found = agent_session_dirs()
     if not found:
@@ -199,4 +200,4 @@ def _agent_sessions() -> list[str]:
                          "$CLAUDE_CONFIG_DIR/projects, ${CODEX_HOME:-~/.codex}/sessions, "
                          "~/.gemini/tmp or $GEMINI_CLI_HOME/.gemini/tmp)")
     print(f"swarmtop: watching {describe(found)}", file=sys.stderr)
-    return [str(path) for _, path in found]
+    return [str(path) for _, path in found], stores(found)

@@ -36,7 +36,7 @@ from swarmtop.events import Event
 from swarmtop.feed import Progress
 from swarmtop.snapshot import Snapshot
 from swarmtop.sources.base import Source
-from swarmtop.sources.timeparse import iso
+from swarmtop.timeparse import iso
 
 T = TypeVar("T")
 

@@ -234,6 +234,13 @@ class ReceiverInfo(_S, frozen=True):
     why: str = ""
 
 
+class SessionStore(_S, frozen=True):
+    """A session store found with no SOURCE given (sources/discover.py)."""
+
+    tool: str  # "Claude Code" | "Codex" | "Gemini CLI"
+    path: str  # a directory, or a glob of the chat files
+
+
 class Sources(_S, frozen=True):
     lines: int = 0
     events: int = 0
@@ -247,6 +254,8 @@ class Sources(_S, frozen=True):
     # events whose log gave them no time, and what was done with them ("" when none)
     untimed_events: int = 0
     untimed_why: str = ""
+    # with no SOURCE: the agent session stores found and read (empty when SOURCEs were given)
+    discovered: list[SessionStore] = []
 
 
 class AgentRow(_S, frozen=True):

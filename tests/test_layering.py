@@ -12,7 +12,7 @@ import pytest
 PKG = Path(__file__).resolve().parent.parent / "swarmtop"
 FORBIDDEN = {
     "core": ("textual", "rich", "swarmtop.ui", "swarmtop.export", "swarmtop.cli",
-             "swarmtop.commands", "swarmtop.sources.tailer", "swarmtop.sources.sampler"),
+             "swarmtop.commands", "swarmtop.sources"),
     "sources": ("textual", "rich", "swarmtop.core", "swarmtop.ui", "swarmtop.export",
                 "swarmtop.cli", "swarmtop.commands"),
     "export": ("textual", "swarmtop.ui", "swarmtop.cli", "swarmtop.commands", "swarmtop.core",

@@ -46,8 +46,7 @@ def _json(raw: bytes) -> Any:
 
 
 def _from_record(f: Any, config: Config) -> Snapshot:
-    agg = Aggregator(config)
-    agg.clock = agg.event_clock
+    agg = Aggregator(config, event_time=True)
     batch = []
     for line in f:
         if not line.endswith(b"\n"):

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from swarmtop.sources.paths import SourceError, list_files, parse_source
-from swarmtop.sources.timeparse import parse_ts
+from swarmtop.timeparse import parse_ts
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd])$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}

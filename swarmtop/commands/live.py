@@ -139,17 +139,13 @@ def _cleanup(plan: Plan) -> None:
 def make_runtime(args: argparse.Namespace, config: Config, plan: Plan) -> Runtime:
     from swarmtop.core.prices import load_prices
 
-    agg = Aggregator(config, prices=load_prices(config))
-    agg.since = since_cutoff(getattr(args, "since", None))
+    baseline = None
     if getattr(args, "baseline", None):
         from swarmtop.commands.baseline import baseline_settings, load_baseline
 
-        agg.baseline = (load_baseline(args.baseline, config), baseline_settings(config, None),
-                        args.baseline)
-    runtime = Runtime(agg, plan.sources, interval=config.interval_s,
-                      progress=plan.progress)  # type: ignore[arg-type]
-    agg.status_providers.update(plan.status)
-    agg.receivers.extend(plan.receivers)
+        baseline = (load_baseline(args.baseline, config), baseline_settings(config, None),
+                    args.baseline)
+    recorder = None
     if getattr(args, "record", None):
         from swarmtop.export.record import Recorder
 
@@ -157,9 +153,15 @@ def make_runtime(args: argparse.Namespace, config: Config, plan: Plan) -> Runtim
             recorder = Recorder(args.record)
         except OSError as exc:
             raise SourceError(f"cannot write --record file {args.record}: {exc.strerror}") from None
+    agg = Aggregator(config, prices=load_prices(config),
+                     since=since_cutoff(getattr(args, "since", None)), baseline=baseline,
+                     runtime=plan.status, recorder=recorder.status if recorder else None,
+                     receivers=plan.receivers, discovered=getattr(args, "discovered", ()))
+    runtime = Runtime(agg, plan.sources, interval=config.interval_s,
+                      progress=plan.progress)  # type: ignore[arg-type]
+    if recorder is not None:
         runtime.on_events.append(recorder)
         runtime.on_stop.append(recorder.close)
-        agg.status_providers["record"] = recorder.status
     if getattr(args, "prometheus", None):
         from swarmtop.errors import AddressError
         from swarmtop.export.prometheus import PrometheusServer

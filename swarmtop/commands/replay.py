@@ -23,8 +23,8 @@ def make_replay_runtime(path: str, speed: float, config: Config) -> tuple[Runtim
     from swarmtop.core.prices import load_prices
 
     source = ReplaySource(path, speed)
-    agg = Aggregator(config, prices=load_prices(config))
-    agg.clock = agg.event_clock  # figures as at the recording's own time
+    # figures as at the recording's own time
+    agg = Aggregator(config, prices=load_prices(config), event_time=True)
     runtime = Runtime(
         agg, [source], interval=config.interval_s,
         progress=lambda: Progress(source.bytes_read, source.bytes_total,

@@ -72,14 +72,15 @@ def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
                 first=lambda path: first_event_time(path, args.format))
         from swarmtop.core.aggregator import Aggregator
 
-        agg = Aggregator(config, prices=prices)
-        agg.clock = agg.event_clock  # report time is event time (docs/decisions.md)
-        agg.since = cutoff
+        baseline = None
         if getattr(args, "baseline", None):
             from swarmtop.commands.baseline import baseline_settings, load_baseline
 
             settings = baseline_settings(config, getattr(args, "fail_on_regression", None))
-            agg.baseline = (load_baseline(args.baseline, config), settings, args.baseline)
+            baseline = (load_baseline(args.baseline, config), settings, args.baseline)
+        # report time is event time (docs/decisions.md); uptime = the span the logs cover
+        agg = Aggregator(config, prices=prices, event_time=True, since=cutoff,
+                         baseline=baseline, discovered=getattr(args, "discovered", ()))
         for path in files:  # listed in the order given, whatever order their events come in
             agg.register_file(str(path))
         if old:
@@ -96,10 +97,7 @@ def build_report(args: argparse.Namespace, config: Config) -> Snapshot:
         if problems:
             raise SourceError("; ".join(problems))
         agg.ingest(ProcessSampler(pids, collect_uss=config.collect_uss).sample_now())
-    now = agg.event_clock()
-    # uptime of a report = the span the logs cover (none when no event has a time)
-    agg.started = agg.first_event_ts if agg.first_event_ts is not None else now
-    return agg.snapshot(now)
+    return agg.snapshot()
 
 
 def _size(path: Path) -> int:

@@ -19,7 +19,7 @@ from swarmtop.core.quantiles import AllTime
 from swarmtop.core.signals import Reading
 from swarmtop.events import AgentInfo, LLMCall, ToolCall
 from swarmtop.snapshot import AgentRow, ProcessInfo, TokenCounts, ToolStats
-from swarmtop.sources.timeparse import iso
+from swarmtop.timeparse import iso
 
 MAX_AGENTS = 2000  # agents kept by id; events of more are counted under "(other)"
 MAX_TOOLS = 500

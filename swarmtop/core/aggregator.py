@@ -7,7 +7,7 @@ code serves live monitoring (wall clock) and reports/replays (event time).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import msgspec
@@ -52,13 +52,14 @@ from swarmtop.snapshot import (
     Memory,
     PatternStats,
     ReceiverInfo,
+    SessionStore,
     Snapshot,
     SourceFailure,
     Sources,
     TokenCounts,
     Tokens,
 )
-from swarmtop.sources.timeparse import iso
+from swarmtop.timeparse import iso
 
 MAX_FILES = 10_000  # per-file status entries kept
 # shared, never written: what a backlog tick passes when there is nothing of the kind
@@ -91,12 +92,27 @@ class Aggregator:
         prices: PriceTable | None = None,
         tokenizer: Tokenizer | None = None,
         failures: Failures | None = None,
+        event_time: bool = False,
+        since: float | None = None,
+        baseline: tuple[Snapshot, BaselineSettings, str] | None = None,
+        runtime: Mapping[str, Callable[[], dict[str, object]]] | None = None,
+        recorder: Callable[[], dict[str, object]] | None = None,
+        receivers: Iterable[Callable[[], ReceiverInfo]] = (),
+        discovered: Iterable[tuple[str, str]] = (),
     ) -> None:
+        """``event_time``: 'now' is the newest event seen (reports, replays: figures describe
+        the end of the recording, uptime is the span it covers); else ``clock``.
+        ``since``: --since, events older than this (their own time) are skipped.
+        ``baseline``: --baseline (base snapshot, settings, where it came from), compared at
+        every snapshot. ``runtime``: name -> the state of a part of the monitor, for
+        ``snapshot.runtime``. ``recorder``: --record's state (``runtime.record``; a failed
+        recorder also raises ``record.failed``). ``receivers``: network receivers' own state
+        (--otlp). ``discovered``: (tool, where) of each session store found with no SOURCE."""
         self.config = config or Config()
         # failures of swarmtop itself (sources, analyzers, hooks): sources.errors, source_failed
         self.failures = failures if failures is not None else Failures()
-        self.clock = clock
-        self.started = clock()
+        self.clock = self.event_clock if event_time else clock
+        self.started: float | None = None if event_time else clock()
         self.prices = prices or PriceTable()
         self.tokenizer = tokenizer or Tokenizer()
         cfg = self.config
@@ -120,12 +136,11 @@ class Aggregator:
         self.last_event_at: float | None = None  # our clock when the newest event arrived
         self._next_tick = float("-inf")
         self.max_ts = float("-inf")  # newest event time seen (samples included)
-        self.since: float | None = None  # --since: ignore events older than this (their own ts)
+        self.since = since
         self.skipped_old = 0
         # events whose log gave them no time (events.UNTIMED): on event time (reports,
         # replays) counted in totals only; live, stamped when they arrived
         self.untimed = 0
-        # name -> callable giving a small dict for snapshot.runtime (e.g. the recorder's state)
         self._bookkeeping: dict[type, Callable[[Any], None]] = {
             FileStatus: self._on_file_status,
             ProcessSample: self._on_sample,
@@ -142,11 +157,13 @@ class Aggregator:
             AgentInfo: self.agents.add_info,
             RateLimit: self.limits.add,
         }
-        # --baseline: (base snapshot, settings, where it came from); compared at every snapshot
-        self.baseline: tuple[Snapshot, BaselineSettings, str] | None = None
-        self.status_providers: dict[str, Callable[[], dict[str, object]]] = {}
-        # network receivers' own state (--otlp), for snapshot.sources.receivers
-        self.receivers: list[Callable[[], ReceiverInfo]] = []
+        self.baseline = baseline
+        self.record_status = recorder
+        self.status_providers: dict[str, Callable[[], dict[str, object]]] = dict(runtime or {})
+        if recorder is not None:
+            self.status_providers["record"] = recorder
+        self.receivers: list[Callable[[], ReceiverInfo]] = list(receivers)
+        self.discovered = [SessionStore(tool=tool, path=path) for tool, path in discovered]
         self._idle_memory = self.processes.section(0.0)  # no process seen (backlog ticks)
 
     def event_clock(self) -> float:
@@ -174,7 +191,9 @@ class Aggregator:
         calls: list[LLMCall] = []
         tasks: list[TaskEvent] = []
         logs: list[LogLine] = []
-        add_call, add_task = calls.append, tasks.append
+        # (typed on Any: the content handler of an event is chosen by its own type)
+        add_call: Callable[[Any], None] = calls.append
+        add_task: Callable[[Any], None] = tasks.append
         content_of = {**self._content, LogLine: logs.append}.get
         bookkeeping_of = self._bookkeeping
         file_of = self.files.get
@@ -190,6 +209,7 @@ class Aggregator:
         try:
             for ev in events:
                 cls = type(ev)  # the two commonest first, by identity
+                content: Callable[[Any], None] | None
                 if cls is LLMCall:
                     content = add_call
                 elif cls is TaskEvent:
@@ -315,10 +335,10 @@ class Aggregator:
             self._add_calls(run)
             self.agents.add_calls(run)
         if tasks:
-            run = tasks.copy()
+            done = tasks.copy()
             tasks.clear()
-            self.patterns.add_many(run)
-            self.agents.seen_many((t.agent, t.ts) for t in run)
+            self.patterns.add_many(done)
+            self.agents.seen_many((t.agent, t.ts) for t in done)
         if logs:
             lines = logs.copy()
             logs.clear()
@@ -471,11 +491,12 @@ class Aggregator:
             receivers=[fn() for fn in self.receivers],
             untimed_events=self.untimed,
             untimed_why=self._untimed_why(),
+            discovered=self.discovered,
         )
         snap = Snapshot(
             generated_at=iso(time.time()),
             as_of=iso(now),
-            uptime_s=round(max(0.0, now - self.started), 3),
+            uptime_s=round(max(0.0, now - self._started(now)), 3),
             health=analysis.health,
             tokens=tokens,
             memory=memory,
@@ -503,6 +524,13 @@ class Aggregator:
             except Exception as exc:  # noqa: BLE001 - the rest of the snapshot stands
                 self.failures.record("baseline comparison", exc)
         return snap
+
+    def _started(self, now: float) -> float:
+        """When the figures began: construction (live), else the first event with a time
+        (reports, replays: uptime is the span the log covers; none while no event has one)."""
+        if self.started is not None:
+            return self.started
+        return self.first_event_ts if self.first_event_ts is not None else now
 
     def _untimed_why(self) -> str:
         n = self.untimed
@@ -612,7 +640,7 @@ class Aggregator:
     def _lean(self) -> bool:
         """Is a tick now the lean one: tokens and logs only, no rule reading a token figure?"""
         return (self.analyzer.lean and not len(self.patterns) and not len(self.processes)
-                and "record" not in self.status_providers and not len(self.failures))
+                and self.record_status is None and not len(self.failures))
 
     def _agent_rows(self, now: float, by_agent: dict[str, TokenCounts],
                     memory: Memory) -> list[AgentRow]:
@@ -642,7 +670,8 @@ class Aggregator:
                           sum(p.window_errors for p in patterns.values())),
             all_tasks=self.patterns.totals(),
             # before the first event, silence counts from when we started following
-            last_event_at=self.last_event_at if self.last_event_at is not None else self.started,
+            last_event_at=(self.last_event_at if self.last_event_at is not None
+                           else self._started(now)),
             follows_logs=bool(self.files),
             cpu_cores=self.analyzer.cores,
             budget_period_s=self.config.budget_period_s,
@@ -654,7 +683,7 @@ class Aggregator:
         )
 
     def _record_failed(self) -> bool | None:
-        record = self.status_providers.get("record")
+        record = self.record_status
         return None if record is None else bool(record().get("error"))
 
     def acknowledge(self, rule: str) -> bool:

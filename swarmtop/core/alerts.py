@@ -22,7 +22,7 @@ from swarmtop.core.signals import METRICS, Reading, spec
 from swarmtop.errorlog import Failures
 from swarmtop.errors import ConfigError
 from swarmtop.snapshot import Alert, AlertRecord
-from swarmtop.sources.timeparse import iso
+from swarmtop.timeparse import iso
 
 SEVERITIES = ("info", "warning", "critical")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}

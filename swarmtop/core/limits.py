@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from swarmtop.events import RateLimit
 from swarmtop.snapshot import Limit
-from swarmtop.sources.timeparse import iso
+from swarmtop.timeparse import iso
 
 MAX_LIMITS = 64
 

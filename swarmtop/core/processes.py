@@ -16,7 +16,7 @@ import numpy as np
 from swarmtop.core.growth import DEFAULT_PARAMS, Growth, GrowthParams, classify, time_to_limit
 from swarmtop.events import ProcessExit, ProcessSample
 from swarmtop.snapshot import Memory, ProcessInfo
-from swarmtop.sources.timeparse import iso
+from swarmtop.timeparse import iso
 
 FULL_RATE_S = 600.0  # the last 10 minutes are kept at the sampling rate
 COARSE_STEP_S = 10.0  # older points: the peak of each 10 s

@@ -3,12 +3,13 @@ are in swarmtop/units.py (imported from here by the views that predate it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from swarmtop.snapshot import Limit
+from swarmtop.snapshot import Limit, SessionStore
 from swarmtop.units import NUMBER, TREND_SERIES, fmt, fmt_bytes, fmt_ms, fmt_num, fmt_secs, fmt_usd
 
-__all__ = ["describe_trend", "fmt_bytes", "fmt_ms", "fmt_num", "fmt_secs", "fmt_usd"]
+__all__ = ["describe_trend", "found_text", "fmt_bytes", "fmt_ms", "fmt_num", "fmt_secs", "fmt_usd"]
 
 
 def describe_trend(name: str, trend: object) -> str:
@@ -71,3 +72,12 @@ def fmt_limit(limit: Limit) -> str:
     reset = fmt_reset(limit.resets_at, limit.observed_at)
     return (f"{fmt_window(limit.window_minutes, limit.window)} window "
             f"{limit.used_percent:.0f} %" + (f", resets {reset}" if reset else ""))
+
+
+def found_text(stores: list[SessionStore], short: Callable[[str], str] = str) -> str:
+    """With no SOURCE given, which session stores were found and read, e.g. `found Claude
+    Code sessions in ~/.claude/projects, Codex sessions in ~/.codex/sessions` ("" when
+    SOURCEs were given). Paths come from the file system: the caller sanitises them."""
+    if not stores:
+        return ""
+    return "found " + ", ".join(f"{st.tool} sessions in {short(st.path)}" for st in stores)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from swarmtop import units
-from swarmtop.export.fmt import fmt_reset, fmt_window
+from swarmtop.export.fmt import fmt_reset, fmt_window, found_text
 from swarmtop.sanitize import safe_text
 from swarmtop.snapshot import Snapshot
 from swarmtop.units import fmt_bytes, fmt_ms, fmt_num, fmt_usd
@@ -27,7 +27,9 @@ def render_markdown(s: Snapshot) -> str:
     out = [f"## swarmtop report — health {s.health.score:.0f}/100", "",
            f"As of {s.as_of or s.generated_at}; {fmt_num(s.sources.lines)} lines from "
            f"{len(s.sources.files)} files, {s.sources.bad_lines} bad lines."
-           + (f" {s.sources.untimed_why}." if s.sources.untimed_events else ""), ""]
+           + (f" {s.sources.untimed_why}." if s.sources.untimed_events else "")
+           + (f" {cell(found_text(s.sources.discovered))}." if s.sources.discovered else ""),
+           ""]
     out += table(["component", "score", "weight", "why"],
                  [[n, f"{c.score:.0f}", f"{c.weight:.2f}", c.why]
                   for n, c in s.health.components.items()])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from swarmtop.export.fmt import describe_trend, fmt_limit
+from swarmtop.export.fmt import describe_trend, fmt_limit, found_text
 from swarmtop.sanitize import safe_text
 from swarmtop.snapshot import Snapshot
 from swarmtop.units import fmt_bytes, fmt_ms, fmt_num, fmt_usd
@@ -105,6 +105,8 @@ def render_text(s: Snapshot) -> str:
         f"sources  {len(src.files)} files  {fmt_num(src.lines)} lines  {fmt_num(src.events)} "
         f"events  {src.bad_lines} bad lines" + (f"  pids {src.pids}" if src.pids else "")
     )
+    if src.discovered:
+        out.append(f"  {safe_text(found_text(src.discovered))}")
     if src.untimed_events:
         out.append(f"  {src.untimed_why}")
     for f in src.files:

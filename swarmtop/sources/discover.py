@@ -68,8 +68,10 @@ def _where(path: Path) -> str:
     return str(Path(*fixed)) if fixed else str(path)
 
 
+def stores(found: list[tuple[str, Path]]) -> list[tuple[str, str]]:
+    """(tool, where) of each store, once each (a glob's two patterns share a directory)."""
+    return list(dict.fromkeys((tool, _where(path)) for tool, path in found))
+
+
 def describe(found: list[tuple[str, Path]]) -> str:
-    said: dict[str, None] = {}
-    for tool, path in found:
-        said.setdefault(f"{tool} sessions in {_where(path)}", None)
-    return ", ".join(said)
+    return ", ".join(f"{tool} sessions in {where}" for tool, where in stores(found))

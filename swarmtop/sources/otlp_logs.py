@@ -49,7 +49,7 @@ from swarmtop.sources.otlp_model import (
     as_int,
     as_str,
 )
-from swarmtop.sources.timeparse import parse_ts
+from swarmtop.timeparse import parse_ts
 
 MEMORY = 50_000  # log records remembered, to skip a retried request's
 MAX_POINTS = 1_000  # metric data points mapped per request (more are counted only)

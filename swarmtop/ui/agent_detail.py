@@ -60,7 +60,7 @@ def detail_text(a: AgentRow, children: list[AgentRow]) -> Text:
 
 
 def _iso(ts: float) -> str:
-    from swarmtop.sources.timeparse import iso
+    from swarmtop.timeparse import iso
 
     try:
         return iso(ts)

@@ -11,7 +11,7 @@ import os
 from rich.text import Text
 from textual.app import ComposeResult
 
-from swarmtop.export.fmt import fmt_num
+from swarmtop.export.fmt import fmt_num, found_text
 from swarmtop.snapshot import ReceiverInfo, Snapshot
 from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
@@ -94,6 +94,8 @@ class SourcesPanel(Panel):
                  Text(f"PIDs: {pids or 'none'}", style=pal.muted)]
         if src.untimed_events:  # events with no time: in totals, not in rates (say so)
             items.insert(3, Text(src.untimed_why, style=pal.warn))
+        if src.discovered:  # no SOURCE given: which agent session stores are being read
+            items.append(plain(found_text(src.discovered, short_path), pal.muted))
         self.put(self.query_one("#src-summary", TextLines), Flow(tuple(items)))
         self.set_class(bool(src.receivers), "-receivers")  # no room taken without one
         self.put(self.query_one("#src-receivers", TextLines),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 import msgspec
 
@@ -70,8 +71,8 @@ class ReferenceEngine(AlertEngine):
 class ReferenceAggregator(Aggregator):
     """Full sections and every reading at each backlog tick, the plain alert evaluation."""
 
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
+    def __init__(self, config: Config, **kw: Any) -> None:
+        super().__init__(config, **kw)
         self.analyzer.alerts = ReferenceEngine(self.analyzer.alerts.rules)
 
     def _tick(self, now: float, quiet_from: float | None) -> float:
@@ -134,10 +135,9 @@ def _events(n: int) -> list:
 
 
 def _run(cls, config: Config, evs: list, snap_every: int, record: bool = False) -> list[dict]:
-    agg = cls(config)
+    # with record: --record failing, monitor.record_failed is measured (not the lean tick)
+    agg = cls(config, recorder=(lambda: {"error": "disk full"}) if record else None)
     agg.clock = agg.event_clock
-    if record:  # --record failing: monitor.record_failed is measured (not the lean tick)
-        agg.status_providers["record"] = lambda: {"error": "disk full"}
     out = []
     for j in range(0, len(evs), 300):
         agg.ingest(evs[j:j + 300])

@@ -102,9 +102,8 @@ def test_recorder_reports_disk_full_instead_of_crashing():
 def test_disk_full_recording_raises_an_alert_not_a_crash():
     from swarmtop.core.aggregator import Aggregator
 
-    agg = Aggregator(clock=lambda: 10.0)
     rec = Recorder("/dev/full")
-    agg.status_providers["record"] = rec.status
+    agg = Aggregator(clock=lambda: 10.0, recorder=rec.status)
     rec([LLMCall(ts=1.0, source="x", model="m", input_tokens=1, output_tokens=1)])
     rec.flush()
     snap = agg.snapshot()

@@ -67,7 +67,7 @@ from swarmtop.sources.decoders.detect import detect
 from swarmtop.sources.decoders.native import NativeDecoder
 from swarmtop.sources.reader import read_file
 from swarmtop.sources.textbytes import decode_around_nuls, is_binary
-from swarmtop.sources.timeparse import iso
+from swarmtop.timeparse import iso
 from tests.sources import codex_rollouts
 from tests.sources.test_decoders_claude_code import _assistant, _user
 from tests.sources.test_decoders_claude_flow import _tasks

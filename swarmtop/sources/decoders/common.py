@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import msgspec
 
 from swarmtop.events import Event, ParseError
-from swarmtop.sources.timeparse import parse_ts
+from swarmtop.timeparse import parse_ts
 
 # A stated figure beyond these is garbage, not data: it would poison totals, rates and
 # percentiles (two costs of 1e308 sum to inf; a 400-digit token count makes pricing raise).
