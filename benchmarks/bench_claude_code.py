@@ -189,14 +189,14 @@ def swarmtop_ingest(root: Path) -> tuple[float, object]:
 def without_ticks(root: Path, repeat: int) -> float:
     """Best time of ``build_report`` with the analyzers' event-time backlog ticks off (they
     then run once, at the snapshot): what alerts and trends on the log's own timeline cost."""
-    from swarmtop.core import analysis
+    from swarmtop.core import schedule
 
-    step = analysis.BACKLOG_STEP_S
-    analysis.BACKLOG_STEP_S = float("inf")
+    step = schedule.BACKLOG_STEP_S
+    schedule.BACKLOG_STEP_S = float("inf")
     try:
         return min(swarmtop_ingest(root)[0] for _ in range(repeat))
     finally:
-        analysis.BACKLOG_STEP_S = step
+        schedule.BACKLOG_STEP_S = step
 
 
 # The report as its own process, stating its peak RSS (VmHWM) as it exits. Not the parent's
@@ -236,7 +236,7 @@ def _tick_steps() -> tuple[float, float]:
     from swarmtop.core.config import Config
 
     an = Analyzer(Config())
-    return an.backlog_step_s, an.lean_step_s
+    return an.schedule.backlog_step_s, an.schedule.lean_step_s
 
 
 def markdown(r: dict) -> str:

@@ -15,7 +15,7 @@ import msgspec
 from swarmtop.core import agents as agent_signals
 from swarmtop.core.agents import AgentBook
 from swarmtop.core.alerts import failure_alert
-from swarmtop.core.analysis import MAX_GAP_TICKS, Analysis, Analyzer
+from swarmtop.core.analysis import Analysis, Analyzer
 from swarmtop.core.baseline import BaselineSettings, compare
 from swarmtop.core.config import Config
 from swarmtop.core.limits import LimitBook
@@ -181,13 +181,7 @@ class Aggregator:
         event_time = self.clock == self.event_clock
         if not event_time:  # live: a record with no time of its own happened as it arrived
             events = self._stamp_untimed(events, arrived)
-        # the hot path (a backlog is a million events; each attribute load and store shows in
-        # the profile): the lookups it repeats are held in locals, and so are the counters it
-        # moves, written back before anything that may read them (a tick, a bookkeeping event)
-        # and at the end. LLM calls, tasks and log lines are gathered and recorded a run at a
-        # time (_flush: one pass per tracker instead of a call chain per event) before anything
-        # reads them: the same points; the trackers are independent of each other, so the
-        # order within each run is all that matters (tests/core/test_ingest_equivalence.py)
+        # the hot path: locals, and runs recorded at once (docs/decisions.md, "The ingest loop")
         calls: list[LLMCall] = []
         tasks: list[TaskEvent] = []
         logs: list[LogLine] = []
@@ -200,7 +194,7 @@ class Aggregator:
         since = self.since
         inf = float("inf")
         next_tick = self._next_tick if event_time else inf
-        gap = self.analyzer.gap_s if event_time else inf  # a silence to tick through
+        gap = self.analyzer.schedule.gap_s if event_time else inf  # a silence to tick through
         n = 0  # events counted here, not yet added to self.events
         max_ts, last, first = self.max_ts, self.last_event_ts, self.first_event_ts
         src: str | None = None  # the source of the previous event, its counts, and how many
@@ -564,62 +558,37 @@ class Aggregator:
 
     # ---- analysis -----------------------------------------------------------------------
     def _gap_ticks(self, quiet_from: float, until: float) -> None:
-        """Backlog ticks through a silent stretch of log time, from ``quiet_from`` (the newest
-        event) to ``until`` (the event that ends it), so ``source.silence_s`` rises as it did
-        live. Silence only grows in a gap, so a rule's state can change only where it starts
-        to hold and where its ``for`` is served: a few ticks a backlog step apart at each of
-        those (it fires within a step of when it did live), at most MAX_GAP_TICKS spread
-        evenly over the rest, and once at ``until``, where the silence is the whole gap."""
-        an = self.analyzer
-        step = an.backlog_step_s
-        start = max(self._next_tick, quiet_from + an.gap_s)
-        times: set[float] = set()
-        for threshold, for_s in an.gap_marks:
-            for mark in (threshold, threshold + for_s):
-                t = quiet_from + mark
-                for k in range(3):
-                    if start <= t + k * step < until:
-                        times.add(t + k * step)
-        spacing = max(step, (until - start) / MAX_GAP_TICKS)
-        t = start
-        while t < until:
-            times.add(t)
-            t += spacing
-        for t in sorted(times):
+        """Backlog ticks through a silent stretch of log time (``TickSchedule.gap_times``)."""
+        sched = self.analyzer.schedule
+        for t in sched.gap_times(quiet_from, until, self._next_tick):
             self._tick(t, quiet_from)
-        self._tick(until, quiet_from)
-        self._next_tick = max(self._next_tick, until + step)
+        self._next_tick = max(self._next_tick, until + sched.backlog_step_s)
 
     def _tick(self, now: float, quiet_from: float | None) -> float:
-        """A backlog tick (event time): alerts and trends only, reading what they read at
-        the least cost (a report's backlog ticks thousands of times). A pattern with no task
-        in the window adds no reading, the memory section of a tracker that has seen no
-        process never changes (so it is kept), and the token figures are the few a tick reads
-        (``TokenLedger.tick_tokens``). Silence counts from ``quiet_from``, the newest log
-        event at ``now`` on the log's timeline (None: none yet, so no silence either).
-        Returns the log time to the next tick: ``lean_step_s`` after a lean tick (nothing but
-        the trends can move between events then: right after an event silence is 0, and a
-        silent gap is ticked through by ``_gap_ticks``), else ``backlog_step_s``."""
+        """A backlog tick (event time): alerts and trends only, at the least cost (see
+        docs/decisions.md, "Backlog ticks"). Silence counts from ``quiet_from``, the newest
+        log event (None: none yet). Returns the log time to the next tick."""
         try:
             return self._tick_analyzers(now, quiet_from)
         except Exception as exc:  # noqa: BLE001 - a broken analyzer must not stop the reading
             self.failures.record("analyzers (alerts, trends, health)", exc)
-            return self.analyzer.backlog_step_s
+            return self.analyzer.schedule.backlog_step_s
 
     def _tick_analyzers(self, now: float, quiet_from: float | None) -> float:
         an = self.analyzer
+        sched = an.schedule
         last = now if quiet_from is None else quiet_from
         if self._lean():
             # tokens and logs only: the readings are at most the silence (signals.compute)
             readings = {}
-            if an.only.silence and self.files:
+            if sched.reads.silence and self.files:
                 readings["source.silence_s"] = silence(now, last)
             agent_readings = self._tick_agent_readings(now)
             if agent_readings:
                 readings.update(agent_readings)
             an.tick_tokens_only(now, readings, self.tokens.tick_tokens_per_min(now))
-            return an.lean_step_s
-        only = an.only
+            return sched.after(lean=True)
+        reads = sched.reads
         if len(self.patterns):
             patterns = self.patterns.section(now, all_time=False)
             window = (sum(p.window_count for p in patterns.values()),
@@ -628,18 +597,18 @@ class Aggregator:
         else:
             patterns, window, all_tasks = _NO_PATTERNS, (0, 0), (0, 0)
         an.tick(Inputs(
-            now, self.tokens.tick_tokens(now, only.tokens),
+            now, self.tokens.tick_tokens(now, reads.tokens),
             self.processes.section(now) if len(self.processes) else self._idle_memory,
             patterns, window, all_tasks, last, bool(self.files), an.cores,
             self.config.budget_period_s, _NO_LOADS,
             self.metrics.section(now) if an.dynamic else None,
             self._record_failed(), self._tick_agent_readings(now), self._failure_reading(),
-        ), only)
-        return an.backlog_step_s
+        ), reads)
+        return sched.after(lean=False)
 
     def _lean(self) -> bool:
         """Is a tick now the lean one: tokens and logs only, no rule reading a token figure?"""
-        return (self.analyzer.lean and not len(self.patterns) and not len(self.processes)
+        return (self.analyzer.schedule.lean and not len(self.patterns) and not len(self.processes)
                 and self.record_status is None and not len(self.failures))
 
     def _agent_rows(self, now: float, by_agent: dict[str, TokenCounts],
@@ -651,7 +620,7 @@ class Aggregator:
 
     def _tick_agent_readings(self, now: float) -> dict[str, Reading] | None:
         """agent.* readings on a backlog tick (only when a rule reads them)."""
-        if not self.analyzer.only.agents or not self.agents.agents:
+        if not self.analyzer.schedule.reads.agents or not self.agents.agents:
             return None
         memory = self.processes.section(now) if len(self.processes) else self._idle_memory
         return self.agents.tick_readings(now, lambda a: self.tokens.agent_rates(a, now)[1],

@@ -130,7 +130,7 @@ class TickTokens(msgspec.Struct, frozen=True, array_like=True):
     budget_exhausted_in_s: float | None
 
 
-class Only(msgspec.Struct, frozen=True):
+class RuleReads(msgspec.Struct, frozen=True):
     """Which groups of readings a backlog tick computes: those some alert rule reads (the
     others would be dropped by ``AlertEngine.evaluate`` unread). ``error_rate`` is always
     computed: the error_rate trend reads it."""
@@ -144,7 +144,7 @@ class Only(msgspec.Struct, frozen=True):
     failures: bool = True  # monitor.failures
 
     @classmethod
-    def of(cls, metrics: Iterable[str], budget: bool = True) -> Only:
+    def of(cls, metrics: Iterable[str], budget: bool = True) -> RuleReads:
         """The groups ``metrics`` read. Without a budget the tokens.* metrics of a budget
         (budget_used, burn_vs_budget, budget_exhausted_in_s) are never measured."""
         ms = set(metrics)
@@ -160,7 +160,7 @@ class Only(msgspec.Struct, frozen=True):
         )
 
 
-ALL = Only()
+ALL = RuleReads()
 
 
 class Inputs(msgspec.Struct, frozen=True):
@@ -198,9 +198,10 @@ def proc_label(pid: int, name: str) -> str:
     return f"pid {pid} ({name})" if name else f"pid {pid}"
 
 
-def compute(inp: Inputs, dynamic: Iterable[str] = (), only: Only = ALL) -> dict[str, Reading]:
+def compute(inp: Inputs, dynamic: Iterable[str] = (),
+            reads: RuleReads = ALL) -> dict[str, Reading]:
     """Every measurable metric of METRICS, plus the custom.* / gc.* names in ``dynamic``;
-    of METRICS, only the groups ``only`` selects (error_rate always)."""
+    of METRICS, only the groups ``reads`` selects (error_rate always)."""
     out: dict[str, Reading] = {}
     window = inp.window_tasks
     if window[0] > 0:  # smoothed_error_rate is None otherwise
@@ -208,7 +209,7 @@ def compute(inp: Inputs, dynamic: Iterable[str] = (), only: Only = ALL) -> dict[
         if rate is not None:
             out["error_rate"] = Reading(rate)
 
-    if only.patterns and inp.patterns:
+    if reads.patterns and inp.patterns:
         worst: Reading | None = None
         for name, p in inp.patterns.items():
             if p.window_count and p.target_ms and p.window_p99_ms is not None:
@@ -218,17 +219,17 @@ def compute(inp: Inputs, dynamic: Iterable[str] = (), only: Only = ALL) -> dict[
         if worst is not None:
             out["pattern.p99_over_target"] = worst
 
-    if only.memory:
+    if reads.memory:
         _memory(inp, out)
-    if only.tokens:
+    if reads.tokens:
         _tokens(inp, out)
-    if only.record and inp.record_failed is not None:
+    if reads.record and inp.record_failed is not None:
         out["monitor.record_failed"] = Reading(1.0 if inp.record_failed else 0.0)
-    if only.failures and inp.failures is not None:
+    if reads.failures and inp.failures is not None:
         out["monitor.failures"] = inp.failures
-    if only.silence and inp.follows_logs and inp.last_event_at is not None:
+    if reads.silence and inp.follows_logs and inp.last_event_at is not None:
         out["source.silence_s"] = silence(inp.now, inp.last_event_at)
-    if only.agents and inp.agent_readings:
+    if reads.agents and inp.agent_readings:
         out.update(inp.agent_readings)
     if inp.metrics:
         for name in dynamic:

@@ -83,7 +83,7 @@ class ReferenceAggregator(Aggregator):
         self.analyzer.tick(msgspec.structs.replace(
             inp, last_event_at=now if quiet_from is None else quiet_from))
         an = self.analyzer
-        return an.lean_step_s if self._lean() else an.backlog_step_s
+        return an.schedule.after(lean=self._lean())
 
 
 def _events(n: int) -> list:
@@ -184,8 +184,8 @@ def test_token_only_backlog_ticks_give_the_reference_snapshots():
         fast = _run(Aggregator, cfg, evs, 2, record)
         assert fast == _run(ReferenceAggregator, cfg, evs, 2, record)
         assert fast[-1]["alert_history"] or fast[-1]["alerts"]
-    assert Aggregator(Config()).analyzer.lean
-    assert not Aggregator(Config(budget_usd=2.0)).analyzer.lean
+    assert Aggregator(Config()).analyzer.schedule.lean
+    assert not Aggregator(Config(budget_usd=2.0)).analyzer.schedule.lean
 
 
 def test_running_token_rate_equals_the_pair_rate():
@@ -225,11 +225,11 @@ def test_tick_tokens_equal_the_full_section():
 
 
 def test_only_selects_what_rules_read():
-    only = signals.Only.of(["tokens.budget_used", "source.silence_s"], budget=False)
+    only = signals.RuleReads.of(["tokens.budget_used", "source.silence_s"], budget=False)
     assert not only.tokens and only.silence and not only.memory and not only.patterns
-    assert signals.Only.of(["tokens.budget_used"], budget=True).tokens
-    assert signals.Only.of(["tokens.tokens_per_min"], budget=False).tokens
-    assert signals.Only.of(["memory.time_to_limit_s"]).memory
+    assert signals.RuleReads.of(["tokens.budget_used"], budget=True).tokens
+    assert signals.RuleReads.of(["tokens.tokens_per_min"], budget=False).tokens
+    assert signals.RuleReads.of(["memory.time_to_limit_s"]).memory
 
 
 def test_alert_shortcuts_equal_the_plain_evaluation():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from swarmtop.core import analysis
+from swarmtop.core import schedule
 from swarmtop.core.aggregator import Aggregator
 from swarmtop.core.config import Config
 from swarmtop.events import LLMCall
@@ -50,7 +50,7 @@ def test_a_silent_gap_fires_stalled_as_live_would() -> None:
     # fires once silence passes 120 s (within a backlog step, as live within a tick), ends
     # with the gap
     since = _iso_s(alert["since"]) - before[-1]
-    assert 120 < since <= 120 + analysis.BACKLOG_STEP_S
+    assert 120 < since <= 120 + schedule.BACKLOG_STEP_S
     assert _iso_s(alert["until"]) == gap_end
     assert alert["peak_value"] == 600.0
     assert "10.0m" in alert["message"] or "600" in alert["message"]
@@ -102,23 +102,23 @@ def _counting(config: Config) -> tuple[Aggregator, list[float]]:
 def test_a_long_gap_costs_a_bounded_number_of_ticks() -> None:
     agg, ticks = _counting(Config())
     agg.ingest(_calls([T0, T0 + 1, T0 + 36_001]))  # ten hours without an event
-    assert len(ticks) <= analysis.MAX_GAP_TICKS + 6  # (+ the dense start: 120 s, 125 s)
+    assert len(ticks) <= schedule.MAX_GAP_TICKS + 6  # (+ the dense start: 120 s, 125 s)
     assert ticks == sorted(ticks) and ticks[-1] == T0 + 36_001
     assert _stalled(json.loads(to_json(agg.snapshot())))[0]["peak_value"] == 36_000.0
 
 
 def test_no_rule_on_silence_means_no_gap_ticks() -> None:
     cfg = Config(default_alerts=False)
-    assert Aggregator(cfg).analyzer.gap_s == float("inf")
-    assert Aggregator(Config()).analyzer.gap_s == 120.0
+    assert Aggregator(cfg).analyzer.schedule.gap_s == float("inf")
+    assert Aggregator(Config()).analyzer.schedule.gap_s == 120.0
     # a rule that holds while events flow gains nothing from gap ticks; a tiny threshold
     # is ticked through from one backlog step on, not at every event
     flowing = Config(alert_rules=({"name": "f", "metric": "source.silence_s",
                                    "comparison": "<", "threshold": 5},), default_alerts=False)
-    assert Aggregator(flowing).analyzer.gap_s == float("inf")
+    assert Aggregator(flowing).analyzer.schedule.gap_s == float("inf")
     tiny = Config(alert_rules=({"name": "t", "metric": "source.silence_s", "comparison": ">",
                                 "threshold": 0.5},), default_alerts=False)
-    assert Aggregator(tiny).analyzer.gap_s == analysis.BACKLOG_STEP_S
+    assert Aggregator(tiny).analyzer.schedule.gap_s == schedule.BACKLOG_STEP_S
 
 
 def test_a_long_gap_fires_on_time_and_honours_for() -> None:
@@ -129,7 +129,7 @@ def test_a_long_gap_fires_on_time_and_honours_for() -> None:
     _agg, snap = _report([_calls([T0, T0 + 1, T0 + 1 + 43_200, T0 + 43_202])], cfg)
     (alert,) = [h for h in snap["alert_history"] if h["rule"] == "q"]
     fired = _iso_s(alert["since"]) - (T0 + 1)
-    step = Aggregator(cfg).analyzer.backlog_step_s  # (15 s: a fifth of the longest `for`)
+    step = Aggregator(cfg).analyzer.schedule.backlog_step_s  # (15 s: a fifth of the longest `for`)
     assert 360 <= fired <= 360 + 2 * step
     assert alert["peak_value"] == 43_200.0
 
@@ -151,7 +151,7 @@ def test_each_silence_rule_fires_on_time_beside_the_default() -> None:
     cfg = Config(alert_rules=({"name": "long", "metric": "source.silence_s", "comparison": ">",
                                "threshold": 3600, "for": "10m"},))
     _agg, snap = _report([_calls([T0, T0 + 1, T0 + 1 + 43_200, T0 + 43_202])], cfg)
-    step = Aggregator(cfg).analyzer.backlog_step_s
+    step = Aggregator(cfg).analyzer.schedule.backlog_step_s
     by_rule = {h["rule"]: _iso_s(h["since"]) - (T0 + 1) for h in snap["alert_history"]}
     assert 120 < by_rule["stalled"] <= 120 + 2 * step
     assert 4200 <= by_rule["long"] <= 4200 + 3 * step
@@ -162,6 +162,6 @@ def test_a_long_for_does_not_tick_through_every_step() -> None:
                                "threshold": 60, "for": 86_400},), default_alerts=False)
     agg, ticks = _counting(cfg)
     agg.ingest(_calls([T0 + 2 * 86_400 * i for i in range(10)]))  # an event every 2 days
-    assert len(ticks) <= 10 * (analysis.MAX_GAP_TICKS + 8)
+    assert len(ticks) <= 10 * (schedule.MAX_GAP_TICKS + 8)
     fired = [h for h in json.loads(to_json(agg.snapshot()))["alert_history"] if h["rule"] == "q"]
     assert len(fired) == 9  # every gap: held 60 s, then a day
