@@ -91,6 +91,13 @@ def _bucket(table: dict[str, C], key: str, make: Callable[[], C] = _Counts,  # t
 _Seen = tuple[int, int, int, int, float | None]
 
 
+def shown_per_min(tokens_per_min: float) -> float:
+    """tokens_per_min as every path gives it: to 3 decimals. round(x, 3) is a decimal
+    conversion (~0.2 us a backlog tick); a whole number (the window's token sum once the run
+    is a window long) is its own rounding."""
+    return tokens_per_min if tokens_per_min.is_integer() else round(tokens_per_min, 3)
+
+
 def exhausted_in_s(budget_usd: float | None, spent_usd: float,
                    burn_usd_per_min: float) -> float | None:
     """Seconds until the budget is spent at the current burn: 0 once spent, None with no
@@ -375,26 +382,21 @@ class TokenLedger:
             for c in self.by_model.values():
                 calls += c.calls
             tpm = self._rate.per_minute_a(now, self.first_ts) if calls else 0.0
-            # round(x, 3) is a decimal conversion (~0.2 us); a whole number (the window's
-            # token sum once the run is a window long) is its own rounding
-            return TickTokens(calls, 0.0, 0.0, tpm if tpm.is_integer() else round(tpm, 3),
-                              None, None)
+            return TickTokens(calls, 0.0, 0.0, shown_per_min(tpm), None, None)
         cost = 0.0
         for c in self.by_model.values():  # the same order and sums as ``total``
             calls += c.calls
             cost += c.cost_usd
         tpm, burn = self._rate.per_minute(now, self.first_ts)
         budget = self.budget_usd
-        return TickTokens(calls, round(cost, 6), round(burn, 6),
-                          tpm if tpm.is_integer() else round(tpm, 3), budget,
+        return TickTokens(calls, round(cost, 6), round(burn, 6), shown_per_min(tpm), budget,
                           exhausted_in_s(budget, cost, burn))
 
     def tick_tokens_per_min(self, now: float) -> float | None:
         """``tick_tokens(now, money=False).tokens_per_min``, None before the first call."""
         for c in self.by_model.values():
             if c.calls:
-                tpm = self._rate.per_minute_a(now, self.first_ts)
-                return tpm if tpm.is_integer() else round(tpm, 3)
+                return shown_per_min(self._rate.per_minute_a(now, self.first_ts))
         return None
 
     def section(self, now: float, savings: bool = True) -> Tokens:
@@ -407,7 +409,7 @@ class TokenLedger:
             input=t.input, output=t.output, cache_read=t.cache_read, cache_write=t.cache_write,
             total=t.input + t.output + t.cache_read + t.cache_write, estimated=t.estimated,
             calls=t.calls, cost_usd=round(t.cost_usd, 6), burn_usd_per_min=round(burn, 6),
-            tokens_per_min=round(tpm, 3), budget_usd=self.budget_usd,
+            tokens_per_min=shown_per_min(tpm), budget_usd=self.budget_usd,
             budget_exhausted_in_s=exhausted_in,
             by_model={k: v.freeze() for k, v in self.by_model.items()},
             by_agent={k: v.freeze() for k, v in self.by_agent.items()},
