@@ -17,7 +17,9 @@ from swarmtop.core.agents import AgentBook
 from swarmtop.core.alerts import failure_alert
 from swarmtop.core.analysis import Analysis, Analyzer
 from swarmtop.core.baseline import BaselineSettings, compare
+from swarmtop.core.calls import CallCounter
 from swarmtop.core.config import Config
+from swarmtop.core.files import FileBook, FileCounts
 from swarmtop.core.limits import LimitBook
 from swarmtop.core.logtail import LogTail
 from swarmtop.core.metrics import MetricsTracker
@@ -26,7 +28,7 @@ from swarmtop.core.prices import PriceTable
 from swarmtop.core.processes import ProcessTracker
 from swarmtop.core.signals import Inputs, Reading, silence
 from swarmtop.core.tokenizer import Tokenizer
-from swarmtop.core.tokens import TokenLedger, growth_cost
+from swarmtop.core.tokens import TokenLedger
 from swarmtop.errorlog import Failures
 from swarmtop.events import (
     ARRIVAL_STAMPED,
@@ -47,7 +49,6 @@ from swarmtop.events import (
 )
 from swarmtop.snapshot import (
     AgentRow,
-    FileInfo,
     Health,
     Memory,
     PatternStats,
@@ -61,7 +62,6 @@ from swarmtop.snapshot import (
 )
 from swarmtop.timeparse import iso
 
-MAX_FILES = 10_000  # per-file status entries kept
 # shared, never written: what a backlog tick passes when there is nothing of the kind
 _NO_PATTERNS: dict[str, PatternStats] = {}
 _NO_LOADS: dict[str, dict[str, tuple[float, float, float]]] = {}
@@ -71,16 +71,6 @@ def source_failures(book: Failures) -> list[SourceFailure]:
     """The book's entries as the snapshot's ``sources.errors``."""
     return [SourceFailure(where=f.where, message=f.message, since=iso(f.since), count=f.count,
                           last=iso(f.last)) for f in book.entries()]
-
-
-class _FileCounts:
-    __slots__ = ("events", "bad_lines", "status", "untimed")
-
-    def __init__(self) -> None:
-        self.events = 0
-        self.bad_lines = 0
-        self.untimed = 0  # events its log gave no time (events.UNTIMED)
-        self.status: FileStatus | None = None
 
 
 class Aggregator:
@@ -123,14 +113,15 @@ class Aggregator:
         self.metrics = MetricsTracker(cfg.window_s)
         self.agents = AgentBook(self.prices.context_window)
         self.limits = LimitBook()
-        self.files: dict[str, _FileCounts] = {}
+        self.files = FileBook()  # per-file counts and status: snapshot.sources.files
         self.events = 0
         self.bad_lines = 0
         self.pids: set[int] = set()
         self.last_event_ts: float | None = None
         self.first_event_ts: float | None = None
         self.error_lines = 0
-        self.llm_errors = 0
+        # LLM calls into the token ledger: usage, estimates, prices, repeats and restatements
+        self.calls = CallCounter(self.tokens, self.prices, self.tokenizer)
         self.analyzer = Analyzer(cfg)  # alerts, trends, bottlenecks, health (core/analysis.py)
         self._analysis: Analysis | None = None  # the last one that worked
         self.last_event_at: float | None = None  # our clock when the newest event arrived
@@ -142,13 +133,13 @@ class Aggregator:
         # replays) counted in totals only; live, stamped when they arrived
         self.untimed = 0
         self._bookkeeping: dict[type, Callable[[Any], None]] = {
-            FileStatus: self._on_file_status,
+            FileStatus: self.files.status,
             ProcessSample: self._on_sample,
             ProcessExit: self.processes.add_exit,
             ParseError: self._on_parse_error,
         }
         self._content: dict[type, Callable[[Any], None]] = {
-            LLMCall: self._add_call,
+            LLMCall: self.calls.add,
             TaskEvent: self.patterns.add,
             LogLine: self._on_log,
             MetricEvent: self.metrics.add,
@@ -190,7 +181,8 @@ class Aggregator:
         add_task: Callable[[Any], None] = tasks.append
         content_of = {**self._content, LogLine: logs.append}.get
         bookkeeping_of = self._bookkeeping
-        file_of = self.files.get
+        file_of = self.files.counts.get
+        new_file = self.files.counts_of
         since = self.since
         inf = float("inf")
         next_tick = self._next_tick if event_time else inf
@@ -198,7 +190,7 @@ class Aggregator:
         n = 0  # events counted here, not yet added to self.events
         max_ts, last, first = self.max_ts, self.last_event_ts, self.first_event_ts
         src: str | None = None  # the source of the previous event, its counts, and how many
-        fc: _FileCounts | None = None  # events of it are not yet added to them
+        fc: FileCounts | None = None  # events of it are not yet added to them
         fn = 0
         try:
             for ev in events:
@@ -247,7 +239,7 @@ class Aggregator:
                         fc.events += fn
                     fn = 0
                     src = source
-                    fc = file_of(source) or self._file(source)
+                    fc = file_of(source) or new_file(source)
                 fn += 1
                 if ts > max_ts:
                     max_ts = ts
@@ -287,7 +279,7 @@ class Aggregator:
 
     def _count_untimed(self, source: str) -> None:
         self.untimed += 1
-        fc = self._file(source)
+        fc = self.files.counts_of(source)
         if fc is not None:
             fc.untimed += 1
 
@@ -302,11 +294,11 @@ class Aggregator:
             self.skipped_old += 1
             return
         self.events += 1
-        fc = self._file(ev.source)
+        fc = self.files.counts_of(ev.source)
         if fc is not None:
             fc.events += 1
         if isinstance(ev, LLMCall):
-            self._add_call(ev, timed=False)
+            self.calls.add(ev, timed=False)
             self.agents.add_untimed_call(ev)
         elif isinstance(ev, TaskEvent):
             self.patterns.add_untimed(ev)
@@ -326,7 +318,7 @@ class Aggregator:
         if calls:
             run = calls.copy()
             calls.clear()
-            self._add_calls(run)
+            self.calls.add_run(run)
             self.agents.add_calls(run)
         if tasks:
             done = tasks.copy()
@@ -342,19 +334,6 @@ class Aggregator:
             self.logtail.add_lines(lines)
             self.error_lines += by_level.get("error", 0) + by_level.get("critical", 0) - before
 
-    def _add_calls(self, calls: list[LLMCall]) -> None:
-        """``_add_call`` of each call in order: runs of calls with stated usage in one pass
-        (TokenLedger.add_calls), the others (estimates, repeat keys) one by one."""
-        add_calls = self.tokens.add_calls
-        rates_of = self.prices.rates
-        k, n = 0, len(calls)
-        while k < n:
-            k, failed = add_calls(calls, k, rates_of)
-            self.llm_errors += failed
-            if k < n:
-                self._add_call(calls[k])
-                k += 1
-
     def _sync(self, n: int, max_ts: float, last: float | None, first: float | None) -> None:
         """Write back what ingest's loop keeps in locals."""
         self.events += n
@@ -364,23 +343,7 @@ class Aggregator:
 
     def register_file(self, source: str) -> None:
         """List ``source`` among the files now (snapshot.sources.files keeps this order)."""
-        self._file(source)
-
-    def _file(self, source: str) -> _FileCounts | None:
-        fc = self.files.get(source)
-        if fc is None and len(self.files) < MAX_FILES and not source.startswith("pid:"):
-            fc = self.files[source] = _FileCounts()
-        return fc
-
-    def _on_file_status(self, ev: FileStatus) -> None:
-        if ev.state == "appeared":  # a waiting SOURCE came: its row gives way to its files
-            fc = self.files.get(ev.source)
-            if fc is not None and fc.status is not None and fc.status.state == "waiting":
-                del self.files[ev.source]
-            return
-        fc = self._file(ev.source)
-        if fc is not None:
-            fc.status = ev
+        self.files.counts_of(source)
 
     def _on_sample(self, ev: ProcessSample) -> None:
         if ev.ts > self.max_ts:
@@ -390,7 +353,7 @@ class Aggregator:
 
     def _on_parse_error(self, ev: ParseError) -> None:
         self.bad_lines += 1
-        fc = self._file(ev.source)
+        fc = self.files.counts_of(ev.source)
         if fc is not None:
             fc.bad_lines += 1
         self.logtail.add_bad(ev)
@@ -399,47 +362,6 @@ class Aggregator:
         if ev.level in ("error", "critical"):
             self.error_lines += 1
         self.logtail.add_line(ev)
-
-    def _add_call(self, call: LLMCall, timed: bool = True) -> None:
-        estimated = call.estimated
-        if call.input_tokens is None and call.output_tokens is None:
-            # text without usage: counted here unless the runtime already did it off the loop
-            # (Tokenizer.fill_estimates in a worker thread, see core/tokenizer.py)
-            i = self.tokenizer.count(call.model, call.prompt)
-            o = self.tokenizer.count(call.model, call.completion)
-            estimated = True
-        else:
-            i, o = call.input_tokens or 0, call.output_tokens or 0
-        if estimated:
-            self.tokens.tokenizer = self.tokenizer.status or "tiktoken"
-        rates = self.prices.rates(call.model)
-        cr, cw = call.cache_read_tokens, call.cache_write_tokens
-        if call.restates and call.group is not None:
-            grow = self.tokens.restate(call.group, i, o, cr, cw, call.cost_usd)
-            if grow is not None:  # the totals of calls counted: only what they add
-                di, do, dcr, dcw, dcost = grow
-                if dcost is None and rates is not None:  # (priced at the base tier: these
-                    dcost = growth_cost(rates, 0, di, do, dcr, dcw)  # are no one request)
-                if di or do or dcr or dcw or dcost:
-                    self.tokens.add_growth(call, (di, do, dcr, dcw), dcost, estimated, timed)
-                return
-        elif call.dedupe_key is not None:
-            grow = self.tokens.repeat(call.dedupe_key, i, o, cr, cw, call.cost_usd)
-            if grow is not None:  # another line of a response already counted
-                di, do, dcr, dcw, dcost = grow
-                if di or do or dcr or dcw or dcost:
-                    if dcost is None and rates is not None:
-                        dcost = growth_cost(rates, i + cr + cw, di, do, dcr, dcw)
-                    self.tokens.add_growth(call, (di, do, dcr, dcw), dcost, estimated, timed)
-                return
-        cost = call.cost_usd  # a cost stated in the log wins
-        if cost is None and rates is not None:
-            cost = rates.cost(i, o, cr, cw, call.cache_write_1h_tokens)
-        if not call.ok:
-            self.llm_errors += 1
-        self.tokens.add(call, i, o, estimated, cost, rates, timed)
-        if call.group is not None and not call.restates:
-            self.tokens.grouped(call.group, i, o, cr, cw, cost)
 
     # ---- snapshot -----------------------------------------------------------------------
     def snapshot(self, now: float | None = None) -> Snapshot:
@@ -457,22 +379,7 @@ class Aggregator:
         except Exception as exc:  # noqa: BLE001 - the figures are still worth showing
             self.failures.record("analyzers (alerts, trends, health)", exc)
             analysis = self._without_analyzers()
-        files = []
-        for path, fc in self.files.items():
-            st = fc.status
-            files.append(
-                FileInfo(
-                    path=path,
-                    format=st.format if st else "auto",
-                    lines=st.lines if st else 0,
-                    events=fc.events,
-                    bad_lines=fc.bad_lines,
-                    offset=st.offset if st else 0,
-                    state=st.state if st else "following",
-                    why=st.why if st else "",
-                    untimed=fc.untimed,
-                )
-            )
+        files = self.files.section()
         sources = Sources(
             lines=sum(f.lines for f in files),
             events=self.events,
@@ -502,7 +409,7 @@ class Aggregator:
             alert_metrics=analysis.alert_metrics,
             sources=sources,
             errors={"tasks": tasks, "failed_tasks": failed, "error_lines": self.error_lines,
-                    "llm_errors": self.llm_errors, "bad_lines": self.bad_lines},
+                    "llm_errors": self.calls.llm_errors, "bad_lines": self.bad_lines},
             log_tail=self.logtail.lines(),
             metrics=metrics,
             runtime={name: fn() for name, fn in self.status_providers.items()},

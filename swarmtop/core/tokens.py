@@ -252,7 +252,7 @@ class TokenLedger:
         """The backlog path: the calls from ``calls[start]`` on whose usage is stated
         (not estimated, and a response key, if any, not seen before), recorded in order in
         one pass; the cost is the stated one, else priced with ``rates_of(model)``. Stops at
-        the first call that needs the careful path (the aggregator's ``_add_call``: an
+        the first call that needs the careful path (``CallCounter.add`` in core/calls.py: an
         estimate, a repeated key). Returns (where it stopped, how many of the calls it took
         failed). The same state as ``repeat`` and ``add`` call by call: the same sums in the
         same order; calls within one second go to the rate window's bucket directly."""
@@ -346,7 +346,7 @@ class TokenLedger:
     def _grow_seen(self, h: int, prior: _Seen, call: LLMCall, i: int, o: int, cr: int,
                    cw: int, rates: Rates | None) -> None:
         """A repeated response line on the bulk path: ``repeat`` with the key's hash and
-        what it holds, then what the aggregator's ``_add_call`` does with the growth. Not a
+        what it holds, then what ``CallCounter.add`` in core/calls.py does with the growth. Not a
         new call, not a failure."""
         di, do, dcr, dcw, dcost = self._growth(h, prior, i, o, cr, cw, call.cost_usd)
         if di or do or dcr or dcw or dcost:
