@@ -14,8 +14,7 @@ import msgspec
 
 from swarmtop.core import agents as agent_signals
 from swarmtop.core.agents import AgentBook
-from swarmtop.core.alerts import failure_alert
-from swarmtop.core.analysis import Analysis, Analyzer
+from swarmtop.core.analysis import Analysis, Analyzer, without_analyzers
 from swarmtop.core.baseline import BaselineSettings, compare
 from swarmtop.core.calls import CallCounter
 from swarmtop.core.config import Config
@@ -29,6 +28,7 @@ from swarmtop.core.processes import ProcessTracker
 from swarmtop.core.signals import Inputs, Reading, silence
 from swarmtop.core.tokenizer import Tokenizer
 from swarmtop.core.tokens import TokenLedger
+from swarmtop.core.untimed import untimed_why
 from swarmtop.errorlog import Failures
 from swarmtop.events import (
     ARRIVAL_STAMPED,
@@ -49,7 +49,6 @@ from swarmtop.events import (
 )
 from swarmtop.snapshot import (
     AgentRow,
-    Health,
     Memory,
     PatternStats,
     ReceiverInfo,
@@ -378,7 +377,7 @@ class Aggregator:
             self._analysis = analysis
         except Exception as exc:  # noqa: BLE001 - the figures are still worth showing
             self.failures.record("analyzers (alerts, trends, health)", exc)
-            analysis = self._without_analyzers()
+            analysis = without_analyzers(self._analysis, self.failures)
         files = self.files.section()
         sources = Sources(
             lines=sum(f.lines for f in files),
@@ -391,7 +390,8 @@ class Aggregator:
             log_file=self.failures.log_file,
             receivers=[fn() for fn in self.receivers],
             untimed_events=self.untimed,
-            untimed_why=self._untimed_why(),
+            untimed_why=untimed_why(self.untimed, self.clock == self.event_clock,
+                                    self.since is not None),
             discovered=self.discovered,
         )
         snap = Snapshot(
@@ -432,31 +432,6 @@ class Aggregator:
         if self.started is not None:
             return self.started
         return self.first_event_ts if self.first_event_ts is not None else now
-
-    def _untimed_why(self) -> str:
-        n = self.untimed
-        if not n:
-            return ""
-        if self.clock != self.event_clock:
-            return f"{n} events had no time in their log: stamped when they were read"
-        if self.since is not None:
-            return f"{n} events have no time in their log: --since cannot place them, skipped"
-        return (f"{n} events have no time in their log: counted in the totals, left out of "
-                "rates, burn, uptime and alert windows")
-
-    def _without_analyzers(self) -> Analysis:
-        """What a snapshot shows when the analyzers failed: their last good results, and the
-        failure as an alert (the rules that would raise it are what failed)."""
-        last = self._analysis
-        failures = self.failures
-        alert = failure_alert(failures)
-        if last is None:
-            return Analysis(alerts=[alert], alert_history=[], alert_metrics={}, bottlenecks=[],
-                            trends={}, health=Health())
-        kept = [a for a in last.alerts if a.rule != alert.rule]
-        return Analysis(alerts=[alert, *kept], alert_history=last.alert_history,
-                        alert_metrics=last.alert_metrics, bottlenecks=last.bottlenecks,
-                        trends=last.trends, health=last.health)
 
     def _failure_reading(self) -> Reading | None:
         """``monitor.failures``: how many parts failed, and what (None while nothing did)."""

@@ -11,10 +11,11 @@ import os
 from dataclasses import dataclass
 
 from swarmtop.core import bottlenecks, health, signals
-from swarmtop.core.alerts import AlertEngine, parse_rules
+from swarmtop.core.alerts import AlertEngine, failure_alert, parse_rules
 from swarmtop.core.config import Config
 from swarmtop.core.schedule import TickSchedule
 from swarmtop.core.trends import TrendTracker
+from swarmtop.errorlog import Failures
 from swarmtop.snapshot import Alert, AlertRecord, Bottleneck, Health, Trend
 
 
@@ -96,3 +97,16 @@ class Analyzer:
 
     def acknowledge(self, rule: str) -> bool:
         return self.alerts.acknowledge(rule)
+
+
+def without_analyzers(last: Analysis | None, failures: Failures) -> Analysis:
+    """What a snapshot shows when the analyzers failed: their ``last`` good results, and the
+    failure as an alert (the rules that would raise it are what failed)."""
+    alert = failure_alert(failures)
+    if last is None:
+        return Analysis(alerts=[alert], alert_history=[], alert_metrics={}, bottlenecks=[],
+                        trends={}, health=Health())
+    kept = [a for a in last.alerts if a.rule != alert.rule]
+    return Analysis(alerts=[alert, *kept], alert_history=last.alert_history,
+                    alert_metrics=last.alert_metrics, bottlenecks=last.bottlenecks,
+                    trends=last.trends, health=last.health)
