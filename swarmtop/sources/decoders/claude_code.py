@@ -23,25 +23,37 @@ tool_use names the sub-agent it starts (``subagent_type: description``), linked 
 its prompt (the sub-agent's first user message) and by ``toolUseResult.agentId`` when it ends.
 ``toolUseResult.usage`` is a sum of the sub-agent's own calls and ``progress``
 (``agent_progress``) lines echo them: neither is counted.
+
+The records' shapes are in claude_code_records.py, the time parsing in iso_time.py and the
+short summaries of tools and prompts in summaries.py (shared with the other decoders).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
-from datetime import UTC, datetime
+from datetime import UTC
 
 import msgspec
 
 from swarmtop.events import AgentInfo, Event, LLMCall, ToolCall
-from swarmtop.sources.decoders.common import (
-    MAX_TS,
-    MIN_TS,
-    Amount,
-    Count,
-    decode_or_bad,
-    valid_utf8,
+from swarmtop.sources.decoders.claude_code_records import (
+    _Block,
+    _decoder,
+    _Other,
+    _other_decoder,
+    _Record,
+    _spawn_decoder,
+    _timed_decoder,
+    _TimedRecord,
+    _UserBlock,
 )
+from swarmtop.sources.decoders.common import MAX_TS, MIN_TS, decode_or_bad, valid_utf8
+from swarmtop.sources.decoders.iso_time import iso_ts
+from swarmtop.sources.decoders.summaries import prompt_key, result_text, short, tool_summary
+
+# what other modules import from here since before the split (issue 22)
+__all__ = ["SYNTHETIC", "ClaudeCodeDecoder", "agent_name", "iso_ts", "prompt_key", "short",
+           "tool_summary"]
 
 # Every usage object has output_tokens; measured here, searching for this needle runs ~2.5x
 # faster than for '"usage"' (its rarer bytes let the search skip further).
@@ -53,136 +65,6 @@ USER_HEAD = 512
 USER_MIN = 2048  # bytes: a line shorter than this is searched for the needle at once
 SYNTHETIC = "<synthetic>"
 TOOL_USE = b'"type":"tool_use"'  # a tool_use block, as Claude Code writes it (compact JSON)
-
-
-_Count = Count  # a negative (or absurdly large: common.MAX_COUNT) token count is a bad line
-
-
-class _CacheCreation(msgspec.Struct):
-    ephemeral_1h_input_tokens: _Count | None = None
-
-
-class _Usage(msgspec.Struct):
-    input_tokens: _Count | None = None
-    output_tokens: _Count | None = None
-    cache_creation_input_tokens: _Count | None = None
-    cache_read_input_tokens: _Count | None = None
-    cache_creation: _CacheCreation | None = None  # the split by cache lifetime
-
-
-class _Block(msgspec.Struct):
-    """A content block of an assistant message: only tool_use blocks are read further."""
-
-    type: str | None = None
-    id: str | None = None
-    name: str | None = None
-    input: msgspec.Raw = msgspec.Raw(b"null")  # (a Raw cannot be in a union with None)
-
-
-class _Message(msgspec.Struct):
-    id: str | None = None
-    model: str | None = None
-    usage: _Usage | None = None
-    content: list[_Block] | str | None = None
-    stop_reason: str | None = None
-
-
-class _Record(msgspec.Struct):
-    type: str | None = None
-    timestamp: str | None = None
-    sessionId: str | None = None  # the log's own key
-    agentId: str | None = None
-    isSidechain: bool | None = None
-    isApiErrorMessage: bool | None = None
-    requestId: str | None = None
-    costUSD: Amount | None = None  # older Claude Code versions stated the cost
-    cwd: str | None = None
-    message: _Message | None = None
-
-
-_decoder = msgspec.json.Decoder(_Record)
-
-
-class _UserBlock(msgspec.Struct):
-    type: str | None = None
-    tool_use_id: str | None = None
-    is_error: bool | None = None
-    content: msgspec.Raw = msgspec.Raw(b"null")
-    text: str | None = None
-
-
-class _UserMessage(msgspec.Struct):
-    content: str | list[_UserBlock] | None = None
-
-
-class _Other(msgspec.Struct):
-    """Any record but an assistant one: prompts, tool results, titles, turn ends."""
-
-    type: str | None = None
-    subtype: str | None = None
-    timestamp: str | None = None
-    sessionId: str | None = None
-    agentId: str | None = None
-    isSidechain: bool | None = None
-    isMeta: bool | None = None
-    cwd: str | None = None
-    message: _UserMessage | None = None
-    toolUseResult: msgspec.Raw = msgspec.Raw(b"null")  # an object, or a string
-    summary: str | None = None
-    aiTitle: str | None = None
-    customTitle: str | None = None
-    agentName: str | None = None
-
-
-_other_decoder = msgspec.json.Decoder(_Other)
-
-
-class _SpawnResult(msgspec.Struct):
-    status: str | None = None
-    agentId: str | None = None
-
-
-_spawn_decoder = msgspec.json.Decoder(_SpawnResult)
-
-
-class _TimedRecord(_Record):
-    """The same record with its time parsed by msgspec (RFC 3339, in C): the common case.
-    A time it rejects sends the line to ``_decoder`` and ``iso_ts`` (which accept more)."""
-
-    timestamp: datetime | None = None  # type: ignore[assignment]
-
-
-_timed_decoder = msgspec.json.Decoder(_TimedRecord)
-
-
-_second_cache: dict[str, float] = {}
-
-
-def iso_ts(text: str | None, now: float) -> float:
-    """Epoch seconds of an ISO time. The common ``YYYY-MM-DDTHH:MM:SS.mmmZ`` form is split at
-    the second and the second's epoch cached: consecutive records share it."""
-    if not text:
-        return now
-    if len(text) == 24 and text[19] == "." and text[23] == "Z":
-        base = _second_cache.get(text[:19])
-        if base is None:
-            try:
-                base = datetime.fromisoformat(text[:19]).replace(tzinfo=UTC).timestamp()
-            except ValueError:
-                return now
-            if len(_second_cache) > 4096:
-                _second_cache.clear()
-            _second_cache[text[:19]] = base
-        frac = text[20:23]
-        if frac.isdigit():
-            return base + int(frac) / 1000.0
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        return now
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
 
 
 def agent_name(base: str, agent_id: str | None, sidechain: bool | None) -> str:
@@ -208,50 +90,6 @@ MAX_UNTIMED = 64  # names waiting for the file's first time (titles before any t
 # prompt the user typed
 _NOT_PROMPT = ("<command-", "<local-command-", "<system-reminder", "<bash-", "Caveat:",
                "<task-notification")
-_SUMMARY_KEYS = ("command", "file_path", "path", "pattern", "url", "query", "description",
-                 "prompt")
-
-
-def prompt_key(text: str) -> str:
-    """What links a sub-agent to the Task that started it: a hash of the prompt."""
-    return hashlib.blake2b(text.strip().encode("utf-8", "replace"), digest_size=8).hexdigest()
-
-
-def short(text: str, width: int = 60) -> str:
-    """One line of at most ``width`` characters, white space folded."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "\u2026"
-
-
-def tool_summary(tool: str, raw: msgspec.Raw) -> tuple[str, dict]:
-    """(a short summary of a tool's input, the input) — the command, path or pattern it
-    names, else its first string."""
-    try:
-        args = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        return "", {}
-    if not isinstance(args, dict):
-        return "", {}
-    for key in _SUMMARY_KEYS:
-        v = args.get(key)
-        if isinstance(v, str) and v.strip():
-            return short(v, 80), args
-    for v in args.values():
-        if isinstance(v, str) and v.strip():
-            return short(v, 80), args
-    return "", args
-
-
-def _result_text(raw: msgspec.Raw) -> str:
-    """The first line of a tool result's content (a string, or text blocks)."""
-    try:
-        content = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        return ""
-    if isinstance(content, list):
-        content = next((b.get("text") for b in content
-                        if isinstance(b, dict) and isinstance(b.get("text"), str)), "")
-    return short(content, 100) if isinstance(content, str) else ""
 
 
 class _AgentState:
@@ -384,15 +222,19 @@ class ClaudeCodeDecoder:
         return st
 
     def _named(self, st: _AgentState, agent: str, title: str, rank: int, ts: float,
-               source: str, out: list[Event], **extra: str) -> None:
+               source: str, out: list[Event], turn: str = "", prompt_key: str = "") -> None:
+        """A name from ``title`` if it outranks the agent's; ``turn`` and ``prompt_key`` (when
+        given) are said either way."""
         if rank > st.rank and title.strip():
             st.rank = rank
             name = short(title)
             if st.project and "/" not in agent:
                 name = f"{st.project}: {name}"
-            out.append(AgentInfo(ts=ts, source=source, agent=agent, name=name, **extra))
-        elif extra:
-            out.append(AgentInfo(ts=ts, source=source, agent=agent, **extra))
+            out.append(AgentInfo(ts=ts, source=source, agent=agent, name=name, turn=turn,
+                                 prompt_key=prompt_key))
+        elif turn or prompt_key:
+            out.append(AgentInfo(ts=ts, source=source, agent=agent, turn=turn,
+                                 prompt_key=prompt_key))
 
     def _other(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
         """A record that is not an assistant message: a prompt or tool results (user), a
@@ -454,11 +296,12 @@ class ClaudeCodeDecoder:
         if rec.isMeta or text.lstrip().startswith(_NOT_PROMPT):
             return
         st.answered = False
-        extra = {"turn": "model"}
+        key = ""
         if not st.prompted:
             st.prompted = True
-            extra["prompt_key"] = prompt_key(text)
-        self._named(st, agent, text, _TITLE_RANK["prompt"], ts, source, out, **extra)
+            key = prompt_key(text)
+        self._named(st, agent, text, _TITLE_RANK["prompt"], ts, source, out, turn="model",
+                    prompt_key=key)
 
     def _tool_end(self, block: _UserBlock, rec: _Other, agent: str, ts: float, source: str,
                   out: list[Event]) -> None:
@@ -472,7 +315,7 @@ class ClaudeCodeDecoder:
             ts=ts, source=source, tool=tool, agent=agent, call_id=block.tool_use_id or "",
             phase="end", duration_ms=round((ts - start) * 1000.0, 3) if start is not None
             and ts >= start else None, ok=not failed, summary=summary,
-            error=_result_text(block.content) if failed else ""))
+            error=result_text(block.content) if failed else ""))
         if tool in SPAWN_TOOLS:
             try:
                 result = _spawn_decoder.decode(rec.toolUseResult)
@@ -487,6 +330,7 @@ class ClaudeCodeDecoder:
 
     def _decode(self, line: bytes, source: str, offset: int, now: float) -> list[Event]:
         line = valid_utf8(line)
+        rec: _TimedRecord | _Record  # (a time msgspec parsed, or the text: _Record's)
         try:
             rec = _timed_decoder.decode(line)
         except (msgspec.DecodeError, RecursionError):
@@ -511,7 +355,7 @@ class ClaudeCodeDecoder:
         t = rec.timestamp
         if t is None:
             ts = now if self._file_ts is None else self._file_ts
-        elif type(t) is str:
+        elif isinstance(t, str):  # (msgspec gives a str itself, never a subclass)
             ts = iso_ts(t, now)
         else:
             ts = (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()

@@ -24,14 +24,10 @@ from collections import OrderedDict
 import msgspec
 
 from swarmtop.events import UNTIMED, AgentInfo, Event, LLMCall, ToolCall
-from swarmtop.sources.decoders.claude_code import (
-    SYNTHETIC,
-    _Message,
-    _Usage,
-    _UserMessage,
-    tool_summary,
-)
+from swarmtop.sources.decoders.claude_code import SYNTHETIC
+from swarmtop.sources.decoders.claude_code_records import _Message, _Usage, _UserMessage
 from swarmtop.sources.decoders.common import Amount, Count, decode_or_bad, event_time
+from swarmtop.sources.decoders.summaries import tool_summary
 
 _MAX_SESSIONS = 10_000
 _MAX_IDS = 100_000

@@ -35,6 +35,9 @@ Each line is ``{"timestamp", "type", "payload"}``; ``type`` is ``session_meta``,
 Speed: the recorder writes compact JSON in field order, so a line opens with
 ``{"timestamp":"…","type":"<kind>","payload":{"type":"<sub>"``; lines of kinds not read
 (reasoning, messages: most of the bytes) are passed over from that prefix without parsing.
+
+The lines' shapes and that prefix are in codex_records.py; a tool call's summary and outcome
+in codex_tools.py.
 """
 
 from __future__ import annotations
@@ -48,157 +51,35 @@ from typing import Any
 import msgspec
 
 from swarmtop.events import AgentInfo, Event, LLMCall, RateLimit, ToolCall
-from swarmtop.sources.decoders.claude_code import iso_ts, short
-from swarmtop.sources.decoders.common import (
-    MAX_TS,
-    MIN_TS,
-    TOO_DEEP,
-    Count,
-    Figure,
-    bad_line,
-    valid_utf8,
+from swarmtop.sources.decoders.codex_records import (
+    _decoders,
+    _Event,
+    _Item,
+    _Key,
+    _line_decoder,
+    _Meta,
+    _RateLimits,
+    _Reading,
+    _TokenCount,
+    head,
+    wanted,
 )
+from swarmtop.sources.decoders.codex_tools import args_summary, output_outcome, text_summary
+from swarmtop.sources.decoders.common import MAX_TS, MIN_TS, TOO_DEEP, bad_line, valid_utf8
+from swarmtop.sources.decoders.iso_time import iso_ts
+from swarmtop.sources.decoders.summaries import short
+
+# what tests import from here since before the split (issue 22)
+__all__ = ["CodexDecoder", "args_summary", "head", "output_outcome", "text_summary", "uuid7_ms",
+           "wanted"]
 
 MAX_PENDING = 10_000  # tool calls waiting for their output, per file
 LIMIT_REFRESH_S = 60.0  # an unchanged rate-limit reading is sent again after this long
-_HEAD = b'{"timestamp":"'
-_PAYLOAD_TYPE = b',"payload":{"type":"'
-# what is read of each kind; other lines with the recorder's prefix are passed over
-_EVENTS = {b"token_count", b"user_message", b"task_started", b"turn_started",
-           b"task_complete", b"turn_complete", b"turn_aborted"}
-_ITEMS = {b"function_call", b"function_call_output", b"custom_tool_call",
-          b"custom_tool_call_output", b"local_shell_call"}
-_KINDS = {b"session_meta", b"turn_context"}
 # a user_message that is Codex's own wrapping, not a prompt the user typed
 _NOT_PROMPT = ("<environment_context>", "<user_instructions>", "<user_shell_command>",
                "<turn_aborted>", "# AGENTS.md instructions")
 _ROLLOUT_NAME = re.compile(r"rollout-.*?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
                            r"[0-9a-f]{12})\.jsonl$")
-_EXIT_CODE = re.compile(r"\A\s*(?:Exit code|Process exited with code):?\s*(-?\d{1,9})\b")
-
-
-class _Line(msgspec.Struct):
-    timestamp: str | None = None
-    type: str | None = None
-    payload: msgspec.Raw = msgspec.Raw(b"null")
-
-
-# a usage as (input, cached input, output, reasoning output, total) tokens
-_Key = tuple[int, int, int, int, int]
-# a rate-limit reading as (used %, window minutes, resets at, plan)
-_Reading = tuple[float, int | None, float | None, str]
-
-
-class _Usage(msgspec.Struct):
-    input_tokens: Count | None = None
-    cached_input_tokens: Count | None = None
-    output_tokens: Count | None = None
-    reasoning_output_tokens: Count | None = None
-    total_tokens: Count | None = None
-
-    def key(self) -> _Key:
-        return (self.input_tokens or 0, self.cached_input_tokens or 0, self.output_tokens or 0,
-                self.reasoning_output_tokens or 0, self.total_tokens or 0)
-
-
-class _Info(msgspec.Struct):
-    total_token_usage: _Usage | None = None
-    last_token_usage: _Usage | None = None
-    model_context_window: Count | None = None
-
-
-class _Window(msgspec.Struct):
-    used_percent: Figure | None = None
-    window_minutes: Count | None = None
-    resets_at: Figure | None = None  # epoch seconds
-    resets_in_seconds: Count | None = None  # older versions
-
-
-class _RateLimits(msgspec.Struct):
-    limit_id: str | None = None
-    primary: _Window | None = None
-    secondary: _Window | None = None
-    plan_type: Any = None
-
-
-class _TokenCount(msgspec.Struct):
-    info: _Info | None = None
-    rate_limits: _RateLimits | None = None
-
-
-class _Meta(msgspec.Struct):
-    id: str | None = None
-    timestamp: str | None = None
-    cwd: str | None = None
-    source: Any = None  # "cli" | "exec" | {"subagent": "review" | {"thread_spawn": {...}}}
-    forked_from_id: str | None = None
-    agent_nickname: str | None = None
-    agent_role: str | None = None
-
-
-class _TurnContext(msgspec.Struct):
-    model: str | None = None
-    cwd: str | None = None
-
-
-class _Event(msgspec.Struct):
-    """An ``event_msg`` payload: the fields of the kinds read (each kind has some)."""
-
-    type: str | None = None
-    message: Any = None  # user_message: the prompt
-    turn_id: str | None = None
-    started_at: Figure | None = None  # task_started, epoch seconds
-
-
-class _Item(msgspec.Struct):
-    """A ``response_item`` payload of a tool call or its output."""
-
-    type: str | None = None
-    name: str | None = None
-    call_id: str | None = None
-    arguments: Any = None  # function_call: a JSON string
-    input: Any = None  # custom_tool_call: text
-    action: Any = None  # local_shell_call: {"command": [...]}
-    output: Any = None  # *_output: text (or {"content", "success"})
-
-
-_line_decoder = msgspec.json.Decoder(_Line)
-_decoders: dict[str, msgspec.json.Decoder[Any]] = {
-    "token_count": msgspec.json.Decoder(_TokenCount),
-    "session_meta": msgspec.json.Decoder(_Meta),
-    "turn_context": msgspec.json.Decoder(_TurnContext),
-    "event_msg": msgspec.json.Decoder(_Event),
-    "response_item": msgspec.json.Decoder(_Item),
-}
-
-
-def head(line: bytes) -> tuple[bytes, bytes] | None:
-    """(kind, payload type) from the recorder's compact prefix; None when the line does not
-    open the way the recorder writes it (then it is parsed whole)."""
-    if not line.startswith(_HEAD):
-        return None
-    i = line.find(b'","type":"', 14, 64)
-    if i < 0:
-        return None
-    j = line.find(b'"', i + 10, i + 40)
-    if j < 0:
-        return None
-    kind = line[i + 10 : j]
-    sub = b""
-    if line.startswith(_PAYLOAD_TYPE, j + 1):
-        k = j + 1 + len(_PAYLOAD_TYPE)
-        e = line.find(b'"', k, k + 48)
-        if e > 0:
-            sub = line[k:e]
-    return kind, sub
-
-
-def wanted(kind: bytes, sub: bytes) -> bool:
-    if kind == b"event_msg":
-        return sub in _EVENTS or not sub
-    if kind == b"response_item":
-        return sub in _ITEMS or not sub
-    return kind in _KINDS
 
 
 def uuid7_ms(text: str | None) -> int | None:
@@ -222,67 +103,6 @@ def _subagent(source: object) -> tuple[bool, dict[str, Any]]:
     spawn = sub.get("thread_spawn") if isinstance(sub, dict) else None
     return True, spawn if isinstance(spawn, dict) else {}
 
-
-def args_summary(arguments: object) -> str:
-    """A function call's arguments (a JSON string) in a few words: its command, path or
-    first string."""
-    args: object = arguments
-    if isinstance(arguments, str):
-        try:
-            args = msgspec.json.decode(arguments)
-        except (msgspec.DecodeError, RecursionError):
-            return short(arguments, 80)
-    if not isinstance(args, dict):
-        return ""
-    for key in ("command", "cmd", "path", "file_path", "pattern", "query", "url", "message"):
-        v = args.get(key)
-        if isinstance(v, list) and v and all(isinstance(x, str) for x in v):
-            return short(" ".join(v), 80)
-        if isinstance(v, str) and v.strip():
-            return short(v, 80)
-    return next((short(v, 80) for v in args.values() if isinstance(v, str) and v.strip()), "")
-
-
-def text_summary(text: object) -> str:
-    """A custom tool's input (apply_patch: the patch): the file it touches, else its first
-    line."""
-    if not isinstance(text, str):
-        return ""
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    for ln in lines:
-        if ln.startswith(("*** Update File:", "*** Add File:", "*** Delete File:")):
-            return short(ln[4:], 80)
-    return short(lines[0], 80) if lines else ""
-
-
-def output_outcome(output: object) -> tuple[bool, str]:
-    """(ok, a short error) of a tool's output: a non-zero exit code, or ``success: false``."""
-    text = ""
-    if isinstance(output, dict):
-        content = output.get("content")
-        text = content if isinstance(content, str) else ""
-        if output.get("success") is False:
-            return False, short(text, 100)
-    elif isinstance(output, str):
-        text = output
-    if not text:
-        return True, ""
-    m = _EXIT_CODE.match(text)
-    if m is not None:
-        if int(m.group(1)) == 0:
-            return True, ""
-        return False, short(text[m.end():].split("Output:", 1)[-1], 100)
-    if text.lstrip().startswith("{"):
-        try:
-            rec = msgspec.json.decode(text)
-        except (msgspec.DecodeError, RecursionError):
-            return True, ""
-        meta = rec.get("metadata") if isinstance(rec, dict) else None
-        code = meta.get("exit_code") if isinstance(meta, dict) else None
-        if isinstance(code, int) and code != 0:
-            out = rec.get("output")
-            return False, short(out, 100) if isinstance(out, str) else ""
-    return True, ""
 
 
 class CodexDecoder:
