@@ -28,6 +28,7 @@ from swarmtop.sources.base import Source
 from swarmtop.sources.paths import SourceError, parse_source
 
 if TYPE_CHECKING:
+    from swarmtop.sources.launcher import Launcher
     from swarmtop.sources.otlp_receiver import OtlpReceiver
 
 EXIT_OK, EXIT_ALERT, EXIT_USAGE = 0, 1, 2
@@ -38,9 +39,9 @@ class Plan:
     """Everything a live session starts, and what to clean up after it."""
 
     sources: list[Source] = field(default_factory=list)
-    cleanup: list[object] = field(default_factory=list)  # callables run at exit
-    progress: object | None = None
-    launched: object | None = None  # the --run / --demo child, when there is one
+    cleanup: list[Callable[[], object]] = field(default_factory=list)  # run at exit, last first
+    progress: Callable[[], Progress] | None = None  # the tailer's, when it follows files
+    launched: Launcher | None = None  # the --run child, when there is one
     status: dict[str, Callable[[], dict[str, object]]] = field(default_factory=dict)
     receivers: list[Callable[[], ReceiverInfo]] = field(default_factory=list)  # --otlp
 
@@ -133,7 +134,7 @@ def _receiver(plan: Plan, address: str) -> OtlpReceiver:
 def _cleanup(plan: Plan) -> None:
     for fn in reversed(plan.cleanup):
         with contextlib.suppress(Exception):
-            fn()  # type: ignore[operator]
+            fn()
 
 
 def make_runtime(args: argparse.Namespace, config: Config, plan: Plan) -> Runtime:
@@ -147,7 +148,7 @@ def make_runtime(args: argparse.Namespace, config: Config, plan: Plan) -> Runtim
         agg.baseline = (load_baseline(args.baseline, config), baseline_settings(config, None),
                         args.baseline)
     runtime = Runtime(agg, plan.sources, interval=config.interval_s,
-                      progress=plan.progress)  # type: ignore[arg-type]
+                      progress=plan.progress)
     agg.status_providers.update(plan.status)
     agg.receivers.extend(plan.receivers)
     if getattr(args, "record", None):
@@ -192,8 +193,7 @@ def run_live(args: argparse.Namespace, config: Config) -> int:
 
 
 def _launched_done(plan: Plan) -> bool:
-    launched = plan.launched
-    return launched is not None and getattr(launched, "returncode", None) is not None
+    return plan.launched is not None and plan.launched.returncode is not None
 
 
 HEADLESS_POLL_S = 0.25  # how often --no-ui looks at the deadline and a --run child's exit

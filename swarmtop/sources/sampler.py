@@ -298,9 +298,9 @@ class ProcessSampler:
         else:
             for p in psutil.process_iter(["ppid", "create_time"]):
                 info = p.info
-                ppid, ct = info.get("ppid"), info.get("create_time")
-                if ppid is not None and ct is not None:
-                    kids.setdefault(ppid, []).append((p.pid, ct))
+                parent, ct = info.get("ppid"), info.get("create_time")  # (None: denied)
+                if parent is not None and ct is not None:
+                    kids.setdefault(parent, []).append((p.pid, ct))
         new: list[_Watched] = []
         stack = list(known.values())
         seen = set(known)
@@ -544,7 +544,7 @@ class ProcessSampler:
             status = "zombie"
         return ProcessSample(
             ts=self.clock(), source=f"pid:{w.pid}", pid=w.pid, create_time=w.create_time,
-            name=w.name, parent=ppid if isinstance(ppid, int) else w.parent,  # type: ignore[arg-type]
+            name=w.name, parent=ppid if isinstance(ppid, int) else w.parent,
             status=str(status or "unknown"), denied=tuple(denied), cgroup_limit=w.limit,
             cwd=w.cwd, cmd=w.cmd, **values,  # type: ignore[arg-type]
         )

@@ -565,7 +565,7 @@ class SwarmtopApp(App[int]):
     def action_zoom(self, number: int) -> None:
         self.set_layout(self.layout_state.zoom(self.panel_numbered(number).KEY), focus=True)
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:  # (async as App.action_back, which it replaces)
         if self.query_one(FilterBar).has_class("-open"):
             self.close_filter()
         elif self.layout_state.zoomed:
