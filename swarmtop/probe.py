@@ -34,7 +34,7 @@ import warnings
 from collections.abc import Callable
 from contextvars import ContextVar
 from json.encoder import encode_basestring_ascii as _json_str  # C-accelerated JSON string quoting
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 __all__ = [
     "start", "stop", "enabled", "path", "task", "current_task", "llm_call", "counter", "gauge",
@@ -284,14 +284,14 @@ class _Scope:
                 with fresh():
                     return await fn(*args, **kwargs)
 
-            return awrapper  # type: ignore[return-value]
+            return cast(F, awrapper)  # (functools.wraps keeps fn's signature)
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with fresh():
                 return fn(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)
 
 
 class Task(_Scope):

@@ -512,13 +512,13 @@ class ProcessSampler:
                 if self.collect_uss:  # USS walks smaps: up to ~1 ms a process
                     full = get("uss", p.memory_full_info)
                     if full is not None:
-                        values["rss"], values["uss"] = full.rss, full.uss  # type: ignore[attr-defined]
+                        values["rss"], values["uss"] = full.rss, full.uss  # type: ignore[attr-defined]  # get() gives object
                     else:
                         mem = get("rss", p.memory_info)
-                        values["rss"] = mem.rss if mem is not None else None  # type: ignore[attr-defined]
+                        values["rss"] = mem.rss if mem is not None else None  # type: ignore[attr-defined]  # get() gives object
                 else:
                     mem = get("rss", p.memory_info)
-                    values["rss"] = mem.rss if mem is not None else None  # type: ignore[attr-defined]
+                    values["rss"] = mem.rss if mem is not None else None  # type: ignore[attr-defined]  # get() gives object
                 if cpu:
                     pct = get("cpu_percent", lambda: p.cpu_percent(None))
                     if w.primed:
@@ -528,8 +528,8 @@ class ProcessSampler:
                 values["fds"] = get("fds", p.num_fds)
                 io = get("io", p.io_counters)
                 if io is not None:
-                    values["io_read_bytes"] = io.read_bytes  # type: ignore[attr-defined]
-                    values["io_write_bytes"] = io.write_bytes  # type: ignore[attr-defined]
+                    values["io_read_bytes"] = io.read_bytes  # type: ignore[attr-defined]  # get() gives object
+                    values["io_write_bytes"] = io.write_bytes  # type: ignore[attr-defined]  # get() gives object
                 ppid = get("parent", p.ppid)
                 now = time.monotonic()
                 if not w.name or now - w.name_at >= self.name_refresh_s:  # exec renames
@@ -546,7 +546,7 @@ class ProcessSampler:
             ts=self.clock(), source=f"pid:{w.pid}", pid=w.pid, create_time=w.create_time,
             name=w.name, parent=ppid if isinstance(ppid, int) else w.parent,
             status=str(status or "unknown"), denied=tuple(denied), cgroup_limit=w.limit,
-            cwd=w.cwd, cmd=w.cmd, **values,  # type: ignore[arg-type]
+            cwd=w.cwd, cmd=w.cmd, **values,  # type: ignore[arg-type]  # values: dict[str, object]
         )
 
 

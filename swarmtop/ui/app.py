@@ -84,14 +84,14 @@ class FilterBar(Input):
 
     def action_cancel(self) -> None:
         self.value = ""
-        self.app.call_later(self.app.close_filter)  # type: ignore[attr-defined]
+        self.app.call_later(self.app.close_filter)  # type: ignore[attr-defined]  # self.app is typed App; it is SwarmtopApp
 
 
 class Dashboard(Vertical):
     """The panel area. Its Resize is the reliable signal that the terminal size changed."""
 
     def on_resize(self) -> None:
-        self.app.check_compact()  # type: ignore[attr-defined]
+        self.app.check_compact()  # type: ignore[attr-defined]  # self.app is typed App; it is SwarmtopApp
 
 
 class SwarmtopApp(App[int]):
