@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from swarmtop.commands.common import since_cutoff
 from swarmtop.core.aggregator import Aggregator
 from swarmtop.core.config import Config
@@ -23,7 +25,7 @@ from swarmtop.export.text import render_text
 from swarmtop.feed import Progress
 from swarmtop.gctune import settle_gc
 from swarmtop.runtime import Runtime
-from swarmtop.snapshot import ReceiverInfo, Snapshot, to_json
+from swarmtop.snapshot import ReceiverInfo, SamplerStatus, Snapshot, to_json
 from swarmtop.sources.base import Source
 from swarmtop.sources.paths import SourceError, parse_source
 
@@ -42,7 +44,7 @@ class Plan:
     cleanup: list[Callable[[], object]] = field(default_factory=list)  # run at exit, last first
     progress: Callable[[], Progress] | None = None  # the tailer's, when it follows files
     launched: Launcher | None = None  # the --run child, when there is one
-    status: dict[str, Callable[[], dict[str, object]]] = field(default_factory=dict)
+    sampler_status: Callable[[], SamplerStatus] | None = None  # when it watches processes
     receivers: list[Callable[[], ReceiverInfo]] = field(default_factory=list)  # --otlp
 
 
@@ -112,7 +114,8 @@ def build_plan(args: argparse.Namespace, config: Config) -> Plan:
         sampler = ProcessSampler(pids, children=not args.no_children, interval=config.interval_s,
                                  collect_uss=config.collect_uss)
         plan.sources.append(sampler)
-        plan.status["sampler"] = sampler.status
+        # (a plain dict from the sampler: checked against the snapshot's schema here)
+        plan.sampler_status = lambda: msgspec.convert(sampler.status(), SamplerStatus)
     return plan
 
 
@@ -149,7 +152,7 @@ def make_runtime(args: argparse.Namespace, config: Config, plan: Plan) -> Runtim
                         args.baseline)
     runtime = Runtime(agg, plan.sources, interval=config.interval_s,
                       progress=plan.progress)
-    agg.status_providers.update(plan.status)
+    agg.sampler_status = plan.sampler_status
     agg.receivers.extend(plan.receivers)
     if getattr(args, "record", None):
         from swarmtop.export.record import Recorder
@@ -160,7 +163,7 @@ def make_runtime(args: argparse.Namespace, config: Config, plan: Plan) -> Runtim
             raise SourceError(f"cannot write --record file {args.record}: {exc.strerror}") from None
         runtime.on_events.append(recorder)
         runtime.on_stop.append(recorder.close)
-        agg.status_providers["record"] = recorder.status
+        agg.record_status = recorder.status
     if getattr(args, "prometheus", None):
         from swarmtop.errors import AddressError
         from swarmtop.export.prometheus import PrometheusServer

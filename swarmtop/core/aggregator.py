@@ -47,11 +47,16 @@ from swarmtop.events import (
 )
 from swarmtop.snapshot import (
     AgentRow,
+    ErrorCounts,
     FileInfo,
     Health,
     Memory,
+    Metrics,
+    MonitorStatus,
     PatternStats,
     ReceiverInfo,
+    RecordStatus,
+    SamplerStatus,
     Snapshot,
     SourceFailure,
     Sources,
@@ -125,7 +130,6 @@ class Aggregator:
         # events whose log gave them no time (events.UNTIMED): on event time (reports,
         # replays) counted in totals only; live, stamped when they arrived
         self.untimed = 0
-        # name -> callable giving a small dict for snapshot.runtime (e.g. the recorder's state)
         self._bookkeeping: dict[type, Callable[[Any], None]] = {
             FileStatus: self._on_file_status,
             ProcessSample: self._on_sample,
@@ -144,7 +148,9 @@ class Aggregator:
         }
         # --baseline: (base snapshot, settings, where it came from); compared at every snapshot
         self.baseline: tuple[Snapshot, BaselineSettings, str] | None = None
-        self.status_providers: dict[str, Callable[[], dict[str, object]]] = {}
+        # the monitor's own parts, for snapshot.runtime: set by the parts that run
+        self.sampler_status: Callable[[], SamplerStatus] | None = None
+        self.record_status: Callable[[], RecordStatus] | None = None
         # network receivers' own state (--otlp), for snapshot.sources.receivers
         self.receivers: list[Callable[[], ReceiverInfo]] = []
         self._idle_memory = self.processes.section(0.0)  # no process seen (backlog ticks)
@@ -486,11 +492,13 @@ class Aggregator:
             alert_history=analysis.alert_history,
             alert_metrics=analysis.alert_metrics,
             sources=sources,
-            errors={"tasks": tasks, "failed_tasks": failed, "error_lines": self.error_lines,
-                    "llm_errors": self.llm_errors, "bad_lines": self.bad_lines},
+            errors=ErrorCounts(tasks=tasks, failed_tasks=failed, error_lines=self.error_lines,
+                               llm_errors=self.llm_errors, bad_lines=self.bad_lines),
             log_tail=self.logtail.lines(),
             metrics=metrics,
-            runtime={name: fn() for name, fn in self.status_providers.items()},
+            runtime=MonitorStatus(
+                sampler=self.sampler_status() if self.sampler_status is not None else None,
+                record=self.record_status() if self.record_status is not None else None),
             agents=agents,
             tools=self.agents.tool_stats(),
             limits=self.limits.section(),
@@ -612,7 +620,7 @@ class Aggregator:
     def _lean(self) -> bool:
         """Is a tick now the lean one: tokens and logs only, no rule reading a token figure?"""
         return (self.analyzer.lean and not len(self.patterns) and not len(self.processes)
-                and "record" not in self.status_providers and not len(self.failures))
+                and self.record_status is None and not len(self.failures))
 
     def _agent_rows(self, now: float, by_agent: dict[str, TokenCounts],
                     memory: Memory) -> list[AgentRow]:
@@ -630,7 +638,7 @@ class Aggregator:
                                          {p.pid: p for p in memory.processes})
 
     def _inputs(self, now: float, tokens: Tokens, memory: Memory,
-                patterns: dict[str, PatternStats], metrics: dict[str, Any],
+                patterns: dict[str, PatternStats], metrics: Metrics,
                 agents: list[AgentRow] | None = None) -> Inputs:
         """What the analyzers read at a snapshot."""
         return Inputs(
@@ -654,8 +662,7 @@ class Aggregator:
         )
 
     def _record_failed(self) -> bool | None:
-        record = self.status_providers.get("record")
-        return None if record is None else bool(record().get("error"))
+        return None if self.record_status is None else bool(self.record_status().error)
 
     def acknowledge(self, rule: str) -> bool:
         """Silence the firing alert ``rule`` until its severity changes (False: not firing)."""

@@ -3,12 +3,18 @@ are in swarmtop/units.py (imported from here by the views that predate it)."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
-from swarmtop.snapshot import Limit
+from swarmtop.snapshot import Limit, Regression
 from swarmtop.units import NUMBER, TREND_SERIES, fmt, fmt_bytes, fmt_ms, fmt_num, fmt_secs, fmt_usd
 
 __all__ = ["describe_trend", "fmt_bytes", "fmt_ms", "fmt_num", "fmt_secs", "fmt_usd"]
+
+
+def worse_by_pct(r: Regression) -> float:
+    """How much worse, in %: infinite when the base was 0 (null in JSON, which has no inf)."""
+    return math.inf if r.worse_by_pct is None else r.worse_by_pct
 
 
 def describe_trend(name: str, trend: object) -> str:

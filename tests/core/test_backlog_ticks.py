@@ -25,7 +25,7 @@ from swarmtop.events import (
     ProcessSample,
     TaskEvent,
 )
-from swarmtop.snapshot import to_json
+from swarmtop.snapshot import RecordStatus, to_json
 
 RULES = (
     {"name": "queue", "metric": "custom.queue.latest", "comparison": ">", "threshold": 50,
@@ -137,7 +137,7 @@ def _run(cls, config: Config, evs: list, snap_every: int, record: bool = False) 
     agg = cls(config)
     agg.clock = agg.event_clock
     if record:  # --record failing: monitor.record_failed is measured (not the lean tick)
-        agg.status_providers["record"] = lambda: {"error": "disk full"}
+        agg.record_status = lambda: RecordStatus(path="r", error="disk full")
     out = []
     for j in range(0, len(evs), 300):
         agg.ingest(evs[j:j + 300])
