@@ -9,9 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 SCHEMA_VERSION = 1
 
+
+# Sections a snapshot the aggregator did not make leaves out (``Snapshot()``, a file saved
+# without them) are ``{}`` in the JSON: their Struct has every field UNSET (msgspec leaves an
+# UNSET field out of the JSON, so the section encodes as ``{}``), and the aggregator sets them
+# all. A reader takes a field with ``or`` its empty value (UNSET is falsy).
 
 # msgspec passes frozen on to subclasses, but a type checker reads the class keywords of each
 # class alone (PEP 681 dataclass_transform), so every subclass says frozen=True again: what
@@ -119,6 +125,21 @@ class Memory(_S, frozen=True):
     history: list[list[float]] = []  # [[ts, total_rss_bytes], ...] bounded, for graphs
 
 
+class Bucket(msgspec.Struct, frozen=True, array_like=True):
+    """``[le_s, count]`` in JSON (array_like): tasks that took at most ``le_s`` seconds."""
+
+    le_s: float | None  # None (null) = +Inf
+    count: int
+
+
+class LatencyHistogram(_S, frozen=True):
+    """A pattern's cumulative latency histogram (Prometheus style); UNSET (``{}``) in a
+    snapshot that skips the all-time figures (the live view between reports)."""
+
+    buckets: list[Bucket] | UnsetType = UNSET  # cumulative
+    sum_ms: float | UnsetType = UNSET
+
+
 class PatternStats(_S, frozen=True):
     count: int = 0
     errors: int = 0
@@ -135,8 +156,7 @@ class PatternStats(_S, frozen=True):
     window_p99_ms: float | None = None
     error_rate: float = 0.0
     window_errors: int = 0  # failed tasks in the rolling window
-    # cumulative latency histogram (Prometheus style): {"buckets": [[le_s, count], ...], "sum_ms": x}
-    histogram: dict[str, Any] = {}
+    histogram: LatencyHistogram = LatencyHistogram()
 
 
 class Alert(_S, frozen=True):
@@ -326,6 +346,125 @@ class LogEntry(_S, frozen=True):
     text: str
 
 
+class ErrorCounts(_S, frozen=True):
+    """What failed, all time (``snapshot.errors``); every field UNSET (``{}``) in a snapshot
+    the aggregator did not make."""
+
+    tasks: int | UnsetType = UNSET  # tasks finished, failed or not
+    failed_tasks: int | UnsetType = UNSET
+    error_lines: int | UnsetType = UNSET  # log lines at level error or critical
+    llm_errors: int | UnsetType = UNSET  # LLM calls that failed
+    bad_lines: int | UnsetType = UNSET  # lines no decoder could read
+
+
+# JSON has no inf or nan: msgspec writes them as null, so a figure taken from the swarm's own
+# values (any float a log holds) reads back as None.
+class CustomMetric(_S, frozen=True):
+    """One name's ``metric`` records (docs/probe.md, the metrics section)."""
+
+    kind: str = "gauge"  # counter | gauge | histogram | timer | rate
+    unit: str = ""
+    agent: str = ""  # the reporting agent while every record names the same one
+    latest: float | None = None  # the newest record's value (by its time)
+    count: int = 0
+    total: float | None = None
+    rate_per_s: float | None = None
+    min: float | None = None
+    max: float | None = None
+    p50: float | None = None  # percentiles: histogram and timer only
+    p90: float | None = None
+    p99: float | None = None
+    window_p50: float | None = None
+    window_p99: float | None = None
+    last_ts: float | None = None  # the newest record's time (None: none had one)
+
+
+class GcStats(_S, frozen=True):
+    """One process's garbage-collector pauses (probe ``gc=True``), from its probe file."""
+
+    pid: int | None = None
+    collections: int = 0
+    by_generation: list[int] = []
+    collected: int = 0
+    uncollectable: int = 0
+    pause_ms_total: float | None = None
+    pause_ms_max: float | None = None
+    pause_ms_per_s: float | None = None
+    wall_share: float | None = None  # pause time / wall time over the window, 0..1
+    last_ts: float | None = None
+
+
+class Metrics(_S, frozen=True):
+    """``snapshot.metrics`` (core/metrics.py); every field UNSET (``{}``) in a snapshot the
+    aggregator did not make."""
+
+    window_s: float | UnsetType = UNSET
+    dropped: int | UnsetType = UNSET  # records over the bound on names or GC sources
+    custom: dict[str, CustomMetric] | UnsetType = UNSET  # by metric name, sorted
+    gc: dict[str, GcStats] | UnsetType = UNSET  # by probe file, sorted
+
+
+class SamplerStatus(_S, frozen=True):
+    """The process sampler's own health (sources/sampler.py, docs/processes.md)."""
+
+    watched: int = 0
+    ticks: int = 0
+    missed_ticks: int = 0
+    forced_late: int = 0
+    lagging: int = 0
+    errors: int = 0
+    last_error: str = ""
+    overflow: int = 0
+    last_sweep_ms: float = 0.0
+    jitter_p99_ms: float | None = None
+
+
+class RecordStatus(_S, frozen=True):
+    """The ``--record`` file being written (export/record.py)."""
+
+    path: str = ""
+    bytes: int = 0
+    events: int = 0
+    error: str | None = None  # why recording stopped
+
+
+class MonitorStatus(_S, frozen=True, omit_defaults=True):
+    """``snapshot.runtime``: the monitor's own parts that run, each left out when it does
+    not (``{}`` without a sampler or a recording)."""
+
+    sampler: SamplerStatus | None = None
+    record: RecordStatus | None = None
+
+
+class BaselineFigure(_S, frozen=True):
+    """One figure both runs have (core/baseline.py, docs/baselines.md)."""
+
+    figure: str = ""
+    base: float = 0.0
+    new: float = 0.0
+    change: float = 0.0
+    change_pct: float | None = None  # None when the base is 0
+    verdict: str = "same"  # better | worse | same
+    rule: str = "tolerance"  # tolerance | quantile-se
+    unit: str = ""  # swarmtop/units.py ("" in a baseline from before units: a count)
+
+
+class Regression(_S, frozen=True):
+    figure: str = ""
+    worse_by_pct: float | None = None  # None: infinitely worse (the base was 0)
+    limit_pct: float = 0.0
+
+
+class BaselineComparison(_S, frozen=True):
+    """``snapshot.baseline``: this run against ``--baseline``; every field UNSET (``{}``)
+    without one."""
+
+    source: str | UnsetType = UNSET  # the baseline file
+    rules: dict[str, str] | UnsetType = UNSET  # rule name -> what it counts as the same
+    figures: list[BaselineFigure] | UnsetType = UNSET
+    regressions: list[Regression] | UnsetType = UNSET
+
+
 class Snapshot(_S, frozen=True):
     schema: int = SCHEMA_VERSION
     generated_at: str = ""
@@ -339,14 +478,14 @@ class Snapshot(_S, frozen=True):
     sources: Sources = Sources()
     # additions beyond the v1 minimum
     as_of: str = ""  # the time the figures describe (event time for reports and replays)
-    errors: dict[str, Any] = {}
+    errors: ErrorCounts = ErrorCounts()
     log_tail: list[LogEntry] = []
-    metrics: dict[str, Any] = {}
+    metrics: Metrics = Metrics()
     trends: dict[str, Trend] = {}
     alert_history: list[AlertRecord] = []  # resolved alerts, newest last (bounded)
     alert_metrics: dict[str, float] = {}  # the value of every alert metric now (docs/alerts.md)
-    runtime: dict[str, Any] = {}  # state of the monitor itself, e.g. {"record": {...}}
-    baseline: dict[str, Any] = {}  # comparison against --baseline (docs/baselines.md)
+    runtime: MonitorStatus = MonitorStatus()  # state of the monitor itself
+    baseline: BaselineComparison = BaselineComparison()  # against --baseline (docs/baselines.md)
     agents: list[AgentRow] = []  # tree order: each agent followed by its sub-agents
     tools: dict[str, ToolStats] = {}
     limits: list[Limit] = []  # plan/rate limits the logs state, e.g. Codex's 5 h window

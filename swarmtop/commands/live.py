@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from swarmtop.commands.common import since_cutoff
 from swarmtop.core.aggregator import Aggregator
 from swarmtop.core.config import Config
@@ -23,11 +25,12 @@ from swarmtop.export.text import render_text
 from swarmtop.feed import Progress
 from swarmtop.gctune import settle_gc
 from swarmtop.runtime import Runtime
-from swarmtop.snapshot import ReceiverInfo, Snapshot, to_json
+from swarmtop.snapshot import ReceiverInfo, SamplerStatus, Snapshot, to_json
 from swarmtop.sources.base import Source
 from swarmtop.sources.paths import SourceError, parse_source
 
 if TYPE_CHECKING:
+    from swarmtop.sources.launcher import Launcher
     from swarmtop.sources.otlp_receiver import OtlpReceiver
 
 EXIT_OK, EXIT_ALERT, EXIT_USAGE = 0, 1, 2
@@ -38,10 +41,10 @@ class Plan:
     """Everything a live session starts, and what to clean up after it."""
 
     sources: list[Source] = field(default_factory=list)
-    cleanup: list[object] = field(default_factory=list)  # callables run at exit
-    progress: object | None = None
-    launched: object | None = None  # the --run / --demo child, when there is one
-    status: dict[str, Callable[[], dict[str, object]]] = field(default_factory=dict)
+    cleanup: list[Callable[[], object]] = field(default_factory=list)  # run at exit, last first
+    progress: Callable[[], Progress] | None = None  # the tailer's, when it follows files
+    launched: Launcher | None = None  # the --run child, when there is one
+    sampler_status: Callable[[], SamplerStatus] | None = None  # when it watches processes
     receivers: list[Callable[[], ReceiverInfo]] = field(default_factory=list)  # --otlp
 
 
@@ -111,7 +114,8 @@ def build_plan(args: argparse.Namespace, config: Config) -> Plan:
         sampler = ProcessSampler(pids, children=not args.no_children, interval=config.interval_s,
                                  collect_uss=config.collect_uss)
         plan.sources.append(sampler)
-        plan.status["sampler"] = sampler.status
+        # (a plain dict from the sampler: checked against the snapshot's schema here)
+        plan.sampler_status = lambda: msgspec.convert(sampler.status(), SamplerStatus)
     return plan
 
 
@@ -133,7 +137,7 @@ def _receiver(plan: Plan, address: str) -> OtlpReceiver:
 def _cleanup(plan: Plan) -> None:
     for fn in reversed(plan.cleanup):
         with contextlib.suppress(Exception):
-            fn()  # type: ignore[operator]
+            fn()
 
 
 def make_runtime(args: argparse.Namespace, config: Config, plan: Plan) -> Runtime:
@@ -155,10 +159,10 @@ def make_runtime(args: argparse.Namespace, config: Config, plan: Plan) -> Runtim
             raise SourceError(f"cannot write --record file {args.record}: {exc.strerror}") from None
     agg = Aggregator(config, prices=load_prices(config),
                      since=since_cutoff(getattr(args, "since", None)), baseline=baseline,
-                     runtime=plan.status, recorder=recorder.status if recorder else None,
+                     sampler=plan.sampler_status, recorder=recorder.status if recorder else None,
                      receivers=plan.receivers, discovered=getattr(args, "discovered", ()))
     runtime = Runtime(agg, plan.sources, interval=config.interval_s,
-                      progress=plan.progress)  # type: ignore[arg-type]
+                      progress=plan.progress)
     if recorder is not None:
         runtime.on_events.append(recorder)
         runtime.on_stop.append(recorder.close)
@@ -194,8 +198,7 @@ def run_live(args: argparse.Namespace, config: Config) -> int:
 
 
 def _launched_done(plan: Plan) -> bool:
-    launched = plan.launched
-    return launched is not None and getattr(launched, "returncode", None) is not None
+    return plan.launched is not None and plan.launched.returncode is not None
 
 
 HEADLESS_POLL_S = 0.25  # how often --no-ui looks at the deadline and a --run child's exit

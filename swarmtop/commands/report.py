@@ -132,9 +132,11 @@ def run_report(args: argparse.Namespace, config: Config) -> int:
 
         sys.stdout.write(render_text(snap))
     sys.stdout.flush()
-    regressions = snap.baseline.get("regressions", []) if snap.baseline else []
+    from swarmtop.export.fmt import worse_by_pct
+
+    regressions = snap.baseline.regressions or []
     for r in regressions:
-        print(f"swarmtop: regression: {r['figure']} worse by {r['worse_by_pct']:.1f}% "
-              f"(limit {r['limit_pct']:g}%)", file=sys.stderr)
+        print(f"swarmtop: regression: {r.figure} worse by {worse_by_pct(r):.1f}% "
+              f"(limit {r.limit_pct:g}%)", file=sys.stderr)
     critical = any(a.severity == "critical" for a in snap.alerts)
     return EXIT_ALERT if critical or regressions else EXIT_OK

@@ -7,7 +7,7 @@ code serves live monitoring (wall clock) and reports/replays (event time).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import msgspec
@@ -49,9 +49,14 @@ from swarmtop.events import (
 )
 from swarmtop.snapshot import (
     AgentRow,
+    ErrorCounts,
     Memory,
+    Metrics,
+    MonitorStatus,
     PatternStats,
     ReceiverInfo,
+    RecordStatus,
+    SamplerStatus,
     SessionStore,
     Snapshot,
     SourceFailure,
@@ -84,8 +89,8 @@ class Aggregator:
         event_time: bool = False,
         since: float | None = None,
         baseline: tuple[Snapshot, BaselineSettings, str] | None = None,
-        runtime: Mapping[str, Callable[[], dict[str, object]]] | None = None,
-        recorder: Callable[[], dict[str, object]] | None = None,
+        sampler: Callable[[], SamplerStatus] | None = None,
+        recorder: Callable[[], RecordStatus] | None = None,
         receivers: Iterable[Callable[[], ReceiverInfo]] = (),
         discovered: Iterable[tuple[str, str]] = (),
     ) -> None:
@@ -93,10 +98,10 @@ class Aggregator:
         the end of the recording, uptime is the span it covers); else ``clock``.
         ``since``: --since, events older than this (their own time) are skipped.
         ``baseline``: --baseline (base snapshot, settings, where it came from), compared at
-        every snapshot. ``runtime``: name -> the state of a part of the monitor, for
-        ``snapshot.runtime``. ``recorder``: --record's state (``runtime.record``; a failed
-        recorder also raises ``record.failed``). ``receivers``: network receivers' own state
-        (--otlp). ``discovered``: (tool, where) of each session store found with no SOURCE."""
+        every snapshot. ``sampler``, ``recorder``: the process sampler's and --record's state
+        (``snapshot.runtime``; a failed recorder also raises ``record_failed``).
+        ``receivers``: network receivers' own state (--otlp). ``discovered``: (tool, where) of
+        each session store found with no SOURCE."""
         self.config = config or Config()
         # failures of swarmtop itself (sources, analyzers, hooks): sources.errors, source_failed
         self.failures = failures if failures is not None else Failures()
@@ -148,10 +153,9 @@ class Aggregator:
             RateLimit: self.limits.add,
         }
         self.baseline = baseline
+        # the monitor's own parts, for snapshot.runtime
+        self.sampler_status = sampler
         self.record_status = recorder
-        self.status_providers: dict[str, Callable[[], dict[str, object]]] = dict(runtime or {})
-        if recorder is not None:
-            self.status_providers["record"] = recorder
         self.receivers: list[Callable[[], ReceiverInfo]] = list(receivers)
         self.discovered = [SessionStore(tool=tool, path=path) for tool, path in discovered]
         self._idle_memory = self.processes.section(0.0)  # no process seen (backlog ticks)
@@ -408,11 +412,13 @@ class Aggregator:
             alert_history=analysis.alert_history,
             alert_metrics=analysis.alert_metrics,
             sources=sources,
-            errors={"tasks": tasks, "failed_tasks": failed, "error_lines": self.error_lines,
-                    "llm_errors": self.calls.llm_errors, "bad_lines": self.bad_lines},
+            errors=ErrorCounts(tasks=tasks, failed_tasks=failed, error_lines=self.error_lines,
+                               llm_errors=self.calls.llm_errors, bad_lines=self.bad_lines),
             log_tail=self.logtail.lines(),
             metrics=metrics,
-            runtime={name: fn() for name, fn in self.status_providers.items()},
+            runtime=MonitorStatus(
+                sampler=self.sampler_status() if self.sampler_status is not None else None,
+                record=self.record_status() if self.record_status is not None else None),
             agents=agents,
             tools=self.agents.tool_stats(),
             limits=self.limits.section(),
@@ -509,7 +515,7 @@ class Aggregator:
                                          {p.pid: p for p in memory.processes})
 
     def _inputs(self, now: float, tokens: Tokens, memory: Memory,
-                patterns: dict[str, PatternStats], metrics: dict[str, Any],
+                patterns: dict[str, PatternStats], metrics: Metrics,
                 agents: list[AgentRow] | None = None) -> Inputs:
         """What the analyzers read at a snapshot."""
         return Inputs(
@@ -534,8 +540,7 @@ class Aggregator:
         )
 
     def _record_failed(self) -> bool | None:
-        record = self.record_status
-        return None if record is None else bool(record().get("error"))
+        return None if self.record_status is None else bool(self.record_status().error)
 
     def acknowledge(self, rule: str) -> bool:
         """Silence the firing alert ``rule`` until its severity changes (False: not firing)."""

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from swarmtop import units
-from swarmtop.snapshot import PatternStats, Snapshot
+from swarmtop.snapshot import (
+    BaselineComparison,
+    BaselineFigure,
+    PatternStats,
+    Regression,
+    Snapshot,
+)
 
 SKETCH_REL_ERROR = 0.01
 LOWER_IS_BETTER, HIGHER_IS_BETTER = -1, 1
@@ -164,31 +170,29 @@ def verdict(f: Figure, same_pct: float) -> str:
     return "better" if diff * f.direction > 0 else "worse"
 
 
-def compare(base: Snapshot, new: Snapshot, settings: BaselineSettings, source: str = "") -> dict[str, Any]:
+def compare(base: Snapshot, new: Snapshot, settings: BaselineSettings,
+            source: str = "") -> BaselineComparison:
     rows = []
     regressions = []
     for f in figures(base, new):
         v = verdict(f, settings.same_pct)
         change = f.new - f.base
         pct = (change / abs(f.base) * 100.0) if f.base else None
-        row = {
-            "figure": f.name, "base": f.base, "new": f.new, "change": change,
-            "change_pct": pct, "verdict": v, "rule": f.rule, "unit": f.unit,
-        }
-        rows.append(row)
+        rows.append(BaselineFigure(figure=f.name, base=f.base, new=f.new, change=change,
+                                   change_pct=pct, verdict=v, rule=f.rule, unit=f.unit))
         limit = settings.threshold_for(f.name)
         worse_by = -change * f.direction  # positive when worse
         if v == "worse" and limit is not None:
             rel = worse_by / abs(f.base) * 100.0 if f.base else math.inf
             if rel > limit:
-                regressions.append({"figure": f.name, "worse_by_pct": rel, "limit_pct": limit})
-    return {
-        "source": source,
-        "rules": {
+                regressions.append(Regression(figure=f.name, worse_by_pct=rel, limit_pct=limit))
+    return BaselineComparison(
+        source=source,
+        rules={
             "tolerance": f"sums and rates within {settings.same_pct:g} % are the same",
             "quantile-se": "a percentile change within 2 standard errors (order statistics) "
             "plus the sketch's 1 % error on each side is the same",
         },
-        "figures": rows,
-        "regressions": regressions,
-    }
+        figures=rows,
+        regressions=regressions,
+    )

@@ -8,10 +8,9 @@ severity >= MIN_SEVERITY are listed, worst first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from swarmtop.core.signals import Inputs, Reading, proc_label, smoothed_error_rate
-from swarmtop.snapshot import Bottleneck, Tokens
+from swarmtop.snapshot import Bottleneck, GcStats, Tokens
 
 MIN_SEVERITY = 0.05
 SINGLE_CORE = 90.0  # a process at >= 90 % of one core is likely bound by one thread (the GIL)
@@ -75,21 +74,21 @@ def memory(inp: Inputs, readings: Mapping[str, Reading]) -> Bottleneck | None:
 def _gc(inp: Inputs) -> tuple[float, str, str] | None:
     """The process spending the largest share of its wall time in GC pauses (probe `gc=True`),
     when that share is over GC_SHARE: 5 % -> severity 0.3, 25 % and more -> 1."""
-    worst: tuple[float, str, dict[str, Any]] | None = None
-    for src, g in ((inp.metrics or {}).get("gc") or {}).items():
-        share = g.get("wall_share") if isinstance(g, dict) else None
-        if isinstance(share, int | float) and (worst is None or share > worst[0]):
-            worst = (float(share), str(src), g)
+    worst: tuple[float, str, GcStats] | None = None
+    for src, g in ((inp.metrics.gc or {}) if inp.metrics is not None else {}).items():
+        share = g.wall_share
+        if share is not None and (worst is None or share > worst[0]):
+            worst = (share, src, g)
     if worst is None or worst[0] <= GC_SHARE:
         return None
     share, src, g = worst
-    pid = g.get("pid")
+    pid = g.pid
     names = {p.pid: p.name for p in inp.memory.processes}
-    label = proc_label(pid, names.get(pid, "")) if isinstance(pid, int) else src
+    label = proc_label(pid, names.get(pid, "")) if pid is not None else src
     sev = 0.3 + 0.7 * _clamp01((share - GC_SHARE) / 0.20)
     why = (f"{label} spends {share:.0%} of wall time in GC pauses "
-           f"({g.get('pause_ms_per_s', 0):.0f} ms/s, longest {g.get('pause_ms_max', 0):.0f} ms, "
-           f"{g.get('collections', 0)} collections)")
+           f"({g.pause_ms_per_s or 0:.0f} ms/s, longest {g.pause_ms_max or 0:.0f} ms, "
+           f"{g.collections} collections)")
     return (round(sev, 3), why, label)
 
 

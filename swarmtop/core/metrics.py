@@ -1,6 +1,6 @@
 """Custom metrics and garbage-collector pauses: the snapshot's ``metrics`` section.
 
-Shape (plain JSON values, documented in docs/probe.md, "What swarmtop shows"):
+Shape (snapshot.Metrics in JSON, documented in docs/probe.md, "What swarmtop shows"):
 
     {"window_s": 60.0, "dropped": 0,
      "custom": {"<name>": {"kind": "counter|gauge|histogram|timer|rate", "unit": "..",
@@ -25,10 +25,9 @@ second over the window and ``wall_share`` = pause / wall time (0..1).
 
 from __future__ import annotations
 
-from typing import Any
-
 from swarmtop.core.quantiles import AllTime, RateWindow, Window
 from swarmtop.events import GcEvent, MetricEvent
+from swarmtop.snapshot import CustomMetric, GcStats, Metrics
 
 KINDS = ("counter", "gauge", "histogram", "timer", "rate")
 DISTRIBUTIONS = frozenset({"histogram", "timer"})
@@ -97,22 +96,20 @@ class _Metric:
         if self.all_time is not None:
             self.all_time.add(v)
 
-    def section(self, now: float, window_s: float) -> dict[str, Any]:
+    def section(self, now: float, window_s: float) -> CustomMetric:
         span = max(1.0, min(window_s, now - self.first_ts))
-        out: dict[str, Any] = {
-            "kind": self.kind, "unit": self.unit, "agent": self.agent,
-            "latest": self.latest, "count": self.count, "total": _r(self.total),
-            "rate_per_s": _r(self.rate.total(now) / span),
-            "min": self.min, "max": self.max,
-            "p50": None, "p90": None, "p99": None, "window_p50": None, "window_p99": None,
-            "last_ts": self.latest_ts if self.latest_ts > float("-inf") else None,
-        }
+        p50 = p90 = p99 = w50 = w99 = None
         if self.all_time is not None and self.window is not None:
             p50, p90, p99 = self.all_time.quantiles()
             w50, _, w99 = self.window.quantiles(now)
-            out.update(p50=_r(p50), p90=_r(p90), p99=_r(p99), window_p50=_r(w50),
-                       window_p99=_r(w99))
-        return out
+        return CustomMetric(
+            kind=self.kind, unit=self.unit, agent=self.agent,
+            latest=self.latest, count=self.count, total=_r(self.total),
+            rate_per_s=_r(self.rate.total(now) / span),
+            min=self.min, max=self.max,
+            p50=_r(p50), p90=_r(p90), p99=_r(p99), window_p50=_r(w50), window_p99=_r(w99),
+            last_ts=self.latest_ts if self.latest_ts > float("-inf") else None,
+        )
 
 
 class _Gc:
@@ -144,16 +141,16 @@ class _Gc:
         self.last_ts = max(self.last_ts, ev.ts)
         self.pauses.add(ev.ts, ev.duration_ms)
 
-    def section(self, now: float, window_s: float) -> dict[str, Any]:
+    def section(self, now: float, window_s: float) -> GcStats:
         span = max(1.0, min(window_s, now - self.first_ts))
         per_s = self.pauses.total(now) / span
-        return {
-            "pid": self.pid, "collections": sum(self.by_gen), "by_generation": list(self.by_gen),
-            "collected": self.collected, "uncollectable": self.uncollectable,
-            "pause_ms_total": round(self.pause_total, 3), "pause_ms_max": round(self.pause_max, 3),
-            "pause_ms_per_s": round(per_s, 4), "wall_share": round(per_s / 1000.0, 6),
-            "last_ts": self.last_ts,
-        }
+        return GcStats(
+            pid=self.pid, collections=sum(self.by_gen), by_generation=list(self.by_gen),
+            collected=self.collected, uncollectable=self.uncollectable,
+            pause_ms_total=round(self.pause_total, 3), pause_ms_max=round(self.pause_max, 3),
+            pause_ms_per_s=round(per_s, 4), wall_share=round(per_s / 1000.0, 6),
+            last_ts=self.last_ts,
+        )
 
 
 class MetricsTracker:
@@ -196,11 +193,11 @@ class MetricsTracker:
             g = self._gc[ev.source] = _Gc(self.window_s)
         g.add(ev)
 
-    def section(self, now: float) -> dict[str, Any]:
+    def section(self, now: float) -> Metrics:
         w = self.window_s
-        return {
-            "window_s": w,
-            "dropped": self.dropped,
-            "custom": {name: m.section(now, w) for name, m in sorted(self._metrics.items())},
-            "gc": {src: g.section(now, w) for src, g in sorted(self._gc.items())},
-        }
+        return Metrics(
+            window_s=w,
+            dropped=self.dropped,
+            custom={name: m.section(now, w) for name, m in sorted(self._metrics.items())},
+            gc={src: g.section(now, w) for src, g in sorted(self._gc.items())},
+        )

@@ -12,7 +12,7 @@ from operator import add as _add
 from swarmtop.core.config import COGNITIVE_PATTERNS
 from swarmtop.core.quantiles import AllTime, CountWindow, Window
 from swarmtop.events import TaskEvent
-from swarmtop.snapshot import PatternStats
+from swarmtop.snapshot import Bucket, LatencyHistogram, PatternStats
 
 OK_STATUSES = frozenset({"ok", "success", "succeeded", "done", "completed", "pass", "passed"})
 # Work stopped from outside (shutdown, a cancelled scope) is neither a success nor a failure.
@@ -314,9 +314,9 @@ class PatternTracker:
                 window_p99_ms=w99,
                 error_rate=p.errors / p.count if p.count else 0.0,
                 window_errors=window_errors,
-                histogram={"buckets": [[le if le != float("inf") else None, n]  # null = +Inf
-                                       for le, n in zip(BUCKETS_S, accumulate(p.buckets),
-                                                        strict=True)],
-                           "sum_ms": p.sum_ms} if all_time else {},
+                histogram=LatencyHistogram(
+                    buckets=[Bucket(le if le != float("inf") else None, n)  # null = +Inf
+                             for le, n in zip(BUCKETS_S, accumulate(p.buckets), strict=True)],
+                    sum_ms=p.sum_ms) if all_time else LatencyHistogram(),
             )
         return out

@@ -17,6 +17,7 @@ multiplications, so pricing keeps up with backlog ingest.
 
 from __future__ import annotations
 
+import enum
 import importlib.util
 import json
 import math
@@ -27,7 +28,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+
+import msgspec
 
 from swarmtop.core.config import Config, ConfigError
 
@@ -153,7 +156,7 @@ def genai_rates(model: str, when: datetime | None = None) -> Rates | None:
     if when is None:
         hit = _cache().rates(model)
         if hit is not _MISS:
-            return hit  # type: ignore[return-value]
+            return hit
     try:
         from genai_prices import data_snapshot
     except ImportError:
@@ -219,7 +222,7 @@ def _holds_until(info: Any, now: datetime) -> float:
 def genai_context_window(model: str) -> int | None:
     hit = _cache().window(model)
     if hit is not _MISS:
-        return hit  # type: ignore[return-value]
+        return hit
     try:
         from genai_prices import data_snapshot
     except ImportError:
@@ -236,8 +239,24 @@ def genai_context_window(model: str) -> int | None:
 
 
 # ---- the cache of genai-prices answers --------------------------------------------------
-_MISS = object()
+class _Miss(enum.Enum):
+    """The cache has no usable answer (an answer may itself be None: no price known)."""
+
+    MISS = enum.auto()
+
+
+_MISS: Final = _Miss.MISS
 MAX_CACHED = 256  # models kept in the cache file
+
+# One cached answer as the file holds it (``_Cache.keep_rates``): the four ``_FIELDS`` rates,
+# the tiers as [start, four rates], the origin, and until when it holds (null: for ever).
+_FourRates = tuple[float, float, float, float]
+_CachedRates = tuple[_FourRates, tuple[tuple[int, _FourRates], ...], str, float | None]
+
+
+def _of_four(four: _FourRates, tiers: tuple[tuple[int, Rates], ...] = (),
+             origin: str = "") -> Rates:
+    return _rates(dict(zip(_FIELDS, four, strict=True)), tiers=tiers, origin=origin)
 
 
 class _Cache:
@@ -252,8 +271,9 @@ class _Cache:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._rates: dict[str, list | None] = {}
-        self._windows: dict[str, int | None] = {}
+        # as read from the file: each entry is checked when used (``rates``)
+        self._rates: dict[str, object] = {}
+        self._windows: dict[str, object] = {}
         if path is not None:
             try:
                 data = json.loads(path.read_text())
@@ -268,22 +288,21 @@ class _Cache:
         snap = sys.modules.get("genai_prices.data_snapshot")
         return snap is None or getattr(snap, "_custom_snapshot", None) is None
 
-    def rates(self, model: str) -> Rates | None | object:
-        entry = self._rates.get(model, _MISS)
-        if entry is _MISS or not self._usable():
+    def rates(self, model: str) -> Rates | None | _Miss:
+        if model not in self._rates or not self._usable():
             return _MISS
+        entry = self._rates[model]
         if entry is None:
             return None
-        try:
-            head, tiers, origin, until = entry
-            if until is not None and time.time() >= until:
-                return _MISS
-            return Rates(*head, tiers=tuple((int(s), Rates(*r)) for s, r in tiers),
-                         origin=origin)
-        except (TypeError, ValueError):
+        try:  # a file another version wrote, or edited by hand: checked, not trusted
+            head, tiers, origin, until = msgspec.convert(entry, _CachedRates)
+        except msgspec.ValidationError:
             return _MISS
+        if until is not None and time.time() >= until:
+            return _MISS
+        return _of_four(head, tiers=tuple((s, _of_four(r)) for s, r in tiers), origin=origin)
 
-    def window(self, model: str) -> int | None | object:
+    def window(self, model: str) -> int | None | _Miss:
         if model not in self._windows or not self._usable():
             return _MISS
         w = self._windows[model]

@@ -140,7 +140,7 @@ class AllTime:
         if memo[0] == self.count and memo[1] == qs:  # nothing added since: the same answer
             return list(memo[2])
         if not self._sketching:
-            out: list[float | None] = linear_quantiles(np.array(self._pending), qs)  # type: ignore[assignment]
+            out: list[float | None] = [*linear_quantiles(np.array(self._pending), qs)]
             self._memo = (self.count, qs, out)
             return list(out)
         self._flush()
@@ -250,7 +250,7 @@ class Window(_Timeline):
         vals = self.values(now)
         if vals.size == 0:
             return [None] * len(qs)
-        return linear_quantiles(vals, qs)  # type: ignore[return-value]
+        return [*linear_quantiles(vals, qs)]
 
     def p99(self, now: float) -> float | None:
         """``quantiles(now, (0.99,))[0]`` (linear interpolation) for a fraction of the cost:

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from swarmtop.snapshot import Memory, PatternStats, Tokens
+from swarmtop.snapshot import Memory, Metrics, PatternStats, Tokens
 
 # Smoothing for the rolling error rate: the recent window is blended with the all-time rate
 # as if the window held this many extra tasks, so "1 failure among 2 tasks" reads as a blip
@@ -179,7 +179,7 @@ class Inputs(msgspec.Struct, frozen=True):
     # pattern -> agent -> (recent tasks, failed, over target), decayed (PatternTracker)
     agent_loads: dict[str, dict[str, tuple[float, float, float]]] = msgspec.field(
         default_factory=dict)
-    metrics: dict[str, Any] | None = None  # the snapshot's `metrics` section, when rules need it
+    metrics: Metrics | None = None  # the snapshot's `metrics` section, when rules need it
     record_failed: bool | None = None  # None: not recording
     agent_readings: dict[str, Reading] | None = None  # agent.* (core/agents.py readings)
     failures: Reading | None = None  # monitor.failures (None: nothing failed)
@@ -247,19 +247,22 @@ def _number(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
-def _dynamic(metrics: dict[str, Any], metric: str) -> Reading | None:
+def _dynamic(metrics: Metrics, metric: str) -> Reading | None:
+    """A custom.<name>.<field> or gc.<field> reading; the field is one of CUSTOM_FIELDS or
+    GC_FIELDS (dynamic_spec checked the rule's metric when the config was read)."""
     if metric.startswith("custom."):
         name, _, fld = metric[len("custom."):].rpartition(".")
-        entry = metrics.get("custom", {}).get(name)
-        v = _number(entry.get(fld)) if isinstance(entry, dict) else None
+        entry = (metrics.custom or {}).get(name)
+        v = _number(getattr(entry, fld)) if entry is not None and fld in CUSTOM_FIELDS else None
         return Reading(v, name) if v is not None else None
     fld = metric[len("gc."):]
+    if fld not in GC_FIELDS:
+        return None
     best: Reading | None = None
-    for src, entry in metrics.get("gc", {}).items():
-        v = _number(entry.get(fld)) if isinstance(entry, dict) else None
+    for src, g in (metrics.gc or {}).items():
+        v = _number(getattr(g, fld))
         if v is not None and (best is None or v > best.value):
-            pid = entry.get("pid")
-            best = Reading(v, f"pid {pid}" if pid else str(src))
+            best = Reading(v, f"pid {g.pid}" if g.pid else src)
     return best
 
 

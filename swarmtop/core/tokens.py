@@ -75,8 +75,7 @@ class _AgentCounts(_Counts):
 C = TypeVar("C", bound=_Counts)
 
 
-def _bucket(table: dict[str, C], key: str, make: Callable[[], C] = _Counts,  # type: ignore[assignment]
-            ) -> C:
+def _bucket(table: dict[str, C], key: str, make: Callable[[], C]) -> C:
     c = table.get(key)
     if c is None:
         if len(table) >= MAX_KEYS:
@@ -217,7 +216,7 @@ class TokenLedger:
         no run start, no savings (which read the time between calls)."""
         cr, cw = call.cache_read_tokens, call.cache_write_tokens
         model, ts = call.model, call.ts
-        by_model = self.by_model.get(model) or _bucket(self.by_model, model)
+        by_model = self.by_model.get(model) or _bucket(self.by_model, model, _Counts)
         agent = call.agent or "(none)"
         by_agent = self.by_agent.get(agent) or self._agent_bucket(agent)
         # _Counts.add for both tables, written out (once per call of a backlog)
@@ -282,7 +281,7 @@ class TokenLedger:
                 entry = models.get(model)
                 if entry is None:
                     entry = models[model] = (
-                        by_model.get(model) or _bucket(by_model, model), rates_of(model))
+                        by_model.get(model) or _bucket(by_model, model, _Counts), rates_of(model))
                 mc, rates = entry
                 agent = call.agent or "(none)"
                 ac = by_agent.get(agent) or self._agent_bucket(agent)
@@ -327,9 +326,10 @@ class TokenLedger:
                 ts = call.ts
                 if first is None or ts < first:
                     first = ts
-                if lo <= ts < hi:  # float(int(ts)) == bucket[0], the window's own test
-                    bucket[1] += i + o + cr + cw  # type: ignore[index]
-                    bucket[2] += dollars  # type: ignore[index]
+                # float(int(ts)) == bucket[0], the window's own test (lo == hi: no bucket)
+                if bucket is not None and lo <= ts < hi:
+                    bucket[1] += i + o + cr + cw
+                    bucket[2] += dollars
                 else:
                     bucket = rate_add(ts, i + o + cr + cw, dollars)
                     # (a negative second is left to rate_add: int() truncates toward zero)
@@ -359,7 +359,7 @@ class TokenLedger:
         """Tokens a repeated response line adds over its first line (not a new call)."""
         i, o, cr, cw = grow
         ac = self._agent_bucket(call.agent or "(none)")
-        for c in (_bucket(self.by_model, call.model), ac):
+        for c in (_bucket(self.by_model, call.model, _Counts), ac):
             c.grow(i, o, cr, cw, cost, estimated)
         if not timed:
             return

@@ -3,13 +3,19 @@ are in swarmtop/units.py (imported from here by the views that predate it)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 
-from swarmtop.snapshot import Limit, SessionStore
+from swarmtop.snapshot import Limit, Regression, SessionStore
 from swarmtop.units import NUMBER, TREND_SERIES, fmt, fmt_bytes, fmt_ms, fmt_num, fmt_secs, fmt_usd
 
 __all__ = ["describe_trend", "found_text", "fmt_bytes", "fmt_ms", "fmt_num", "fmt_secs", "fmt_usd"]
+
+
+def worse_by_pct(r: Regression) -> float:
+    """How much worse, in %: infinite when the base was 0 (null in JSON, which has no inf)."""
+    return math.inf if r.worse_by_pct is None else r.worse_by_pct
 
 
 def describe_trend(name: str, trend: object) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from msgspec import UNSET
 
 from swarmtop import units
-from swarmtop.export.fmt import fmt_reset, fmt_window, found_text
+from swarmtop.export.fmt import fmt_reset, fmt_window, found_text, worse_by_pct
 from swarmtop.sanitize import safe_text
-from swarmtop.snapshot import Snapshot
+from swarmtop.snapshot import BaselineComparison, Snapshot
 from swarmtop.units import fmt_bytes, fmt_ms, fmt_num, fmt_usd
 
 
@@ -94,7 +94,7 @@ def render_markdown(s: Snapshot) -> str:
         out += ["", "### Bottlenecks", ""]
         out += table(["kind", "severity", "why"],
                      [[b.kind, f"{b.severity:.2f}", b.why] for b in s.bottlenecks])
-    if s.baseline:
+    if s.baseline.figures is not UNSET:  # (UNSET: no --baseline)
         out += ["", *baseline_table(s.baseline)]
     return "\n".join(out) + "\n"
 
@@ -102,21 +102,22 @@ def render_markdown(s: Snapshot) -> str:
 _MARK = {"better": "✅ better", "worse": "❌ worse", "same": "same"}
 
 
-def baseline_table(b: dict[str, Any]) -> list[str]:
+def baseline_table(b: BaselineComparison) -> list[str]:
     """The comparison as a table a person pastes into a pull request."""
-    rows = []
-    for f in b["figures"]:
-        pct = f["change_pct"]
-        unit = f.get("unit") or units.COUNT  # a baseline from before units: plain counts
-        rows.append([f["figure"], units.fmt(f["base"], unit), units.fmt(f["new"], unit),
-                     "n/a" if pct is None else f"{pct:+.1f}%", _MARK[f["verdict"]]])
-    out = [f"### Against baseline `{cell(b.get('source', ''))}`", ""]
-    counts = {v: sum(1 for f in b["figures"] if f["verdict"] == v) for v in _MARK}
+    rows: list[list[object]] = []
+    figures = b.figures or []
+    for f in figures:
+        pct = f.change_pct
+        unit = f.unit or units.COUNT  # a baseline from before units: plain counts
+        rows.append([f.figure, units.fmt(f.base, unit), units.fmt(f.new, unit),
+                     "n/a" if pct is None else f"{pct:+.1f}%", _MARK[f.verdict]])
+    out = [f"### Against baseline `{cell(b.source or '')}`", ""]
+    counts = {v: sum(1 for f in figures if f.verdict == v) for v in _MARK}
     out.append(f"{counts['worse']} worse, {counts['better']} better, {counts['same']} the same.")
     out.append("")
     out += table(["figure", "base", "new", "change", "verdict"], rows)
-    for r in b.get("regressions", []):
-        out.append(f"\n**Regression:** `{cell(r['figure'])}` worse by {r['worse_by_pct']:.1f}% "
-                   f"(limit {r['limit_pct']:g}%)")
-    out += ["", "Rules: " + "; ".join(f"*{k}*: {v}" for k, v in b.get("rules", {}).items())]
+    for r in b.regressions or []:
+        out.append(f"\n**Regression:** `{cell(r.figure)}` worse by {worse_by_pct(r):.1f}% "
+                   f"(limit {r.limit_pct:g}%)")
+    out += ["", "Rules: " + "; ".join(f"*{k}*: {v}" for k, v in (b.rules or {}).items())]
     return out

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from wsgiref.simple_server import WSGIServer
 
+from msgspec import UNSET
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -83,10 +84,10 @@ class SnapshotCollector:
                                      "Task latency by cognitive pattern", labels=["pattern"])
         for name, ps in s.patterns.items():
             h = ps.histogram
-            if not h or not ps.count:
+            if h.buckets is UNSET or h.sum_ms is UNSET or not ps.count:  # (live: no histogram)
                 continue
-            buckets = [(_le(le), float(n)) for le, n in h["buckets"]]
-            hist.add_metric([name], buckets, sum_value=h["sum_ms"] / 1000.0)
+            buckets = [(_le(b.le_s), float(b.count)) for b in h.buckets]
+            hist.add_metric([name], buckets, sum_value=h.sum_ms / 1000.0)
         yield hist
         firing = GaugeMetricFamily("swarmtop_alerts_firing", "Alerts firing by severity",
                                    labels=["severity"])

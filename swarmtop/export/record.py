@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from swarmtop import __version__
 from swarmtop.events import Event, encode_event
+from swarmtop.snapshot import RecordStatus
 
 HEADER_KEY = "swarmtop_record"
 FLUSH_S = 1.0
@@ -91,6 +92,6 @@ class Recorder:
         except OSError:
             pass
 
-    def status(self) -> dict[str, object]:
-        return {"path": self.path, "bytes": self.bytes_written, "events": self.events,
-                "error": self.error}
+    def status(self) -> RecordStatus:
+        return RecordStatus(path=self.path, bytes=self.bytes_written, events=self.events,
+                            error=self.error)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from msgspec import UNSET
+
 from swarmtop.export.fmt import describe_trend, fmt_limit, found_text
 from swarmtop.sanitize import safe_text
-from swarmtop.snapshot import Snapshot
+from swarmtop.snapshot import BaselineComparison, Snapshot
 from swarmtop.units import fmt_bytes, fmt_ms, fmt_num, fmt_usd
 
 
@@ -89,17 +91,7 @@ def render_text(s: Snapshot) -> str:
         out.append(f"bottleneck {b.kind} ({b.severity:.2f}): {safe_text(b.why)}")
     for name, tr in s.trends.items():
         out.append(f"trend {safe_text(name):<16} {safe_text(describe_trend(name, tr))}")
-    if s.baseline:
-        figs = s.baseline["figures"]
-        changed = [f for f in figs if f["verdict"] != "same"]
-        out.append(f"baseline {safe_text(s.baseline.get('source', ''))}: "
-                   f"{sum(f['verdict'] == 'worse' for f in figs)} worse, "
-                   f"{sum(f['verdict'] == 'better' for f in figs)} better, "
-                   f"{len(figs) - len(changed)} same")
-        for f in changed:
-            pct = "" if f["change_pct"] is None else f" ({f['change_pct']:+.1f}%)"
-            out.append(f"  {f['verdict']:<6} {safe_text(f['figure'])}: {f['base']:.6g} -> "
-                       f"{f['new']:.6g}{pct}")
+    out += _baseline_lines(s.baseline)
     src = s.sources
     out.append(
         f"sources  {len(src.files)} files  {fmt_num(src.lines)} lines  {fmt_num(src.events)} "
@@ -124,4 +116,20 @@ def _status_counts(s: Snapshot) -> dict[str, int]:
     out: dict[str, int] = {}
     for a in s.agents:
         out[a.status] = out.get(a.status, 0) + 1
+    return out
+
+
+def _baseline_lines(b: BaselineComparison) -> list[str]:
+    """The comparison against --baseline: counts, then each figure that changed."""
+    figs = b.figures
+    if figs is UNSET:  # no --baseline
+        return []
+    changed = [f for f in figs if f.verdict != "same"]
+    out = [f"baseline {safe_text(b.source or '')}: "
+           f"{sum(f.verdict == 'worse' for f in figs)} worse, "
+           f"{sum(f.verdict == 'better' for f in figs)} better, "
+           f"{len(figs) - len(changed)} same"]
+    for f in changed:
+        pct = "" if f.change_pct is None else f" ({f.change_pct:+.1f}%)"
+        out.append(f"  {f.verdict:<6} {safe_text(f.figure)}: {f.base:.6g} -> {f.new:.6g}{pct}")
     return out

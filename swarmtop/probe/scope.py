@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,11 +39,11 @@ class _Scope:
                 with fresh():
                     return await fn(*args, **kwargs)
 
-            return awrapper  # type: ignore[return-value]
+            return cast(F, awrapper)  # (functools.wraps keeps fn's signature)
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with fresh():
                 return fn(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)

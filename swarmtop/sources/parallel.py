@@ -85,7 +85,8 @@ def encode(batch: list[Event]) -> bytes:
 def decode(blob: bytes) -> list[Event]:
     if blob[:1] == b"m":
         return _decoder.decode(memoryview(blob)[1:])
-    return pickle.loads(memoryview(blob)[1:])  # our own worker's bytes
+    batch: list[Event] = pickle.loads(memoryview(blob)[1:])  # our own worker's bytes
+    return batch
 
 
 def _worker(conn: Connection, theirs: list[Connection], spill_dir: str, fmt: str,
@@ -158,7 +159,7 @@ class WorkerFailed(RuntimeError):
     """A worker process died (killed, out of memory): its file's events are not all here."""
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context() -> multiprocessing.context.ForkContext | multiprocessing.context.SpawnContext:
     """fork where it is safe (POSIX, no other thread that could hold a lock at the fork):
     workers start at once with every module imported; else spawn."""
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
@@ -186,7 +187,7 @@ class _Workers:
         ctx = _context()
         self.dir = tempfile.mkdtemp(prefix="swarmtop-report-", dir=_spill_root())
         self.conns: list[Connection] = []
-        self.procs = []
+        self.procs: list[multiprocessing.process.BaseProcess] = []
         forked = ctx.get_start_method() == "fork"
         for _ in range(jobs):
             here, there = ctx.Pipe()
@@ -257,21 +258,22 @@ class _Workers:
 
     def pump(self) -> None:
         """Wait for any worker to send something, and file it."""
-        for c in wait([c for c in self.conns if self.assigned[c]]):
-            path = self.assigned[c][0]  # type: ignore[index]
+        ready = wait([c for c in self.conns if self.assigned[c]])
+        for c in (c for c in self.conns if c in ready):  # (wait's answer is not typed ours)
+            path = self.assigned[c][0]
             try:
-                msg = c.recv_bytes()  # type: ignore[union-attr]
+                msg = c.recv_bytes()
             except (EOFError, OSError):
-                self._failed(c, path)  # type: ignore[arg-type]
+                self._failed(c, path)
             if msg[:1] == FAILED:
                 raise WorkerFailed(f"decoding {path} in a worker process failed: "
                                    f"{msg[1:].decode('utf-8', 'replace')}")
             if msg == DONE:
                 self.done.add(path)
-                self.assigned[c].popleft()  # type: ignore[index]
-                self.load[c] -= self.size.pop(path)  # type: ignore[index]
+                self.assigned[c].popleft()
+                self.load[c] -= self.size.pop(path)
             else:
-                self.blobs[path].append(_WHERE.unpack(msg))  # type: ignore[index]
+                self.blobs[path].append(_WHERE.unpack(msg))
         self._dispatch()
 
     def _failed(self, c: Connection, path: Path) -> NoReturn:

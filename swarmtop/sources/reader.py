@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -20,7 +21,13 @@ from swarmtop.sources.decoders import (
     make_decoder,
 )
 from swarmtop.sources.lines import LineSplitter
-from swarmtop.sources.textbytes import BINARY_WHY, cut_line, decode_line, is_binary
+from swarmtop.sources.textbytes import (
+    BINARY_WHY,
+    LineDecode,
+    cut_line,
+    decode_line,
+    is_binary,
+)
 
 CHUNK = 1 << 20
 HEAD_BYTES = 64 * 1024
@@ -75,7 +82,7 @@ def first_event_time(path: Path, fmt: str = "auto") -> float | None:
     return None
 
 
-def read_whole(f, decoder: WholeFileDecoder, source: str, size: int,
+def read_whole(f: BinaryIO, decoder: WholeFileDecoder, source: str, size: int,
                chosen: str, now: float) -> list[Event]:
     """Whole-file decoders (claude-flow metrics): the document at once, then a FileStatus."""
     if size > MAX_WHOLE_FILE:
@@ -175,8 +182,12 @@ def read_file(
         f.close()
 
 
+# ChunkScanner.scan: (chunk, lo, hi, base, source, now, out) -> lines
+ChunkScan = Callable[[bytes, int, int, int, str, float, list[Event]], int]
+
+
 def read_sparse(
-    f,  # a binary file positioned after ``head``
+    f: BinaryIO,  # positioned after ``head``
     head: bytes,
     decoder: LineDecoder,  # with a ``needle`` or a ``scan`` (ChunkScanner), or both
     needle: bytes | None,
@@ -199,7 +210,9 @@ def read_sparse(
     lines = 0
     batch: list[Event] = []
     now = clock()
-    scan = getattr(decoder, "scan", None)  # optional: ChunkScanner.scan
+    scan: ChunkScan | None = getattr(decoder, "scan", None)  # optional: ChunkScanner.scan
+    if scan is None and not needle:
+        raise ValueError(f"{decoder.name}: read_sparse needs a needle or a scan")
     carry = b""  # incomplete last line so far (at most max_line bytes kept)
     carry_start = 0  # file offset of carry[0]
     skipping = False  # inside an over-long line: discard up to its newline
@@ -234,6 +247,7 @@ def read_sparse(
         elif scan is not None:  # the decoder walks the chunk's complete lines itself
             lines += scan(chunk, first_nl + 1, last_nl + 1, chunk_start, source, now, batch)
         else:
+            assert needle is not None  # (checked on entry: without a scan there is a needle)
             lines += count_newlines(chunk, first_nl + 1, last_nl + 1)
             at = chunk.find(needle, first_nl + 1, last_nl)
             while at >= 0:
@@ -267,7 +281,7 @@ def read_sparse(
 LAST_LINE_WHY = "last line had no newline: read as it is (a report reads files to their end)"
 
 
-def _lines_with_nuls(decode, needle: bytes | None, chunk: bytes, lo: int,
+def _lines_with_nuls(decode: LineDecode, needle: bytes | None, chunk: bytes, lo: int,
                      hi: int, base: int, source: str, now: float, out: list[Event]) -> int:
     """The complete lines of ``chunk[lo:hi]`` one by one, for a chunk holding NUL bytes: each
     NUL run is counted as a bad line (the fast paths would see it only as broken JSON, or

@@ -298,9 +298,9 @@ class ProcessSampler:
         else:
             for p in psutil.process_iter(["ppid", "create_time"]):
                 info = p.info
-                ppid, ct = info.get("ppid"), info.get("create_time")
-                if ppid is not None and ct is not None:
-                    kids.setdefault(ppid, []).append((p.pid, ct))
+                parent, ct = info.get("ppid"), info.get("create_time")  # (None: denied)
+                if parent is not None and ct is not None:
+                    kids.setdefault(parent, []).append((p.pid, ct))
         new: list[_Watched] = []
         stack = list(known.values())
         seen = set(known)
@@ -512,13 +512,13 @@ class ProcessSampler:
                 if self.collect_uss:  # USS walks smaps: up to ~1 ms a process
                     full = get("uss", p.memory_full_info)
                     if full is not None:
-                        values["rss"], values["uss"] = full.rss, full.uss  # type: ignore[attr-defined]
+                        values["rss"], values["uss"] = full.rss, full.uss  # type: ignore[attr-defined]  # get() gives object
                     else:
                         mem = get("rss", p.memory_info)
-                        values["rss"] = mem.rss if mem is not None else None  # type: ignore[attr-defined]
+                        values["rss"] = mem.rss if mem is not None else None  # type: ignore[attr-defined]  # get() gives object
                 else:
                     mem = get("rss", p.memory_info)
-                    values["rss"] = mem.rss if mem is not None else None  # type: ignore[attr-defined]
+                    values["rss"] = mem.rss if mem is not None else None  # type: ignore[attr-defined]  # get() gives object
                 if cpu:
                     pct = get("cpu_percent", lambda: p.cpu_percent(None))
                     if w.primed:
@@ -528,8 +528,8 @@ class ProcessSampler:
                 values["fds"] = get("fds", p.num_fds)
                 io = get("io", p.io_counters)
                 if io is not None:
-                    values["io_read_bytes"] = io.read_bytes  # type: ignore[attr-defined]
-                    values["io_write_bytes"] = io.write_bytes  # type: ignore[attr-defined]
+                    values["io_read_bytes"] = io.read_bytes  # type: ignore[attr-defined]  # get() gives object
+                    values["io_write_bytes"] = io.write_bytes  # type: ignore[attr-defined]  # get() gives object
                 ppid = get("parent", p.ppid)
                 now = time.monotonic()
                 if not w.name or now - w.name_at >= self.name_refresh_s:  # exec renames
@@ -544,9 +544,9 @@ class ProcessSampler:
             status = "zombie"
         return ProcessSample(
             ts=self.clock(), source=f"pid:{w.pid}", pid=w.pid, create_time=w.create_time,
-            name=w.name, parent=ppid if isinstance(ppid, int) else w.parent,  # type: ignore[arg-type]
+            name=w.name, parent=ppid if isinstance(ppid, int) else w.parent,
             status=str(status or "unknown"), denied=tuple(denied), cgroup_limit=w.limit,
-            cwd=w.cwd, cmd=w.cmd, **values,  # type: ignore[arg-type]
+            cwd=w.cwd, cmd=w.cmd, **values,  # type: ignore[arg-type]  # values: dict[str, object]
         )
 
 

@@ -84,14 +84,14 @@ class FilterBar(Input):
 
     def action_cancel(self) -> None:
         self.value = ""
-        self.app.call_later(self.app.close_filter)  # type: ignore[attr-defined]
+        self.app.call_later(self.app.close_filter)  # type: ignore[attr-defined]  # self.app is typed App; it is SwarmtopApp
 
 
 class Dashboard(Vertical):
     """The panel area. Its Resize is the reliable signal that the terminal size changed."""
 
     def on_resize(self) -> None:
-        self.app.check_compact()  # type: ignore[attr-defined]
+        self.app.check_compact()  # type: ignore[attr-defined]  # self.app is typed App; it is SwarmtopApp
 
 
 class SwarmtopApp(App[int]):
@@ -565,7 +565,7 @@ class SwarmtopApp(App[int]):
     def action_zoom(self, number: int) -> None:
         self.set_layout(self.layout_state.zoom(self.panel_numbered(number).KEY), focus=True)
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:  # (async as App.action_back, which it replaces)
         if self.query_one(FilterBar).has_class("-open"):
             self.close_filter()
         elif self.layout_state.zoomed:

@@ -3,22 +3,17 @@ in %, green when the verdict is better, red when worse, a dim `=` when the same.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 
-from swarmtop.snapshot import Snapshot
+from swarmtop.snapshot import BaselineFigure, Snapshot
 from swarmtop.ui.text import Palette
 
-Figures = dict[str, dict[str, Any]]
+Figures = dict[str, BaselineFigure]
 
 
 def baseline_figures(snap: Snapshot) -> Figures:
-    """figure name -> its comparison row; empty without a baseline (or a malformed one)."""
-    rows = snap.baseline.get("figures") if isinstance(snap.baseline, dict) else None
-    if not isinstance(rows, list):
-        return {}
-    return {r["figure"]: r for r in rows if isinstance(r, dict) and isinstance(r.get("figure"), str)}
+    """figure name -> its comparison row; empty without a baseline."""
+    return {r.figure: r for r in snap.baseline.figures or []}
 
 
 def fmt_pct(pct: float) -> str:
@@ -28,26 +23,26 @@ def fmt_pct(pct: float) -> str:
     return f"{a:.0f}%" if a >= 9.95 else f"{a:.1f}%"
 
 
-def delta_mark(row: dict[str, Any] | None, pal: Palette) -> Text:
+def delta_mark(row: BaselineFigure | None, pal: Palette) -> Text:
     """` ▲12%` / ` ▼3.1%` coloured by the verdict, ` =` dimmed when the same, empty without
     a figure. (The leading space separates it from the figure it follows.)"""
     t = Text(end="")
     if not row:
         return t
-    verdict = row.get("verdict")
+    verdict = row.verdict
     if verdict == "same":
         t.append(" =", style=pal.muted)
         return t
-    change = row.get("change") or 0.0
+    change = row.change
     arrow = "▲" if change > 0 else "▼" if change < 0 else "="
-    pct = row.get("change_pct")
-    amount = fmt_pct(pct) if isinstance(pct, int | float) else "new"
+    pct = row.change_pct
+    amount = fmt_pct(pct) if pct is not None else "new"
     style = pal.good if verdict == "better" else pal.bad if verdict == "worse" else pal.muted
     t.append(f" {arrow}{amount}", style=style)
     return t
 
 
-def with_delta(cell: Text, row: dict[str, Any] | None, pal: Palette) -> Text:
+def with_delta(cell: Text, row: BaselineFigure | None, pal: Palette) -> Text:
     """A table cell followed by its delta mark."""
     if not row:
         return cell
@@ -59,6 +54,6 @@ def with_delta(cell: Text, row: dict[str, Any] | None, pal: Palette) -> Text:
 def baseline_counts(snap: Snapshot) -> tuple[int, int, int]:
     """(worse, better, same) over every compared figure."""
     rows = baseline_figures(snap).values()
-    return (sum(r.get("verdict") == "worse" for r in rows),
-            sum(r.get("verdict") == "better" for r in rows),
-            sum(r.get("verdict") == "same" for r in rows))
+    return (sum(r.verdict == "worse" for r in rows),
+            sum(r.verdict == "better" for r in rows),
+            sum(r.verdict == "same" for r in rows))

@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from msgspec import UNSET
 from rich.text import Text
 from textual.app import ComposeResult
 
 from swarmtop.export.fmt import fmt_num
-from swarmtop.snapshot import Snapshot
+from swarmtop.snapshot import CustomMetric, GcStats, Snapshot
 from swarmtop.ui.lines import TextLines
 from swarmtop.ui.panel import Panel
 from swarmtop.ui.table import Column, Row, SyncTable
@@ -54,27 +55,23 @@ def fmt_ms(v: Any) -> str:
     return "-" if x is None else f"{x:.3g}ms"
 
 
-def metric_rows(custom: dict[str, Any]) -> list[Row]:
+def metric_rows(custom: dict[str, CustomMetric]) -> list[Row]:
     rows = []
     for name, m in custom.items():
-        if not isinstance(m, dict):
-            continue
-        kind = str(m.get("kind", ""))
-        fields = ("latest", "rate_per_s", "p50", "p90", "p99", "window_p99", "count", "total",
-                  "min", "max")
-        values = [num(m.get(f)) for f in fields]
+        kind = m.kind
+        values = [num(v) for v in (m.latest, m.rate_per_s, m.p50, m.p90, m.p99, m.window_p99,
+                                   m.count, m.total, m.min, m.max)]
         cells = (plain(name), plain(kind), *(plain(fmt_value(v)) for v in values),
-                 plain(m.get("unit", "") or ""), plain(m.get("agent", "") or ""))
+                 plain(m.unit), plain(m.agent))
         rows.append(Row(key=f"m:{name}", cells=cells,
-                        sort=(name, kind, *values, str(m.get("unit", "")),
-                              str(m.get("agent", ""))),
-                        filter_text=f"{name} {kind} {m.get('unit', '')} {m.get('agent', '')}"))
+                        sort=(name, kind, *values, m.unit, m.agent),
+                        filter_text=f"{name} {kind} {m.unit} {m.agent}"))
     return rows
 
 
-def gc_label(src: str, g: dict[str, Any], names: dict[int, str]) -> str:
-    pid = g.get("pid")
-    if isinstance(pid, int):
+def gc_label(src: str, g: GcStats, names: dict[int, str]) -> str:
+    pid = g.pid
+    if pid is not None:
         return f"{pid} {names[pid]}" if names.get(pid) else str(pid)
     return os.path.basename(src) or src
 
@@ -97,44 +94,36 @@ class MetricsPanel(Panel):
         yield SyncTable(GC_COLUMNS, natural_label="process", id="met-gc")
 
     def empty_reason(self, snap: Snapshot) -> str | None:
-        section = snap.metrics if isinstance(snap.metrics, dict) else {}
-        return None if section.get("custom") or section.get("gc") else "no metrics"
+        return None if snap.metrics.custom or snap.metrics.gc else "no metrics"
 
     def render_snapshot(self, snap: Snapshot) -> None:
         pal = self.palette
-        section = snap.metrics if isinstance(snap.metrics, dict) else {}
-        custom = section.get("custom") or {}
-        gc = section.get("gc") or {}
-        custom = custom if isinstance(custom, dict) else {}
-        gc = gc if isinstance(gc, dict) else {}
+        section = snap.metrics
+        custom = section.custom or {}
+        gc = section.gc or {}
 
         names = {p.pid: p.name for p in snap.memory.processes}
         gc_rows = []
         worst: tuple[float, str] | None = None
         for src, g in gc.items():
-            if not isinstance(g, dict):
-                continue
             label = gc_label(src, g, names)
-            share = num(g.get("wall_share"))
+            share = num(g.wall_share)
             if share is not None and (worst is None or share > worst[0]):
                 worst = (share, label)
             style = (f"bold {pal.bad}" if share is not None and share > GC_BAD else
                      pal.warn if share is not None and share > GC_WARN else "")
-            gens = g.get("by_generation")
-            gens_text = ("/".join(fmt_value(x) for x in gens[:3])
-                         if isinstance(gens, list) else "-")
+            gens_text = "/".join(fmt_value(x) for x in g.by_generation[:3]) or "-"
             cells = (plain(label, style), plain("-" if share is None else f"{share:.1%}", style),
-                     plain(fmt_ms(g.get("pause_ms_per_s"))), plain(fmt_ms(g.get("pause_ms_max"))),
-                     plain(fmt_value(g.get("collections"))), plain(gens_text),
-                     plain(fmt_value(g.get("collected"))),
-                     plain(fmt_value(g.get("uncollectable")),
-                           pal.warn if num(g.get("uncollectable")) else ""),
+                     plain(fmt_ms(g.pause_ms_per_s)), plain(fmt_ms(g.pause_ms_max)),
+                     plain(fmt_value(g.collections)), plain(gens_text),
+                     plain(fmt_value(g.collected)),
+                     plain(fmt_value(g.uncollectable), pal.warn if g.uncollectable else ""),
                      plain(src, pal.muted))
             gc_rows.append(Row(key=f"g:{src}", cells=cells,
-                               sort=(label, share, num(g.get("pause_ms_per_s")),
-                                     num(g.get("pause_ms_max")), num(g.get("collections")),
-                                     gens_text, num(g.get("collected")),
-                                     num(g.get("uncollectable")), src),
+                               sort=(label, share, num(g.pause_ms_per_s),
+                                     num(g.pause_ms_max), num(g.collections),
+                                     gens_text, num(g.collected),
+                                     num(g.uncollectable), src),
                                filter_text=f"{label} {src}"))
         gc_rows.sort(key=lambda r: -(r.sort[1] or 0.0))  # natural order: most time in GC first
 
@@ -144,10 +133,10 @@ class MetricsPanel(Panel):
                            "swarmtop.probe (docs/probe.md)", style=pal.muted)
         else:
             summary.append(f"{len(custom)} metric{'s' * (len(custom) != 1)}", style="bold")
-            window = num(section.get("window_s"))
-            if window is not None:
+            window = section.window_s
+            if window is not UNSET:
                 summary.append(f"  window {window:.0f}s", style=pal.muted)
-            dropped = num(section.get("dropped"))
+            dropped = section.dropped
             if dropped:
                 summary.append(f"  {fmt_value(dropped)} records dropped (too many names)",
                                style=pal.warn)

@@ -43,7 +43,7 @@ class Panel(Vertical):
     """
 
     def __init_subclass__(cls, **kw: object) -> None:
-        super().__init_subclass__(**kw)  # type: ignore[arg-type]
+        super().__init_subclass__(**kw)  # type: ignore[arg-type]  # Widget's class options, passed on as given
         if "KEY" not in cls.__dict__:
             cls.KEY = cls.TITLE.lower().replace(" ", "-")
         if "SHORT" not in cls.__dict__:

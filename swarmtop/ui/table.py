@@ -278,8 +278,8 @@ class SyncTable(ScrollView, can_focus=True):
         if index >= len(self._visible):
             return Strip.blank(width, base)
         if index == self.cursor_row:  # one row: built afresh, not kept
-            strip = text_strip(self._line(self._visible[index].cells), console)
-            return fit(Strip(Segment.apply_style(strip, cursor_style)), left, width, base)
+            line = text_strip(self._line(self._visible[index].cells), console)
+            return fit(Strip(Segment.apply_style(line, cursor_style)), left, width, base)
         view = (width, left)
         if view != self._view:  # the finished rows are for one width and column offset
             self._view = view

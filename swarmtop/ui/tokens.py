@@ -191,7 +191,7 @@ class TokensPanel(Panel):
         if base:
             worse, better, same = baseline_counts(snap)
             s.append("vs ", style=pal.muted)
-            s.append_text(plain(clip(str(snap.baseline.get("source", "") or "baseline"), 24),
+            s.append_text(plain(clip(snap.baseline.source or "baseline", 24),
                                 pal.muted))
             s.append(": ")
             s.append(f"{worse} worse", style=pal.bad if worse else pal.muted)
@@ -200,7 +200,7 @@ class TokensPanel(Panel):
             s.append(f" {same} same", style=pal.muted)
             per_task = base.get("tasks.cost_per_task")
             if per_task and self.size.width >= 70:
-                s.append(f"  $/task {fmt_usd(per_task.get('new'))}")
+                s.append(f"  $/task {fmt_usd(per_task.new)}")
                 s.append_text(delta_mark(per_task, pal))
         base_line = self.query_one("#tok-base", TextLines)
         if base_line.display != bool(base):

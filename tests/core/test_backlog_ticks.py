@@ -26,7 +26,7 @@ from swarmtop.events import (
     ProcessSample,
     TaskEvent,
 )
-from swarmtop.snapshot import to_json
+from swarmtop.snapshot import RecordStatus, to_json
 
 RULES = (
     {"name": "queue", "metric": "custom.queue.latest", "comparison": ">", "threshold": 50,
@@ -136,7 +136,7 @@ def _events(n: int) -> list:
 
 def _run(cls, config: Config, evs: list, snap_every: int, record: bool = False) -> list[dict]:
     # with record: --record failing, monitor.record_failed is measured (not the lean tick)
-    agg = cls(config, recorder=(lambda: {"error": "disk full"}) if record else None)
+    agg = cls(config, recorder=(lambda: RecordStatus(path="r", error="disk full")) if record else None)
     agg.clock = agg.event_clock
     out = []
     for j in range(0, len(evs), 300):

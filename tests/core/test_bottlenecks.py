@@ -6,7 +6,7 @@ from swarmtop.core import bottlenecks as bn
 from swarmtop.core import signals
 from swarmtop.core.patterns import PatternTracker
 from swarmtop.events import TaskEvent
-from swarmtop.snapshot import Memory, ProcessInfo, Saving, TokenCounts, Tokens
+from swarmtop.snapshot import GcStats, Memory, Metrics, ProcessInfo, Saving, TokenCounts, Tokens
 
 T0 = 1_764_000_000.0
 
@@ -123,13 +123,13 @@ def test_tokens_cache_miss_waste() -> None:
     assert b.severity == 0.4 and "caching could save $4.00 of $10.00" in b.why
 
 
-def _gc_metrics(share: float, pid: int = 7) -> dict:
-    return {"gc": {"/runs/p-7.jsonl": {"pid": pid, "collections": 420,
-                                       "by_generation": [400, 15, 5], "collected": 9000,
-                                       "uncollectable": 0, "pause_ms_total": 5000.0,
-                                       "pause_ms_max": 35.0, "pause_ms_per_s": share * 1000,
-                                       "wall_share": share, "last_ts": T0}},
-            "custom": {}}
+def _gc_metrics(share: float, pid: int = 7) -> Metrics:
+    return Metrics(gc={"/runs/p-7.jsonl": GcStats(pid=pid, collections=420,
+                                                  by_generation=[400, 15, 5], collected=9000,
+                                                  uncollectable=0, pause_ms_total=5000.0,
+                                                  pause_ms_max=35.0, pause_ms_per_s=share * 1000,
+                                                  wall_share=share, last_ts=T0)},
+                   custom={})
 
 
 def test_memory_gc_wall_share_over_five_percent() -> None:

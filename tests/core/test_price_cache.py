@@ -93,6 +93,27 @@ def test_an_answer_past_its_time_is_looked_up_again(fresh: Path, monkeypatch) ->
     assert genai_rates(model) == genai_rates(model, datetime.now(tz=UTC))
 
 
+@pytest.mark.parametrize("entry", [
+    [[1.0, 2.0, 3.0], [], "x", None],  # three rates, not four
+    [[1.0, 2.0, 3.0, 4.0, 5.0], [], "x", None],  # an extra positional value
+    [["1", 2.0, 3.0, 4.0], [], "x", None],
+    [[1.0, 2.0, 3.0, 4.0], [[200, [1.0]]], "x", None],
+    [[1.0, 2.0, 3.0, 4.0], [], "x"],
+    "not an entry",
+])
+def test_a_malformed_kept_answer_is_looked_up_again(fresh: Path, monkeypatch,
+                                                    entry: object) -> None:
+    """A cache file another version wrote (or an edited one) is checked, never trusted."""
+    model = "claude-haiku-4-5"
+    genai_rates(model)
+    (path,) = fresh.rglob("genai-prices-*.json")
+    kept = json.loads(path.read_text())
+    kept["rates"][model] = entry
+    path.write_text(json.dumps(kept))
+    monkeypatch.setattr(prices, "_the_cache", None)
+    assert genai_rates(model) == genai_rates(model, datetime.now(tz=UTC))
+
+
 def test_an_unwritable_cache_changes_nothing(fresh: Path, monkeypatch) -> None:
     (fresh / "swarmtop").write_text("a file where the directory would be")
     got = {m: genai_rates(m) for m in MODELS}

@@ -107,5 +107,5 @@ def test_disk_full_recording_raises_an_alert_not_a_crash():
     rec([LLMCall(ts=1.0, source="x", model="m", input_tokens=1, output_tokens=1)])
     rec.flush()
     snap = agg.snapshot()
-    assert snap.runtime["record"]["error"]
+    assert snap.runtime.record is not None and snap.runtime.record.error
     assert any(a.rule == "record_failed" for a in snap.alerts)

@@ -11,8 +11,13 @@ import pytest
 from swarmtop.commands.report import build_report
 from swarmtop.core.config import Config
 from swarmtop.events import MetricEvent, TaskEvent
+from swarmtop.snapshot import CustomMetric, Snapshot
 from swarmtop.sources.decoders import detect_format, is_whole_file, make_decoder
 from swarmtop.sources.reader import head_lines, read_file
+
+
+def _custom(snap: Snapshot) -> dict[str, CustomMetric]:
+    return snap.metrics.custom or {}
 
 
 def _tasks(n: int) -> bytes:
@@ -117,9 +122,9 @@ def test_failed_tests_are_errors_with_their_durations_in_seconds(tmp_path):
     pat = snap.patterns["results"]
     assert (pat.count, pat.errors) == (9, 7)
     assert pat.max_ms == 4500.0  # 4.5 s, not 4.5 ms
-    assert snap.errors["error_lines"] == 0 and not snap.log_tail
+    assert snap.errors.error_lines == 0 and not snap.log_tail
     assert snap.as_of.startswith("2025-06-17T")  # the document's own timestamp
-    assert snap.metrics["custom"]["claude_flow.summary.failed_tests"]["latest"] == 7
+    assert _custom(snap)["claude_flow.summary.failed_tests"].latest == 7
 
 
 def test_comparison_rows_are_figures_not_tasks(tmp_path):
@@ -132,9 +137,9 @@ def test_comparison_rows_are_figures_not_tasks(tmp_path):
         "timestamp": "20250614_200237", "results": rows,
         "summary": {"average_improvement": 0.89, "overall_speedup": 1.006}})
     snap = _report(p)
-    assert snap.errors["tasks"] == 0 and not any(p.count for p in snap.patterns.values())
-    assert snap.metrics["custom"]["claude_flow.results.research/distributed.standard_time"]["latest"] == 0.1
-    assert snap.metrics["custom"]["claude_flow.summary.overall_speedup"]["latest"] == 1.006
+    assert snap.errors.tasks == 0 and not any(p.count for p in snap.patterns.values())
+    assert _custom(snap)["claude_flow.results.research/distributed.standard_time"].latest == 0.1
+    assert _custom(snap)["claude_flow.summary.overall_speedup"].latest == 1.006
     assert snap.as_of.startswith("2025-06-14T20:02:37")
 
 
@@ -171,11 +176,11 @@ def test_pretty_printed_documents_are_read_whole_not_as_text(tmp_path):
         snap = _report(p)
         [f] = snap.sources.files
         assert f.format == "claude-flow", p
-        assert not snap.log_tail and snap.errors["error_lines"] == 0, p
+        assert not snap.log_tail and snap.errors.error_lines == 0, p
     snap = _report(ruv, summary, hive)
     bench = snap.patterns["benchmarks"]  # ruv-swarm: time/average in ms, PASS/FAIL
     assert (bench.count, bench.errors, bench.max_ms) == (3, 1, 51.0)
-    assert snap.metrics["custom"]["claude_flow.benchmarks.memory.rss"]["latest"] == 62980096
+    assert _custom(snap)["claude_flow.benchmarks.memory.rss"].latest == 62980096
     assert snap.patterns["research"].max_ms == pytest.approx(200.354)  # execution_time in s
     h = snap.patterns["hierarchical"]  # hive-mind: duration in s (its start/end say so)
     assert (h.count, h.errors) == (1, 1) and h.max_ms == pytest.approx(23.09, abs=0.01)
@@ -216,11 +221,11 @@ def test_v3_metrics_layout(tmp_path):
         "swarm": {"activeAgents": 4, "maxAgents": 15, "topology": "hierarchical-mesh"}})
     snap = _report(activity, learning, progress)
     assert {f.format for f in snap.sources.files} == {"claude-flow"}
-    gauges = snap.metrics["custom"]
-    assert gauges["claude_flow.swarm.agent_count"]["latest"] == 4
-    assert gauges["claude_flow.swarm.active"]["latest"] == 1.0
-    assert gauges["claude_flow.routing.accuracy"]["latest"] == 0.82
-    assert gauges["claude_flow.domains.total"]["latest"] == 5
+    gauges = _custom(snap)
+    assert gauges["claude_flow.swarm.agent_count"].latest == 4
+    assert gauges["claude_flow.swarm.active"].latest == 1.0
+    assert gauges["claude_flow.routing.accuracy"].latest == 0.82
+    assert gauges["claude_flow.domains.total"].latest == 5
     assert snap.as_of.startswith("2026-03-01T12:00:00")
     assert snap.sources.untimed_events == 0
 

@@ -9,7 +9,7 @@ import msgspec
 import pytest
 from rich.text import Text
 
-from swarmtop.snapshot import Snapshot
+from swarmtop.snapshot import BaselineFigure, Snapshot
 from swarmtop.ui import SwarmtopApp
 from swarmtop.ui.delta import delta_mark
 from swarmtop.ui.health import HealthPanel
@@ -168,13 +168,13 @@ async def test_no_baseline_no_marks():
 
 def test_delta_mark():
     pal = Palette()
-    row = {"change": 3.0, "change_pct": 12.34, "verdict": "worse"}
+    row = BaselineFigure(change=3.0, change_pct=12.34, verdict="worse")
     assert delta_mark(row, pal).plain == " ▲12%" and styles(delta_mark(row, pal)) == {"red"}
-    row = {"change": -0.1, "change_pct": -3.14, "verdict": "better"}
+    row = BaselineFigure(change=-0.1, change_pct=-3.14, verdict="better")
     assert delta_mark(row, pal).plain == " ▼3.1%" and styles(delta_mark(row, pal)) == {"green"}
-    row = {"change": 5.0, "change_pct": None, "verdict": "worse"}  # from zero: no percentage
+    row = BaselineFigure(change=5.0, change_pct=None, verdict="worse")  # from zero: no percentage
     assert delta_mark(row, pal).plain == " ▲new"
-    assert delta_mark({"change": 0.0, "change_pct": 0.0, "verdict": "same"}, pal).plain == " ="
+    assert delta_mark(BaselineFigure(change=0.0, change_pct=0.0, verdict="same"), pal).plain == " ="
     assert delta_mark(None, pal).plain == ""
 
 

@@ -104,7 +104,7 @@ class _TimedRecord(_Record):
     """The same record with its time parsed by msgspec (RFC 3339, in C): the common case.
     A time it rejects sends the line to ``_decoder`` and ``iso_ts`` (which accept more)."""
 
-    timestamp: datetime | None = None  # type: ignore[assignment]
+    timestamp: datetime | None = None  # type: ignore[assignment]  # msgspec parses what _Record keeps as str
 
 
 _timed_decoder = msgspec.json.Decoder(_TimedRecord)
