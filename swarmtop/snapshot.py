@@ -2,6 +2,7 @@
 
 Every view (TUI panels, JSON/text report, Prometheus, baselines) reads this and nothing else.
 Field names are the public schema v1 (docs/snapshot-schema.md): add keys freely, never rename.
+One module (≈ 500 lines) on purpose: the whole public schema is read in one place.
 """
 
 from __future__ import annotations

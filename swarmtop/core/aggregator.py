@@ -1,4 +1,7 @@
 """The aggregator owns all state: it consumes event batches and produces Snapshots.
+It routes events to the trackers and assembles their sections; each figure is computed in
+the tracker's own module (docs/decisions.md, "Where things are"). A little over 500 lines:
+the ingest loop is one function on purpose (the hot path of a report).
 
 Plain Python, no Textual; every buffer is bounded. Time is injected (``clock``) so the same
 code serves live monitoring (wall clock) and reports/replays (event time).
