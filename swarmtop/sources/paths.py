@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from swarmtop.errors import SourceError as SourceError  # re-exported: its historical home
+from swarmtop.sources.compressed import is_compressed, without_compressed_twins
 
 # Files that are never logs: skip them when walking a directory.
 _SKIP_SUFFIXES = (".gz", ".zip", ".bz2", ".xz", ".zst", ".png", ".jpg", ".pyc", ".so", ".swp")
@@ -65,17 +66,18 @@ def list_files(spec: SourceSpec) -> list[Path]:
         return [spec.root] if spec.root.is_file() else []
     if spec.kind == "glob":
         hits = glob.glob(os.path.expanduser(spec.text), recursive=True)
-        return sorted(Path(h) for h in hits if os.path.isfile(h))
+        return without_compressed_twins(sorted(Path(h) for h in hits if os.path.isfile(h)))
     out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(spec.root):
         dirnames[:] = sorted(d for d in dirnames if not _hidden(d))
         for name in sorted(filenames):
-            if name.startswith(".") or name.endswith(_SKIP_SUFFIXES):
+            if name.startswith(".") or (name.endswith(_SKIP_SUFFIXES)
+                                        and not is_compressed(name)):
                 continue
             path = Path(dirpath) / name
             if path.is_file():  # not a FIFO or socket: opening one would wait for a writer
                 out.append(path)
-    return out
+    return without_compressed_twins(out)
 
 
 def matches(spec: SourceSpec, path: Path) -> bool:
@@ -90,7 +92,7 @@ def matches(spec: SourceSpec, path: Path) -> bool:
         return fnmatch(str(path), pattern) or (
             "**/" in pattern and fnmatch(str(path), pattern.replace("**/", "")))
     name = path.name
-    if name.startswith(".") or name.endswith(_SKIP_SUFFIXES):
+    if name.startswith(".") or (name.endswith(_SKIP_SUFFIXES) and not is_compressed(name)):
         return False
     try:
         rel = path.resolve().relative_to(spec.root.resolve())

@@ -7,11 +7,12 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import numpy as np
 
 from swarmtop.events import ARRIVAL_STAMPED, UNTIMED, Event, FileStatus
+from swarmtop.sources.compressed import CompressedLog, is_compressed
 from swarmtop.sources.decoders import (
     LineDecoder,
     WholeFileDecoder,
@@ -56,11 +57,18 @@ def choose_format(fmt: str, head: bytes, path: str = "") -> str:
     return detect_format(head_lines(head), path, head) if fmt == "auto" else fmt
 
 
+def open_log(path: str | Path) -> BinaryIO:
+    """A log's bytes: a plain file, or a compressed log's decompressed stream."""
+    if is_compressed(path):
+        return cast(BinaryIO, CompressedLog(path))
+    return open(path, "rb")
+
+
 def first_event_time(path: Path, fmt: str = "auto") -> float | None:
     """The time of the first event among the complete lines of ``path``'s head (None: no
     such event there, or the file cannot be read): where a merged report starts it."""
     try:
-        with open(path, "rb") as f:
+        with open_log(path) as f:
             head = f.read(HEAD_BYTES)
     except OSError:
         return None
@@ -114,19 +122,27 @@ def read_file(
     read at once, see sources/merge.py)."""
     source = str(path)
     try:
-        f = open(path, "rb")  # closed in finally, generator-friendly
+        f = open_log(path)  # closed in finally, generator-friendly
+        size = os.fstat(f.fileno()).st_size if not is_compressed(path) else os.stat(path).st_size
     except OSError as exc:
         yield [FileStatus(ts=clock(), source=source, state="skipped", why=_why(exc))]
         return
     try:
-        size = os.fstat(f.fileno()).st_size
         head = f.read(HEAD_BYTES)
+        if getattr(f, "error", ""):  # a compressed log that is no zstd stream
+            yield [FileStatus(ts=clock(), source=source, state="skipped", size=size,
+                              why=getattr(f, "error", ""))]
+            return
         if is_binary(head):
             why = BINARY_WHY
             yield [FileStatus(ts=clock(), source=source, state="skipped", why=why, size=size)]
             return
         chosen = choose_format(fmt, head, source)
         any_decoder = make_decoder(chosen)
+        if is_whole_file(any_decoder) and is_compressed(path):
+            yield [FileStatus(ts=clock(), source=source, format=chosen, state="skipped",
+                              size=size, why="a compressed JSON document: not read")]
+            return
         if is_whole_file(any_decoder):
             events = read_whole(f, any_decoder, source, size, chosen, clock())
             if on_progress is not None:
@@ -160,12 +176,12 @@ def read_file(
             if on_progress is not None:
                 on_progress(len(chunk))
             chunk = f.read(chunk_size)
-        why = ""
+        why = getattr(f, "error", "")  # a compressed log that broke off
         last = splitter.flush()  # at report time a file's end is its end
         if last is not None:
             offset, line, cut = last
             lines += 1
-            why = LAST_LINE_WHY
+            why = why or LAST_LINE_WHY
             batch.extend([cut_line(source, offset, now, max_line, line)] if cut else
                          decode_line(decoder.decode, line, source, offset, now))
         finish = getattr(decoder, "finish", None)  # optional (LineDecoder): what it held back
@@ -264,10 +280,10 @@ def read_sparse(
         if len(carry) > max_line:
             skipping = True
         chunk = f.read(chunk_size)
-    why = ""
+    why = getattr(f, "error", "")  # a compressed log that broke off
     if pos > carry_start:  # at report time a file's end is its end: its last line is read
         lines += 1
-        why = LAST_LINE_WHY
+        why = why or LAST_LINE_WHY
         if skipping or len(carry) > max_line:
             batch.append(cut_line(source, carry_start, now, max_line, carry))
         else:
