@@ -784,6 +784,7 @@ def run_app(feed: Feed, *, theme: str | None = None, interval: float = 0.5,
     except UnknownTheme as exc:
         print(f"swarmtop: {exc}", file=sys.stderr)
         return 2
+
     def first_frame() -> None:
         settle_gc()
         if on_first_frame is not None:
