@@ -32,6 +32,7 @@ from swarmtop.sources.paths import SourceError, parse_source
 if TYPE_CHECKING:
     from swarmtop.sources.launcher import Launcher
     from swarmtop.sources.otlp_receiver import OtlpReceiver
+    from swarmtop.sources.tailer import Tailer
 
 EXIT_OK, EXIT_ALERT, EXIT_USAGE = 0, 1, 2
 
@@ -46,6 +47,7 @@ class Plan:
     launched: Launcher | None = None  # the --run child, when there is one
     sampler_status: Callable[[], SamplerStatus] | None = None  # when it watches processes
     receivers: list[Callable[[], ReceiverInfo]] = field(default_factory=list)  # --otlp
+    tailer: Tailer | None = None
 
 
 def _start_demo(plan: Plan, out: Path) -> int:
@@ -110,6 +112,7 @@ def build_plan(args: argparse.Namespace, config: Config) -> Plan:
         )
         plan.sources.append(tailer)
         plan.progress = tailer.progress
+        plan.tailer = tailer
     if pids:
         sampler = ProcessSampler(pids, children=not args.no_children, interval=config.interval_s,
                                  collect_uss=config.collect_uss)
@@ -192,7 +195,10 @@ def run_live(args: argparse.Namespace, config: Config) -> int:
             return asyncio.run(_headless(args, runtime, plan))
         from swarmtop.ui import run_app
 
-        return run_app(runtime, theme=config.theme, interval=config.interval_s)
+        # the first frame first: a backlog is read on once it is on screen
+        shown = plan.tailer.hold_for_first_frame() if plan.tailer is not None else None
+        return run_app(runtime, theme=config.theme, interval=config.interval_s,
+                       on_first_frame=shown)
     finally:
         _cleanup(plan)
 

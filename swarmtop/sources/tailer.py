@@ -58,6 +58,7 @@ MAX_OPEN = 256  # descriptors kept open on visible, idle files (orphans always k
 DEFER_S = 2.0  # how long a file that looks like a copy in progress may wait
 CHECKPOINT_EVERY_S = 5.0
 POLL_CHECK_S = 0.25  # polling mode: stat followed files this often (notify's poller is coarse)
+FIRST_FRAME_WAIT_S = 1.0  # longest the backlog waits for the display's first frame
 
 
 class Tailer:
@@ -109,8 +110,11 @@ class Tailer:
         self._closed = False
         self._backlog = Backlog()
         self._backlog_done = False
+        self._hold = False  # the backlog waits for the first frame (hold_for_first_frame)
+        self._sent = False  # anything emitted yet
+        self._frame_waiter: asyncio.Future[None] | None = None
         self._reader = TailReader(fmt, max_line, clock, self._send, self._status, self._backlog,
-                                  self._lines)
+                                  self._lines, self._turn)
 
     # ---- public -------------------------------------------------------------------------
     async def run(self, emit: Emit) -> None:
@@ -175,6 +179,21 @@ class Tailer:
 
     def files_followed(self) -> int:
         return len(self._by_key)
+
+    def hold_for_first_frame(self) -> Callable[[], None]:
+        """Let a display draw its first frame before the backlog is read on: once the first
+        lines are delivered (the first snapshot has them), reading waits until the returned
+        call (the frame is on screen) or ``FIRST_FRAME_WAIT_S``. Otherwise decoding 2 GB of
+        history shares the event loop and the GIL with the first paint, a slice per hop of
+        the display's messages (docs/decisions.md, "First frame over a backlog")."""
+        self._hold = True
+
+        def shown() -> None:
+            self._hold = False
+            if self._frame_waiter is not None:
+                _wake_up(self._frame_waiter)
+
+        return shown
 
     # ---- discovery ----------------------------------------------------------------------
     async def _appeared(self) -> bool:
@@ -596,6 +615,23 @@ class Tailer:
     async def _send(self, batch: list[Event]) -> None:
         if self._emit is not None and batch:
             await self._emit(batch)
+            self._sent = True
+
+    async def _turn(self) -> None:
+        """The event loop's turn between slices of reading (nothing decoded is held back):
+        the first one after the start-up's first delivery waits for the first frame."""
+        if not (self._hold and self._sent and not self._backlog_done):
+            await asyncio.sleep(0)
+            return
+        self._hold = False  # once
+        loop = asyncio.get_running_loop()
+        waiter = self._frame_waiter = loop.create_future()
+        handle = loop.call_later(FIRST_FRAME_WAIT_S, _wake_up, waiter)
+        try:
+            await waiter
+        finally:
+            handle.cancel()
+            self._frame_waiter = None
 
     # ---- checkpoint ---------------------------------------------------------------------
     def _save_checkpoint(self, force: bool = False) -> None:

@@ -28,6 +28,7 @@ PASS_BYTES = 16 << 20  # per file per pass; the rest next pass, so other files g
 WHOLE_FILE_CAP = 64 << 20
 
 Send = Callable[[list[Event]], Awaitable[None]]
+Turn = Callable[[], Awaitable[None]]  # give the event loop a turn
 StatusOf = Callable[[Tracked, int | None], FileStatus]  # (file, offset reached mid-read)
 
 
@@ -42,7 +43,8 @@ class TailReader:
     path -> complete lines read under it, ``backlog`` its start-up progress."""
 
     def __init__(self, fmt: str, max_line: int, clock: Callable[[], float], send: Send,
-                 status: StatusOf, backlog: Backlog, lines: dict[str, int]) -> None:
+                 status: StatusOf, backlog: Backlog, lines: dict[str, int],
+                 turn: Turn | None = None) -> None:
         self.fmt = fmt
         self.max_line = max_line
         self.clock = clock
@@ -50,6 +52,7 @@ class TailReader:
         self._status = status
         self._backlog = backlog
         self._lines = lines
+        self._turn = turn or next_turn  # the loop's turn between slices, nothing held back
         self._whole_decoders: dict[str, WholeFileDecoder] = {}  # whole-file decoders live per path
 
     async def choose_format(self, tf: Tracked, fd: int) -> bool:
@@ -119,20 +122,22 @@ class TailReader:
                 if len(batch) >= MAX_BATCH or (
                     not lines & 255 and time.perf_counter() - slice_start > SLICE_S
                 ):
-                    self._lines[src] = self._lines.get(src, 0) + lines
+                    await self._deliver(tf, batch, lines, end_ok)
                     lines = 0
-                    batch.append(self._status(tf, end_ok))  # counts keep up during a backlog
-                    await self._send(batch)
-                    # delivered: checkpoint it before the next await can be cancelled
-                    tf.ck_offset = end_ok
                     batch = []
-                    await asyncio.sleep(0)  # a put that did not wait never yielded
+                    await self._turn()  # a put that did not wait never yielded
                     now = self.clock()
                     slice_start = time.perf_counter()
             end_ok = splitter.committed
             self._backlog.count(tf, len(chunk))
             if len(chunk) == CHUNK:
-                await asyncio.sleep(0)
+                # what was decoded goes before the loop gets its turn: the first snapshot,
+                # taken at that turn, then has the first lines of a backlog (issue 23)
+                if batch:
+                    await self._deliver(tf, batch, lines, end_ok)
+                    lines = 0
+                    batch = []
+                await self._turn()
         self._lines[src] = self._lines.get(src, 0) + lines
         now_m = time.monotonic()
         if got:
@@ -143,6 +148,16 @@ class TailReader:
             await self._send(batch)
         tf.ck_offset = end_ok
         return LinesRead(got, budget <= 0)
+
+    async def _deliver(self, tf: Tracked, batch: list[Event], lines: int, end_ok: int) -> None:
+        """Hand on a batch read part-way through ``tf`` (``lines`` complete lines, the last
+        ending at ``end_ok``) with the file's status at that point."""
+        src = tf.report
+        self._lines[src] = self._lines.get(src, 0) + lines
+        batch.append(self._status(tf, end_ok))  # counts keep up during a backlog
+        await self._send(batch)
+        # delivered: checkpoint it before the next await can be cancelled
+        tf.ck_offset = end_ok
 
     async def read_whole(self, tf: Tracked, fd: int, st: os.stat_result) -> None:
         """Whole-file formats (a JSON document rewritten in place): re-read it on each change
@@ -180,6 +195,10 @@ class TailReader:
         for i in range(0, len(events), MAX_BATCH):
             await self._send(list(events[i : i + MAX_BATCH]))
         await self._send([self._status(tf, None)])
+
+
+async def next_turn() -> None:
+    await asyncio.sleep(0)
 
 
 def size_at_line_end(fd: int, size: int) -> int:

@@ -314,6 +314,9 @@ class SwarmtopApp(App[int]):
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         if self.start_error is None:
+            # the loading line with each snapshot, not only at the timer: the first frame of a
+            # backlog shows it (the sources plan it after the mount's own tick)
+            self._guarded(self._render_progress)
             self._guarded(self._take, message.snapshot)
 
     def exit(self, result: int | None = None, return_code: int = 0,
@@ -769,18 +772,26 @@ _DESCRIPTIONS = {
 }
 
 
-def run_app(feed: Feed, *, theme: str | None = None, interval: float = 0.5) -> int:
+def run_app(feed: Feed, *, theme: str | None = None, interval: float = 0.5,
+            on_first_frame: Callable[[], None] | None = None) -> int:
     """Run the dashboard until quit or SIGTERM/SIGHUP; returns the exit status
     (0 on quit, 128+signal on a signal, 2 for an unknown theme). An exception raised by
-    `feed.start()` is re-raised here, after the terminal is restored."""
+    `feed.start()` is re-raised here, after the terminal is restored. ``on_first_frame`` is
+    called once the first snapshot is on screen."""
     themes = load_themes()
     try:
         resolve_theme(theme, themes)
     except UnknownTheme as exc:
         print(f"swarmtop: {exc}", file=sys.stderr)
         return 2
+
+    def first_frame() -> None:
+        settle_gc()
+        if on_first_frame is not None:
+            on_first_frame()
+
     app = SwarmtopApp(feed, theme=theme, interval=interval, themes=themes,
-                      on_first_frame=settle_gc)
+                      on_first_frame=first_frame)
     app.run()
     if app.start_error is not None:
         raise app.start_error

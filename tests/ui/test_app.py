@@ -189,6 +189,21 @@ async def test_backlog_progress_bar():
         assert "loading history" not in screen_text(app)
 
 
+async def test_backlog_progress_comes_with_a_snapshot():
+    """The sources plan the backlog after the mount's own tick: the loading line is drawn with
+    the next snapshot, not only at the timer's next tick (issue 23's first frame)."""
+    feed = FakeFeed()
+    app = make_app(feed)  # its timer never ticks during the test
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        assert "loading history" not in screen_text(app)
+        feed.progress_value = Progress(bytes_read=50, bytes_total=200, files_done=1,
+                                       files_total=4)
+        feed.push()
+        await pilot.pause()
+        assert "loading history" in screen_text(app) and "25%" in screen_text(app)
+
+
 async def test_waiting_for_first_snapshot():
     app = make_app(FakeFeed(snapshots=[]))
     async with app.run_test(size=SMALL) as pilot:
