@@ -7,16 +7,18 @@ import asyncio
 import os
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import NamedTuple
 
 from swarmtop.events import Event, FileStatus, ParseError
+from swarmtop.sources.compressed import is_compressed
 from swarmtop.sources.decoders import (
     WholeFileDecoder,
     is_whole_file,
     line_decoder,
     make_decoder,
 )
-from swarmtop.sources.reader import HEAD_BYTES, choose_format
+from swarmtop.sources.reader import HEAD_BYTES, choose_format, read_file
 from swarmtop.sources.tailprogress import Backlog
 from swarmtop.sources.textbytes import BINARY_WHY, cut_line, decode_line, is_binary
 from swarmtop.sources.tracked import Tracked
@@ -58,6 +60,10 @@ class TailReader:
     async def choose_format(self, tf: Tracked, fd: int) -> bool:
         """Pick ``tf``'s format and decoder from its first bytes. False when it cannot be read
         as lines: empty, no complete line yet, binary or an unknown format (skipped)."""
+        if tf.path is not None and is_compressed(tf.path):
+            tf.whole = True  # read whole, once (read_whole): a compressed log never grows
+            tf.format = self.fmt if self.fmt != "auto" else "compressed"
+            return True
         probe = os.pread(fd, HEAD_BYTES, 0)
         if not probe:
             return False
@@ -161,11 +167,16 @@ class TailReader:
 
     async def read_whole(self, tf: Tracked, fd: int, st: os.stat_result) -> None:
         """Whole-file formats (a JSON document rewritten in place): re-read it on each change
-        and let the decoder say which events are new."""
-        assert tf.decoder is not None and is_whole_file(tf.decoder)
+        and let the decoder say which events are new. A compressed log: read once."""
         sig = (st.st_ino, st.st_size, st.st_mtime_ns)
         if sig == tf.whole_sig:
             return
+        if tf.decoder is None and is_compressed(tf.report):
+            if tf.whole_sig is None:
+                tf.whole_sig = sig
+                await self.read_compressed(tf, st.st_size)
+            return  # (rewritten after it was read: Codex writes a .jsonl back, not this)
+        assert tf.decoder is not None and is_whole_file(tf.decoder)
         tf.whole_sig = sig
         if st.st_size > WHOLE_FILE_CAP:
             tf.why = f"larger than {WHOLE_FILE_CAP >> 20} MiB: whole-file format not re-read"
@@ -196,9 +207,34 @@ class TailReader:
             await self._send(list(events[i : i + MAX_BATCH]))
         await self._send([self._status(tf, None)])
 
+    async def read_compressed(self, tf: Tracked, size: int) -> None:
+        """A compressed log (sources/compressed.py), decoded as a report reads a file, a
+        batch (one chunk of the stream) per turn of the event loop."""
+        done: FileStatus | None = None
+        for batch in read_file(Path(tf.report), self.fmt, max_line=self.max_line,
+                               batch_size=MAX_BATCH, clock=self.clock):
+            last = batch[-1] if batch else None
+            if isinstance(last, FileStatus):  # the file's own row: the tailer's says it
+                done = last
+                batch.pop()
+            if batch:
+                await self._send(batch)
+            await asyncio.sleep(0)
+        if done is not None:
+            tf.format = done.format or tf.format
+            tf.why = "compressed: read whole, once" + (f"; {done.why}" if done.why else "")
+            if done.state == "skipped":
+                tf.state = "skipped"
+            self._lines[tf.report] = done.lines
+        self._backlog.count(tf, size)
+        self._backlog.finish(tf)
+        tf.last_active = tf.idle_since = time.monotonic()
+        await self._send([self._status(tf, None)])
+
 
 async def next_turn() -> None:
     await asyncio.sleep(0)
+
 
 
 def size_at_line_end(fd: int, size: int) -> int:

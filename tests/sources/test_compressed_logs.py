@@ -94,3 +94,18 @@ def test_other_compressed_files_are_still_skipped(tmp_path: Path) -> None:
     (tmp_path / "a.jsonl.gz").write_bytes(b"x")
     (tmp_path / "run.jsonl").write_text("")
     assert [p.name for p in list_files(parse_source(str(tmp_path)))] == ["run.jsonl"]
+
+
+def test_live_reads_a_compressed_rollout_once(tmp_path: Path) -> None:
+    """Followed live, a compressed log is read whole once (it never grows: its last line is
+    complete even without a newline) and listed with why."""
+    parent, child = cr.build(tmp_path)
+    _compress(parent)
+    _compress(child)
+    r = run_cli("--no-ui", "--json", "--duration", "2", str(tmp_path / "sessions"))
+    assert r.returncode in (0, 1), r.stderr
+    live = json.loads(r.stdout)
+    assert {k: live["tokens"][k] for k in cr.EXPECTED} == cr.EXPECTED
+    rows = live["sources"]["files"]
+    assert len(rows) == 2 and all(f["format"] == "codex" for f in rows), rows
+    assert all(f["lines"] > 0 and "compressed" in f["why"] for f in rows)
