@@ -106,7 +106,7 @@ class AgentBook:
         a = self._agent(ev.agent or "(none)")
         a.version += 1
         self.version += 1
-        if ev.phase != "start":
+        if ev.phase != "start" and not self._ended_before(a, ev):
             self._count_end(a, ev)
 
     def _count_end(self, a: _Agent, ev: ToolCall) -> _Tool | None:
@@ -126,14 +126,21 @@ class AgentBook:
             a.tool_errors += 1
         return tool
 
+    def _ended_before(self, a: _Agent, ev: ToolCall) -> bool:
+        """Was this call's end counted already (read again from a copy)? Remembers it."""
+        if not ev.call_id:
+            return False
+        if ev.call_id in a.ended:
+            return True
+        a.ended[ev.call_id] = None
+        if len(a.ended) > ENDED:
+            del a.ended[next(iter(a.ended))]
+        return False
+
     def add_tool(self, ev: ToolCall) -> None:
         a = self._agent(ev.agent or "(none)")
-        if ev.phase != "start" and ev.call_id:
-            if ev.call_id in a.ended:
-                return  # this call's end, read again from a copy
-            a.ended[ev.call_id] = None
-            if len(a.ended) > ENDED:
-                del a.ended[next(iter(a.ended))]
+        if ev.phase != "start" and self._ended_before(a, ev):
+            return  # this call's end, read again from a copy
         a.seen(ev.ts)
         self.version += 1
         if ev.phase == "start":

@@ -186,3 +186,24 @@ def test_a_stated_pid_wins_over_the_heuristic() -> None:
     procs = {10: _proc(10, "claude", "/home/u/proj"), 11: _proc(11, "claude", "/home/u/proj")}
     got = {k: (p.pid if p else None, how) for k, (p, how) in book.match_processes(procs).items()}
     assert got == {"s-new": (10, "stated"), "s-old": (11, "heuristic")}
+
+
+def test_an_untimed_tool_end_read_again_counts_once() -> None:
+    """A tool end with no time (events.UNTIMED: a stream-json capture of an older version)
+    read twice — a copy of the capture, or after its timed twin — is one end, as timed ends
+    are (the call id)."""
+    from swarmtop.core.agents import AgentBook
+    from swarmtop.events import UNTIMED
+
+    def end(ts: float, call: str, ok: bool = True) -> ToolCall:
+        return ToolCall(ts=ts, source="s.jsonl", agent="a", tool="Bash", call_id=call,
+                        phase="end", ok=ok, duration_ms=10.0)
+
+    book = AgentBook()
+    book.add_untimed_tool(end(UNTIMED, "c1", ok=False))
+    book.add_untimed_tool(end(UNTIMED, "c1", ok=False))  # the copy
+    book.add_tool(end(5.0, "c2"))
+    book.add_untimed_tool(end(UNTIMED, "c2"))  # its untimed twin
+    book.add_untimed_tool(end(UNTIMED, ""))  # no id: nothing to tell it by, counted
+    stats = book.tool_stats()["Bash"]
+    assert (stats.count, stats.errors) == (3, 1)
