@@ -29,6 +29,7 @@ from swarmtop.feed import Feed
 from swarmtop.gctune import settle_gc
 from swarmtop.sanitize import safe_text
 from swarmtop.snapshot import Snapshot
+from swarmtop.ui import writer
 from swarmtop.ui.agent_detail import AgentScreen
 from swarmtop.ui.agents import AgentsPanel, counts
 from swarmtop.ui.alerts import AlertsPanel, pick_alert
@@ -792,6 +793,7 @@ def run_app(feed: Feed, *, theme: str | None = None, interval: float = 0.5,
 
     app = SwarmtopApp(feed, theme=theme, interval=interval, themes=themes,
                       on_first_frame=first_frame)
+    writer.install()  # an SSH drop must not leave the exit blocked on a dead output thread
     app.run()
     if app.start_error is not None:
         raise app.start_error

@@ -40,3 +40,12 @@ class SturdyWriterThread(WriterThread):
                 flush()
             except (OSError, ValueError) as exc:
                 self.broken = exc
+
+
+def install() -> None:
+    """Textual's Linux driver makes its output thread with this one (it names the class in
+    its own module, textual/drivers/linux_driver.py, where ``start_application_mode`` makes
+    it; pinned below textual 9)."""
+    from textual.drivers import linux_driver
+
+    linux_driver.WriterThread = SturdyWriterThread  # type: ignore[misc]  # a class swapped in

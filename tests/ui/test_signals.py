@@ -69,3 +69,35 @@ def test_signal_exits_cleanly(signame, tmp_path):
     assert b"\x1b[?1049l" in out  # left the alternate screen
     assert b"\x1b[?1000l" in out  # mouse tracking off
     assert marker.read_text() == "stopped"
+
+
+def test_sighup_after_the_terminal_is_gone_still_exits(tmp_path):
+    """An SSH drop closes the terminal first: writes fail (EIO) and the frames keep coming.
+    Textual's output thread died there and the exit then blocked forever on its full queue
+    (the monitor, its watcher and sampler went on); swarmtop/ui/writer.py's does not."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    code = (
+        "import sys; from swarmtop.ui import run_app; from tests.ui.fakes import MovingFeed\n"
+        "sys.exit(run_app(MovingFeed(), theme=None, interval=0.1))\n"
+    )
+    env = dict(os.environ, TERM="xterm-256color", PYTHONPATH=str(ROOT))
+    env.pop("NO_COLOR", None)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stdout=slave,
+                            stderr=slave, env=env, cwd=ROOT, start_new_session=True)
+    os.close(slave)
+    out = bytearray()
+    try:
+        assert _read_until(master, b"health", time.monotonic() + 60, out), bytes(out[-500:])
+        os.close(master)  # the terminal is gone
+        master = -1
+        time.sleep(3)  # frames go on being written: far more than the output queue holds
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGHUP)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if master >= 0:
+            os.close(master)
+    assert proc.returncode is not None
