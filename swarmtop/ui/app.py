@@ -19,6 +19,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.driver import Driver
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input
@@ -165,6 +166,15 @@ class SwarmtopApp(App[int]):
         self._unsubscribe: Callable[[], None] | None = None
         self._agent_rows = 0  # agents in the snapshot on screen: sizes the Agents row
         self.leaving = False  # exit() was called: widgets may be gone before the timers stop
+
+    def get_driver_class(self) -> type[Driver]:
+        # the stock Linux driver, with an input thread that sleeps until there is input
+        cls = super().get_driver_class()
+        if cls.__module__ == "textual.drivers.linux_driver" and cls.__name__ == "LinuxDriver":
+            from swarmtop.ui.driver import QuietLinuxDriver  # (termios: POSIX only)
+
+            return QuietLinuxDriver
+        return cls
 
     def get_default_screen(self) -> Screen[Any]:
         # Partial updates re-render only the widgets under changed cells (ui/compositor.py).
