@@ -22,6 +22,7 @@ from textual.css.query import NoMatches
 from textual.driver import Driver
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from swarmtop import errorlog
@@ -166,6 +167,10 @@ class SwarmtopApp(App[int]):
         self._unsubscribe: Callable[[], None] | None = None
         self._agent_rows = 0  # agents in the snapshot on screen: sizes the Agents row
         self.leaving = False  # exit() was called: widgets may be gone before the timers stop
+        # the feed announces its snapshots: once the history is loaded, they drive the
+        # screen and our own timer (a wake-up per tick) stops
+        self._announced = False
+        self._tick_timer: Timer | None = None
 
     def get_driver_class(self) -> type[Driver]:
         # the stock Linux driver, with an input thread that sleeps until there is input
@@ -316,7 +321,7 @@ class SwarmtopApp(App[int]):
             self.exit(return_code=1)
             return
         self.tick()
-        self.set_interval(self.interval, self.tick, name="swarmtop-tick")
+        self._tick_timer = self.set_interval(self.interval, self.tick, name="swarmtop-tick")
 
     def _announce(self, snap: Snapshot) -> None:
         """The feed's listener: on the event loop, so posting is all it does."""
@@ -324,6 +329,8 @@ class SwarmtopApp(App[int]):
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         if self.start_error is None:
+            self._announced = True
+            self._guarded(self._render_progress)
             self._guarded(self._take, message.snapshot)
 
     def exit(self, result: int | None = None, return_code: int = 0,
@@ -385,12 +392,15 @@ class SwarmtopApp(App[int]):
 
     def _tick(self) -> None:
         self.ticks += 1
-        self._render_progress()
+        loading = self._render_progress()
         snap = self.feed.latest()
         if snap is None and self.last is None:
             self._render_status()  # "waiting for the first snapshot"
         if snap is not None:
             self._take(snap)
+        if self._announced and loading is False and self._tick_timer is not None:
+            self._tick_timer.stop()  # each snapshot is drawn as it lands, progress with it
+            self._tick_timer = None
 
     def _take(self, snap: Snapshot) -> None:
         if snap is self.last:
@@ -482,18 +492,19 @@ class SwarmtopApp(App[int]):
             s.append_text(t)
         self._put("#status", s)
 
-    def _render_progress(self) -> None:
+    def _render_progress(self) -> bool | None:
+        """The loading bar; returns whether the history is still loading (None: unknown)."""
         widget = self.query_one("#progress", TextLines)
         try:
             prog = self.feed.progress()
         except Exception as exc:  # noqa: BLE001 - the dashboard goes on without the bar
             errorlog.record("display (loading progress)", exc)
-            return
+            return None
         loading = not prog.done and prog.bytes_total > 0
         if widget.display != loading:
             widget.display = loading
         if not loading:
-            return
+            return False
         frac = prog.bytes_read / prog.bytes_total if prog.bytes_total else 0.0
         t = Text(no_wrap=True, end="")
         t.append("loading history ")
@@ -501,6 +512,7 @@ class SwarmtopApp(App[int]):
         t.append(f" {frac:.0%}  {fmt_mem(prog.bytes_read)} of {fmt_mem(prog.bytes_total)}"
                  f"  {prog.files_done}/{prog.files_total} files", style=self.palette.muted)
         self._put("#progress", t)
+        return True
 
     def _render_tabs(self) -> None:
         """The tab strip (one panel at a time): the panels with something to show, the
