@@ -93,7 +93,8 @@ class DiffUpdate(ChopsUpdate):
 
     def render_segments(self, console: Console) -> str:
         out: list[str] = []
-        state: list[str | None] = [None]  # the codes in force on the terminal (None: unknown)
+        # the codes in force on the terminal (None: unknown), and where the cursor is
+        state: list[Any] = [None, -1, -1]
         for y, x1, x2 in self.spans:
             cells: dict[int, Cell] = {}
             for end, (x, strip) in zip(self.chop_ends[y], self.chops[y].items(), strict=False):
@@ -112,9 +113,12 @@ class DiffUpdate(ChopsUpdate):
         return "".join(out)
 
     @staticmethod
-    def _write(out: list[str], state: list[str | None], y: int, a: int, b: int,
+    def _write(out: list[str], state: list[Any], y: int, a: int, b: int,
                cells: dict[int, Cell], front: list[Cell | None]) -> None:
-        out.append(f"\x1b[{y + 1};{a + 1}H")
+        if state[1] == y and state[2] < a:
+            out.append(f"\x1b[{a - state[2]}C")  # forward on the same line: shorter
+        else:
+            out.append(f"\x1b[{y + 1};{a + 1}H")
         for x in range(a, b):
             cell = cells[x]
             ch, codes = cell
@@ -122,9 +126,59 @@ class DiffUpdate(ChopsUpdate):
             if not ch:
                 continue  # the second half of a wide character: written with the first
             if codes != state[0]:
-                out.append(f"\x1b[0;{codes}m" if codes else "\x1b[0m")
+                out.append(sgr_change(state[0], codes))
                 state[0] = codes
             out.append(ch)
+        state[1], state[2] = y, b
+
+
+def _split(codes: str) -> tuple[str, str, str]:
+    """SGR codes as (attributes, foreground, background)."""
+    attrs: list[str] = []
+    fg = bg = ""
+    parts = codes.split(";") if codes else []
+    i = 0
+    while i < len(parts):
+        p = parts[i]
+        if p in ("38", "48"):
+            n = 5 if i + 1 < len(parts) and parts[i + 1] == "2" else 3
+            value = ";".join(parts[i:i + n])
+            i += n
+            if p == "38":
+                fg = value
+            else:
+                bg = value
+            continue
+        code = int(p) if p.isdigit() else -1
+        if 30 <= code <= 39 or 90 <= code <= 97:
+            fg = p
+        elif 40 <= code <= 49 or 100 <= code <= 107:
+            bg = p
+        else:
+            attrs.append(p)
+        i += 1
+    return ";".join(attrs), fg, bg
+
+
+_SPLIT: dict[str, tuple[str, str, str]] = {}
+
+
+def sgr_change(old: str | None, new: str) -> str:
+    """The escape that takes the terminal from codes ``old`` (None: unknown) to ``new``: only
+    the colours that differ when the attributes are the same, else a reset and all of it."""
+    if old is not None:
+        a0, f0, b0 = _SPLIT.get(old) or _SPLIT.setdefault(old, _split(old))
+        a1, f1, b1 = _SPLIT.get(new) or _SPLIT.setdefault(new, _split(new))
+        if a0 == a1:
+            parts = []
+            if f0 != f1:
+                parts.append(f1 or "39")
+            if b0 != b1:
+                parts.append(b1 or "49")
+            return f"\x1b[{';'.join(parts)}m"
+        if len(_SPLIT) > 4096:
+            _SPLIT.clear()
+    return f"\x1b[0;{new}m" if new else "\x1b[0m"
 
 
 def _runs(changed: list[int], cells: dict[int, Cell]) -> list[tuple[int, int]]:

@@ -12,16 +12,47 @@ from swarmtop.ui.app import SwarmtopApp
 from swarmtop.ui.cells import DiffUpdate
 from tests.ui.fakes import MovingFeed
 
-_TOKEN = re.compile(r"\x1b\[(\d+);(\d+)H|\x1b\[([0-9;]*)m|\x1b\[[0-9;?]*[A-Za-z]|\n|[^\x1b\n]")
+_TOKEN = re.compile(r"\x1b\[(\d+);(\d+)H|\x1b\[([0-9;]*)m|\x1b\[(\d+)C|\x1b\[[0-9;?]*[A-Za-z]"
+                    r"|\n|[^\x1b\n]")
 
 
 class Screen:
     """Characters and the SGR codes in force for each cell (enough for Textual's output)."""
 
     def __init__(self, width: int, height: int) -> None:
-        self.cells = [[(" ", "")] * width for _ in range(height)]
+        self.cells: list[list[tuple[str, object]]] = [[(" ", "")] * width
+                                                      for _ in range(height)]
         self.x = self.y = 0
-        self.sgr = ""
+        self.attrs: frozenset[str] = frozenset()
+        self.fg = self.bg = ""
+
+    def _sgr(self, codes: str) -> None:
+        parts = codes.split(";") if codes else ["0"]
+        i = 0
+        while i < len(parts):
+            p = parts[i]
+            if p in ("38", "48"):
+                n = 5 if parts[i + 1] == "2" else 3
+                value = ";".join(parts[i + 1:i + n])
+                if p == "38":
+                    self.fg = value
+                else:
+                    self.bg = value
+                i += n
+                continue
+            if p == "0":
+                self.attrs, self.fg, self.bg = frozenset(), "", ""
+            elif p == "39":
+                self.fg = ""
+            elif p == "49":
+                self.bg = ""
+            elif 30 <= int(p) <= 37 or 90 <= int(p) <= 97:
+                self.fg = p
+            elif 40 <= int(p) <= 47 or 100 <= int(p) <= 107:
+                self.bg = p
+            else:
+                self.attrs = self.attrs | {p}
+            i += 1
 
     def play(self, data: str) -> None:
         for m in _TOKEN.finditer(data):
@@ -29,15 +60,16 @@ class Screen:
             if m.group(1):
                 self.y, self.x = int(m.group(1)) - 1, int(m.group(2)) - 1
             elif m.group(3) is not None:
-                codes = m.group(3)
-                self.sgr = codes[2:] if codes.startswith("0;") else ("" if codes in ("", "0")
-                                                                      else codes)
+                self._sgr(m.group(3))
+            elif m.group(4):
+                self.x += int(m.group(4))
             elif tok == "\n":
                 self.y, self.x = self.y + 1, 0
             elif not tok.startswith("\x1b"):
                 width = cell_len(tok)
                 if width and 0 <= self.y < len(self.cells) and self.x < len(self.cells[0]):
-                    self.cells[self.y][self.x] = (tok, self.sgr)
+                    style = (tuple(sorted(self.attrs)), self.fg, self.bg)
+                    self.cells[self.y][self.x] = (tok, style)
                     self.x += width
 
 
