@@ -95,6 +95,8 @@ class DiffUpdate(ChopsUpdate):
         out: list[str] = []
         # the codes in force on the terminal (None: unknown), and where the cursor is
         state: list[Any] = [None, -1, -1]
+        pieces: list[tuple[int, int, str, int, list[Cell]]] = []  # (style order, y, codes, x)
+        order: dict[str, int] = {}
         for y, x1, x2 in self.spans:
             cells: dict[int, Cell] = {}
             for end, (x, strip) in zip(self.chop_ends[y], self.chops[y].items(), strict=False):
@@ -107,29 +109,36 @@ class DiffUpdate(ChopsUpdate):
             front = self.buffer.line(y, self.width)
             changed = [c for c in sorted(cells) if c < self.width and front[c] != cells[c]]
             for a, b in _runs(changed, cells):
-                self._write(out, state, y, a, b, cells, front)
+                run = [cells[x] for x in range(a, b)]
+                front[a:b] = run
+                # cut where the colours change: each piece is written with the others of
+                # its colours, one colour change for all of them rather than one per piece
+                start = a
+                for x in range(a + 1, b + 1):
+                    if x == b or cells[x][1] != cells[start][1]:
+                        codes = cells[start][1]
+                        rank = order.setdefault(codes, len(order))
+                        pieces.append((rank, y, codes, start, run[start - a:x - a]))
+                        start = x
+        pieces.sort(key=lambda p: (p[0], p[1], p[3]))
+        for _, y, codes, x, run in pieces:
+            self._write(out, state, y, x, codes, run)
         if out:
             out.append("\x1b[0m")
         return "".join(out)
 
     @staticmethod
-    def _write(out: list[str], state: list[Any], y: int, a: int, b: int,
-               cells: dict[int, Cell], front: list[Cell | None]) -> None:
+    def _write(out: list[str], state: list[Any], y: int, a: int, codes: str,
+               run: list[Cell]) -> None:
         if state[1] == y and state[2] < a:
             out.append(f"\x1b[{a - state[2]}C")  # forward on the same line: shorter
-        else:
+        elif not (state[1] == y and state[2] == a):
             out.append(f"\x1b[{y + 1};{a + 1}H")
-        for x in range(a, b):
-            cell = cells[x]
-            ch, codes = cell
-            front[x] = cell
-            if not ch:
-                continue  # the second half of a wide character: written with the first
-            if codes != state[0]:
-                out.append(sgr_change(state[0], codes))
-                state[0] = codes
-            out.append(ch)
-        state[1], state[2] = y, b
+        if codes != state[0]:
+            out.append(sgr_change(state[0], codes))
+            state[0] = codes
+        out.append("".join(ch for ch, _ in run))  # (a wide character's second half is "")
+        state[1], state[2] = y, a + len(run)
 
 
 def _split(codes: str) -> tuple[str, str, str]:
@@ -175,7 +184,7 @@ def sgr_change(old: str | None, new: str) -> str:
                 parts.append(f1 or "39")
             if b0 != b1:
                 parts.append(b1 or "49")
-            return f"\x1b[{';'.join(parts)}m"
+            return f"\x1b[{';'.join(parts)}m" if parts else ""
         if len(_SPLIT) > 4096:
             _SPLIT.clear()
     return f"\x1b[0;{new}m" if new else "\x1b[0m"
