@@ -378,7 +378,7 @@ class SwarmtopApp(App[int]):
         self.exit(return_code=128 + signum)
 
     # the tick ---------------------------------------------------------------------------
-    def _guarded(self, fn: Callable[..., None], *args: object) -> None:
+    def _guarded(self, fn: Callable[..., object], *args: object) -> None:
         try:
             fn(*args)
         except NoMatches as exc:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from textual._compositor import Compositor
+from textual._compositor import ChopsUpdate, Compositor
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
@@ -45,7 +45,7 @@ class SparseCompositor(Compositor):
             update = super().render_partial_update()
         finally:
             self._changed = None
-        if cells_supported(update):
+        if isinstance(update, ChopsUpdate) and cells_supported(update):
             return DiffUpdate(update, self.front, self.size.width)
         self.front.invalidate()
         return update
