@@ -146,27 +146,52 @@ class PtyProcess:
         os.close(self.master)
 
 
-def swarmtop_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "swarmtop", *args]
+def swarmtop_argv(*args: str, named_threads: bool = False) -> list[str]:
+    """The command line of `python -m swarmtop ARGS`; ``named_threads``: through
+    benchmarks/_named_threads.py, so that ``thread_figures`` can tell its threads apart."""
+    module = "benchmarks._named_threads" if named_threads else "swarmtop"
+    return [sys.executable, "-m", module, *args]
 
 
-def wakeups(pid: int) -> int | None:
-    """Context switches so far of all the process's threads (Linux; None elsewhere): each is a
-    thread going to sleep or being preempted, i.e. about one wake-up."""
-    total = 0
+def thread_figures(pid: int) -> dict[int, tuple[str, int, float]] | None:
+    """tid -> (name, context switches, CPU seconds) of each of the process's threads now
+    (Linux; None elsewhere)."""
+    out: dict[int, tuple[str, int, float]] = {}
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return None
+    tick = os.sysconf("SC_CLK_TCK")
     for tid in tids:
+        base = f"/proc/{pid}/task/{tid}"
         try:
-            status = Path(f"/proc/{pid}/task/{tid}/status").read_text()
+            name = Path(f"{base}/comm").read_text().strip()
+            status = Path(f"{base}/status").read_text()
+            stat = Path(f"{base}/stat").read_text()
         except OSError:
             continue  # a thread that ended
-        for line in status.splitlines():
-            if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
-                total += int(line.split()[1])
-    return total
+        switches = sum(int(line.split()[1]) for line in status.splitlines()
+                       if line.startswith(("voluntary_ctxt_switches:",
+                                           "nonvoluntary_ctxt_switches:")))
+        fields = stat.rpartition(")")[2].split()
+        cpu = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        out[int(tid)] = (name, switches, cpu)
+    return out
+
+
+def per_thread(before: dict[int, tuple[str, int, float]],
+               after: dict[int, tuple[str, int, float]], seconds: float,
+               ) -> list[tuple[str, float, float]]:
+    """(thread name, wake-ups/s, % of a core) over the interval, threads of one name summed
+    (a pool's workers), busiest first; a thread started meanwhile counts from zero."""
+    by_name: dict[str, list[float]] = {}
+    for tid, (name, switches, cpu) in after.items():
+        _, s0, c0 = before.get(tid, (name, 0, 0.0))
+        base = name.rstrip("0123456789").rstrip("_-") or name
+        acc = by_name.setdefault(base, [0.0, 0.0])
+        acc[0] += (switches - s0) / seconds
+        acc[1] += 100 * (cpu - c0) / seconds
+    return sorted(((n, w, c) for n, (w, c) in by_name.items()), key=lambda r: -r[1])
 
 
 def wakeup_cost_us(n: int = 500, sleep_s: float = 0.002) -> float:

@@ -29,6 +29,7 @@ from typing import TypeVar
 import msgspec
 
 from swarmtop import errorlog
+from swarmtop.beat import SNAPSHOT_PHASE, next_beat, sleep_until
 from swarmtop.core.aggregator import Aggregator, source_failures
 from swarmtop.core.alerts import failure_alert
 from swarmtop.errorlog import Failures
@@ -260,16 +261,11 @@ class Runtime:
         )
 
     async def _tick(self) -> None:
-        # monotonic schedule: tick k at start + k*interval, so ticks never drift
-        start = time.monotonic()
-        k = 0
+        # the first snapshot at once, then on the beat grid (swarmtop/beat.py): half a beat
+        # after the sampler's tick, so it holds those samples and the loop wakes with others;
+        # a slow snapshot skips the ticks it missed rather than bunching them
+        loop = asyncio.get_running_loop()
         while True:
             await self.refresh()
             self.ticks += 1
-            k += 1
-            now = time.monotonic()
-            next_at = start + k * self.interval
-            if next_at < now:  # fell behind (a slow snapshot): skip missed ticks, don't bunch
-                k = int((now - start) / self.interval) + 1
-                next_at = start + k * self.interval
-            await asyncio.sleep(next_at - now)
+            await sleep_until(next_beat(loop.time(), self.interval, SNAPSHOT_PHASE))

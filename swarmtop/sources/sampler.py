@@ -1,10 +1,11 @@
 """Live process sampling with psutil on a monotonic schedule.
 
 Tick ``k`` runs at ``start + k * interval`` (loop time, monotonic), never ``sleep(interval)``
-after the work, so the period does not drift. A tick that would start more than half a period
-late is skipped and counted rather than run back to back with the next (no bunching); after
-MAX_SKIPS skips in a row a late tick runs anyway (counted as ``forced``), so a starved loop still
-samples.
+after the work, so the period does not drift; the first at once, the others on the beat grid
+(``swarmtop.beat``) so that the loop wakes for them together with the tailer's reads. A tick
+that would start more than half a period late is skipped and counted rather than run back to
+back with the next (no bunching); after MAX_SKIPS skips in a row a late tick runs anyway
+(counted as ``forced``), so a starved loop still samples.
 
 On Linux a process is read straight from /proc (``procfs``: /proc/PID/stat once, statm, the
 fd directory, /proc/PID/io: ≈ 5x cheaper than psutil's six files and its wrappers); psutil is
@@ -46,6 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psutil
 
 from swarmtop import errorlog
+from swarmtop.beat import SAMPLE_PHASE, next_beat, sleep_until
 from swarmtop.events import Event, ProcessExit, ProcessSample
 from swarmtop.sources import procfs
 from swarmtop.sources.base import Emit
@@ -222,7 +224,7 @@ class ProcessSampler:
             scheduled = start + k * self.interval
             now = loop.time()
             if now < scheduled:
-                await asyncio.sleep(scheduled - now)
+                await sleep_until(scheduled)
                 continue  # look again: the loop may wake us late
             if now - scheduled > half and skipped_in_a_row < MAX_SKIPS:
                 # Too late for this tick: skip to the next one we can start within half a period
@@ -239,7 +241,8 @@ class ProcessSampler:
                 self.forced += 1  # starved for MAX_SKIPS ticks: sample late rather than never
             skipped_in_a_row = 0
             began = now
-            self.schedule.append((k, scheduled, began))
+            if k:  # (the first tick is not on the grid: it runs at once)
+                self.schedule.append((k, scheduled, began))
             self.ticks += 1
             batch: list[Event] = self._take_tree(loop)
             if self.children and self._tree_future is None and began >= next_tree:
@@ -249,6 +252,8 @@ class ProcessSampler:
             self.last_sweep_s = loop.time() - began
             if batch:
                 await emit(batch)
+            if k == 0:  # the first sample at once, the others on the beat grid (beat.py)
+                start = next_beat(loop.time(), self.interval, SAMPLE_PHASE) - self.interval
             k += 1
 
     async def close(self) -> None:

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
+from swarmtop.beat import next_beat
 from swarmtop.events import Event, FileStatus
 from swarmtop.feed import Progress
 from swarmtop.sources import checkpoint
@@ -125,7 +126,8 @@ class Tailer:
             await self._initial_scan()
             self._backlog_done = True
             loop = asyncio.get_running_loop()
-            next_scan = loop.time() + self.rescan_s
+            # re-scans on the beat grid: the loop wakes once for them and the other beats
+            next_scan = next_beat(loop.time(), self.rescan_s)
             next_ck = loop.time() + CHECKPOINT_EVERY_S
             next_quick = loop.time() + POLL_CHECK_S
             while True:
@@ -142,7 +144,7 @@ class Tailer:
                         await self._read(tf)
                 if loop.time() >= next_scan:
                     await self._rescan()
-                    next_scan = loop.time() + self.rescan_s
+                    next_scan = next_beat(loop.time(), self.rescan_s)
                     next_quick = loop.time() + POLL_CHECK_S
                 elif self.watcher.poll and loop.time() >= next_quick:
                     await self._quick_check()

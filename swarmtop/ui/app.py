@@ -19,8 +19,10 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.driver import Driver
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from swarmtop import errorlog
@@ -166,6 +168,19 @@ class SwarmtopApp(App[int]):
         self._unsubscribe: Callable[[], None] | None = None
         self._agent_rows = 0  # agents in the snapshot on screen: sizes the Agents row
         self.leaving = False  # exit() was called: widgets may be gone before the timers stop
+        # the feed announces its snapshots: once the history is loaded, they drive the
+        # screen and our own timer (a wake-up per tick) stops
+        self._announced = False
+        self._tick_timer: Timer | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        # the stock Linux driver, with an input thread that sleeps until there is input
+        cls = super().get_driver_class()
+        if cls.__module__ == "textual.drivers.linux_driver" and cls.__name__ == "LinuxDriver":
+            from swarmtop.ui.driver import QuietLinuxDriver  # (termios: POSIX only)
+
+            return QuietLinuxDriver
+        return cls
 
     def get_default_screen(self) -> Screen[Any]:
         # Partial updates re-render only the widgets under changed cells (ui/compositor.py).
@@ -307,7 +322,7 @@ class SwarmtopApp(App[int]):
             self.exit(return_code=1)
             return
         self.tick()
-        self.set_interval(self.interval, self.tick, name="swarmtop-tick")
+        self._tick_timer = self.set_interval(self.interval, self.tick, name="swarmtop-tick")
 
     def _announce(self, snap: Snapshot) -> None:
         """The feed's listener: on the event loop, so posting is all it does."""
@@ -315,6 +330,7 @@ class SwarmtopApp(App[int]):
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         if self.start_error is None:
+            self._announced = True
             # the loading line with each snapshot, not only at the timer: the first frame of a
             # backlog shows it (the sources plan it after the mount's own tick)
             self._guarded(self._render_progress)
@@ -365,7 +381,7 @@ class SwarmtopApp(App[int]):
         self.exit(return_code=128 + signum)
 
     # the tick ---------------------------------------------------------------------------
-    def _guarded(self, fn: Callable[..., None], *args: object) -> None:
+    def _guarded(self, fn: Callable[..., object], *args: object) -> None:
         try:
             fn(*args)
         except NoMatches as exc:
@@ -379,12 +395,15 @@ class SwarmtopApp(App[int]):
 
     def _tick(self) -> None:
         self.ticks += 1
-        self._render_progress()
+        loading = self._render_progress()
         snap = self.feed.latest()
         if snap is None and self.last is None:
             self._render_status()  # "waiting for the first snapshot"
         if snap is not None:
             self._take(snap)
+        if self._announced and loading is False and self._tick_timer is not None:
+            self._tick_timer.stop()  # each snapshot is drawn as it lands, progress with it
+            self._tick_timer = None
 
     def _take(self, snap: Snapshot) -> None:
         if snap is self.last:
@@ -476,18 +495,19 @@ class SwarmtopApp(App[int]):
             s.append_text(t)
         self._put("#status", s)
 
-    def _render_progress(self) -> None:
+    def _render_progress(self) -> bool | None:
+        """The loading bar; returns whether the history is still loading (None: unknown)."""
         widget = self.query_one("#progress", TextLines)
         try:
             prog = self.feed.progress()
         except Exception as exc:  # noqa: BLE001 - the dashboard goes on without the bar
             errorlog.record("display (loading progress)", exc)
-            return
+            return None
         loading = not prog.done and prog.bytes_total > 0
         if widget.display != loading:
             widget.display = loading
         if not loading:
-            return
+            return False
         frac = prog.bytes_read / prog.bytes_total if prog.bytes_total else 0.0
         t = Text(no_wrap=True, end="")
         t.append("loading history ")
@@ -495,6 +515,7 @@ class SwarmtopApp(App[int]):
         t.append(f" {frac:.0%}  {fmt_mem(prog.bytes_read)} of {fmt_mem(prog.bytes_total)}"
                  f"  {prog.files_done}/{prog.files_total} files", style=self.palette.muted)
         self._put("#progress", t)
+        return True
 
     def _render_tabs(self) -> None:
         """The tab strip (one panel at a time): the panels with something to show, the

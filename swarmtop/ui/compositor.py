@@ -18,10 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from textual._compositor import Compositor
+from textual._compositor import ChopsUpdate, Compositor
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
+
+from swarmtop.ui.cells import DiffUpdate, FrontBuffer
+from swarmtop.ui.cells import supported as cells_supported
 
 # Past this many changed regions (after stacking) the per-widget test costs more than it saves.
 _MAX_REGIONS = 64
@@ -33,14 +36,23 @@ class SparseCompositor(Compositor):
     def __init__(self) -> None:
         super().__init__()
         self._changed: list[Region] | None = None
+        self.front = FrontBuffer()  # what the terminal shows, cell by cell (ui/cells.py)
 
     def render_partial_update(self) -> Any:
         changed = _stack(self._dirty_regions)
         self._changed = changed if len(changed) <= _MAX_REGIONS else None
         try:
-            return super().render_partial_update()
+            update = super().render_partial_update()
         finally:
             self._changed = None
+        if isinstance(update, ChopsUpdate) and cells_supported(update):
+            return DiffUpdate(update, self.front, self.size.width)
+        self.front.invalidate()
+        return update
+
+    def render_full_update(self, simplify: bool = False) -> Any:
+        self.front.invalidate()  # written whole: the next partial update writes its cells
+        return super().render_full_update(simplify=simplify)
 
     def _get_renders(
         self, crop: Region | None = None
@@ -124,3 +136,17 @@ class SparseScreen(Screen[Any]):
         super().__init__(*args, **kwargs)
         if supported() and type(self._compositor) is Compositor:
             self._compositor = SparseCompositor()
+
+    def _forget_terminal(self) -> None:
+        """Another screen has drawn over ours: what our cells were is no longer known."""
+        if isinstance(self._compositor, SparseCompositor):
+            self._compositor.front.invalidate()
+
+    def on_screen_suspend(self) -> None:
+        self._forget_terminal()
+
+    def on_screen_resume(self) -> None:
+        self._forget_terminal()
+
+    def on_resize(self) -> None:
+        self._forget_terminal()
