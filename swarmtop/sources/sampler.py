@@ -1,4 +1,6 @@
-"""Live process sampling with psutil on a monotonic schedule.
+"""Live process sampling with psutil on a monotonic schedule. (A little over 500 lines: the
+schedule, the worker hand-off and the tree refresh below share one sampler's state; the /proc
+reads are procfs.py's.)
 
 Tick ``k`` runs at ``start + k * interval`` (loop time, monotonic), never ``sleep(interval)``
 after the work, so the period does not drift; the first at once, the others on the beat grid

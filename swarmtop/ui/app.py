@@ -3,7 +3,12 @@
 The app reads only `feed.latest()` (a Snapshot), `feed.progress()` and the `SnapshotReady`
 messages its feed subscription posts; the feed keeps collecting whatever the display does
 (pause, zoom, hidden panels). Which panels are on screen is one pure `LayoutState`
-(ui/layout.py); panels are named by key ("log"), never by position."""
+(ui/layout.py); panels are named by key ("log"), never by position.
+
+About 800 lines on purpose: Textual hands keys, actions, messages and signals to the App's
+own methods, so what is left here is the App class itself (its handlers and the header and
+tab lines it draws); each panel, the layout state, the tables and lines, the compositor and
+the driver pieces are modules of their own."""
 
 from __future__ import annotations
 
