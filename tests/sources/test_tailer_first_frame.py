@@ -71,13 +71,18 @@ async def test_backlog_waits_for_the_first_frame(tmp_path):
         assert 0 < held < total, "the first lines, then nothing until the frame is shown"
         assert not t.progress().done
         shown()
-        for _ in range(200):
-            if got.n == total:
-                break
-            await asyncio.sleep(0.02)
-        assert got.n == total
+        await _all_lines(got, total)
     finally:
         await _stop(task, t)
+
+
+async def _all_lines(got: Lines, total: int) -> None:
+    """Wait (at most 4 s) until every line of the backlog has been handed on."""
+    for _ in range(200):
+        if got.n == total:
+            break
+        await asyncio.sleep(0.02)
+    assert got.n == total
 
 
 async def test_hold_is_bounded(tmp_path, monkeypatch):
@@ -88,11 +93,7 @@ async def test_hold_is_bounded(tmp_path, monkeypatch):
     got = Lines()
     task = asyncio.create_task(t.run(got))
     try:
-        for _ in range(200):
-            if got.n == total:
-                break
-            await asyncio.sleep(0.02)
-        assert got.n == total
+        await _all_lines(got, total)
     finally:
         await _stop(task, t)
 

@@ -36,23 +36,28 @@ def _read_until(fd: int, needle: bytes, deadline: float, buf: bytearray) -> bool
     return needle in buf
 
 
-@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
-def test_signal_exits_cleanly(signame, tmp_path):
+def _dashboard_in_a_pty(body: str) -> tuple[subprocess.Popen, int]:
+    """``run_app`` (code ``body`` after its imports) on an 80x24 pty: (process, master fd)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    marker = tmp_path / "stopped"
-    code = (
-        "import sys; from swarmtop.ui import run_app; from tests.ui.fakes import MovingFeed\n"
-        "class F(MovingFeed):\n"
-        "    async def stop(self):\n"
-        f"        open({str(marker)!r}, 'w').write('stopped')\n"
-        "sys.exit(run_app(F(), theme=None, interval=0.2))\n"
-    )
+    code = ("import sys; from swarmtop.ui import run_app; from tests.ui.fakes import MovingFeed\n"
+            + body)
     env = dict(os.environ, TERM="xterm-256color", PYTHONPATH=str(ROOT))
     env.pop("NO_COLOR", None)
     proc = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stdout=slave,
                             stderr=slave, env=env, cwd=ROOT, start_new_session=True)
     os.close(slave)
+    return proc, master
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_signal_exits_cleanly(signame, tmp_path):
+    marker = tmp_path / "stopped"
+    proc, master = _dashboard_in_a_pty(
+        "class F(MovingFeed):\n"
+        "    async def stop(self):\n"
+        f"        open({str(marker)!r}, 'w').write('stopped')\n"
+        "sys.exit(run_app(F(), theme=None, interval=0.2))\n")
     out = bytearray()
     try:
         assert _read_until(master, b"health", time.monotonic() + 60, out), bytes(out[-500:])
@@ -75,17 +80,8 @@ def test_sighup_after_the_terminal_is_gone_still_exits(tmp_path):
     """An SSH drop closes the terminal first: writes fail (EIO) and the frames keep coming.
     Textual's output thread died there and the exit then blocked forever on its full queue
     (the monitor, its watcher and sampler went on); swarmtop/ui/writer.py's does not."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    code = (
-        "import sys; from swarmtop.ui import run_app; from tests.ui.fakes import MovingFeed\n"
-        "sys.exit(run_app(MovingFeed(), theme=None, interval=0.1))\n"
-    )
-    env = dict(os.environ, TERM="xterm-256color", PYTHONPATH=str(ROOT))
-    env.pop("NO_COLOR", None)
-    proc = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stdout=slave,
-                            stderr=slave, env=env, cwd=ROOT, start_new_session=True)
-    os.close(slave)
+    proc, master = _dashboard_in_a_pty(
+        "sys.exit(run_app(MovingFeed(), theme=None, interval=0.1))\n")
     out = bytearray()
     try:
         assert _read_until(master, b"health", time.monotonic() + 60, out), bytes(out[-500:])
