@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from swarmtop.events import FileStatus
+from swarmtop.sources.compressed import is_compressed, plain_twin
 from swarmtop.sources.paths import SourceSpec, list_files, matches, parse_source
 from swarmtop.sources.tracked import APPEARED
 
@@ -93,6 +94,8 @@ class SourceSet:
         if path in self.own:
             return False
         p = Path(path)
+        if is_compressed(p) and plain_twin(p).exists():
+            return False  # one log: its plain copy is the one read (as list_files does)
         return any(matches(spec, p) for spec in self.specs)
 
     def walk(self, directory: str) -> list[str]:

@@ -175,6 +175,8 @@ _SPLIT: dict[str, tuple[str, str, str]] = {}
 def sgr_change(old: str | None, new: str) -> str:
     """The escape that takes the terminal from codes ``old`` (None: unknown) to ``new``: only
     the colours that differ when the attributes are the same, else a reset and all of it."""
+    if len(_SPLIT) > 4096:  # (bounded whichever branch a change takes)
+        _SPLIT.clear()
     if old is not None:
         a0, f0, b0 = _SPLIT.get(old) or _SPLIT.setdefault(old, _split(old))
         a1, f1, b1 = _SPLIT.get(new) or _SPLIT.setdefault(new, _split(new))
@@ -185,8 +187,6 @@ def sgr_change(old: str | None, new: str) -> str:
             if b0 != b1:
                 parts.append(b1 or "49")
             return f"\x1b[{';'.join(parts)}m" if parts else ""
-        if len(_SPLIT) > 4096:
-            _SPLIT.clear()
     return f"\x1b[0;{new}m" if new else "\x1b[0m"
 
 

@@ -109,3 +109,18 @@ def test_live_reads_a_compressed_rollout_once(tmp_path: Path) -> None:
     rows = live["sources"]["files"]
     assert len(rows) == 2 and all(f["format"] == "codex" for f in rows), rows
     assert all(f["lines"] > 0 and "compressed" in f["why"] for f in rows)
+
+
+def test_live_leaves_a_compressed_copy_of_a_followed_log(tmp_path: Path) -> None:
+    """A watcher that sees ``x.jsonl.zst`` appear beside ``x.jsonl`` does not follow it: the
+    same rule as the listing at start (one log, the plain copy read)."""
+    import time
+
+    from swarmtop.sources.sourceset import SourceSet
+
+    parent, _child = cr.build(tmp_path)
+    twin = _compress(parent, keep=True)
+    alone = _compress(_child)
+    sources = SourceSet([parse_source(str(tmp_path / "sessions"))], set(), time.time)
+    assert not sources.matches(str(twin))
+    assert sources.matches(str(alone)) and sources.matches(str(parent))
