@@ -55,6 +55,29 @@ for dirpath, _d, files in os.walk(sys.argv[1]):
 print(s)
 """
 
+# What a report cannot go below, as processes of their own (issue 23's "why"): the imports a
+# report makes, with no file read; and those imports plus every line decoded into the
+# records' msgspec Structs (what swarmtop reads of a line), nothing made of them.
+STARTUP = """
+import swarmtop.cli, swarmtop.commands.report, swarmtop.core.aggregator, swarmtop.snapshot
+"""
+DECODE_FLOOR = """
+import os, sys
+import swarmtop.cli, swarmtop.commands.report, swarmtop.core.aggregator, swarmtop.snapshot
+from swarmtop.sources.decoders.claude_code_records import _other_decoder, _timed_decoder
+n = 0
+for dirpath, _d, files in os.walk(sys.argv[1]):
+    for name in files:
+        with open(os.path.join(dirpath, name), "rb") as f:
+            for line in f:
+                if b'"type":"assistant"' in line[:600]:
+                    _timed_decoder.decode(line)
+                else:
+                    _other_decoder.decode(line)
+                n += 1
+print(n)
+"""
+
 # `swarmtop report` stating its own peak RSS (VmHWM) on stderr as it exits
 REPORT = """
 import runpy, sys
@@ -172,7 +195,8 @@ def measure(projects: Path, repeat: int, jobs: int) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.update(PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
                PYTHONPYCACHEPREFIX=str(out / "pycache"))
-    rows: dict[str, list[dict[str, float]]] = {"orjson": [], "one": [], "all": []}
+    rows: dict[str, list[dict[str, float]]] = {"orjson": [], "one": [], "all": [],
+                                               "startup": [], "structs": []}
     cc = ccusage_cmd()
     if cc:
         rows["ccusage"] = []
@@ -193,6 +217,8 @@ def measure(projects: Path, repeat: int, jobs: int) -> dict:
                                     "json", "--jobs", str(jobs)], env, out / "all.json"))
             if cc:
                 rows["ccusage"].append(run(cc, cc_env))
+            rows["startup"].append(run([sys.executable, "-c", STARTUP], env))
+            rows["structs"].append(run([sys.executable, "-c", DECODE_FLOOR, str(projects)], env))
         same = _same_report(out / "one.json", out / "all.json")
         report = json.loads((out / "one.json").read_bytes())
     finally:
@@ -222,7 +248,7 @@ def markdown(r: dict) -> str:
 
     def line(name: str, key: str) -> str:
         m = rows[key]
-        bold = "**" if key != "orjson" else ""
+        bold = "**" if key in ("one", "all", "ccusage") else ""
         return (f"| {name} | {m['wall']:.2f} s | {bold}{m['wall'] / floor:.2f}×{bold} | "
                 f"{m['cpu']:.2f} s | {m['cpu'] / floor_cpu:.2f}× |")
 
@@ -243,6 +269,11 @@ def markdown(r: dict) -> str:
         out.append(line("ccusage (`ccusage daily --json --offline`)", "ccusage"))
     else:
         out.append("| ccusage | not installed here (`npm install -g ccusage`) | | | |")
+    out += [
+        line("*what a report cannot go below:* its imports alone, no file read", "startup"),
+        line("... and every line decoded into swarmtop's msgspec Structs, nothing made of "
+             "them", "structs"),
+    ]
     out += [
         "",
         f"- peak memory: one process {r['hwm_one_mb']:.0f} MB (VmHWM); with "

@@ -10,18 +10,11 @@ Two kinds share the registry (``Decoder`` is either):
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import Protocol, TypeGuard, cast
+from typing import Any, Protocol, TypeGuard, cast
 
 from swarmtop.events import Event
-from swarmtop.sources.decoders.claude_code import ClaudeCodeDecoder
-from swarmtop.sources.decoders.claude_flow import ClaudeFlowDecoder
-from swarmtop.sources.decoders.claude_stream import ClaudeStreamDecoder
-from swarmtop.sources.decoders.codex import CodexDecoder
-from swarmtop.sources.decoders.gemini_cli import GeminiDecoder, GeminiDocumentDecoder
-from swarmtop.sources.decoders.native import NativeDecoder
-from swarmtop.sources.decoders.otel import OtelDecoder, OtelDocumentDecoder
-from swarmtop.sources.decoders.text import TextDecoder
 
 
 class LineDecoder(Protocol):
@@ -58,18 +51,52 @@ class WholeFileDecoder(Protocol):
 
 Decoder = LineDecoder | WholeFileDecoder
 
-DECODERS: dict[str, Callable[[], Decoder]] = {
-    "native": NativeDecoder,
-    "claude-code": ClaudeCodeDecoder,
-    "claude-stream": ClaudeStreamDecoder,
-    "claude-flow": ClaudeFlowDecoder,
-    "codex": CodexDecoder,
-    "otel": OtelDecoder,
-    "otel-doc": OtelDocumentDecoder,
-    "text": TextDecoder,
-    "gemini": GeminiDecoder,
-    "gemini-doc": GeminiDocumentDecoder,
+# format -> (module, class): a decoder's module is imported when a file of its format is
+# first read, not at start-up (a report of Claude Code transcripts never loads the OTLP,
+# Codex or Gemini code: ≈ 35 ms of every start, docs/PERFORMANCE.md)
+_WHERE = {
+    "native": ("native", "NativeDecoder"),
+    "claude-code": ("claude_code", "ClaudeCodeDecoder"),
+    "claude-stream": ("claude_stream", "ClaudeStreamDecoder"),
+    "claude-flow": ("claude_flow", "ClaudeFlowDecoder"),
+    "codex": ("codex", "CodexDecoder"),
+    "otel": ("otel", "OtelDecoder"),
+    "otel-doc": ("otel", "OtelDocumentDecoder"),
+    "text": ("text", "TextDecoder"),
+    "gemini": ("gemini_cli", "GeminiDecoder"),
+    "gemini-doc": ("gemini_cli", "GeminiDocumentDecoder"),
 }
+
+
+def _load(module: str, cls: str) -> Any:
+    return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
+
+
+class _Deferred:
+    """A decoder class by name, imported at its first call (a factory as DECODERS holds)."""
+
+    __slots__ = ("module", "cls")
+
+    def __init__(self, module: str, cls: str) -> None:
+        self.module, self.cls = module, cls
+
+    def __call__(self) -> Decoder:
+        return cast(Decoder, _load(self.module, self.cls)())
+
+
+DECODERS: dict[str, Callable[[], Decoder]] = {
+    fmt: _Deferred(module, cls) for fmt, (module, cls) in _WHERE.items()}
+
+_CLASSES = {cls: module for module, cls in _WHERE.values()}
+
+
+def __getattr__(name: str) -> Any:
+    """The decoder classes under the names this package exported when it imported them all."""
+    module = _CLASSES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _load(module, name)
+
 
 FORMATS = ("auto", "native", "claude-code", "claude-stream", "claude-flow", "otel", "otel-doc",
            "text", "codex", "gemini", "gemini-doc")  # gemini-doc: Gemini CLI's older whole .json
