@@ -256,3 +256,44 @@ def test_report_and_live_with_no_source_find_codex(tmp_path: Path) -> None:
     # live, the child's last line waits for its newline (a file being followed)
     assert live["tokens"]["calls"] == cr.EXPECTED["calls"] - 1
     assert live["limits"][0]["used_percent"] == 71.0
+
+
+def _mcp_end(t: float, call_id: str, result: dict) -> str:
+    """An ``mcp_tool_call_end`` event_msg as Codex persists it (rollout policy "extended":
+    ``McpToolCallEndEvent {call_id, invocation {server, tool, arguments}, duration, result}``
+    in codex-rs/protocol/src/protocol.rs; ``result`` is serde's externally tagged
+    ``Result<CallToolResult, String>``, a CallToolResult's flag is ``isError``). It is sent
+    before the call's ``function_call_output`` is recorded, whose ``output`` is only the
+    content: ``FunctionCallOutputPayload``'s serializer drops ``success``."""
+    return cr.line(t, "event_msg", {
+        "type": "mcp_tool_call_end", "call_id": call_id,
+        "invocation": {"server": "github", "tool": "create_issue",
+                       "arguments": {"title": "x"}},
+        "duration": {"secs": 1, "nanos": 500_000_000}, "result": result})
+
+
+@pytest.mark.parametrize("result, ok, error", [
+    ({"Ok": {"content": [{"type": "text", "text": "422: title already used"}],
+             "isError": True}}, False, "422: title already used"),
+    ({"Err": "tool call failed: server github is not running"}, False,
+     "tool call failed: server github is not running"),
+    ({"Ok": {"content": [{"type": "text", "text": "created #12"}], "isError": False}}, True,
+     ""),
+    ({"Ok": {"content": [{"type": "text", "text": "created #12"}]}}, True, ""),
+], ids=["isError", "Err", "ok", "no flag"])
+def test_mcp_tool_failure_from_its_end_event(result: dict, ok: bool, error: str) -> None:
+    content = json.dumps([{"type": "text", "text": "422: title already used"}])
+    lines = [cr.call(cr.T0, "m1", "mcp__github__create_issue", {"title": "x"}),
+             _mcp_end(cr.T0 + 1.5, "m1", result),
+             cr.output(cr.T0 + 1.6, "m1", content)]
+    start, end = [e for e in _decode(lines) if isinstance(e, ToolCall)]
+    assert (start.phase, end.phase, end.call_id) == ("start", "end", "m1")
+    assert (end.ok, end.error) == (ok, error)
+
+
+def test_mcp_end_event_is_read_from_the_recorders_prefix() -> None:
+    """The recorder's compact prefix names the event: it is not passed over unparsed."""
+    from swarmtop.sources.decoders.codex_records import wanted
+
+    text = _mcp_end(cr.T0, "m1", {"Err": "x"})
+    assert wanted(*head(text.encode()))

@@ -64,7 +64,12 @@ from swarmtop.sources.decoders.codex_records import (
     head,
     wanted,
 )
-from swarmtop.sources.decoders.codex_tools import args_summary, output_outcome, text_summary
+from swarmtop.sources.decoders.codex_tools import (
+    args_summary,
+    mcp_failure,
+    output_outcome,
+    text_summary,
+)
 from swarmtop.sources.decoders.common import MAX_TS, MIN_TS, TOO_DEEP, bad_line, valid_utf8
 from swarmtop.sources.decoders.iso_time import iso_ts
 from swarmtop.sources.decoders.summaries import short
@@ -128,6 +133,8 @@ class CodexDecoder:
         self._turn_events = False  # a task_started was seen (copied or its own)
         self._file_ts: float | None = None
         self._pending: OrderedDict[str, tuple[str, float, str]] = OrderedDict()
+        # call id -> why it failed, from an mcp_tool_call_end (its output line comes after)
+        self._mcp_failed: OrderedDict[str, str] = OrderedDict()
         # (limit id, window) -> (the reading last sent, its time)
         self._said_limits: dict[tuple[str | None, str], tuple[_Reading, float]] = {}
 
@@ -331,6 +338,12 @@ class CodexDecoder:
             out.append(AgentInfo(ts=ts, source=source, agent=agent, turn="model"))
         elif kind in ("task_complete", "turn_complete", "turn_aborted"):
             out.append(AgentInfo(ts=ts, source=source, agent=agent, turn="user"))
+        elif kind == "mcp_tool_call_end" and p.call_id:
+            why = mcp_failure(p.result)
+            if why is not None:
+                self._mcp_failed[p.call_id] = why
+                if len(self._mcp_failed) > MAX_PENDING:
+                    self._mcp_failed.popitem(last=False)
         elif kind == "user_message" and isinstance(p.message, str):
             text = p.message.strip()
             if text and not text.startswith(_NOT_PROMPT):
@@ -378,6 +391,9 @@ class CodexDecoder:
             tool, start, summary = pending if pending is not None else ("(unknown tool)",
                                                                         None, "")
             ok, error = output_outcome(p.output)
+            failed = self._mcp_failed.pop(p.call_id, None)
+            if failed is not None:
+                ok, error = False, failed
             out.append(ToolCall(
                 ts=ts, source=source, tool=tool, agent=agent, call_id=p.call_id, phase="end",
                 duration_ms=round((ts - start) * 1000.0, 3)

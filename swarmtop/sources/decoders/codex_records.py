@@ -14,7 +14,7 @@ _HEAD = b'{"timestamp":"'
 _PAYLOAD_TYPE = b',"payload":{"type":"'
 # what is read of each kind; other lines with the recorder's prefix are passed over
 _EVENTS = {b"token_count", b"user_message", b"task_started", b"turn_started",
-           b"task_complete", b"turn_complete", b"turn_aborted"}
+           b"task_complete", b"turn_complete", b"turn_aborted", b"mcp_tool_call_end"}
 _ITEMS = {b"function_call", b"function_call_output", b"custom_tool_call",
           b"custom_tool_call_output", b"local_shell_call"}
 _KINDS = {b"session_meta", b"turn_context"}
@@ -91,6 +91,8 @@ class _Event(msgspec.Struct):
     message: Any = None  # user_message: the prompt
     turn_id: str | None = None
     started_at: Figure | None = None  # task_started, epoch seconds
+    call_id: str | None = None  # mcp_tool_call_end: the call it ends
+    result: Any = None  # mcp_tool_call_end: {"Ok": CallToolResult} | {"Err": "why"}
 
 
 class _Item(msgspec.Struct):

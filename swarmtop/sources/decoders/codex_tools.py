@@ -72,3 +72,23 @@ def output_outcome(output: object) -> tuple[bool, str]:
             out = rec.get("output")
             return False, short(out, 100) if isinstance(out, str) else ""
     return True, ""
+
+
+def mcp_failure(result: object) -> str | None:
+    """Why an MCP tool call failed, from an ``mcp_tool_call_end`` event's ``result`` (Rust's
+    ``Result<CallToolResult, String>`` as serde writes it: ``{"Ok": {...}}`` or ``{"Err":
+    "..."}``); None when it did not. A CallToolResult fails when its ``isError`` is true
+    (``McpToolCallEndEvent::is_success`` in codex-rs/protocol). The function_call_output that
+    follows carries only the content: its ``success`` is not serialized."""
+    if not isinstance(result, dict):
+        return None
+    if "Err" in result:
+        err = result["Err"]
+        return short(err, 100) if isinstance(err, str) and err.strip() else "failed"
+    ok = result.get("Ok")
+    if not isinstance(ok, dict) or (ok.get("isError") or ok.get("is_error")) is not True:
+        return None
+    content = ok.get("content")
+    texts = [c["text"] for c in content if isinstance(c, dict) and isinstance(c.get("text"), str)
+             ] if isinstance(content, list) else []
+    return short(" ".join(texts), 100) if texts else "isError"
