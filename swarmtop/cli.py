@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+import swarmtop.numpy_threads  # noqa: F401  (first of swarmtop's: numpy on one BLAS thread)
 from swarmtop import __version__
 from swarmtop.argtypes import non_negative, number, positive
 from swarmtop.core.config import Config, ConfigError, load_config, with_overrides
