@@ -247,11 +247,13 @@ class ProcessSampler:
                 self.schedule.append((k, scheduled, began))
             self.ticks += 1
             batch: list[Event] = self._take_tree(loop)
-            if self.children and self._tree_future is None and began >= next_tree:
-                next_tree = began + self.tree_refresh_s
-                self._tree_future = loop.run_in_executor(ex, self._scan_tree)
             batch += await self._sweep(loop, ex, deadline=scheduled + 0.8 * self.interval)
             self.last_sweep_s = loop.time() - began
+            if self.children and self._tree_future is None and began >= next_tree:
+                # after the sweep, not beside it: two workers reading /proc at once hand the
+                # GIL to each other at every read (≈ 100 thread wake-ups a scan, measured)
+                next_tree = began + self.tree_refresh_s
+                self._tree_future = loop.run_in_executor(ex, self._scan_tree)
             if batch:
                 await emit(batch)
             if k == 0:  # the first sample at once, the others on the beat grid (beat.py)
