@@ -4,7 +4,8 @@ reads are procfs.py's.)
 
 Tick ``k`` runs at ``start + k * interval`` (loop time, monotonic), never ``sleep(interval)``
 after the work, so the period does not drift; the first at once, the others on the beat grid
-(``swarmtop.beat``) so that the loop wakes for them together with the tailer's reads. A tick
+(``swarmtop.beat``), a quarter beat past the tailer's reads, so that the worker reads /proc
+while the loop is idle (not trading the GIL with it) and before the snapshot. A tick
 that would start more than half a period late is skipped and counted rather than run back to
 back with the next (no bunching); after MAX_SKIPS skips in a row a late tick runs anyway
 (counted as ``forced``), so a starved loop still samples.
