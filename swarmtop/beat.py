@@ -3,9 +3,11 @@
 Each sleep that ends is a thread wake-up, which costs the process tens of µs of CPU on some
 machines (benchmarks/bench_tui_live.py counts them). The runtime's snapshots, the sampler's
 ticks, the tailer's reads of a busy log and its re-scans each have their own period; timed at
-multiples of their period on the loop's clock (``loop.time()``, monotonic), a 0.5 s tick
+multiples of their period on the loop's clock (``loop.time()``, monotonic), a 0.5 s job
 falls on every fifth 0.1 s beat and the event loop wakes once for both (asyncio runs every
-timer that is due when it wakes)."""
+timer that is due when it wakes). Work handed to a thread is the exception: it runs at a
+phase of its own (below), since a thread that shares the GIL with the loop's work wakes more
+often than the shared beat saves."""
 
 from __future__ import annotations
 
@@ -20,11 +22,14 @@ def next_beat(now: float, period: float, phase: float = 0.0) -> float:
     k = math.floor((now - phase) / period) + 1
     return k * period + phase
 
-# Where on an interval's grid each periodic job runs: the sampler on the beat (with the
-# tailer's read of that beat), the snapshot half a beat later, so that the aggregator thread
-# and then the repaint run while no other thread holds the GIL, and the snapshot holds the
-# samples just taken.
-SAMPLE_PHASE = 0.0
+# Where on an interval's grid each periodic job runs: the sampler a quarter beat past the
+# beat, the snapshot half a beat past it, so that the sampler's worker, the aggregator thread
+# and then the repaint each run while the loop has nothing else to do (no other thread wants
+# the GIL), and the snapshot holds the samples just taken. On the beat itself the loop reads
+# the busy logs: a worker reading /proc meanwhile trades the GIL with it at every read, a
+# dozen thread wake-ups a tick, far more than sharing the beat saves (benchmarks/NOTES.md,
+# session 9).
+SAMPLE_PHASE = FOLLOW_S / 4
 SNAPSHOT_PHASE = FOLLOW_S / 2
 
 

@@ -261,8 +261,8 @@ class Runtime:
         )
 
     async def _tick(self) -> None:
-        # the first snapshot at once, then on the beat grid (swarmtop/beat.py): half a beat
-        # after the sampler's tick, so it holds those samples and the loop wakes with others;
+        # the first snapshot at once, then on the beat grid (swarmtop/beat.py): after the
+        # sampler's tick, so it holds those samples, and between the beats' log reads;
         # a slow snapshot skips the ticks it missed rather than bunching them
         loop = asyncio.get_running_loop()
         while True:

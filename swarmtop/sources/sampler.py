@@ -4,20 +4,22 @@ reads are procfs.py's.)
 
 Tick ``k`` runs at ``start + k * interval`` (loop time, monotonic), never ``sleep(interval)``
 after the work, so the period does not drift; the first at once, the others on the beat grid
-(``swarmtop.beat``) so that the loop wakes for them together with the tailer's reads. A tick
+(``swarmtop.beat``), a quarter beat past the tailer's reads, so that the worker reads /proc
+while the loop is idle (not trading the GIL with it) and before the snapshot. A tick
 that would start more than half a period late is skipped and counted rather than run back to
 back with the next (no bunching); after MAX_SKIPS skips in a row a late tick runs anyway
 (counted as ``forced``), so a starved loop still samples.
 
 On Linux a process is read straight from /proc (``procfs``: /proc/PID/stat once, statm, the
 fd directory, /proc/PID/io: ≈ 5x cheaper than psutil's six files and its wrappers); psutil is
-used elsewhere, when /proc is not mounted, and for USS. The reads run in a small thread pool
-(at most 2 workers). Within a tick one worker starts on a shared queue of processes; a second
-joins only if the queue is not empty after ``help_after_s`` (a big tree, or a read that hangs):
-two threads reading small files hand the GIL back and forth on every syscall, which costs more
-than it saves (measured: docs/processes.md). So a process whose /proc reads block holds up one
-worker, not the others; its sample is emitted when it arrives (a later tick), and it is not
-queued again while a read is in flight.
+used elsewhere, when /proc is not mounted, and for USS. The reads run in at most 2 worker
+threads (``lanes.Lanes``: a job wakes only the thread that runs it). Within a tick one worker
+starts on a shared queue of processes; a second joins only if the queue is not empty after
+``help_after_s`` (a big tree, or a read that hangs): two threads reading small files hand the
+GIL back and forth on every syscall, which costs more than it saves (measured:
+docs/processes.md). So a process whose /proc reads block holds up one worker, not the others;
+its sample is emitted when it arrives (a later tick), and it is not queued again while a read
+is in flight.
 
 The tree below each ``--pid`` is re-read every ``tree_refresh_s`` (one /proc scan for all roots,
 off the loop): new descendants become entries, exited ones are reported once with ProcessExit and
@@ -44,7 +46,6 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 
@@ -54,6 +55,7 @@ from swarmtop.events import Event, ProcessExit, ProcessSample
 from swarmtop.sources import procfs
 from swarmtop.sources.base import Emit
 from swarmtop.sources.cgroup import memory_limit
+from swarmtop.sources.lanes import Lanes
 
 SCHEDULE_LOG = 4096  # recent ticks kept for jitter figures (bounded)
 MAX_WATCHED = 5000  # processes followed at once; more descendants are counted, not followed
@@ -178,7 +180,7 @@ class ProcessSampler:
         self.fast = procfs and not collect_uss and _procfs_available()
         self._watched: dict[int, _Watched] = {}
         self._done: deque[tuple[_Watched, Event | None]] = deque()  # filled by workers
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: Lanes | None = None
         self._tree_future: asyncio.Future[list[_Watched]] | None = None
         # figures about the sampler itself (for the benchmark, tests and a status line)
         self.ticks = 0
@@ -212,7 +214,8 @@ class ProcessSampler:
         """Sample until cancelled, or until every watched process has exited."""
         loop = asyncio.get_running_loop()
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="swarmtop-ps")
+            # a thread each (sources/lanes.py): a job wakes only the thread that runs it
+            self._executor = Lanes(self.workers, thread_name_prefix="swarmtop-ps")
         ex = self._executor
         first = await loop.run_in_executor(ex, self._discover)
         for w in first:
@@ -247,11 +250,13 @@ class ProcessSampler:
                 self.schedule.append((k, scheduled, began))
             self.ticks += 1
             batch: list[Event] = self._take_tree(loop)
-            if self.children and self._tree_future is None and began >= next_tree:
-                next_tree = began + self.tree_refresh_s
-                self._tree_future = loop.run_in_executor(ex, self._scan_tree)
             batch += await self._sweep(loop, ex, deadline=scheduled + 0.8 * self.interval)
             self.last_sweep_s = loop.time() - began
+            if self.children and self._tree_future is None and began >= next_tree:
+                # after the sweep, not beside it: two workers reading /proc at once hand the
+                # GIL to each other at every read (≈ 100 thread wake-ups a scan, measured)
+                next_tree = began + self.tree_refresh_s
+                self._tree_future = loop.run_in_executor(ex, self._scan_tree)
             if batch:
                 await emit(batch)
             if k == 0:  # the first sample at once, the others on the beat grid (beat.py)
@@ -367,7 +372,7 @@ class ProcessSampler:
         return events
 
     # ---- sampling -------------------------------------------------------------------------
-    async def _sweep(self, loop: asyncio.AbstractEventLoop, ex: ThreadPoolExecutor,
+    async def _sweep(self, loop: asyncio.AbstractEventLoop, ex: Lanes,
                      deadline: float) -> list[Event]:
         jobs: deque[_Watched] = deque()
         for w in self._watched.values():

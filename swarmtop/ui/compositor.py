@@ -20,9 +20,11 @@ from typing import Any
 
 from textual._compositor import ChopsUpdate, Compositor
 from textual.geometry import Region
-from textual.screen import Screen
+from textual.screen import UPDATE_PERIOD, Screen
 from textual.strip import Strip
+from textual.timer import Timer
 
+from swarmtop.ui import frames
 from swarmtop.ui.cells import DiffUpdate, FrontBuffer
 from swarmtop.ui.cells import supported as cells_supported
 
@@ -130,12 +132,28 @@ def supported() -> bool:
 
 
 class SparseScreen(Screen[Any]):
-    """The dashboard's default screen, with ``SparseCompositor`` where Textual allows it."""
+    """The dashboard's default screen, with ``SparseCompositor`` where Textual allows it, and
+    a screen-update timer that does not wake after each frame (ui/frames.py)."""
+
+    _prompt_timer: Timer | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if supported() and type(self._compositor) is Compositor:
             self._compositor = SparseCompositor()
+
+    @property
+    def _update_timer(self) -> Timer:
+        if not frames.supported():
+            return super()._update_timer
+        timer = self._prompt_timer
+        if timer is None:  # made as Screen._update_timer makes its own (set_interval)
+            timer = self._prompt_timer = frames.PromptTimer(
+                self, UPDATE_PERIOD, name="screen_update", callback=self._on_timer_update,
+                pause=True)
+            timer._start()
+            self._timers.add(timer)
+        return timer
 
     def _forget_terminal(self) -> None:
         """Another screen has drawn over ours: what our cells were is no longer known."""
