@@ -124,7 +124,8 @@ def main() -> int:
     print(f"\nThis machine at the start: {unit:.0f} µs of CPU per sleep and wake-up of a thread "
           "(500 sleeps of 2 ms), load average "
           f"{load:.2f}. Much of the monitor's CPU is per wake-up, so its figures move "
-          "with this one; compare runs by it. Wake-ups do not depend on the host.")
+          "with this one; compare runs by it. Wake-ups are voluntary and involuntary "
+          "switches: the involuntary ones (a repaint preempted) rise with the host's load.")
     print("\nPer thread (wake-ups/s, % of a core; threads named by "
           "`benchmarks/_named_threads.py`, a pool's workers summed):\n")
     names = [n for n, _, _ in modes]
