@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Protocol, TypeGuard, cast
 
 from swarmtop.events import Event
@@ -53,7 +54,7 @@ Decoder = LineDecoder | WholeFileDecoder
 
 # format -> (module, class): a decoder's module is imported when a file of its format is
 # first read, not at start-up (a report of Claude Code transcripts never loads the OTLP,
-# Codex or Gemini code: ≈ 35 ms of every start, docs/PERFORMANCE.md)
+# Codex or Gemini code: docs/decisions.md, "Start-up")
 _WHERE = {
     "native": ("native", "NativeDecoder"),
     "claude-code": ("claude_code", "ClaudeCodeDecoder"),
@@ -72,20 +73,13 @@ def _load(module: str, cls: str) -> Any:
     return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
 
 
-class _Deferred:
-    """A decoder class by name, imported at its first call (a factory as DECODERS holds)."""
-
-    __slots__ = ("module", "cls")
-
-    def __init__(self, module: str, cls: str) -> None:
-        self.module, self.cls = module, cls
-
-    def __call__(self) -> Decoder:
-        return cast(Decoder, _load(self.module, self.cls)())
+def _new(module: str, cls: str) -> Decoder:
+    """A new decoder of the class ``cls`` of ``module``, imported at its first use."""
+    return cast(Decoder, _load(module, cls)())
 
 
 DECODERS: dict[str, Callable[[], Decoder]] = {
-    fmt: _Deferred(module, cls) for fmt, (module, cls) in _WHERE.items()}
+    fmt: partial(_new, module, cls) for fmt, (module, cls) in _WHERE.items()}
 
 _CLASSES = {cls: module for module, cls in _WHERE.values()}
 
