@@ -47,6 +47,12 @@ class Feed(Protocol):
         is made; returns the function that ends the subscription. A feed that makes snapshots
         only when read (a fake) may never call it: readers of `latest()` still see them."""
 
+    # Optional (the TUI looks it up with getattr; fakes need not have it):
+    # def subscribe_lines(self, listener: Callable[[list[LogEntry]], None]) -> Callable[[], None]:
+    #     """Call ``listener(entries)`` on the event loop with the log-tail entries of each live
+    #     batch as it is read, before the snapshot that holds them: the log tail shows a line
+    #     within a beat of its write rather than at the next snapshot."""
+
     def progress(self) -> Progress:
         """How far the backlog has been read."""
 

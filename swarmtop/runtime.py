@@ -35,7 +35,7 @@ from swarmtop.core.alerts import failure_alert
 from swarmtop.errorlog import Failures
 from swarmtop.events import Event
 from swarmtop.feed import Progress
-from swarmtop.snapshot import Snapshot
+from swarmtop.snapshot import LogEntry, Snapshot
 from swarmtop.sources.base import Source
 from swarmtop.timeparse import iso
 
@@ -48,8 +48,12 @@ INFLIGHT_BATCHES = 4  # drain jobs handed to the aggregator thread and not yet d
 # few hundred events/s, the aggregator thread then wakes per snapshot rather than per batch
 # (each wake-up costs the process tens of µs of CPU on some machines, see bench_tui_live).
 DRAIN_EVENTS = 2_000
+# A batch bigger than this is backlog: its log lines reach the screen with the next snapshot,
+# not as a preview (which is for the few lines a live tick reads; see subscribe_lines)
+PREVIEW_EVENTS = 2_000
 SnapshotHook = Callable[[Snapshot], None]
 EventHook = Callable[[list[Event]], None]
+LinesHook = Callable[[list[LogEntry]], None]
 
 
 def _name(obj: object) -> str:
@@ -75,6 +79,7 @@ class Runtime:
         self.interval = interval
         self.on_snapshot = list(on_snapshot or [])
         self.on_events = list(on_events or [])
+        self.on_lines: list[LinesHook] = []  # log lines as read, before their snapshot
         self._progress = progress
         self.on_stop = list(on_stop or [])  # run after the final snapshot (flush, close)
         self._queue: asyncio.Queue[list[Event]] | None = None
@@ -151,6 +156,17 @@ class Runtime:
 
         return unsubscribe
 
+    def subscribe_lines(self, listener: LinesHook) -> Callable[[], None]:
+        """Feed.subscribe_lines: ``listener`` gets the log-tail entries of each live batch as
+        it is read, on the event loop, until the returned call."""
+        self.on_lines.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self.on_lines:
+                self.on_lines.remove(listener)
+
+        return unsubscribe
+
     def progress(self) -> Progress:
         return self._progress() if self._progress else Progress()
 
@@ -187,7 +203,10 @@ class Runtime:
         # snapshot; a few drains in flight is the backpressure.
         for hook in self.on_events:
             hook(batch)
-        self._pending.append((batch, self.aggregator.clock()))
+        arrived = self.aggregator.clock()
+        if self.on_lines and len(batch) <= PREVIEW_EVENTS:
+            self._preview(batch, arrived)
+        self._pending.append((batch, arrived))
         self._undrained += len(batch)
         if self._undrained < DRAIN_EVENTS:
             return
@@ -199,6 +218,20 @@ class Runtime:
             inflight.popleft()
         if len(inflight) > INFLIGHT_BATCHES:
             await asyncio.wrap_future(inflight.popleft())
+
+    def _preview(self, batch: list[Event], arrived: float) -> None:
+        try:
+            lines = self.aggregator.preview_lines(batch, arrived)
+        except Exception as exc:  # noqa: BLE001 - a preview is optional; the snapshot has them
+            self.failures.record("aggregator (previewing log lines)", exc)
+            return
+        if not lines:
+            return
+        for hook in list(self.on_lines):
+            try:
+                hook(lines)
+            except Exception as exc:  # noqa: BLE001 - a view failing must not stop ingest
+                self.failures.record(f"{_name(hook)} (log-line hook)", exc)
 
     def _drain(self) -> None:
         """Ingest every queued batch, oldest first (on the aggregator thread)."""

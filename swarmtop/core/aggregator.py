@@ -23,7 +23,7 @@ from swarmtop.core.calls import CallCounter
 from swarmtop.core.config import Config
 from swarmtop.core.files import FileBook, FileCounts
 from swarmtop.core.limits import LimitBook
-from swarmtop.core.logtail import LogTail
+from swarmtop.core.logtail import LogTail, entry_of
 from swarmtop.core.metrics import MetricsTracker
 from swarmtop.core.patterns import PatternTracker
 from swarmtop.core.prices import PriceTable
@@ -53,6 +53,7 @@ from swarmtop.events import (
 from swarmtop.snapshot import (
     AgentRow,
     ErrorCounts,
+    LogEntry,
     Memory,
     Metrics,
     MonitorStatus,
@@ -268,6 +269,26 @@ class Aggregator:
             self._flush(calls, tasks, logs)
         if self.events != before:
             self.last_event_at = self.clock() if arrived is None else arrived
+
+    def preview_lines(self, events: list[Event], arrived: float) -> list[LogEntry]:
+        """The log-tail entries ``events`` will add once ingested, by the rules of ``ingest``
+        (live, an untimed line takes its arrival time; under --since an older one is
+        skipped): what the TUI shows before the next snapshot. Reads only settings, so any
+        thread may call it."""
+        since = self.since
+        live = self.clock != self.event_clock
+        out = []
+        for ev in events:
+            if type(ev) is not LogLine:
+                continue
+            if ev.ts == UNTIMED:
+                if not live:
+                    continue  # on event time an untimed line is in no timeline, the tail's too
+                ev = msgspec.structs.replace(ev, ts=arrived)
+            if since is not None and ev.ts < since:
+                continue
+            out.append(entry_of(ev))
+        return out
 
     def _stamp_untimed(self, events: Iterable[Event], arrived: float | None) -> list[Event]:
         """Live: each untimed event stamped with its arrival (counted, and said so)."""

@@ -10,6 +10,11 @@ from swarmtop.snapshot import BadLine, LogEntry
 MAX_TEXT = 2000  # characters of one line kept for display
 
 
+def entry_of(ev: LogLine) -> LogEntry:
+    """The tail's entry for a log line (also what the TUI previews before a snapshot)."""
+    return LogEntry(ts=ev.ts, source=ev.source, level=ev.level, text=ev.text[:MAX_TEXT])
+
+
 class LogTail:
     def __init__(self, lines: int = 500, bad_lines: int = 100) -> None:
         self._lines: deque[LogEntry] = deque(maxlen=lines)
@@ -18,9 +23,7 @@ class LogTail:
 
     def add_line(self, ev: LogLine) -> None:
         self.by_level[ev.level] = self.by_level.get(ev.level, 0) + 1
-        self._lines.append(
-            LogEntry(ts=ev.ts, source=ev.source, level=ev.level, text=ev.text[:MAX_TEXT])
-        )
+        self._lines.append(entry_of(ev))
 
     def add_lines(self, evs: list[LogLine]) -> None:
         """``add_line`` of each, in order (the backlog path): every line is counted, only
@@ -30,10 +33,7 @@ class LogTail:
             level = ev.level
             by_level[level] = by_level.get(level, 0) + 1
         keep = self._lines.maxlen or 0
-        self._lines.extend(
-            LogEntry(ts=ev.ts, source=ev.source, level=ev.level, text=ev.text[:MAX_TEXT])
-            for ev in (evs[-keep:] if len(evs) > keep else evs)
-        )
+        self._lines.extend(map(entry_of, evs[-keep:] if len(evs) > keep else evs))
 
     def add_bad(self, ev: ParseError) -> None:
         self._bad.append(

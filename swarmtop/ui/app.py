@@ -35,7 +35,7 @@ from swarmtop.export.fmt import fmt_usd
 from swarmtop.feed import Feed
 from swarmtop.gctune import settle_gc
 from swarmtop.sanitize import safe_text
-from swarmtop.snapshot import Snapshot
+from swarmtop.snapshot import LogEntry, Snapshot
 from swarmtop.ui import writer
 from swarmtop.ui.agent_detail import AgentScreen
 from swarmtop.ui.agents import AgentsPanel, counts
@@ -171,6 +171,7 @@ class SwarmtopApp(App[int]):
         self.exit_signal: int | None = None
         self._installed_signals: list[int] = []
         self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe_lines: Callable[[], None] | None = None
         self._agent_rows = 0  # agents in the snapshot on screen: sizes the Agents row
         self.leaving = False  # exit() was called: widgets may be gone before the timers stop
         # the feed announces its snapshots: once the history is loaded, they drive the
@@ -320,6 +321,9 @@ class SwarmtopApp(App[int]):
         # only finds the snapshot already shown (it draws the loading progress, and serves a
         # feed that never announces).
         self._unsubscribe = self.feed.subscribe(self._announce)
+        subscribe_lines = getattr(self.feed, "subscribe_lines", None)
+        if subscribe_lines is not None:  # log lines as read, between snapshots
+            self._unsubscribe_lines = subscribe_lines(self._preview_lines)
         try:
             await self.feed.start()
         except Exception as exc:  # noqa: BLE001 - re-raised by run_app once the terminal is restored
@@ -332,6 +336,15 @@ class SwarmtopApp(App[int]):
     def _announce(self, snap: Snapshot) -> None:
         """The feed's listener: on the event loop, so posting is all it does."""
         self.post_message(SnapshotReady(snap))
+
+    def _preview_lines(self, entries: list[LogEntry]) -> None:
+        """The feed's line listener (on the event loop): a log tail on screen shows them now,
+        the rest of the dashboard at the next snapshot."""
+        if self.paused or self.leaving or self.shown is None:
+            return
+        panel = self.panel(LogTailPanel)
+        if panel.KEY in self.layout_state.visible():
+            self._guarded(panel.preview, entries)
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         if self.start_error is None:
@@ -352,6 +365,9 @@ class SwarmtopApp(App[int]):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._unsubscribe_lines is not None:
+            self._unsubscribe_lines()
+            self._unsubscribe_lines = None
         try:
             await asyncio.wait_for(self.feed.stop(), STOP_TIMEOUT_S)
         except Exception as exc:  # noqa: BLE001 - a failing stop must not leave the terminal in a state

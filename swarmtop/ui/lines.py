@@ -219,6 +219,19 @@ class LogLines(ScrollView):
                            animate=False, immediate=True, force=True)
         self.refresh()
 
+    def drop_last(self, count: int) -> None:
+        """Take back the newest ``count`` lines (a preview the next write replaces); their
+        numbers are given to the lines written next, so their finished Strips go too."""
+        count = min(count, len(self._lines))
+        if count <= 0:
+            return
+        for _ in range(count):
+            self._lines.pop()
+        end = self._first + len(self._lines)
+        self._strips = {n: s for n, s in self._strips.items() if n < end}
+        set_virtual_size(self, Size(self._widest, len(self._lines)))
+        self.refresh()
+
     def clear(self) -> None:
         self._first += len(self._lines)
         self._lines.clear()

@@ -81,3 +81,55 @@ async def test_each_snapshot_is_drawn_as_it_lands_not_at_the_apps_next_beat():
 
         await wait_until(pilot, three_more_drawn, what="three more snapshots drawn")
     assert runtime.on_snapshot == []  # the app's subscription ended on the way out
+
+
+class QueuedSource:
+    """Emits each batch put on its queue, as a live tailer hands on what one read found."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[list[Event]] = asyncio.Queue()
+
+    async def run(self, emit) -> None:
+        while True:
+            await emit(await self.queue.get())
+
+    async def close(self) -> None:
+        pass
+
+
+def _log_texts(app: SwarmtopApp) -> list[str]:
+    from swarmtop.ui.lines import LogLines
+
+    return [t.plain for t in app.query_one(LogLines)._lines]
+
+
+async def test_a_log_line_shows_before_the_next_snapshot_and_once_after_it():
+    source = QueuedSource()
+    runtime = Runtime(Aggregator(), [source], interval=3600)  # one snapshot, at the start
+    app = SwarmtopApp(runtime, interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.shown, what="the first snapshot drawn")
+        now = time.time()
+        # (a log tail with no line yet is off the grid: its first line comes by snapshot)
+        await source.queue.put([LogLine(ts=now, source="/runs/a.log", level="info",
+                                        text="zeroth line")])
+        await wait_until(pilot, lambda: runtime._pending, what="the line handed on")
+        await runtime.refresh()
+        await wait_until(pilot, lambda: _log_texts(app), what="the first line by snapshot")
+        ticks = runtime.ticks
+        await source.queue.put([LogLine(ts=now, source="/runs/a.log", level="error",
+                                        text="first line")])
+        await source.queue.put([
+            LLMCall(ts=now, source="/runs/a.log", model="m", agent="a", input_tokens=1),
+            LogLine(ts=now, source="/runs/a.log", level="info", text="second line")])
+        await wait_until(pilot, lambda: any("second line" in t for t in _log_texts(app)),
+                         what=lambda: f"the lines previewed: {_log_texts(app)}")
+        assert runtime.ticks == ticks, "shown by a snapshot, not by the preview"
+        assert [t.split()[-2:] for t in _log_texts(app)] == [
+            ["zeroth", "line"], ["first", "line"], ["second", "line"]]
+        await runtime.refresh()  # the snapshot that holds both keeps them: no line twice
+        await wait_until(pilot, lambda: app.shown is runtime.latest(), what="snapshot drawn")
+        assert [t.split()[-2:] for t in _log_texts(app)] == [
+            ["zeroth", "line"], ["first", "line"], ["second", "line"]]
+        await pilot.press("q")
+    assert runtime.on_lines == []  # the subscription ended on the way out
