@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.timer import Timer
 from textual.widget import Widget
 
 from swarmtop.sanitize import safe_text
@@ -26,9 +25,9 @@ _RANK = {"trace": 0, "debug": 0, "info": 1, "notice": 1, "warning": 2, "warn": 2
 _SHORT = {"warning": "WARN", "critical": "CRIT", "information": "INFO"}
 BUFFER = 2000  # lines kept by the panel (the snapshot carries only the newest few hundred)
 ANCHOR = 3  # entries matched to find where the previous snapshot's tail ends
-# Lines read between snapshots show at once while they come slower than this; faster (a
-# flood nobody reads line by line), the tail scrolls at most this often, plus the snapshots
-PREVIEW_GAP = 0.2
+# A line read between snapshots shows at once if no line was written this recently; else (a
+# flood nobody reads line by line) it comes with the snapshot, as the whole tail once did
+PREVIEW_GAP = 0.25
 PREVIEW_LINES = 200  # more between two snapshots is a burst: it waits for the snapshot
 
 
@@ -76,12 +75,9 @@ class LogTailPanel(Panel):
         self.frozen = False
         self._prev_tail: list[LogEntry] = []
         self._status = ""
-        # read but not yet in a snapshot (preview()): the first _on_screen of them are shown
-        self._provisional: list[LogEntry] = []
-        self._on_screen = 0
-        self._held = False  # a burst was held back: the rest wait for the snapshot
+        self._provisional: list[LogEntry] = []  # shown by preview(), not yet in a snapshot
+        self._held = False  # a preview was held back: the rest wait for the snapshot
         self._last_write = 0.0  # monotonic time lines were last written
-        self._preview_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield TextLines("", id="log-status")
@@ -126,32 +122,23 @@ class LogTailPanel(Panel):
 
     def preview(self, entries: list[LogEntry]) -> None:
         """Lines just read, shown before the snapshot that holds them (docs/decisions.md,
-        "The log tail between snapshots"): at once, or PREVIEW_GAP after the last write when
-        lines come faster than that. They are provisional: the next snapshot keeps those it
-        confirms and replaces the rest, so what stays is only ever what the snapshots said."""
+        "The log tail between snapshots"), unless lines were written less than PREVIEW_GAP
+        ago: a flood then scrolls with the snapshots only, as before, and what comes after a
+        held line waits with it, so lines never show out of order. Previews are provisional:
+        the next snapshot keeps those it confirms and replaces the rest."""
         if self.frozen or self._snapshot is None or self._held:
             return
         fresh = [e for e in entries if self.passes(e)]
         if not fresh:
             return
-        if len(self._provisional) + len(fresh) > PREVIEW_LINES:
-            self._held = True  # a burst: it and what follows wait for the snapshot, in order
+        now = time.monotonic()
+        if (now - self._last_write < PREVIEW_GAP
+                or len(self._provisional) + len(fresh) > PREVIEW_LINES):
+            self._held = True
             return
+        self.query_one(LogLines).write_lines([self.line(e) for e in fresh])
         self._provisional.extend(fresh)
-        delay = self._last_write + PREVIEW_GAP - time.monotonic()
-        if delay <= 0:
-            self._flush_preview()
-        elif self._preview_timer is None:
-            self._preview_timer = self.set_timer(delay, self._flush_preview)
-
-    def _flush_preview(self) -> None:
-        self._preview_timer = None
-        waiting = self._provisional[self._on_screen:]
-        if not waiting or self.frozen or getattr(self.app, "paused", False):
-            return
-        self.query_one(LogLines).write_lines([self.line(e) for e in waiting])
-        self._on_screen = len(self._provisional)
-        self._last_write = time.monotonic()
+        self._last_write = now
 
     def render_snapshot(self, snap: Snapshot) -> None:
         self._render_status()
@@ -160,17 +147,16 @@ class LogTailPanel(Panel):
         log = self.query_one(LogLines)
         pending = self.unwritten()
         self.written_seq = self.seq
-        prov, shown, n = self._provisional, self._on_screen, len(pending)
-        if prov and (pending[:len(prov)] == prov or prov[:n] == pending):
+        prov, n = self._provisional, len(pending)
+        shown = len(prov)
+        if prov and (pending[:shown] == prov or prov[:n] == pending):
             keep = prov[n:]  # the snapshot confirmed the first n; the rest are still ahead
         else:  # (its window passed lines by): as the snapshot says
             if shown:
                 log.drop_last(shown)
             keep, shown = [], 0
-        self._provisional, self._on_screen, self._held = keep, max(0, shown - n), False
-        if not keep and self._preview_timer is not None:
-            self._preview_timer.stop()
-            self._preview_timer = None
+        self._provisional = keep
+        self._held = self._held and bool(keep)  # (held lines come after those still kept)
         if n > shown:  # one write, so one scroll and one repaint per tick
             log.write_lines([self.line(e) for e in pending[shown:][-log.max_lines:]])
             self.shown += 1
@@ -203,7 +189,7 @@ class LogTailPanel(Panel):
         """Filter or level changed: show the kept lines again through the new filter."""
         log = self.query_one(LogLines)
         log.clear()
-        self._provisional, self._on_screen, self._held = [], 0, False
+        self._provisional, self._held = [], False
         self.written_seq = 0
         if self._snapshot is not None:
             was, self.frozen = self.frozen, False

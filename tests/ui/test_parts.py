@@ -112,14 +112,14 @@ def test_count_rows_reuses_the_rows_of_unchanged_names():
 
 
 async def test_previewed_log_lines_give_way_to_what_the_snapshot_says():
-    """Lines read between snapshots show at once, or PREVIEW_GAP after the last write when
-    they come faster; a preview the snapshot does not confirm (its window passed lines by) is
-    replaced by what the snapshot says."""
+    """A line read between snapshots shows at once unless lines were written PREVIEW_GAP ago
+    or less; then it, and what comes after it, waits for the snapshot (never out of order).
+    A preview the snapshot does not confirm (its window passed lines by) is replaced by what
+    the snapshot says."""
     from swarmtop.ui import SwarmtopApp
     from swarmtop.ui.lines import LogLines
-    from swarmtop.ui.logtail import PREVIEW_GAP, LogTailPanel
+    from swarmtop.ui.logtail import LogTailPanel
     from tests.ui.fakes import FakeFeed, make_snapshot
-    from tests.ui.waiting import wait_until
 
     app = SwarmtopApp(FakeFeed(), interval=3600)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -136,15 +136,16 @@ async def test_previewed_log_lines_give_way_to_what_the_snapshot_says():
         panel._last_write = 0.0
         panel.preview([_e(1, "guess")])
         assert texts()[-1].endswith("guess1")  # at once: nothing was written just before
-        panel.preview([_e(2, "soon")])
-        panel.preview([_e(3, "soon")])
-        assert texts()[-1].endswith("guess1")  # within PREVIEW_GAP of that write: later,
-        shown = await wait_until(pilot, lambda: texts()[-1].endswith("soon3") and texts(),
-                                 timeout=30 * PREVIEW_GAP, what=lambda: str(texts()[-3:]))
-        assert [t[-5:] for t in shown[-3:]] == ["uess1", "soon2", "soon3"]  # and in order
+        panel.preview([_e(2, "held")])  # right after that write: held for the snapshot
+        panel._last_write = 0.0
+        panel.preview([_e(3, "after")])  # and what comes after it, however late
+        assert texts()[-1].endswith("guess1")
         confirmed = [*base.log_tail, _e(4, "real")]
         panel.observe(msgspec.structs.replace(base, log_tail=confirmed))
         panel.show(msgspec.structs.replace(base, log_tail=confirmed))
         after = texts()
         assert after[:len(before)] == before and len(after) == len(before) + 1
-        assert after[-1].endswith("real4")  # the guesses gave way to the snapshot's line
+        assert after[-1].endswith("real4")  # the guess gave way to the snapshot's line
+        panel._last_write = 0.0
+        panel.preview([_e(5, "next")])  # the snapshot ended the hold
+        assert texts()[-1].endswith("next5")

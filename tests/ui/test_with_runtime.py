@@ -12,6 +12,7 @@ from swarmtop.events import Event, LLMCall, LogLine, TaskEvent
 from swarmtop.runtime import Runtime
 from swarmtop.sources.sampler import ProcessSampler
 from swarmtop.ui import SwarmtopApp
+from swarmtop.ui.logtail import PREVIEW_GAP
 from tests.ui.fakes import screen_text
 from tests.ui.waiting import wait_until
 
@@ -117,8 +118,12 @@ async def test_a_log_line_shows_before_the_next_snapshot_and_once_after_it():
         await runtime.refresh()
         await wait_until(pilot, lambda: _log_texts(app), what="the first line by snapshot")
         ticks = runtime.ticks
+        await pilot.pause(PREVIEW_GAP * 1.2)  # (a line soon after a write waits for the snapshot)
         await source.queue.put([LogLine(ts=now, source="/runs/a.log", level="error",
                                         text="first line")])
+        await wait_until(pilot, lambda: any("first line" in t for t in _log_texts(app)),
+                         what=lambda: f"the line previewed: {_log_texts(app)}")
+        await pilot.pause(PREVIEW_GAP * 1.2)
         await source.queue.put([
             LLMCall(ts=now, source="/runs/a.log", model="m", agent="a", input_tokens=1),
             LogLine(ts=now, source="/runs/a.log", level="info", text="second line")])
