@@ -17,9 +17,10 @@ How it decides (see docs/tailing.md):
 This module keeps the run loop, what to look at when, and the lifecycle of followed files
 (new, renamed, lost, released, copies). The rest is split by job: ``sourceset`` (what the
 SOURCEs name and where to watch), ``tracked`` (the per-file record), ``fileid`` (identity
-decisions, pure), ``tailread`` (reading and decoding), ``checkpoint`` (``--state``) and
-``tailprogress`` (start-up progress). It stays a little over 500 lines: the lifecycle's
-transitions share the tailer's maps of paths and identities and are read together.
+decisions, pure), ``tailread`` (reading and decoding), ``checkpoint`` (``--state``),
+``tailprogress`` (start-up progress) and ``twins`` (a log and its compressed copy, counted
+once). It stays a little over 500 lines: the lifecycle's transitions share the tailer's maps
+of paths and identities and are read together.
 """
 
 from __future__ import annotations
@@ -543,7 +544,9 @@ class Tailer:
                 tf.copy_of.copies.remove(tf)
             tf.copy_of = None
         self._unlink_copies(tf, tf.splitter.committed, "original gone")
-        if tf.path is None and tf.format == "codex":  # may come back compressed
+        # a rollout gone from its path may come back compressed; an entry already there was
+        # left by its compressed twin, read since (and covering as much or more)
+        if tf.path is None and tf.format == "codex" and self._twins.get(tf.report) is None:
             with contextlib.suppress(OSError):
                 prefix = await self._prefix_of(tf)
                 if prefix is not None:
