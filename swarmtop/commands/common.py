@@ -6,6 +6,7 @@ import re
 import time
 from pathlib import Path
 
+from swarmtop.sources.compressed import is_compressed, plain_twin
 from swarmtop.sources.paths import SourceError, list_files, parse_source
 from swarmtop.timeparse import parse_ts
 
@@ -14,7 +15,8 @@ _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def resolve_sources(texts: list[str]) -> list[Path]:
-    """Every file the SOURCE arguments name now; a SOURCE that names nothing is an error."""
+    """Every file the SOURCE arguments name now; a SOURCE that names nothing is an error. A
+    compressed log named beside its plain twin (by two SOURCEs) is left out: one log."""
     out: list[Path] = []
     seen: set[str] = set()
     for text in texts:
@@ -27,7 +29,8 @@ def resolve_sources(texts: list[str]) -> list[Path]:
             if key not in seen:
                 seen.add(key)
                 out.append(f)
-    return out
+    return [f for f in out
+            if not (is_compressed(f) and str(plain_twin(f.resolve())) in seen)]
 
 
 def since_cutoff(text: str | None, now: float | None = None) -> float | None:

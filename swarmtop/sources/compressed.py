@@ -2,13 +2,15 @@
 ``rollout-*.jsonl`` becomes ``rollout-*.jsonl.zst``, one zstd stream of the whole file, and
 it is written back as ``.jsonl`` before Codex appends to it again. So a compressed log is
 complete and never grows: it is read whole, once, like a report reads a file. Where both a
-log and its compressed copy exist, the plain one is read (they are one log).
+log and its compressed copy exist, the plain one is read (they are one log). Followed live,
+one read after the other is not counted twice (sources/twins.py).
 
 zstd comes from the standard library from Python 3.14 (``compression.zstd``), else from the
 ``zstandard`` package (a dependency below 3.14)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,10 +30,13 @@ class CompressedLog:
     """A compressed log's decompressed bytes: ``read(n)`` (b"" at its end). Streamed: memory
     stays at one chunk whatever the file expands to. A stream that is not zstd, or breaks
     off, ends there: ``error`` says why (the lines before it are kept; a stream cut inside a
-block ends at the block before, its last line then a bad line)."""
+block ends at the block before, its last line then a bad line). ``on_bytes`` sees every
+    decompressed byte given (the live tailer hashes them: sources/twins.py)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path,
+                 on_bytes: Callable[[bytes], None] | None = None) -> None:
         self.error = ""
+        self._on_bytes = on_bytes
         self._out = 0  # bytes given so far
         self._raw = open(path, "rb")  # (closed by close())
         try:
@@ -51,6 +56,8 @@ block ends at the block before, its last line then a bad line)."""
         if not data and not self._out:  # (a stream cut inside its first block gives none)
             self.error = "compressed stream gave no data (cut short?)"
         self._out += len(data)
+        if self._on_bytes is not None and data:
+            self._on_bytes(data)
         return data
 
     def close(self) -> None:

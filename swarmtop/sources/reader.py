@@ -29,6 +29,7 @@ from swarmtop.sources.textbytes import (
     decode_line,
     is_binary,
 )
+from swarmtop.sources.twins import Tap
 
 CHUNK = 1 << 20
 HEAD_BYTES = 64 * 1024
@@ -57,10 +58,11 @@ def choose_format(fmt: str, head: bytes, path: str = "") -> str:
     return detect_format(head_lines(head), path, head) if fmt == "auto" else fmt
 
 
-def open_log(path: str | Path) -> BinaryIO:
-    """A log's bytes: a plain file, or a compressed log's decompressed stream."""
+def open_log(path: str | Path, tap: Tap | None = None) -> BinaryIO:
+    """A log's bytes: a plain file, or a compressed log's decompressed stream (each of its
+    bytes through ``tap``, if given)."""
     if is_compressed(path):
-        return cast(BinaryIO, CompressedLog(path))
+        return cast(BinaryIO, CompressedLog(path, tap.update if tap is not None else None))
     return open(path, "rb")
 
 
@@ -116,13 +118,16 @@ def read_file(
     clock: Callable[[], float] = time.time,
     on_progress: Callable[[int], None] | None = None,
     chunk_size: int = CHUNK,
+    tap: Tap | None = None,
 ) -> Iterator[list[Event]]:
     """Yield batches of events for every complete line of ``path``, then a FileStatus.
     ``chunk_size``: bytes read at a time (a smaller one holds less while several files are
-    read at once, see sources/merge.py)."""
+    read at once, see sources/merge.py). ``tap`` (a compressed log followed live,
+    sources/twins.py): sees every byte, gives the decoder or gets the one made, and may skip
+    bytes already counted from the plain twin."""
     source = str(path)
     try:
-        f = open_log(path)  # closed in finally, generator-friendly
+        f = open_log(path, tap)  # closed in finally, generator-friendly
         size = os.fstat(f.fileno()).st_size if not is_compressed(path) else os.stat(path).st_size
     except OSError as exc:
         yield [FileStatus(ts=clock(), source=source, state="skipped", why=_why(exc))]
@@ -138,7 +143,10 @@ def read_file(
             yield [FileStatus(ts=clock(), source=source, state="skipped", why=why, size=size)]
             return
         chosen = choose_format(fmt, head, source)
-        any_decoder = make_decoder(chosen)
+        given = tap.decoder if tap is not None else None
+        any_decoder = given if given is not None else make_decoder(chosen)
+        if tap is not None:
+            tap.decoder = any_decoder
         if is_whole_file(any_decoder) and is_compressed(path):
             yield [FileStatus(ts=clock(), source=source, format=chosen, state="skipped",
                               size=size, why="a compressed JSON document: not read")]
@@ -153,7 +161,7 @@ def read_file(
         # optional attributes of a line decoder (see LineDecoder): a ``needle`` lets lines be
         # skipped unread, a ``scan`` (ChunkScanner, native JSONL) takes each chunk's lines at once
         needle = getattr(decoder, "needle", None)
-        if (needle or hasattr(decoder, "scan")) and max_line >= chunk_size:
+        if (needle or hasattr(decoder, "scan")) and max_line >= chunk_size and tap is None:
             yield from read_sparse(f, head, decoder, needle, source, size, chosen, max_line,
                                    batch_size, clock, on_progress, chunk_size)
             return
@@ -162,6 +170,9 @@ def read_file(
         batch: list[Event] = []
         now = clock()
         chunk = head
+        if tap is not None and tap.skip:
+            chunk = _skip(f, head, tap.skip, chunk_size)
+            splitter = LineSplitter(tap.skip, max_line)
         while chunk:
             for offset, line, cut in splitter.feed(chunk):
                 lines += 1
@@ -310,6 +321,15 @@ def _lines_with_nuls(decode: LineDecode, needle: bytes | None, chunk: bytes, lo:
         out.extend(decode_line(decode, chunk[pos:end], source, base + pos, now, needle))
         pos = end + 1
     return lines
+
+
+def _skip(f: BinaryIO, head: bytes, skip: int, chunk_size: int) -> bytes:
+    """Pass over the stream's first ``skip`` bytes (``head`` already read): what follows."""
+    chunk = head
+    while chunk and skip >= len(chunk):
+        skip -= len(chunk)
+        chunk = f.read(chunk_size)
+    return chunk[skip:]
 
 
 def _why(exc: OSError) -> str:

@@ -88,7 +88,8 @@ class SourceSet:
                 seen.setdefault(os.path.abspath(p), None)
         for own in self.own:
             seen.pop(own, None)
-        return list(seen)
+        # one log: a compressed one named beside its plain twin (by two SOURCEs) is left out
+        return [p for p in seen if not (is_compressed(p) and str(plain_twin(Path(p))) in seen)]
 
     def matches(self, path: str) -> bool:
         if path in self.own:

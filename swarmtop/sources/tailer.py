@@ -17,9 +17,10 @@ How it decides (see docs/tailing.md):
 This module keeps the run loop, what to look at when, and the lifecycle of followed files
 (new, renamed, lost, released, copies). The rest is split by job: ``sourceset`` (what the
 SOURCEs name and where to watch), ``tracked`` (the per-file record), ``fileid`` (identity
-decisions, pure), ``tailread`` (reading and decoding), ``checkpoint`` (``--state``) and
-``tailprogress`` (start-up progress). It stays a little over 500 lines: the lifecycle's
-transitions share the tailer's maps of paths and identities and are read together.
+decisions, pure), ``tailread`` (reading and decoding), ``checkpoint`` (``--state``),
+``tailprogress`` (start-up progress) and ``twins`` (a log and its compressed copy, counted
+once). It stays a little over 500 lines: the lifecycle's transitions share the tailer's maps
+of paths and identities and are read together.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import contextlib
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 from swarmtop.beat import next_beat
@@ -36,6 +38,8 @@ from swarmtop.events import Event, FileStatus
 from swarmtop.feed import Progress
 from swarmtop.sources import checkpoint
 from swarmtop.sources.base import Emit
+from swarmtop.sources.compressed import is_compressed, plain_twin
+from swarmtop.sources.decoders import Decoder
 from swarmtop.sources.fileid import (
     Change,
     FileKey,
@@ -53,6 +57,7 @@ from swarmtop.sources.tailprogress import Backlog
 from swarmtop.sources.tailread import MAX_BATCH as MAX_BATCH  # re-exported for tests
 from swarmtop.sources.tailread import TailReader, size_at_line_end
 from swarmtop.sources.tracked import Families, Tracked
+from swarmtop.sources.twins import TWIN_WAIT_S, Prefix, Twins, digest_prefix, fd_reader
 from swarmtop.sources.watcher import DirWatcher
 
 MAX_FILES = 10_000  # identities followed at once
@@ -115,8 +120,12 @@ class Tailer:
         self._hold = False  # the backlog waits for the first frame (hold_for_first_frame)
         self._sent = False  # anything emitted yet
         self._frame_waiter: asyncio.Future[None] | None = None
+        # what was counted of each log that may come back as its compressed twin or the
+        # other way round (sources/twins.py); plain path -> (first seen, size) while shorter
+        self._twins = Twins()
+        self._twin_wait: dict[str, tuple[float, int]] = {}
         self._reader = TailReader(fmt, max_line, clock, self._send, self._status, self._backlog,
-                                  self._lines, self._turn)
+                                  self._lines, self._turn, self._twins)
 
     # ---- public -------------------------------------------------------------------------
     async def run(self, emit: Emit) -> None:
@@ -331,6 +340,8 @@ class Tailer:
             return None
         try:  # the descriptor is ours until a Tracked holds it
             plan = self._plan_new(path, key, fd, initial)
+            if plan is not None and plan.link is None and plan.start == 0:
+                plan = await self._plan_twin(path, fd, plan)
         except BaseException:
             os.close(fd)
             raise
@@ -342,6 +353,9 @@ class Tailer:
         tf = Tracked(key, path, fd, plan.start, self.max_line)
         tf.head = plan.head  # the head is the identity even when reading starts later
         tf.why = plan.why
+        if plan.decoder is not None:  # reads on where its compressed twin left off
+            tf.decoder = plan.decoder
+            tf.format = plan.decoder.name
         if initial:  # bytes before start (--from-end, a checkpoint) count as read
             self._backlog.begin(tf, plan.size, plan.start)
         self._by_key[key] = tf
@@ -387,6 +401,64 @@ class Tailer:
                             f"copy of {orig.report} made before it was truncated: "
                             f"read from byte {start}")
         return _NewPlan(size, head, start, None, "")
+
+    async def _plan_twin(self, path: str, fd: int, plan: _NewPlan) -> _NewPlan | None:
+        """A plain log whose compressed twin was read in this run (written back: Codex resumed
+        the session). It is read on from where the twin ended, with the twin's decoder, when it
+        begins with the same bytes; else it is another log, read from the start. While it is
+        shorter than what was counted (being written back) it is not taken up, for up to
+        ``TWIN_WAIT_S`` after it last grew; then it is read from the start."""
+        twin = self._twins.get(path)
+        if twin is None or is_compressed(path):
+            return plan
+        now = time.monotonic()
+        if plan.size < twin.length:
+            first, was = self._twin_wait.get(path, (now, plan.size))
+            if was != plan.size:
+                first = now  # still growing
+            if now - first < TWIN_WAIT_S:
+                self._twin_wait[path] = (first, plan.size)
+                return None
+            self._twin_wait.pop(path, None)
+            self._twins.take(path)
+            return plan._replace(why=(
+                f"shorter than its compressed copy {twin.source} ({plan.size} of "
+                f"{twin.length} bytes) for {TWIN_WAIT_S:g} s: read from the start, its lines "
+                f"may be counted twice"))
+        self._twin_wait.pop(path, None)
+        self._twins.take(path)
+        digest = await digest_prefix(fd_reader(fd), twin.length, self._turn)
+        if digest == twin.digest:
+            return plan._replace(start=twin.length, decoder=twin.decoder, why=(
+                f"written back from its compressed copy {twin.source}, already read: "
+                f"read on from byte {twin.length}"))
+        return plan._replace(why=(
+            f"its first {twin.length} bytes differ from its compressed copy {twin.source} "
+            f"as read before: another log, read from the start"))
+
+    async def _counted_plain(self, plain: str) -> Prefix | None:
+        """What was counted in this run of ``plain``, the twin of a compressed log about to be
+        read: the file followed there, read to its end first (it is gone, or just going:
+        Codex compresses it in place), else what was remembered when it was let go."""
+        if plain in self._by_path:
+            await self._look(plain)
+        tf = self._by_path.get(plain) or next(
+            (t for t in self._orphans if t.report == plain), None)
+        if tf is None:
+            return self._twins.take(plain)
+        while tf in self._more:
+            self._more.discard(tf)
+            await self._read(tf)
+        return await self._prefix_of(tf)
+
+    async def _prefix_of(self, tf: Tracked) -> Prefix | None:
+        """The bytes ``tf`` counted (a plain log read as lines, held open), hashed."""
+        n = tf.splitter.committed
+        if (tf.fd is None or tf.decoder is None or tf.whole or tf.copy_of is not None
+                or tf.state == "skipped" or n <= 0):
+            return None
+        digest = await digest_prefix(fd_reader(tf.fd), n, self._turn)
+        return None if digest is None else Prefix(n, digest, tf.decoder, tf.report)
 
     def _plan_resumed(self, claim: checkpoint.Claim, size: int, head: bytes) -> _NewPlan:
         """A file that takes up a saved entry. A copy that was linked to its original when the
@@ -472,6 +544,13 @@ class Tailer:
                 tf.copy_of.copies.remove(tf)
             tf.copy_of = None
         self._unlink_copies(tf, tf.splitter.committed, "original gone")
+        # a rollout gone from its path may come back compressed; an entry already there was
+        # left by its compressed twin, read since (and covering as much or more)
+        if tf.path is None and tf.format == "codex" and self._twins.get(tf.report) is None:
+            with contextlib.suppress(OSError):
+                prefix = await self._prefix_of(tf)
+                if prefix is not None:
+                    self._twins.remember(tf.report, prefix)
         tf.close_fd()
         self._dirty = True
         if tf.report not in self._by_path and tf.state != "skipped":
@@ -550,7 +629,14 @@ class Tailer:
         if tf.state == "skipped" or tf.copy_of is not None:
             return
         if tf.whole:
-            await self._reader.read_whole(tf, fd, st)
+            counted = None
+            if tf.whole_sig is None and tf.decoder is None and is_compressed(tf.report):
+                plain = str(plain_twin(Path(tf.report)))
+                if os.path.exists(plain):  # one log: the plain copy is read
+                    tf.size = -1  # looked at again
+                    return
+                counted = await self._counted_plain(plain)
+            await self._reader.read_whole(tf, fd, st, counted)
             return
         head = read_head(fd)
         change = content_change(st.st_size, tf.splitter.pos, head, tf.head)
@@ -670,6 +756,7 @@ class _NewPlan(NamedTuple):
     start: int  # where reading starts
     link: Tracked | None  # a copy, not read while this original lives
     why: str
+    decoder: Decoder | None = None  # read on with it (a compressed twin's, sources/twins.py)
 
 
 def _wake_up(waiter: asyncio.Future[None]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from swarmtop.events import Event, FileStatus, ParseError
-from swarmtop.sources.compressed import is_compressed
+from swarmtop.sources.compressed import CompressedLog, is_compressed, plain_twin
 from swarmtop.sources.decoders import (
     WholeFileDecoder,
     is_whole_file,
@@ -22,6 +22,7 @@ from swarmtop.sources.reader import HEAD_BYTES, choose_format, read_file
 from swarmtop.sources.tailprogress import Backlog
 from swarmtop.sources.textbytes import BINARY_WHY, cut_line, decode_line, is_binary
 from swarmtop.sources.tracked import Tracked
+from swarmtop.sources.twins import Prefix, Tap, Twins, digest_prefix
 
 CHUNK = 1 << 20  # one read
 MAX_BATCH = 2000  # events per emit
@@ -46,7 +47,7 @@ class TailReader:
 
     def __init__(self, fmt: str, max_line: int, clock: Callable[[], float], send: Send,
                  status: StatusOf, backlog: Backlog, lines: dict[str, int],
-                 turn: Turn | None = None) -> None:
+                 turn: Turn | None = None, twins: Twins | None = None) -> None:
         self.fmt = fmt
         self.max_line = max_line
         self.clock = clock
@@ -56,6 +57,7 @@ class TailReader:
         self._lines = lines
         self._turn = turn or next_turn  # the loop's turn between slices, nothing held back
         self._whole_decoders: dict[str, WholeFileDecoder] = {}  # whole-file decoders live per path
+        self.twins = twins if twins is not None else Twins()  # what compressed logs counted
 
     async def choose_format(self, tf: Tracked, fd: int) -> bool:
         """Pick ``tf``'s format and decoder from its first bytes. False when it cannot be read
@@ -165,16 +167,18 @@ class TailReader:
         # delivered: checkpoint it before the next await can be cancelled
         tf.ck_offset = end_ok
 
-    async def read_whole(self, tf: Tracked, fd: int, st: os.stat_result) -> None:
+    async def read_whole(self, tf: Tracked, fd: int, st: os.stat_result,
+                         counted: Prefix | None = None) -> None:
         """Whole-file formats (a JSON document rewritten in place): re-read it on each change
-        and let the decoder say which events are new. A compressed log: read once."""
+        and let the decoder say which events are new. A compressed log: read once (on from
+        ``counted``, what was counted of its plain twin, when it begins with those bytes)."""
         sig = (st.st_ino, st.st_size, st.st_mtime_ns)
         if sig == tf.whole_sig:
             return
         if tf.decoder is None and is_compressed(tf.report):
             if tf.whole_sig is None:
                 tf.whole_sig = sig
-                await self.read_compressed(tf, st.st_size)
+                await self.read_compressed(tf, st.st_size, counted)
             return  # (rewritten after it was read: Codex writes a .jsonl back, not this)
         assert tf.decoder is not None and is_whole_file(tf.decoder)
         tf.whole_sig = sig
@@ -207,12 +211,28 @@ class TailReader:
             await self._send(list(events[i : i + MAX_BATCH]))
         await self._send([self._status(tf, None)])
 
-    async def read_compressed(self, tf: Tracked, size: int) -> None:
+    async def read_compressed(self, tf: Tracked, size: int,
+                              counted: Prefix | None = None) -> None:
         """A compressed log (sources/compressed.py), decoded as a report reads a file, a
-        batch (one chunk of the stream) per turn of the event loop."""
+        batch (one chunk of the stream) per turn of the event loop. ``counted``: what was
+        read of its plain twin in this run; when the stream begins with those very bytes,
+        only what follows them is decoded, by the twin's decoder. What this read counts is
+        remembered for the plain twin, should it be written back (sources/twins.py)."""
         done: FileStatus | None = None
+        tap = Tap()
+        how = "compressed: read whole, once"
+        if counted is not None:
+            with CompressedLog(tf.report) as log:
+                digest = await digest_prefix(log.read, counted.length, self._turn)
+            if digest == counted.digest:
+                tap = Tap(counted.length, counted.decoder)
+                how = (f"compressed copy of {counted.source}, already read to byte "
+                       f"{counted.length}: read on from there")
+            else:
+                how = (f"compressed, but its first {counted.length} bytes differ from "
+                       f"{counted.source} as read before: another log, read whole")
         for batch in read_file(Path(tf.report), self.fmt, max_line=self.max_line,
-                               batch_size=MAX_BATCH, clock=self.clock):
+                               batch_size=MAX_BATCH, clock=self.clock, tap=tap):
             last = batch[-1] if batch else None
             if isinstance(last, FileStatus):  # the file's own row: the tailer's says it
                 done = last
@@ -222,9 +242,11 @@ class TailReader:
             await asyncio.sleep(0)
         if done is not None:
             tf.format = done.format or tf.format
-            tf.why = "compressed: read whole, once" + (f"; {done.why}" if done.why else "")
+            tf.why = how + (f"; {done.why}" if done.why else "")
             if done.state == "skipped":
                 tf.state = "skipped"
+            elif tap.decoder is not None and not is_whole_file(tap.decoder):
+                self.twins.remember(str(plain_twin(Path(tf.report))), tap.prefix(tf.report))
             self._lines[tf.report] = done.lines
         self._backlog.count(tf, size)
         self._backlog.finish(tf)
