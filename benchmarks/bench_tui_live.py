@@ -33,6 +33,7 @@ from benchmarks._live import (
     stop_monitor,
     swarmtop_argv,
     thread_figures,
+    voluntary_switches,
     wakeup_cost_us,
 )
 from benchmarks._targets import target
@@ -59,11 +60,11 @@ def measure(ui: bool, seconds: float, rate: float, npids: int, warmup: float,
             time.sleep(warmup)
             ps = psutil.Process(proc.pid)
             cpu0, w0, t0 = sum(ps.cpu_times()[:2]), term.written if term else 0, time.monotonic()
-            threads0 = thread_figures(proc.pid)
+            threads0, vol0 = thread_figures(proc.pid), voluntary_switches(proc.pid)
             time.sleep(seconds)
             elapsed = time.monotonic() - t0
             cpu = sum(ps.cpu_times()[:2]) - cpu0
-            threads1 = thread_figures(proc.pid)
+            threads1, vol1 = thread_figures(proc.pid), voluntary_switches(proc.pid)
             written = (term.written if term else 0) - w0
             rss = ps.memory_info().rss
             alive = proc.poll() is None
@@ -75,8 +76,10 @@ def measure(ui: bool, seconds: float, rate: float, npids: int, warmup: float,
     threads = (per_thread(threads0, threads1, elapsed)
                if threads0 is not None and threads1 is not None else [])
     woken = sum(w for _, w, _ in threads) if threads else None
+    voluntary = (vol1 - vol0) / elapsed if vol0 is not None and vol1 is not None else None
     return {"cpu_pct": 100 * cpu / elapsed, "kb_per_s": written / elapsed / 1024,
-            "rss_mb": rss / 2**20, "wakeups_per_s": woken, "threads": threads}
+            "rss_mb": rss / 2**20, "wakeups_per_s": woken, "voluntary_per_s": voluntary,
+            "threads": threads}
 
 
 def main() -> int:
@@ -94,8 +97,9 @@ def main() -> int:
           f"measured over {seconds:.0f} s after {warmup:.0f} s of start-up; CPU of the "
           "swarmtop process, all threads; wake-ups are its threads' context switches.\n")
     unit = wakeup_cost_us()
-    print("| mode | CPU (one core) | thread wake-ups | written to terminal | RSS |")
-    print("|---|---|---|---|---|")
+    print("| mode | CPU (one core) | thread wake-ups | of them voluntary | written to terminal "
+          "| RSS |")
+    print("|---|---|---|---|---|---|")
     modes = (("TUI in a 120x40 pty", True, ()),
              ("TUI, `--interval 1` (half the repaints)", True, ("--interval", "1")),
              ("headless (`--no-ui`): sources + aggregator only", False, ()))
@@ -108,7 +112,9 @@ def main() -> int:
         cpu[name] = r["cpu_pct"]
         kb = f"{r['kb_per_s']:.2f} KB/s" if ui else "—"
         woken = "—" if r["wakeups_per_s"] is None else f"{r['wakeups_per_s']:.0f}/s"
-        print(f"| {name} | **{r['cpu_pct']:.1f} %** | {woken} | {kb} | {r['rss_mb']:.0f} MB |")
+        vol = "—" if r["voluntary_per_s"] is None else f"{r['voluntary_per_s']:.0f}/s"
+        print(f"| {name} | **{r['cpu_pct']:.1f} %** | {woken} | {vol} | {kb} "
+              f"| {r['rss_mb']:.0f} MB |")
         if not extra and ui:
             load_note = f"{a.pids} PIDs + {a.rate:.0f} events/s, 120x40"
             goals.append(target(f"TUI self CPU, {load_note}", f"{r['cpu_pct']:.1f} %",
@@ -125,7 +131,8 @@ def main() -> int:
           "(500 sleeps of 2 ms), load average "
           f"{load:.2f}. Much of the monitor's CPU is per wake-up, so its figures move "
           "with this one; compare runs by it. Wake-ups are voluntary and involuntary "
-          "switches: the involuntary ones (a repaint preempted) rise with the host's load.")
+          "switches: the involuntary ones (a repaint preempted) rise with the host's load; "
+          "the voluntary ones (a thread sleeping and woken) are the design's own.")
     print("\nPer thread (wake-ups/s, % of a core; threads named by "
           "`benchmarks/_named_threads.py`, a pool's workers summed):\n")
     names = [n for n, _, _ in modes]
