@@ -31,7 +31,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from swarmtop.ui.lines import fit, same_lines, set_virtual_size, text_strip
+from swarmtop.ui.lines import fit, set_virtual_size, text_strip
 
 CELL_PAD = 1  # spaces each side of a cell
 MAX_CACHED_CELLS = 8192
@@ -198,10 +198,8 @@ class SyncTable(ScrollView, can_focus=True):
                 out.sort(key=lambda r: r.sort[i] is None)
         return out
 
-    def _measure(self, rows: Sequence[Row], grow_only: bool) -> list[int]:
+    def _measure(self, rows: Sequence[Row]) -> list[int]:
         widths = [len(c.label) + (i == self.sort_index) for i, c in enumerate(self.cols)]
-        if grow_only:  # same rows as before: columns only widen, so figures do not jitter
-            widths = [max(a, b) for a, b in zip(widths, self._widths, strict=True)]
         for r in rows:
             for i, cell in enumerate(r.cells[:len(widths)]):
                 n = cell.cell_len
@@ -221,24 +219,39 @@ class SyncTable(ScrollView, can_focus=True):
         self._cells = {r.key: r.cells for r in visible}
         self._keys = keys
         if not force and len(keys) == len(old_keys):
-            # the same number of rows: find the rows that changed, measure only those
-            dirty = [i for i, r in enumerate(visible)
-                     if old_keys[i] != r.key or not same_lines(old_cells.get(r.key, ()), r.cells)]
-            widths = self._measure([visible[i] for i in dirty], grow_only=True)
+            # the same number of rows: find the rows that changed, measure only the cells that
+            # did (the same object as before is the same cell: plain() shares them); columns
+            # only widen here, so figures do not jitter
+            dirty: list[int] = []
+            written = 0
+            widths = list(self._widths)  # (they fit every row on screen before)
+            for i, r in enumerate(visible):
+                prev, cells = old_cells.get(r.key), r.cells
+                if prev is cells:
+                    changed: list[tuple[int, Text]] = []
+                elif prev is None or len(prev) != len(cells):
+                    changed = list(enumerate(cells))
+                else:
+                    changed = [(c, b) for c, (a, b) in enumerate(zip(prev, cells, strict=True))
+                               if a is not b and (a != b or a.style != b.style)]
+                moved = old_keys[i] != r.key
+                if not (changed or moved):
+                    continue
+                dirty.append(i)
+                written += len(cells) if moved or prev is None else len(changed)
+                for c, cell in changed:
+                    if c < len(widths) and cell.cell_len > widths[c]:
+                        widths[c] = cell.cell_len
             if widths == self._widths:
+                self.updates += written
                 for i in dirty:
-                    r = visible[i]
-                    prev = old_cells.get(r.key) if old_keys[i] == r.key else None
-                    self.updates += len(r.cells) if prev is None else sum(
-                        1 for a, b in zip(prev, r.cells, strict=False)
-                        if a != b or a.style != b.style)
                     self._strips.pop(i, None)
                 if not same_keys:
                     self._follow_cursor(cursor_key)
                 self._refresh_rows(dirty)
                 return
         else:
-            widths = self._measure(visible, grow_only=False)
+            widths = self._measure(visible)
         # rows came or went, a column widened, or the sort or filter changed: paint it all
         self._widths = widths
         self.updates += sum(len(r.cells) for r in visible)
