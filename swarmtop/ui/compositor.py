@@ -23,6 +23,7 @@ from textual.geometry import Region
 from textual.screen import UPDATE_PERIOD, Screen
 from textual.strip import Strip
 from textual.timer import Timer
+from textual.widget import Widget
 
 from swarmtop.ui import frames
 from swarmtop.ui.cells import DiffUpdate, FrontBuffer
@@ -39,6 +40,16 @@ class SparseCompositor(Compositor):
         super().__init__()
         self._changed: list[Region] | None = None
         self.front = FrontBuffer()  # what the terminal shows, cell by cell (ui/cells.py)
+
+    def update_widgets(self, widgets: set[Widget]) -> None:
+        # Textual marks its full map stale when a dirty widget is not on screen, taking it for
+        # a new one; the next ``widget.region`` then lays out the whole screen again. A
+        # widget already in the full map (clipped out of a small panel, e.g. a line whose
+        # text moves each tick) is not new: leave it out, it paints nothing anyway.
+        if not self._full_map_invalidated:
+            visible, mapped = self.visible_widgets, self._full_map
+            widgets = {w for w in widgets if w in visible or w not in mapped}
+        super().update_widgets(widgets)
 
     def render_partial_update(self) -> Any:
         changed = _stack(self._dirty_regions)
@@ -127,8 +138,8 @@ def supported() -> bool:
     """Whether this Textual's compositor has what ``SparseCompositor`` relies on."""
     return all(
         hasattr(Compositor, name)
-        for name in ("render_partial_update", "_get_renders", "visible_widgets")
-    ) and "_dirty_regions" in vars(Compositor())
+        for name in ("render_partial_update", "_get_renders", "visible_widgets", "update_widgets")
+    ) and {"_dirty_regions", "_full_map", "_full_map_invalidated"} <= vars(Compositor()).keys()
 
 
 class SparseScreen(Screen[Any]):

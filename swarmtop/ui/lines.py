@@ -44,6 +44,15 @@ def same_lines(a: Sequence[Text], b: Sequence[Text]) -> bool:
                                     for x, y in zip(a, b, strict=True))
 
 
+def same_content(a: object, b: object) -> bool:
+    """Content that makes the same lines (a cheap test before splitting it into lines)."""
+    if isinstance(a, Text) and isinstance(b, Text):
+        return same_lines((a,), (b,))
+    if isinstance(a, Flow) and isinstance(b, Flow):
+        return a.sep == b.sep and same_lines(a.items, b.items)
+    return isinstance(a, str) and isinstance(b, str) and a == b
+
+
 def text_strip(text: Text, console: Console, width: int | None = None) -> Strip:
     """One line of Text as a Strip; an ellipsis where the Text asks for one and is too wide."""
     if width is not None and text.overflow == "ellipsis" and text.cell_len > width:
@@ -79,6 +88,7 @@ class TextLines(Widget):
         # each time); a resize starts over
         self._hold = hold_height
         self._logical: list[Text] = as_lines(content)
+        self._content = content  # as given: a tick usually gives the same again
         self._flow = content if isinstance(content, Flow) else None
         self._width = 0  # the width the display rows were made for
         self._rows: list[Text] = []  # logical lines wrapped to _width
@@ -103,6 +113,9 @@ class TextLines(Widget):
     def update(self, content: object = "") -> bool:
         """Show new content; only the lines that differ are painted again, and a layout pass
         runs only when the number of lines changes. Returns whether anything changed."""
+        if same_content(content, self._content) and (self._rows or self._width <= 0):
+            return False  # (as below, without splitting it into lines first)
+        self._content = content
         logical = as_lines(content)
         if (same_lines(logical, self._logical) and (self._rows or self._width <= 0)
                 and isinstance(content, Flow) == (self._flow is not None)):

@@ -76,6 +76,11 @@ class SourcesPanel(Panel):
     SourcesPanel #src-bad { height: auto; max-height: 4; }
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._paths: tuple[str, ...] = ()
+        self._shown: dict[str, str] = {}
+
     def compose(self) -> ComposeResult:
         yield TextLines("", id="src-summary")
         yield TextLines("", id="src-receivers")
@@ -106,7 +111,10 @@ class SourcesPanel(Panel):
         self.put(self.query_one("#src-failures", TextLines), places)
 
         rows = []
-        shown = shown_paths([f.path for f in src.files])
+        paths = tuple(f.path for f in src.files)
+        if paths != self._paths:  # (the files seldom change; relpath walks each path)
+            self._paths, self._shown = paths, shown_paths(list(paths))
+        shown = self._shown
         for f in src.files:
             state_style = (pal.good if f.state == "following" else
                            pal.bad if f.state in ("deleted", "skipped") else pal.warn)

@@ -2,9 +2,11 @@
 
 Rows arrive as (key, cells, sort values). Each visible row is one line (Textual's Line API):
 a row's Strip is built once and kept until that row's cells change, and only those rows are
-marked dirty, so a busy tick costs a few lines, not a table. When the keys arrive in another
-order (a table sorted by a moving figure) only the lines whose row changed are painted; the
-cursor stays on the same row key. `s` cycles the sort column.
+marked dirty, so a busy tick costs a few lines, not a table. A changed row is put together
+from its cells' Segments, kept per cell (most cells are the same Text as the tick before).
+When the keys arrive in another order (a table sorted by a moving figure) only the lines
+whose row changed are painted; the cursor stays on the same row key. `s` cycles the sort
+column.
 
 Textual's DataTable did this job before: it re-rendered every cell of a changed row through
 Rich's padding and cropping, re-measured its columns, and cleared and re-added every row when
@@ -18,9 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
@@ -28,9 +31,36 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from swarmtop.ui.lines import fit, same_lines, set_virtual_size, text_strip
+from swarmtop.ui.lines import fit, set_virtual_size, text_strip
 
 CELL_PAD = 1  # spaces each side of a cell
+MAX_CACHED_CELLS = 8192
+NULL_STYLE = Style.null()
+# (the cell, its cell length, unstyled text at its start, the Segments from its first span
+# to its last (None: no span), unstyled text at its end)
+CellParts = tuple[Text, int, str, list[Segment] | None, str]
+
+
+def _cell_parts(cell: Text, console: Console) -> tuple[int, str, list[Segment] | None, str]:
+    """A cell cut where Rich cuts it inside a row: the unstyled text before its first span
+    boundary and after its last joins the row's unstyled text around it (Rich makes one
+    Segment of unstyled text between boundaries), what lies between stays as it renders."""
+    text = cell.plain
+    spans = cell.spans
+    if cell.style:  # appended into a row, the cell's own style is a span over all of it
+        spans = [Span(0, len(text), cell.style), *spans]
+    if not spans:
+        return cell.cell_len, text, None, ""
+    first = min(min(sp.start, sp.end) for sp in spans)
+    last = max(max(sp.start, sp.end) for sp in spans)
+    # (``plain`` has no control codes left for Text() to strip: Text() stripped them)
+    body = list(Text(text, end="", spans=list(spans)).render(console))
+    head, tail = text[:first], text[last:]
+    if head:
+        body = body[1:]
+    if tail:
+        body = body[:-1]
+    return cell.cell_len, head, body, tail
 
 
 @dataclass(frozen=True)
@@ -118,6 +148,7 @@ class SyncTable(ScrollView, can_focus=True):
         self._cells: dict[str, tuple[Text, ...]] = {}
         self._widths = [self._label(c).cell_len for c in self.cols]
         self._strips: dict[int, Strip] = {}  # visible row index -> its finished line
+        self._cell_segments: dict[int, CellParts] = {}  # id(cell) -> (cell, its parts)
         self._view = (0, 0)  # (width, scroll x) the lines in _strips were finished for
         self._header: Strip | None = None
         self._styles: tuple[Style, Style, Style] | None = None  # base, header, cursor
@@ -167,10 +198,8 @@ class SyncTable(ScrollView, can_focus=True):
                 out.sort(key=lambda r: r.sort[i] is None)
         return out
 
-    def _measure(self, rows: Sequence[Row], grow_only: bool) -> list[int]:
+    def _measure(self, rows: Sequence[Row]) -> list[int]:
         widths = [len(c.label) + (i == self.sort_index) for i, c in enumerate(self.cols)]
-        if grow_only:  # same rows as before: columns only widen, so figures do not jitter
-            widths = [max(a, b) for a, b in zip(widths, self._widths, strict=True)]
         for r in rows:
             for i, cell in enumerate(r.cells[:len(widths)]):
                 n = cell.cell_len
@@ -190,24 +219,39 @@ class SyncTable(ScrollView, can_focus=True):
         self._cells = {r.key: r.cells for r in visible}
         self._keys = keys
         if not force and len(keys) == len(old_keys):
-            # the same number of rows: find the rows that changed, measure only those
-            dirty = [i for i, r in enumerate(visible)
-                     if old_keys[i] != r.key or not same_lines(old_cells.get(r.key, ()), r.cells)]
-            widths = self._measure([visible[i] for i in dirty], grow_only=True)
+            # the same number of rows: find the rows that changed, measure only the cells that
+            # did (the same object as before is the same cell: plain() shares them); columns
+            # only widen here, so figures do not jitter
+            dirty: list[int] = []
+            written = 0
+            widths = list(self._widths)  # (they fit every row on screen before)
+            for i, r in enumerate(visible):
+                prev, cells = old_cells.get(r.key), r.cells
+                if prev is cells:
+                    changed: list[tuple[int, Text]] = []
+                elif prev is None or len(prev) != len(cells):
+                    changed = list(enumerate(cells))
+                else:
+                    changed = [(c, b) for c, (a, b) in enumerate(zip(prev, cells, strict=True))
+                               if a is not b and (a != b or a.style != b.style)]
+                moved = old_keys[i] != r.key
+                if not (changed or moved):
+                    continue
+                dirty.append(i)
+                written += len(cells) if moved or prev is None else len(changed)
+                for c, cell in changed:
+                    if c < len(widths) and cell.cell_len > widths[c]:
+                        widths[c] = cell.cell_len
             if widths == self._widths:
+                self.updates += written
                 for i in dirty:
-                    r = visible[i]
-                    prev = old_cells.get(r.key) if old_keys[i] == r.key else None
-                    self.updates += len(r.cells) if prev is None else sum(
-                        1 for a, b in zip(prev, r.cells, strict=False)
-                        if a != b or a.style != b.style)
                     self._strips.pop(i, None)
                 if not same_keys:
                     self._follow_cursor(cursor_key)
                 self._refresh_rows(dirty)
                 return
         else:
-            widths = self._measure(visible, grow_only=False)
+            widths = self._measure(visible)
         # rows came or went, a column widened, or the sort or filter changed: paint it all
         self._widths = widths
         self.updates += sum(len(r.cells) for r in visible)
@@ -249,6 +293,39 @@ class SyncTable(ScrollView, can_focus=True):
             line.append(" " * (max(0, gap) + CELL_PAD))
         return line
 
+    def _segments(self, cells: Sequence[Text], console: Console) -> list[Segment]:
+        """The Segments ``Text.render`` gives for ``_line(cells)``, made from each cell's
+        own Segments, kept per cell: a changed row is mostly cells seen before (``plain()``
+        shares them), so it costs a few dict look-ups, not a Rich render of the row."""
+        out: list[Segment] = []
+        styled = False  # Rich gives unstyled text no style at all in a row without spans
+        pending = ""  # unstyled text: one Segment with its unstyled neighbours, as in Rich
+        pad = " " * CELL_PAD
+        cache = self._cell_segments
+        for width, cell in zip(self._widths, cells, strict=False):
+            hit = cache.get(id(cell))
+            if hit is None or hit[0] is not cell:
+                if len(cache) >= MAX_CACHED_CELLS:
+                    cache.clear()
+                hit = cache[id(cell)] = (cell, *_cell_parts(cell, console))
+            _, n, head, middle, tail = hit
+            gap = width - n
+            pending += pad
+            if gap > 0 and cell.justify == "right":
+                pending += " " * gap
+                gap = 0
+            pending += head
+            if middle is not None:
+                styled = True
+                if pending:
+                    out.append(Segment(pending, NULL_STYLE))
+                out.extend(middle)
+                pending = tail
+            pending += " " * (max(0, gap) + CELL_PAD)
+        if pending:
+            out.append(Segment(pending, NULL_STYLE if styled else None))
+        return out
+
     def _current_styles(self) -> tuple[Style, Style, Style]:
         styles = self._styles
         if styles is None:  # first paint, or focus, theme or CSS changed
@@ -278,7 +355,7 @@ class SyncTable(ScrollView, can_focus=True):
         if index >= len(self._visible):
             return Strip.blank(width, base)
         if index == self.cursor_row:  # one row: built afresh, not kept
-            line = text_strip(self._line(self._visible[index].cells), console)
+            line = self._segments(self._visible[index].cells, console)
             return fit(Strip(Segment.apply_style(line, cursor_style)), left, width, base)
         view = (width, left)
         if view != self._view:  # the finished rows are for one width and column offset
@@ -286,7 +363,7 @@ class SyncTable(ScrollView, can_focus=True):
             self._strips.clear()
         strip = self._strips.get(index)
         if strip is None:
-            strip = fit(text_strip(self._line(self._visible[index].cells), console), left,
+            strip = fit(Strip(self._segments(self._visible[index].cells, console)), left,
                         width, base)
             self._strips[index] = strip
         return strip

@@ -3,7 +3,7 @@ a horizontal scroll, a resize and a theme change, and the cursor row must not le
 
 from __future__ import annotations
 
-from rich.text import Text
+from rich.text import Span, Text
 from textual.app import App, ComposeResult
 
 from swarmtop.ui.lines import LogLines, TextLines
@@ -114,3 +114,34 @@ async def test_held_lines_keep_their_height_until_a_resize():
         await pilot.resize_terminal(20, 10)
         await pilot.pause()
         assert held.size.height == 1  # a new width starts over
+
+
+def test_table_row_segments_are_richs_own():
+    """A row is made from each cell's kept Segments: the same Segments, cut at the same
+    places, as Rich's render of the whole row (the SVG snapshots see the cuts)."""
+    from rich.console import Console
+
+    from swarmtop.ui.delta import with_delta
+    from swarmtop.ui.text import Palette
+
+    console = Console()
+    pal = Palette()
+    marked = plain("12", "dim")
+    marked.append_text(plain("▲", "red"))
+    inner = Text("a", end="")
+    inner.append("b", style="bold")
+    inner.append("c")
+    empty_span = Text("xy", end="")
+    empty_span.spans.append(Span(1, 1, "bold"))
+    cells = [plain("plain"), plain("dim", "dim"), plain(""), plain("[bold]x[/]", "red"),
+             Text("based", style="italic", end=""), Text("right", justify="right", end=""),
+             marked, inner, empty_span, plain("宽字", "green"), plain("\x1b[31mhostile"),
+             with_delta(plain("3"), None, pal)]
+    table = SyncTable([Column(f"c{i}", f"c{i}") for i in range(4)])
+    for start in range(len(cells)):
+        for picked in (cells[start:start + 4], [cells[start]] * 4, cells[::-1][start:start + 4],
+                       [plain("a"), cells[start], plain("b"), plain("c")]):
+            table._widths = [c.cell_len + 3 for c in picked] + [1] * (4 - len(picked))
+            want = list(table._line(picked).render(console, end=""))
+            assert table._segments(picked, console) == want
+            assert table._segments(picked, console) == want  # (from the kept cells)
