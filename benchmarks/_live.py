@@ -132,6 +132,10 @@ class PtyProcess:
                 if not chunk:
                     return
                 self.written += len(chunk)
+                self.got(chunk)
+
+    def got(self, chunk: bytes) -> None:
+        """Each chunk of output as it is read (a subclass looks at what the terminal shows)."""
 
     def close(self) -> None:
         if self.proc.poll() is None:

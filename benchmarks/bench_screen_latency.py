@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import random
-import select
 import subprocess
 import sys
 import tempfile
@@ -52,28 +51,16 @@ class ScreenWatch(PtyProcess):
         self.lock = threading.Lock()
         super().__init__(argv, cols=COLS, rows=ROWS)
 
-    def _drain(self) -> None:
-        while not self._stop.is_set():
-            ready, _, _ = select.select([self.master], [], [], 0.1)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(self.master, 1 << 16)
-            except OSError:
-                return
-            if not chunk:
-                return
-            arrived = time.monotonic()
-            self.written += len(chunk)
-            self.stream.feed(chunk)
-            with self.lock:
-                pending = [m for m in self.wanted if m not in self.seen]
-            if pending:
-                shown = "\n".join(self.screen.display)
-                for m in pending:
-                    if m in shown:
-                        self.seen[m] = arrived
-
+    def got(self, chunk: bytes) -> None:
+        arrived = time.monotonic()
+        self.stream.feed(chunk)
+        with self.lock:
+            pending = [m for m in self.wanted if m not in self.seen]
+        if pending:
+            shown = "\n".join(self.screen.display)
+            for m in pending:
+                if m in shown:
+                    self.seen[m] = arrived
 
     def shows(self, text: str, timeout: float) -> bool:
         """Wait until ``text`` is on the emulated screen (at most ``timeout`` seconds)."""
