@@ -6,7 +6,7 @@ import re
 import time
 from pathlib import Path
 
-from swarmtop.sources.compressed import is_compressed, plain_twin
+from swarmtop.sources.compressed import without_compressed_twins
 from swarmtop.sources.paths import SourceError, list_files, parse_source
 from swarmtop.timeparse import parse_ts
 
@@ -29,8 +29,7 @@ def resolve_sources(texts: list[str]) -> list[Path]:
             if key not in seen:
                 seen.add(key)
                 out.append(f)
-    return [f for f in out
-            if not (is_compressed(f) and str(plain_twin(f.resolve())) in seen)]
+    return without_compressed_twins(out, key=lambda f: str(f.resolve()))
 
 
 def since_cutoff(text: str | None, now: float | None = None) -> float | None:

@@ -10,11 +10,12 @@ zstd comes from the standard library from Python 3.14 (``compression.zstd``), el
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 COMPRESSED = (".jsonl.zst",)  # what is read; other compressed files are still skipped
+P = TypeVar("P", str, Path)
 
 
 def is_compressed(path: str | Path) -> bool:
@@ -81,7 +82,9 @@ def _decompressor(raw: IO[bytes]) -> tuple[Any, type[Exception]]:
     return zstd.ZstdFile(raw, "rb"), zstd.ZstdError
 
 
-def without_compressed_twins(paths: list[Path]) -> list[Path]:
-    """``paths`` less each compressed log whose plain twin is also listed."""
-    listed = {str(p) for p in paths}
-    return [p for p in paths if not (is_compressed(p) and str(plain_twin(p)) in listed)]
+def without_compressed_twins(paths: Sequence[P], key: Callable[[P], str] = str) -> list[P]:
+    """``paths`` less each compressed log whose plain twin is also listed (one log), paths
+    compared as ``key`` gives them (a resolved path, where SOURCEs may name a file twice)."""
+    listed = {key(p) for p in paths}
+    return [p for p in paths
+            if not (is_compressed(p) and str(plain_twin(Path(key(p)))) in listed)]

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from swarmtop.events import FileStatus
-from swarmtop.sources.compressed import is_compressed, plain_twin
+from swarmtop.sources.compressed import is_compressed, plain_twin, without_compressed_twins
 from swarmtop.sources.paths import SourceSpec, list_files, matches, parse_source
 from swarmtop.sources.tracked import APPEARED
 
@@ -89,7 +89,7 @@ class SourceSet:
         for own in self.own:
             seen.pop(own, None)
         # one log: a compressed one named beside its plain twin (by two SOURCEs) is left out
-        return [p for p in seen if not (is_compressed(p) and str(plain_twin(Path(p))) in seen)]
+        return without_compressed_twins(list(seen))
 
     def matches(self, path: str) -> bool:
         if path in self.own:
