@@ -48,9 +48,10 @@ INFLIGHT_BATCHES = 4  # drain jobs handed to the aggregator thread and not yet d
 # few hundred events/s, the aggregator thread then wakes per snapshot rather than per batch
 # (each wake-up costs the process tens of µs of CPU on some machines, see bench_tui_live).
 DRAIN_EVENTS = 2_000
-# A batch bigger than this is backlog: its log lines reach the screen with the next snapshot,
-# not as a preview (which is for the few lines a live tick reads; see subscribe_lines)
-PREVIEW_EVENTS = 2_000
+# A batch bigger than this is backlog (the tailer hands it on in batches of 2,000) or a flood:
+# its log lines reach the screen with the next snapshot, not as a preview, which is for the
+# few lines a live beat reads (see subscribe_lines) and so costs a backlog nothing
+PREVIEW_EVENTS = 500
 SnapshotHook = Callable[[Snapshot], None]
 EventHook = Callable[[list[Event]], None]
 LinesHook = Callable[[list[LogEntry]], None]
