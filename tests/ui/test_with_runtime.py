@@ -13,6 +13,7 @@ from swarmtop.runtime import Runtime
 from swarmtop.sources.sampler import ProcessSampler
 from swarmtop.ui import SwarmtopApp
 from swarmtop.ui.logtail import PREVIEW_GAP
+from tests.test_runtime import Gate
 from tests.ui.fakes import screen_text
 from tests.ui.waiting import wait_until
 
@@ -84,20 +85,6 @@ async def test_each_snapshot_is_drawn_as_it_lands_not_at_the_apps_next_beat():
     assert runtime.on_snapshot == []  # the app's subscription ended on the way out
 
 
-class QueuedSource:
-    """Emits each batch put on its queue, as a live tailer hands on what one read found."""
-
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[list[Event]] = asyncio.Queue()
-
-    async def run(self, emit) -> None:
-        while True:
-            await emit(await self.queue.get())
-
-    async def close(self) -> None:
-        pass
-
-
 def _log_texts(app: SwarmtopApp) -> list[str]:
     from swarmtop.ui.lines import LogLines
 
@@ -105,7 +92,7 @@ def _log_texts(app: SwarmtopApp) -> list[str]:
 
 
 async def test_a_log_line_shows_before_the_next_snapshot_and_once_after_it():
-    source = QueuedSource()
+    source = Gate()  # emits each batch put on its queue, as a live tailer hands on a read
     runtime = Runtime(Aggregator(), [source], interval=3600)  # one snapshot, at the start
     app = SwarmtopApp(runtime, interval=3600)
     async with app.run_test(size=(120, 40)) as pilot:
